@@ -1,0 +1,109 @@
+/**
+ * One error shape for the whole API: `{"data":{…},"message":"…","status":N}` (§2.1). Handlers
+ * and domain code throw; `toApiError` normalises anything thrown into an ApiError, exposing
+ * only safe validation leaves and never raw error text (that is logged instead).
+ */
+import { ValidationError, ValidationErrors, type ErrorTree } from "../tools/validation.ts";
+
+const DEFAULT_MESSAGES: Record<number, string> = {
+  400: "Something went wrong while processing your request.",
+  401: "Missing or invalid authentication.",
+  403: "You are not allowed to perform this request.",
+  404: "The requested resource wasn't found.",
+  413: "Request entity too large.",
+  429: "Too Many Requests.",
+  500: "Something went wrong while processing your request.",
+};
+
+/** Trims, upper-cases the first letter and ends the message with a full stop (Go's Sentenize). */
+export function sentenize(message: string): string {
+  const s = message.trim();
+  if (!s) return "";
+  const first = s[0]!.toUpperCase() + s.slice(1);
+  return /[.?!]$/.test(first) ? first : `${first}.`;
+}
+
+/** A safe, rendered error leaf. */
+export interface SafeErrorLeaf {
+  code: string;
+  message: string;
+  params?: Record<string, unknown>;
+}
+
+/** The rendered `data` tree of an ApiError. */
+export type SafeErrorData = { [key: string]: SafeErrorLeaf | SafeErrorData };
+
+/** Renders a validation error tree into its safe JSON form. */
+export function safeErrorData(tree: ErrorTree): SafeErrorData {
+  const out: SafeErrorData = {};
+  for (const [key, value] of Object.entries(tree)) {
+    if (value instanceof ValidationError) {
+      const leaf: SafeErrorLeaf = { code: value.code, message: sentenize(value.message) };
+      if (Object.keys(value.params).length > 0) leaf.params = { ...value.params };
+      out[key] = leaf;
+    } else {
+      out[key] = safeErrorData(value);
+    }
+  }
+  return out;
+}
+
+/** An error with an HTTP status, a public message and safe data. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly data: SafeErrorData | { [key: string]: unknown };
+  /** The underlying cause, for logs only. */
+  override readonly cause: unknown;
+
+  constructor(
+    status: number,
+    message = "",
+    data: SafeErrorData | { [key: string]: unknown } = {},
+    cause?: unknown,
+  ) {
+    super(
+      sentenize(message) || DEFAULT_MESSAGES[status] || "Something went wrong while processing your request.",
+    );
+    this.name = "ApiError";
+    this.status = status;
+    this.data = data;
+    this.cause = cause;
+  }
+
+  /** The JSON body, keys in PocketBase's order. */
+  toJSON(): { data: unknown; message: string; status: number } {
+    return { data: this.data, message: this.message, status: this.status };
+  }
+}
+
+/** 400 with optional validation errors. */
+export const badRequest = (message = "", errors?: ErrorTree | ValidationErrors): ApiError =>
+  errors instanceof ValidationErrors
+    ? new ApiError(400, message, safeErrorData(errors.errors))
+    : new ApiError(400, message, errors ? safeErrorData(errors) : {});
+/** 401. */
+export const unauthorized = (message = ""): ApiError => new ApiError(401, message);
+/** 403. */
+export const forbidden = (message = ""): ApiError => new ApiError(403, message);
+/** 404. */
+export const notFound = (message = ""): ApiError => new ApiError(404, message);
+/** 413. */
+export const tooLarge = (message = ""): ApiError => new ApiError(413, message);
+
+/** Marks domain errors that mean "not found" (like Go's sql.ErrNoRows). */
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+/**
+ * Turns anything thrown into an ApiError: ApiErrors pass through, validation errors become a
+ * 400 with their tree, not-found errors a 404, everything else a generic 400 as PocketBase
+ * does (the raw message is logged by the caller, never sent).
+ */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ValidationErrors) return new ApiError(400, err.message, safeErrorData(err.errors), err);
+  if (err instanceof ValidationError) return new ApiError(400, err.message, {}, err);
+  if (err instanceof NotFoundError) return new ApiError(404, "", {}, err);
+  return new ApiError(400, "", {}, err);
+}

@@ -1,0 +1,23 @@
+/** `GET /api/health`: liveness, with a few diagnostics for superusers (§1.10). */
+import type { Hono } from "hono";
+import type { ApiEnv } from "./env.ts";
+import { isSuperuser } from "./guards.ts";
+import { jsonResponse } from "./response.ts";
+import { realIP } from "./real-ip.ts";
+
+const PROXY_HEADERS = ["CF-Connecting-IP", "Fly-Client-IP", "X-Forwarded-For"];
+
+/** Registers the health route. */
+export function bindHealthApi(router: Hono<ApiEnv>): void {
+  router.on(["GET", "HEAD"], "/api/health", (c) => {
+    const data: { [key: string]: unknown } = {};
+    if (isSuperuser(c)) {
+      const settings = c.var.app.settings();
+      const configured = settings.trustedProxy.headers;
+      data.canBackup = true;
+      data.realIP = realIP(c);
+      data.possibleProxyHeader = [...configured, ...PROXY_HEADERS].find((h) => c.req.header(h)) ?? "";
+    }
+    return jsonResponse(c, 200, { message: "API is healthy.", code: 200, data });
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * Building request hook events from a Hono context: the constructor arguments every
+ * `RequestEvent` subclass takes, with `requestInfo()` computed lazily.
+ */
+import type { Context } from "hono";
+import type { App } from "../core/app.ts";
+import type { RequestInfo } from "../core/hook-events.ts";
+import type { AuthRecord } from "../core/records/record.ts";
+import type { ApiEnv } from "./env.ts";
+import { realIP } from "./real-ip.ts";
+import { readBody } from "./request-body.ts";
+
+/** Header names as `@request.headers` sees them: lower snake case (`X-Token` → `x_token`). */
+export function snakeHeaderName(name: string): string {
+  return name.toLowerCase().replaceAll("-", "_");
+}
+
+/** `{query, headers, body, auth, method, context}` of a request. */
+export async function buildRequestInfo(c: Context<ApiEnv>, context = "default"): Promise<RequestInfo> {
+  const query: { [key: string]: string } = {};
+  for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in query)) query[key] = value;
+  const headers: { [key: string]: string } = {};
+  for (const [key, value] of c.req.raw.headers) headers[snakeHeaderName(key)] ??= value;
+  const body = c.req.method === "GET" || c.req.method === "HEAD" ? {} : await readBody(c).catch(() => ({}));
+  return { query, headers, body, auth: c.var.auth, method: c.req.method, context };
+}
+
+/** Arguments for a RequestEvent constructor. */
+export async function requestEventArgs(
+  c: Context<ApiEnv>,
+  context = "default",
+): Promise<[App, Request, AuthRecord | null, () => RequestInfo, string]> {
+  const info = await buildRequestInfo(c, context);
+  return [c.var.app, c.req.raw, c.var.auth, () => info, realIP(c)];
+}

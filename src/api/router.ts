@@ -1,0 +1,67 @@
+/**
+ * The HTTP router: PocketBase's middleware pipeline (§0) and every route family, on Hono.
+ * This is the only layer that knows about the HTTP framework.
+ */
+import { Hono } from "hono";
+import type { App } from "../core/app.ts";
+import { bindCollectionsApi } from "./collections.ts";
+import type { ApiEnv } from "./env.ts";
+import { ApiError, notFound, toApiError } from "./errors.ts";
+import { bindHealthApi } from "./health.ts";
+import { bindAuthRefreshApi } from "./record-auth-refresh.ts";
+import { bindAuthWithPasswordApi } from "./record-auth-with-password.ts";
+import { bindSettingsApi } from "./settings.ts";
+import { bodyLimit } from "./middlewares/body-limit.ts";
+import { cors } from "./middlewares/cors.ts";
+import { loadAuthToken } from "./middlewares/load-auth-token.ts";
+import { securityHeaders } from "./middlewares/security-headers.ts";
+import { encodeJsonBody } from "../tools/json.ts";
+
+/** Options of the router. */
+export interface RouterOptions {
+  /** Allowed CORS origins (`["*"]` by default). */
+  origins?: string[];
+  /** Log request errors to stderr. */
+  logErrors?: boolean;
+}
+
+function errorResponse(err: ApiError, method: string): Response {
+  return new Response(method === "HEAD" ? null : encodeJsonBody(err.toJSON()), {
+    status: err.status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/** Builds the router of an app. */
+export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv> {
+  const router = new Hono<ApiEnv>();
+
+  router.use("*", async (c, next) => {
+    c.set("app", app);
+    c.set("auth", null);
+    c.set("body", undefined);
+    await next();
+  });
+  router.use("*", cors(options.origins ?? ["*"]));
+  router.use("*", securityHeaders());
+  router.use("*", loadAuthToken());
+  router.use("*", bodyLimit());
+
+  bindHealthApi(router);
+  bindSettingsApi(router);
+  bindCollectionsApi(router);
+  bindAuthWithPasswordApi(router);
+  bindAuthRefreshApi(router);
+
+  router.notFound((c) => errorResponse(notFound(), c.req.method));
+  router.onError((err, c) => {
+    const apiError = toApiError(err);
+    if (options.logErrors && (apiError.cause ?? !(err instanceof ApiError))) {
+      console.error(`${c.req.method} ${c.req.path}:`, apiError.cause ?? err);
+    }
+    const res = errorResponse(apiError, c.req.method);
+    for (const [k, v] of c.res.headers) if (!res.headers.has(k)) res.headers.set(k, v);
+    return res;
+  });
+  return router;
+}

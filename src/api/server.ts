@@ -1,0 +1,63 @@
+/**
+ * The HTTP server: serves the router with @hono/node-server, triggers `onServe`, and shuts
+ * down gracefully (stop accepting, let in-flight requests finish, then close the databases).
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import type { App } from "../core/app.ts";
+import { ServeEvent } from "../core/hook-events.ts";
+import { createRouter, type RouterOptions } from "./router.ts";
+
+/** A running server. */
+export interface RunningServer {
+  /** The base URL, e.g. `http://127.0.0.1:8090`. */
+  url: string;
+  /** Stops accepting connections, waits for in-flight requests, terminates the app. */
+  close(): Promise<void>;
+}
+
+/** Parses `host:port` (IPv6 in brackets allowed). */
+export function parseAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address);
+  if (!m) throw new Error(`Invalid --http address "${address}" (expected host:port).`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`Invalid port in --http address "${address}".`);
+  return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
+}
+
+/** Starts serving an already bootstrapped app on `address`. Rejects when the port is busy. */
+export async function startServer(
+  app: App,
+  address: string,
+  options: RouterOptions = {},
+): Promise<RunningServer> {
+  const { host, port } = parseAddress(address);
+  const router = createRouter(app, options);
+  const event = new ServeEvent(app, router, address);
+  let server: ServerType | undefined;
+  await app.hooks.onServe.trigger(event, async () => {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: router.fetch, hostname: host, port }, () => resolve(s));
+      s.once("error", reject);
+    });
+  });
+  if (!server) throw new Error("The server was not started (an onServe handler did not call e.next()).");
+  const running = server;
+  const bound = running.address() as AddressInfo;
+  const shownHost = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${bound.port}`,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          running.close(() => resolve());
+          // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+          (running as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        await app.terminate();
+      })();
+      return closing;
+    },
+  };
+}

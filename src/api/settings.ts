@@ -1,0 +1,57 @@
+/** Settings API (§1.4): read and patch the app settings, secrets never returned. */
+import type { Hono } from "hono";
+import { SettingsListRequestEvent, SettingsUpdateRequestEvent } from "../core/hook-events.ts";
+import {
+  SettingsDecodeError,
+  mergeSettings,
+  redactSettings,
+  type Settings,
+} from "../core/settings/settings-model.ts";
+import { validateSettings } from "../core/settings/settings-validate.ts";
+import { isEmptyErrorTree, ValidationErrors } from "../tools/validation.ts";
+import { badRequest } from "./errors.ts";
+import type { ApiEnv } from "./env.ts";
+import { requireSuperuser } from "./guards.ts";
+import { readBody } from "./request-body.ts";
+import { requestEventArgs } from "./request-event.ts";
+import { jsonResponse } from "./response.ts";
+
+/** Registers the settings routes. */
+export function bindSettingsApi(router: Hono<ApiEnv>): void {
+  router.get("/api/settings", async (c) => {
+    requireSuperuser(c);
+    const app = c.var.app;
+    const event = new SettingsListRequestEvent(...(await requestEventArgs(c)));
+    event.settings = structuredClone(app.settings());
+    await app.hooks.onSettingsListRequest.trigger(event, (e) => {
+      e.response = jsonResponse(c, 200, redactSettings(e.settings));
+    });
+    return event.response ?? c.body(null, 204);
+  });
+
+  router.patch("/api/settings", async (c) => {
+    requireSuperuser(c);
+    const app = c.var.app;
+    const body = await readBody(c);
+    const event = new SettingsUpdateRequestEvent(...(await requestEventArgs(c)));
+    event.oldSettings = structuredClone(app.settings());
+    let merged: Settings;
+    try {
+      merged = mergeSettings(app.settings(), body);
+    } catch (err) {
+      if (err instanceof SettingsDecodeError)
+        throw badRequest("An error occurred while loading the submitted data.");
+      throw err;
+    }
+    event.newSettings = merged;
+    await app.hooks.onSettingsUpdateRequest.trigger(event, async (e) => {
+      const errors = validateSettings(e.newSettings);
+      if (!isEmptyErrorTree(errors)) {
+        throw badRequest("An error occurred while saving the new settings.", new ValidationErrors(errors));
+      }
+      await e.app.saveSettings(e.newSettings);
+      e.response = jsonResponse(c, 200, redactSettings(e.app.settings()));
+    });
+    return event.response ?? c.body(null, 204);
+  });
+}

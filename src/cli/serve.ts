@@ -1,0 +1,53 @@
+/**
+ * `satchel serve`: bootstraps the app, starts the HTTP server, prints the banner (and the
+ * installer link while no superuser exists), and stops gracefully on SIGINT/SIGTERM.
+ */
+import type { App } from "../core/app.ts";
+import { installerToken } from "../core/records/superusers.ts";
+import { startServer } from "../api/server.ts";
+import type { ParsedArgs } from "./args.ts";
+
+/** Runs the server until a termination signal; resolves with the exit code. */
+export async function runServe(app: App, args: ParsedArgs): Promise<number> {
+  const address = typeof args.flags.http === "string" ? args.flags.http : "127.0.0.1:8090";
+  const origins =
+    typeof args.flags.origins === "string"
+      ? args.flags.origins
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : ["*"];
+  await app.bootstrap();
+  let server;
+  try {
+    server = await startServer(app, address, { origins, logErrors: app.isDev });
+  } catch (err) {
+    await app.terminate();
+    const code = (err as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new Error(`address ${address} is already in use`);
+    if (code === "EACCES") throw new Error(`no permission to listen on ${address}`);
+    throw err;
+  }
+  const base = server.url;
+  process.stdout.write(`Server started at ${base}\n├─ REST API:  ${base}/api/\n└─ Dashboard: ${base}/_/\n`);
+  const token = await installerToken(app);
+  if (token) {
+    process.stdout.write(
+      `\n(!) Launch the URL below in the browser if it hasn't been open already to create your first superuser account:\n${base}/_/#/pbinstall/${token}\n(you can also create your first superuser by running: satchel superuser upsert EMAIL PASS)\n\n`,
+    );
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`\n${signal} received, shutting down…\n`);
+      server
+        .close()
+        .then(() => resolve(0))
+        .catch((err: unknown) => {
+          console.error(err);
+          resolve(1);
+        });
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}

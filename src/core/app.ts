@@ -1,0 +1,247 @@
+/**
+ * The App: the data folder, its two databases, settings, the collections cache and the hook
+ * chains. A transaction is an App too (`runInTransaction(async (txApp) => …)`): it shares
+ * everything with its parent but runs SQL on the open transaction; nested calls reuse it.
+ */
+import { mkdirSync, accessSync, constants } from "node:fs";
+import { join } from "node:path";
+import { Database, type DbExecutor, type Transaction } from "./db/database.ts";
+import {
+  createHooks,
+  hookAccessor,
+  hookCatalogue,
+  type HookAccessors,
+  type HookName,
+  type Hooks,
+} from "./hooks.ts";
+import { BootstrapEvent, SettingsReloadEvent, TerminateEvent } from "./hook-events.ts";
+import type { Collection, CollectionType } from "./collections/collection-model.ts";
+import { loadCollections } from "./collections/collection-store.ts";
+import { runSystemMigrations } from "./migrations/system-migrations.ts";
+import { loadSettings, saveSettings } from "./settings/settings-store.ts";
+import type { Settings } from "./settings/settings-model.ts";
+
+/** How an App is configured (resolved once by the CLI). */
+export interface AppConfig {
+  /** The data folder (`pb_data`). */
+  dataDir: string;
+  /** Dev mode: verbose logs to stderr. */
+  isDev?: boolean;
+  /** Name of the env variable holding the settings encryption key. */
+  encryptionEnv?: string;
+  /** Default timeout of SELECT queries, in seconds. */
+  queryTimeout?: number;
+}
+
+/** State shared by an app and the transaction apps derived from it. */
+interface Shared {
+  config: Required<AppConfig>;
+  hooks: Hooks;
+  db: Database | null;
+  auxDb: Database | null;
+  settings: Settings | null;
+  collections: Collection[];
+  collectionsByKey: Map<string, Collection>;
+}
+
+/** The application: one per data folder. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- hook accessors are installed on the prototype below
+export class App {
+  readonly #shared: Shared;
+  readonly #tx: Transaction | null;
+
+  /**
+   * Creates an app for a data folder (no I/O until `bootstrap`). `parent` and `tx` are for
+   * `runInTransaction` only: the transaction view shares the parent's state.
+   */
+  constructor(config: AppConfig, parent?: App, tx?: Transaction) {
+    if (parent && tx) {
+      this.#shared = parent.#shared;
+      this.#tx = tx;
+      return;
+    }
+    this.#shared = {
+      config: {
+        dataDir: config.dataDir,
+        isDev: config.isDev ?? false,
+        encryptionEnv: config.encryptionEnv ?? "",
+        queryTimeout: config.queryTimeout ?? 30,
+      },
+      hooks: createHooks(),
+      db: null,
+      auxDb: null,
+      settings: null,
+      collections: [],
+      collectionsByKey: new Map(),
+    };
+    this.#tx = null;
+  }
+
+  /** The configuration the app was created with. */
+  get config(): Readonly<Required<AppConfig>> {
+    return this.#shared.config;
+  }
+
+  /** The data folder. */
+  get dataDir(): string {
+    return this.#shared.config.dataDir;
+  }
+
+  /** Whether dev mode is on. */
+  get isDev(): boolean {
+    return this.#shared.config.isDev;
+  }
+
+  /** The hook chains. */
+  get hooks(): Hooks {
+    return this.#shared.hooks;
+  }
+
+  /** Whether `bootstrap` has completed (and `terminate` not yet run). */
+  get isBootstrapped(): boolean {
+    return this.#shared.db !== null && !this.#shared.db.isClosed;
+  }
+
+  /** SQL executor for data.db: the open transaction, or the database. */
+  get db(): DbExecutor {
+    if (this.#tx) return this.#tx;
+    const db = this.#shared.db;
+    if (!db) throw new Error("The app is not bootstrapped.");
+    return db;
+  }
+
+  /** SQL executor for auxiliary.db (logs). */
+  get auxDb(): DbExecutor {
+    const db = this.#shared.auxDb;
+    if (!db) throw new Error("The app is not bootstrapped.");
+    return db;
+  }
+
+  /** Whether this app is bound to an open transaction. */
+  get isTransactional(): boolean {
+    return this.#tx !== null;
+  }
+
+  /** The current settings (loaded at bootstrap). */
+  settings(): Settings {
+    const settings = this.#shared.settings;
+    if (!settings) throw new Error("The app is not bootstrapped.");
+    return settings;
+  }
+
+  /**
+   * Opens the data folder: creates it when missing, opens both databases, applies pending
+   * system migrations (a fresh folder gets PocketBase's schema), loads settings and
+   * collections. Runs as the default handler of `onBootstrap`.
+   */
+  async bootstrap(): Promise<void> {
+    await this.hooks.onBootstrap.trigger(new BootstrapEvent(this), async () => {
+      const dir = this.dataDir;
+      try {
+        mkdirSync(dir, { recursive: true });
+        accessSync(dir, constants.W_OK);
+      } catch {
+        throw new Error(`The data folder ${dir} is not writable.`);
+      }
+      this.#shared.db = Database.open(join(dir, "data.db"));
+      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"));
+      await runSystemMigrations(this);
+      await this.reloadSettings();
+      await this.reloadCollections();
+    });
+  }
+
+  /** Closes the databases cleanly (waits for in-flight writes). Runs `onTerminate`. */
+  async terminate(isRestart = false): Promise<void> {
+    await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
+      await this.#shared.db?.close();
+      await this.#shared.auxDb?.close();
+    });
+  }
+
+  /**
+   * Runs `fn` in a write transaction with a transaction-bound app; nested calls reuse the
+   * transaction. Rolls back (and reloads cached collections) when `fn` throws.
+   */
+  async runInTransaction<T>(fn: (txApp: App) => Promise<T>): Promise<T> {
+    if (this.#tx) return fn(this);
+    const db = this.#shared.db;
+    if (!db) throw new Error("The app is not bootstrapped.");
+    try {
+      return await db.transaction((tx) => fn(new App(this.config, this, tx)));
+    } catch (err) {
+      await this.reloadCollections();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `fn` after the current transaction commits, or right away outside a transaction.
+   * Realtime events and file deletions hang off this, never off uncommitted state.
+   */
+  afterCommit(fn: () => void | Promise<void>): void {
+    if (this.#tx) this.#tx.onCommit(fn);
+    else
+      void Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => console.error(err));
+  }
+
+  // ---- settings ------------------------------------------------------------------------
+
+  /** Reloads settings from `_params` (saving defaults when missing) and fires onSettingsReload. */
+  async reloadSettings(): Promise<void> {
+    this.#shared.settings = await loadSettings(this);
+    await this.hooks.onSettingsReload.trigger(new SettingsReloadEvent(this));
+  }
+
+  /** Stores new settings and reloads them. */
+  async saveSettings(settings: Settings): Promise<void> {
+    await saveSettings(this, settings);
+    await this.reloadSettings();
+  }
+
+  /** The settings encryption key from the configured env variable ("" when none). */
+  settingsEncryptionKey(): string {
+    const name = this.config.encryptionEnv;
+    return name ? (process.env[name] ?? "") : "";
+  }
+
+  // ---- collections cache -----------------------------------------------------------------
+
+  /** Reloads every collection from `_collections` into the cache. */
+  async reloadCollections(): Promise<void> {
+    const collections = await loadCollections(this);
+    const byKey = new Map<string, Collection>();
+    for (const c of collections) {
+      byKey.set(c.id, c);
+      byKey.set(c.name.toLowerCase(), c);
+    }
+    this.#shared.collections = collections;
+    this.#shared.collectionsByKey = byKey;
+  }
+
+  /** Every collection (cached), optionally of some types only. */
+  findAllCollections(...types: CollectionType[]): Collection[] {
+    const all = this.#shared.collections;
+    return types.length === 0 ? all : all.filter((c) => types.includes(c.type));
+  }
+
+  /** A collection by id or name (names are case-insensitive), or null. */
+  findCollectionByNameOrId(nameOrId: string): Collection | null {
+    const map = this.#shared.collectionsByKey;
+    return map.get(nameOrId) ?? map.get(nameOrId.toLowerCase()) ?? null;
+  }
+}
+
+/** The app's `onX(...tags)` hook accessors (declared here, installed below). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface App extends HookAccessors {}
+
+for (const name of Object.keys(hookCatalogue) as HookName[]) {
+  Object.defineProperty(App.prototype, name, {
+    value(this: App, ...tags: string[]) {
+      return hookAccessor(this.hooks, name)(...tags);
+    },
+  });
+}

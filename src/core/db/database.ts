@@ -1,0 +1,257 @@
+/**
+ * Asynchronous data access over node:sqlite. node:sqlite is synchronous, but the API is async
+ * on purpose (DESIGN §3): it keeps the door open to a PostgreSQL driver and worker-thread reads.
+ *
+ * One write connection, shared by the whole process and guarded by an async mutex (a
+ * transaction holds it across awaits), plus a separate read connection: while a transaction is
+ * open, other requests read the last committed state through it (WAL snapshot isolation)
+ * instead of seeing uncommitted rows.
+ */
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
+import { Mutex } from "../../tools/mutex.ts";
+
+/** A bound SQL value. */
+export type SqlValue = SQLInputValue;
+/** A result row. */
+export type Row = Record<string, SQLOutputValue>;
+/** The outcome of a write statement. */
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number;
+}
+
+/** Something that runs SQL: the database itself, or an open transaction. */
+export interface DbExecutor {
+  /** All rows of a query. */
+  all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** The first row of a query, or undefined. */
+  get(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
+  /** Runs one write statement. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+  /** Runs a script of statements without parameters (DDL). */
+  exec(sql: string): Promise<void>;
+  /** Whether this executor is an open transaction. */
+  readonly inTransaction: boolean;
+}
+
+/** Options of `Database.open`. */
+export interface DatabaseOptions {
+  /** Open without write access (and without creating the file). */
+  readOnly?: boolean;
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/** One node:sqlite connection with a bounded prepared-statement cache. */
+class Connection {
+  readonly db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(path: string, readOnly: boolean) {
+    this.db = new DatabaseSync(path, { readOnly, timeout: 10_000, enableForeignKeyConstraints: true });
+    // PocketBase's pragmas (§7.1). WAL and journal_size_limit are per-database and need write access.
+    if (!readOnly) this.db.exec("PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 200000000;");
+    this.db.exec(
+      "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;",
+    );
+  }
+
+  statement(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (stmt) {
+      // Re-insert to keep the Map ordered by recent use (cheap LRU).
+      this.#statements.delete(sql);
+      this.#statements.set(sql, stmt);
+      return stmt;
+    }
+    stmt = this.db.prepare(sql);
+    this.#statements.set(sql, stmt);
+    if (this.#statements.size > STATEMENT_CACHE_SIZE) {
+      const oldest = this.#statements.keys().next().value;
+      if (oldest !== undefined) this.#statements.delete(oldest);
+    }
+    return stmt;
+  }
+
+  /** Forgets cached statements (after schema changes they may be stale). */
+  resetStatements(): void {
+    this.#statements.clear();
+  }
+
+  all(sql: string, params: readonly SqlValue[]): Row[] {
+    return this.statement(sql).all(...params);
+  }
+
+  get(sql: string, params: readonly SqlValue[]): Row | undefined {
+    return this.statement(sql).get(...params);
+  }
+
+  run(sql: string, params: readonly SqlValue[]): RunResult {
+    const result = this.statement(sql).run(...params);
+    return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
+  }
+}
+
+/** The operations of an open transaction; reads and writes go to the write connection. */
+class Transaction implements DbExecutor {
+  readonly inTransaction = true;
+  readonly #conn: Connection;
+  readonly #afterCommit: (() => void | Promise<void>)[] = [];
+  #closed = false;
+
+  constructor(conn: Connection) {
+    this.#conn = conn;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new Error("The transaction is already closed.");
+  }
+
+  async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    this.#check();
+    return this.#conn.all(sql, params);
+  }
+
+  async get(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
+    this.#check();
+    return this.#conn.get(sql, params);
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    this.#check();
+    return this.#conn.run(sql, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#check();
+    this.#conn.db.exec(sql);
+    this.#conn.resetStatements();
+  }
+
+  /** Registers a callback to run once the transaction has committed (never on rollback). */
+  onCommit(fn: () => void | Promise<void>): void {
+    this.#afterCommit.push(fn);
+  }
+
+  /** @internal */
+  close(): (() => void | Promise<void>)[] {
+    this.#closed = true;
+    return this.#afterCommit;
+  }
+}
+
+export type { Transaction };
+
+/** A SQLite database file with one writer and one reader connection. */
+export class Database implements DbExecutor {
+  readonly inTransaction = false;
+  readonly path: string;
+  readonly #writer: Connection | null;
+  readonly #reader: Connection;
+  readonly #writeLock = new Mutex();
+  #closed = false;
+
+  private constructor(path: string, options: DatabaseOptions) {
+    this.path = path;
+    this.#writer = options.readOnly ? null : new Connection(path, false);
+    this.#reader = new Connection(path, true);
+  }
+
+  /** Opens (creating when missing, unless read-only) a database file. */
+  static open(path: string, options: DatabaseOptions = {}): Database {
+    return new Database(path, options);
+  }
+
+  #writerOrThrow(): Connection {
+    if (this.#closed) throw new Error("The database is closed.");
+    if (!this.#writer) throw new Error("The database is read-only.");
+    return this.#writer;
+  }
+
+  async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.#reader.all(sql, params);
+  }
+
+  async get(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
+    return this.#reader.get(sql, params);
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    const writer = this.#writerOrThrow();
+    return this.#writeLock.run(() => writer.run(sql, params));
+  }
+
+  async exec(sql: string): Promise<void> {
+    const writer = this.#writerOrThrow();
+    await this.#writeLock.run(() => {
+      writer.db.exec(sql);
+      writer.resetStatements();
+    });
+    this.#reader.resetStatements();
+  }
+
+  /**
+   * Runs `fn` in one write transaction holding the write lock; commits when it resolves, rolls
+   * back when it throws. After-commit callbacks run once the lock is released; their errors
+   * are reported to `onCallbackError` and never undo the committed write.
+   */
+  async transaction<T>(
+    fn: (tx: Transaction) => Promise<T>,
+    onCallbackError: (err: unknown) => void = (err) => console.error(err),
+  ): Promise<T> {
+    const writer = this.#writerOrThrow();
+    const release = await this.#writeLock.acquire();
+    const tx = new Transaction(writer);
+    let result: T;
+    let callbacks: (() => void | Promise<void>)[];
+    try {
+      writer.db.exec("BEGIN IMMEDIATE");
+      try {
+        result = await fn(tx);
+        writer.db.exec("COMMIT");
+      } catch (err) {
+        if (writer.db.isTransaction) writer.db.exec("ROLLBACK");
+        tx.close();
+        throw err;
+      }
+      callbacks = tx.close();
+    } finally {
+      release();
+    }
+    this.#reader.resetStatements();
+    for (const callback of callbacks) {
+      try {
+        await callback();
+      } catch (err) {
+        onCallbackError(err);
+      }
+    }
+    return result;
+  }
+
+  /** Waits for in-flight writes, checkpoints the WAL and closes both connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const release = await this.#writeLock.acquire();
+    try {
+      this.#closed = true;
+      if (this.#writer) {
+        this.#writer.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        this.#writer.db.close();
+      }
+      this.#reader.db.close();
+    } finally {
+      release();
+    }
+  }
+
+  /** Whether `close` has been called. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+}
+
+/** Quotes an SQL identifier with backticks (the one place identifiers are quoted in core). */
+export function quoteIdent(name: string): string {
+  return "`" + name.replaceAll("`", "``") + "`";
+}

@@ -1,0 +1,258 @@
+/**
+ * The event types passed through the app's hook chains. Request events carry a web-standard
+ * Request and a transport-neutral response slot, so `core/` never depends on the HTTP
+ * framework: the API layer fills them in and turns `e.response` into the reply.
+ */
+import { HookEvent, type TaggedEvent } from "../tools/hook.ts";
+import type { App } from "./app.ts";
+import type { Collection } from "./collections/collection-model.ts";
+import type { Settings } from "./settings/settings-model.ts";
+import type { AuthRecord, Record as RecordModel } from "./records/record.ts";
+
+/** An event that knows its app. */
+export class AppEvent extends HookEvent {
+  app: App;
+  constructor(app: App) {
+    super();
+    this.app = app;
+  }
+}
+
+/** onBootstrap: the app is being initialised (databases opened, settings loaded). */
+export class BootstrapEvent extends AppEvent {}
+
+/** onServe: the HTTP server is about to start listening. */
+export class ServeEvent extends AppEvent {
+  /** The API layer's router (a Hono app); typed loosely so core stays framework-free. */
+  router: unknown;
+  /** The address the server will listen on. */
+  address: string;
+  constructor(app: App, router: unknown, address: string) {
+    super(app);
+    this.router = router;
+    this.address = address;
+  }
+}
+
+/** onTerminate: the app is shutting down. */
+export class TerminateEvent extends AppEvent {
+  isRestart: boolean;
+  constructor(app: App, isRestart = false) {
+    super(app);
+    this.isRestart = isRestart;
+  }
+}
+
+/** onSettingsReload: settings were saved or reloaded. */
+export class SettingsReloadEvent extends AppEvent {}
+
+/** The kinds of model operations. */
+export type ModelEventType = "create" | "update" | "delete" | "validate";
+
+/** Something stored in a table: a collection or a record. */
+export type Model = Collection | RecordModel;
+
+/** Model-level events (tagged by table name). */
+export class ModelEvent extends AppEvent implements TaggedEvent {
+  model: Model;
+  type: ModelEventType;
+  /** Free-form context, like Go's context.Context values. */
+  context: Record<string, unknown>;
+  constructor(app: App, model: Model, type: ModelEventType, context: Record<string, unknown> = {}) {
+    super(app);
+    this.model = model;
+    this.type = type;
+    this.context = context;
+  }
+  tags(): readonly string[] {
+    const model = this.model;
+    return "collection" in model ? [model.collection.id, model.collection.name] : ["_collections"];
+  }
+}
+
+/** A failed model operation (the after-error hooks). */
+export class ModelErrorEvent extends ModelEvent {
+  error: unknown;
+  constructor(
+    app: App,
+    model: Model,
+    type: ModelEventType,
+    error: unknown,
+    context: Record<string, unknown> = {},
+  ) {
+    super(app, model, type, context);
+    this.error = error;
+  }
+}
+
+/** Collection-level events (tagged by collection id and name). */
+export class CollectionEvent extends AppEvent implements TaggedEvent {
+  collection: Collection;
+  type: ModelEventType;
+  context: Record<string, unknown>;
+  constructor(app: App, collection: Collection, type: ModelEventType, context: Record<string, unknown> = {}) {
+    super(app);
+    this.collection = collection;
+    this.type = type;
+    this.context = context;
+  }
+  tags(): readonly string[] {
+    return [this.collection.id, this.collection.name];
+  }
+}
+
+/** A failed collection operation. */
+export class CollectionErrorEvent extends CollectionEvent {
+  error: unknown;
+  constructor(
+    app: App,
+    collection: Collection,
+    type: ModelEventType,
+    error: unknown,
+    context: Record<string, unknown> = {},
+  ) {
+    super(app, collection, type, context);
+    this.error = error;
+  }
+}
+
+/** Record-level events (tagged by collection id and name). */
+export class RecordEvent extends AppEvent implements TaggedEvent {
+  record: RecordModel;
+  type: ModelEventType;
+  context: Record<string, unknown>;
+  constructor(app: App, record: RecordModel, type: ModelEventType, context: Record<string, unknown> = {}) {
+    super(app);
+    this.record = record;
+    this.type = type;
+    this.context = context;
+  }
+  tags(): readonly string[] {
+    return [this.record.collection.id, this.record.collection.name];
+  }
+}
+
+/** A failed record operation. */
+export class RecordErrorEvent extends RecordEvent {
+  error: unknown;
+  constructor(
+    app: App,
+    record: RecordModel,
+    type: ModelEventType,
+    error: unknown,
+    context: Record<string, unknown> = {},
+  ) {
+    super(app, record, type, context);
+    this.error = error;
+  }
+}
+
+/** What `@request.*` and hooks see of a request (§0). */
+export interface RequestInfo {
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+  auth: AuthRecord | null;
+  method: string;
+  context: string;
+}
+
+/**
+ * The base of request hooks. The API layer sets `request`, `auth` and `requestInfo`; a handler
+ * may answer itself by setting `response` (e.g. with `e.json(…)`) and not calling `next()`.
+ */
+export class RequestEvent extends AppEvent {
+  request: Request;
+  auth: AuthRecord | null;
+  response: Response | undefined = undefined;
+  #info: () => RequestInfo;
+  #realIP: string;
+
+  constructor(app: App, request: Request, auth: AuthRecord | null, info: () => RequestInfo, realIP: string) {
+    super(app);
+    this.request = request;
+    this.auth = auth;
+    this.#info = info;
+    this.#realIP = realIP;
+  }
+
+  /** `{query, headers, body, auth, method, context}` of the request. */
+  requestInfo(): RequestInfo {
+    return this.#info();
+  }
+
+  /** The client IP (after trusted-proxy resolution). */
+  realIP(): string {
+    return this.#realIP;
+  }
+
+  /** Whether the request is authenticated as a superuser. */
+  hasSuperuserAuth(): boolean {
+    return this.auth?.collection.name === "_superusers";
+  }
+
+  /** Answers with a JSON body (Go encoding rules applied by the API layer). */
+  json(status: number, data: unknown): void {
+    this.response = new Response(JSON.stringify(data), {
+      status,
+      headers: { "content-type": "application/json" },
+    });
+  }
+
+  /** Answers with no content. */
+  noContent(status = 204): void {
+    this.response = new Response(null, { status });
+  }
+}
+
+/** onCollectionsListRequest. */
+export class CollectionsListRequestEvent extends RequestEvent {
+  collections: Collection[] = [];
+  result: unknown = null;
+}
+
+/** onCollectionViewRequest / Create / Update / Delete. */
+export class CollectionRequestEvent extends RequestEvent {
+  collection!: Collection;
+}
+
+/** onCollectionsImportRequest. */
+export class CollectionsImportRequestEvent extends RequestEvent {
+  collectionsData: Record<string, unknown>[] = [];
+  deleteMissing = false;
+}
+
+/** onSettingsListRequest. */
+export class SettingsListRequestEvent extends RequestEvent {
+  settings!: Settings;
+}
+
+/** onSettingsUpdateRequest. */
+export class SettingsUpdateRequestEvent extends RequestEvent {
+  oldSettings!: Settings;
+  newSettings!: Settings;
+}
+
+/** onRecordAuthRequest: an auth response is about to be sent. */
+export class RecordAuthRequestEvent extends RequestEvent {
+  collection!: Collection;
+  record!: AuthRecord;
+  token = "";
+  meta: unknown = null;
+  authMethod = "";
+}
+
+/** onRecordAuthWithPasswordRequest. */
+export class RecordAuthWithPasswordRequestEvent extends RequestEvent {
+  collection!: Collection;
+  record: AuthRecord | null = null;
+  identity = "";
+  identityField = "";
+  password = "";
+}
+
+/** onRecordAuthRefreshRequest. */
+export class RecordAuthRefreshRequestEvent extends RequestEvent {
+  collection!: Collection;
+  record!: AuthRecord;
+}

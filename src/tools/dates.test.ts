@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { formatDate, formatGoTime, formatRfc3339, nowDateString, parseDate, toDateString } from "./dates.ts";
+
+describe("PocketBase dates", () => {
+  const cases: [unknown, string][] = [
+    ["2024-01-01 10:00:00.123Z", "2024-01-01 10:00:00.123Z"],
+    ["2024-01-01 10:00:00Z", "2024-01-01 10:00:00.000Z"],
+    ["2024-01-01 10:00:00", "2024-01-01 10:00:00.000Z"],
+    ["2024-01-01 10:00:00.1234567Z", "2024-01-01 10:00:00.123Z"],
+    ["2024-01-01 10:00:00,5Z", "2024-01-01 10:00:00.500Z"],
+    ["2024-05-05", "2024-05-05 00:00:00.000Z"],
+    ["2024-05-05T12:30:00Z", "2024-05-05 12:30:00.000Z"],
+    ["2024-05-05T12:30:00.999999999+02:00", "2024-05-05 10:30:00.999Z"],
+    ["2024-05-05T12:30:00-0130", "2024-05-05 14:00:00.000Z"],
+    ["2024-05-05 12:30:00 +02:00", "2024-05-05 10:30:00.000Z"],
+    ["2024-05-05T12:30:00 +02:00", ""],
+    ["2020-01-01 00:00:00 +0000 UTC", "2020-01-01 00:00:00.000Z"],
+    ["Mon, 02 Jan 2006 15:04:05 MST", "2006-01-02 15:04:05.000Z"],
+    ["Mon, 02 Jan 2006 15:04:05 -0700", "2006-01-02 22:04:05.000Z"],
+    ["02 Jan 2006", "2006-01-02 00:00:00.000Z"],
+    ["0001-01-01 00:00:00.000Z", ""],
+    ["2024-02-30", ""],
+    ["2024-13-01", ""],
+    ["2024-01-01 24:00:00", ""],
+    ["not a date", ""],
+    ["", ""],
+    [null, ""],
+    [1700000000, "2023-11-14 22:13:20.000Z"],
+    [1700000000n, "2023-11-14 22:13:20.000Z"],
+    [1.5, ""],
+    [new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)), "2024-01-02 03:04:05.006Z"],
+    [{}, ""],
+  ];
+  for (const [input, expected] of cases) {
+    it(`reads ${JSON.stringify(input, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v))} as ${JSON.stringify(expected)}`, () => {
+      assert.equal(toDateString(input), expected);
+    });
+  }
+
+  it("formats the zero date as an empty string", () => {
+    assert.equal(formatDate(null), "");
+    assert.equal(parseDate(""), null);
+  });
+
+  it("formats years below 1000 with four digits", () => {
+    assert.equal(toDateString("0999-01-01"), "0999-01-01 00:00:00.000Z");
+  });
+
+  it("renders Go's time.String and JSON forms", () => {
+    const ms = Date.UTC(2020, 0, 1, 0, 0, 0, 500);
+    assert.equal(formatGoTime(ms), "2020-01-01 00:00:00.5 +0000 UTC");
+    assert.equal(formatRfc3339(ms), "2020-01-01T00:00:00.5Z");
+    assert.equal(formatRfc3339(Date.UTC(2020, 0, 1)), "2020-01-01T00:00:00Z");
+  });
+
+  it("gives the current time in the canonical layout", () => {
+    assert.match(nowDateString(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+});

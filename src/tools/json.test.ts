@@ -1,0 +1,34 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RawJson, compactJson, encodeJson, encodeJsonBody, sortKeys } from "./json.ts";
+
+test("HTML characters are escaped like Go's encoder", () => {
+  assert.equal(encodeJson({ a: "<b>&</b>\u2028" }), '{"a":"\\u003cb\\u003e\\u0026\\u003c/b\\u003e\\u2028"}');
+});
+
+test("response bodies end with one newline", () => {
+  assert.equal(
+    encodeJsonBody({ data: {}, message: "x", status: 400 }),
+    '{"data":{},"message":"x","status":400}\n',
+  );
+});
+
+test("raw JSON is spliced verbatim, compacted, keeping key order and number spelling", () => {
+  const raw = new RawJson('{ "b": 1.50, "a": [1, 2, {"z": "<x>", "1": true}] }');
+  assert.equal(
+    encodeJson({ json: raw, n: null }),
+    '{"json":{"b":1.50,"a":[1,2,{"z":"\\u003cx\\u003e","1":true}]},"n":null}',
+  );
+});
+
+test("a string that looks like the raw placeholder stays a string", () => {
+  assert.equal(encodeJson({ s: "\u0000raw:0" }), '{"s":"\\u0000raw:0"}');
+});
+
+test("compactJson keeps whitespace inside strings and escaped quotes", () => {
+  assert.equal(compactJson('{ "a b" : "c \\" d" ,\n "e":[ 1 ] }'), '{"a b":"c \\" d","e":[1]}');
+});
+
+test("sortKeys orders keys alphabetically", () => {
+  assert.deepEqual(Object.keys(sortKeys({ b: 1, a: 2, C: 3 })), ["C", "a", "b"]);
+});

@@ -1,0 +1,100 @@
+/**
+ * JSON output byte-compatible with PocketBase (Go's `encoding/json` encoder): compact, HTML
+ * characters escaped as `\u003c`-style sequences everywhere (also inside stored JSON values),
+ * U+2028/U+2029 escaped, and one trailing newline on response bodies.
+ */
+
+/** A JSON text to embed verbatim (compacted) instead of re-encoding it, like Go's RawMessage. */
+export class RawJson {
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  "<": "\\u003c",
+  ">": "\\u003e",
+  "&": "\\u0026",
+  "\u2028": "\\u2028",
+  "\u2029": "\\u2029",
+};
+const HTML_CHARS = /[<>&\u2028\u2029]/g;
+
+/** Escapes HTML-sensitive characters of an already encoded JSON text, as Go does. */
+export function escapeHtmlInJson(json: string): string {
+  return json.replace(HTML_CHARS, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** Removes insignificant whitespace from a JSON text (Go's json.Compact). */
+export function compactJson(text: string): string {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      out += c;
+      if (c === "\\") out += text[++i] ?? "";
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c !== " " && c !== "\n" && c !== "\r" && c !== "\t") {
+      out += c;
+    }
+  }
+  return out;
+}
+
+const RAW_MARK = "\u0000raw:";
+
+/**
+ * Encodes a value as PocketBase would, without the trailing newline. `RawJson` values are
+ * spliced in verbatim (compacted): JSON.stringify does the heavy lifting, raw values travel as
+ * placeholder strings that are swapped back afterwards.
+ */
+export function encodeJson(value: unknown): string {
+  const raws: string[] = [];
+  const json = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    // toJSON has already run on `v`; the holder still has the RawJson itself.
+    const original = this[key];
+    if (original instanceof RawJson) {
+      raws.push(compactJson(original.text));
+      return RAW_MARK + String(raws.length - 1);
+    }
+    return v;
+  });
+  if (json === undefined) return "null";
+  const spliced =
+    raws.length === 0
+      ? json
+      : json.replace(/"\\u0000raw:(\d+)"/g, (_m, index: string) => raws[Number(index)] ?? "null");
+  return escapeHtmlInJson(spliced);
+}
+
+/** Encodes a response body: `encodeJson` plus Go's trailing newline. */
+export function encodeJsonBody(value: unknown): string {
+  return encodeJson(value) + "\n";
+}
+
+/** Parses JSON, returning `fallback` instead of throwing on invalid input. */
+export function parseJsonOr<T>(text: string | null | undefined, fallback: T): unknown {
+  if (text === null || text === undefined || text === "") return fallback;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Returns a copy of a plain object with its keys sorted (Go map encoding order). */
+export function sortKeys<T extends Record<string, unknown>>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj).sort()) out[key] = obj[key];
+  return out as T;
+}
