@@ -22,6 +22,7 @@ function readFlags(raw: Readonly<Record<string, unknown>>): { onCreate: boolean;
   return { onCreate: readBool(raw, "onCreate"), onUpdate: readBool(raw, "onUpdate") };
 }
 
+/** The `autodate` field type. */
 export const autodateField = {
   type: "autodate",
 
@@ -40,9 +41,10 @@ export const autodateField = {
 
   prepareValue: (_field, raw) => toDateString(raw),
 
-  toDbValue: (_field, value) => toDateString(value),
+  // Values are canonical once prepared; only foreign values are re-cast.
+  toDbValue: (_field, value) => (typeof value === "string" ? value : toDateString(value)),
 
-  toJson: (_field, value) => toDateString(value),
+  toJson: (_field, value) => (typeof value === "string" ? value : toDateString(value)),
 
   validateValue: async () => null,
 

@@ -11,6 +11,7 @@ export interface BoolField extends FieldBase {
   required: boolean;
 }
 
+/** The `bool` field type. */
 export const boolField = {
   type: "bool",
 

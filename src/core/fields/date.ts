@@ -13,6 +13,7 @@ export interface DateField extends FieldBase {
   required: boolean;
 }
 
+/** The `date` field type. */
 export const dateField = {
   type: "date",
 
@@ -35,9 +36,10 @@ export const dateField = {
   // Unparsable input is silently the zero date, like PocketBase.
   prepareValue: (_field, raw) => toDateString(raw),
 
-  toDbValue: (_field, value) => toDateString(value),
+  // Values are canonical once prepared; only foreign values are re-cast.
+  toDbValue: (_field, value) => (typeof value === "string" ? value : toDateString(value)),
 
-  toJson: (_field, value) => toDateString(value),
+  toJson: (_field, value) => (typeof value === "string" ? value : toDateString(value)),
 
   async validateValue(field, value) {
     if (typeof value !== "string") return errors.unsupportedValueType();

@@ -31,6 +31,7 @@ function effectiveMaxSize(field: EditorField): number {
   return field.maxSize <= 0 ? DEFAULT_EDITOR_MAX_SIZE : field.maxSize;
 }
 
+/** The `editor` field type. */
 export const editorField = {
   type: "editor",
 

@@ -35,6 +35,7 @@ export function validateDomainLists(field: {
   return tree;
 }
 
+/** The `email` field type. */
 export const emailField = {
   type: "email",
 

@@ -72,6 +72,7 @@ function checkThumbs(thumbs: readonly string[] | null): ErrorTree {
   return tree;
 }
 
+/** The `file` field type (stored names; uploads are handled by the files layer). */
 export const fileField = {
   type: "file",
 

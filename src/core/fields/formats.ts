@@ -158,9 +158,9 @@ const emailGrammar = seq(
   opt(oneOf(".")),
 );
 
-/** govalidator `IsEmail` (ozzo `is.EmailFormat`): the format check of email fields. */
 const emailNfa = new Nfa(emailGrammar);
 
+/** govalidator `IsEmail` (ozzo `is.EmailFormat`): the format check of email fields. */
 export function isEmailFormat(value: string): boolean {
   return emailNfa.matches(value);
 }
@@ -177,9 +177,9 @@ const domainGrammar = seq(
   alt(rep(char(isAsciiLetter), 1, 63), seq(literal(" xn--"), rep(lowerAlnum, 1, 59))),
 );
 
-/** ozzo `is.Domain`: the check of every entry of `exceptDomains` / `onlyDomains`. */
 const domainNfa = new Nfa(domainGrammar);
 
+/** ozzo `is.Domain`: the check of every entry of `exceptDomains` / `onlyDomains`. */
 export function isDomain(value: string): boolean {
   return Buffer.byteLength(value) <= 255 && domainNfa.matches(value);
 }

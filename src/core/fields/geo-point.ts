@@ -41,6 +41,7 @@ function coordinate(obj: Readonly<Record<string, unknown>>, key: string): number
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
 
+/** The `geoPoint` field type. */
 export const geoPointField = {
   type: "geoPoint",
 

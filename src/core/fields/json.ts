@@ -73,6 +73,7 @@ export function parseJsonValue(value: unknown): unknown {
   }
 }
 
+/** The `json` field type. */
 export const jsonField = {
   type: "json",
 

@@ -32,8 +32,11 @@ export function multiToDb(field: MultiValued, value: unknown): SQLInputValue {
   return typeof prepared === "string" ? prepared : goJsonMarshal(prepared);
 }
 
-/** The record JSON value: `[]`/list or `""`/string. */
+/** The record JSON value: `[]`/list or `""`/string (prepared values pass through as they are). */
 export function multiToJson(field: MultiValued, value: unknown): string | string[] {
+  const multi = isMultiValued(field);
+  if (multi && Array.isArray(value) && value.every((v) => typeof v === "string")) return value;
+  if (!multi && typeof value === "string") return value;
   return prepareMulti(field, value);
 }
 

@@ -22,6 +22,7 @@ function checkOnlyInt(field: NumberField, option: number | null): ValidationErro
   return field.onlyInt && option !== null && !Number.isInteger(option) ? onlyIntError() : null;
 }
 
+/** The `number` field type. */
 export const numberField = {
   type: "number",
 

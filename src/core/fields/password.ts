@@ -65,6 +65,7 @@ export function validatePlain(field: PasswordField, plain: string): ValidationEr
   return null;
 }
 
+/** The `password` field type (the value is the bcrypt hash). */
 export const passwordField = {
   type: "password",
 

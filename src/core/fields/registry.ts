@@ -19,6 +19,7 @@ import { selectField, type SelectField } from "./select.ts";
 import { textField, type TextField } from "./text.ts";
 import { urlField, type UrlField } from "./url.ts";
 
+/** Automatic field ids: `type + crc32(name)`, e.g. `text3208210256` for `id`. */
 export { newFieldId } from "./options.ts";
 
 /** Any field, discriminated by `type`. */

@@ -53,6 +53,7 @@ function checkCollectionId(field: RelationField, ctx: SettingsContext): Validati
   return null;
 }
 
+/** The `relation` field type. */
 export const relationField = {
   type: "relation",
 

@@ -32,6 +32,7 @@ export interface SelectField extends FieldBase {
   required: boolean;
 }
 
+/** The `select` field type. */
 export const selectField = {
   type: "select",
 

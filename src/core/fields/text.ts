@@ -170,6 +170,7 @@ function checkAutogeneratePattern(field: TextField): ValidationError | null {
   return null;
 }
 
+/** The `text` field type. */
 export const textField = {
   type: "text",
 

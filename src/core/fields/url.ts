@@ -19,6 +19,7 @@ function domainNotAllowed(): ValidationError {
   return new ValidationError("validation_url_domain_not_allowed", "Url domain is not allowed.");
 }
 
+/** The `url` field type. */
 export const urlField = {
   type: "url",
 
