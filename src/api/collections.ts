@@ -13,6 +13,7 @@ import { listCollections } from "../core/collections/collection-list.ts";
 import {
   deleteCollection,
   importCollections,
+  referencingCollections,
   saveCollection,
   truncateCollection,
 } from "../core/collections/collection-save.ts";
@@ -46,6 +47,23 @@ function shapeErrorTree(shape: { [key: string]: string }, typeError?: string): E
   return tree;
 }
 
+/**
+ * An imported definition applied onto an existing collection as PocketBase's import does:
+ * stored fields left out of the import are kept (appended), unless `deleteMissing` asks to
+ * drop them; system fields are always kept. Without `fields` and with `deleteMissing`, only
+ * the system fields remain.
+ */
+function importOnto(existing: Collection, raw: { [key: string]: unknown }, deleteMissing: boolean): Collection {
+  const body = deleteMissing && raw.fields == null ? { ...raw, fields: [] } : raw;
+  const imported = applyCollectionBody(cloneCollection(existing), body).collection;
+  for (const field of existing.fields) {
+    if (!field.system && deleteMissing) continue;
+    if (imported.fields.some((f) => f.id === field.id || f.name === field.name)) continue;
+    imported.fields.push(structuredClone(field));
+  }
+  return imported;
+}
+
 /** Registers the collection routes. */
 export function bindCollectionsApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections", async (c) => {
@@ -53,11 +71,19 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const url = new URL(c.req.url);
     const paging = parsePaging(url.searchParams);
-    const { items, total } = await listCollections(app, {
-      filter: url.searchParams.get("filter") ?? "",
-      sort: url.searchParams.get("sort") ?? "",
-      ...paging,
-    });
+    let found: Awaited<ReturnType<typeof listCollections>>;
+    try {
+      found = await listCollections(app, {
+        filter: url.searchParams.get("filter") ?? "",
+        sort: url.searchParams.get("sort") ?? "",
+        ...paging,
+      });
+    } catch (err) {
+      // PocketBase answers a bad filter or sort with its generic 400; the detail is only logged.
+      if (err instanceof ValidationError) throw new ApiError(400, "", {}, err);
+      throw err;
+    }
+    const { items, total } = found;
     const event = new CollectionsListRequestEvent(...(await requestEventArgs(c)));
     event.collections = items;
     event.result = listResult(items, paging, total);
@@ -99,13 +125,14 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
           (typeof raw.name === "string" ? e.app.findCollectionByNameOrId(raw.name) : null);
         list.push(
           existing
-            ? applyCollectionBody(cloneCollection(existing), raw).collection
+            ? importOnto(existing, raw, e.deleteMissing)
             : collectionFromCreateBody(raw).collection,
         );
       }
       try {
         await importCollections(e.app, list, e.deleteMissing);
       } catch (err) {
+        if (err instanceof ValidationErrors) throw badRequest("Failed to import collections.", err);
         const detail = err instanceof Error ? err.message : "";
         throw new ApiError(
           400,
@@ -190,9 +217,10 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       try {
         await deleteCollection(e.app, e.collection);
       } catch (err) {
-        if (err instanceof ValidationError)
-          throw new ApiError(400, "Failed to delete collection due to existing dependency.", {}, err);
-        throw err;
+        // Any failure (system collection, references, SQL) is PocketBase's generic delete 400.
+        const refs = referencingCollections(e.app, e.collection);
+        const detail = refs.length > 0 ? ` probably due to existing reference in ${refs.join(", ")}` : "";
+        throw new ApiError(400, `Failed to delete collection${detail}`, {}, err);
       }
       e.noContent(204);
     });
@@ -202,17 +230,18 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
   router.delete("/api/collections/:collection/truncate", async (c) => {
     requireSuperuser(c);
     const collection = findOr404(c);
+    if (collection.type === "view") {
+      throw badRequest("View collections cannot be truncated since they don't store their own records.");
+    }
     try {
       await truncateCollection(c.var.app, collection);
     } catch (err) {
-      if (err instanceof ValidationError)
-        throw new ApiError(
-          400,
-          "Failed to truncate collection (most likely due to required relation references).",
-          {},
-          err,
-        );
-      throw err;
+      throw new ApiError(
+        400,
+        "Failed to truncate collection (most likely due to required cascade delete record references).",
+        {},
+        err,
+      );
     }
     return c.body(null, 204);
   });

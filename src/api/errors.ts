@@ -3,7 +3,8 @@
  * and domain code throw; `toApiError` normalises anything thrown into an ApiError, exposing
  * only safe validation leaves and never raw error text (that is logged instead).
  */
-import { ValidationError, ValidationErrors, type ErrorTree } from "../tools/validation.ts";
+import { InvalidFilterError, SuperuserOnlyFilterError } from "../core/records/record-access.ts";
+import { ValidationError, ValidationErrors, renderMessage, type ErrorTree } from "../tools/validation.ts";
 
 const DEFAULT_MESSAGES: Record<number, string> = {
   400: "Something went wrong while processing your request.",
@@ -38,7 +39,9 @@ export function safeErrorData(tree: ErrorTree): SafeErrorData {
   const out: SafeErrorData = {};
   for (const [key, value] of Object.entries(tree)) {
     if (value instanceof ValidationError) {
-      const leaf: SafeErrorLeaf = { code: value.code, message: sentenize(value.message) };
+      // Like ozzo's Error(), the message template is rendered with its params.
+      const message = sentenize(renderMessage(value.message, value.params));
+      const leaf: SafeErrorLeaf = { code: value.code, message };
       if (Object.keys(value.params).length > 0) leaf.params = { ...value.params };
       out[key] = leaf;
     } else {
@@ -105,5 +108,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ValidationErrors) return new ApiError(400, err.message, safeErrorData(err.errors), err);
   if (err instanceof ValidationError) return new ApiError(400, err.message, {}, err);
   if (err instanceof NotFoundError) return new ApiError(404, "", {}, err);
+  if (err instanceof SuperuserOnlyFilterError) return new ApiError(403, err.message, {}, err);
+  if (err instanceof InvalidFilterError) return new ApiError(400, "Invalid filter or sort parameters.", {}, err);
   return new ApiError(400, "", {}, err);
 }

@@ -14,9 +14,10 @@ export function bindHealthApi(router: Hono<ApiEnv>): void {
     if (isSuperuser(c)) {
       const settings = c.var.app.settings();
       const configured = settings.trustedProxy.headers;
+      // `data` is a Go map in PocketBase, so its keys come out sorted.
       data.canBackup = true;
-      data.realIP = realIP(c);
       data.possibleProxyHeader = [...configured, ...PROXY_HEADERS].find((h) => c.req.header(h)) ?? "";
+      data.realIP = realIP(c);
     }
     return jsonResponse(c, 200, { message: "API is healthy.", code: 200, data });
   });

@@ -9,7 +9,7 @@ import type { AuthRecord } from "../core/records/record.ts";
 import { canAuthenticate } from "../core/records/record-access.ts";
 import { forbidden } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
-import { requestEventArgs } from "./request-event.ts";
+import { buildRequestInfo, requestEventArgs } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 
 /** Answers a successful authentication with the record and its token. */
@@ -22,7 +22,7 @@ export async function recordAuthResponse(
   meta: unknown = null,
 ): Promise<Response> {
   const app = c.var.app;
-  if (!(await canAuthenticate(app, record))) {
+  if (!(await canAuthenticate(app, record, await buildRequestInfo(c, authMethod || "default")))) {
     throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
   }
   const event = new RecordAuthRequestEvent(...(await requestEventArgs(c, authMethod || "default")));

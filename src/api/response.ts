@@ -7,12 +7,22 @@ import type { Context } from "hono";
 import { encodeJsonBody } from "../tools/json.ts";
 import { pickFields } from "../tools/picker.ts";
 
+function sortDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortDeep);
+  if (value === null || typeof value !== "object") return value;
+  const out: { [key: string]: unknown } = {};
+  for (const key of Object.keys(value).sort()) out[key] = sortDeep((value as { [key: string]: unknown })[key]);
+  return out;
+}
+
 /** A JSON response; 2xx bodies honour `?fields=`. */
 export function jsonResponse(c: Context, status: number, data: unknown): Response {
   let body = data;
   if (status >= 200 && status < 300) {
     const fields = c.req.query("fields");
-    if (fields) body = pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields);
+    // PocketBase's picker re-decodes the body into plain maps, which Go encodes with sorted
+    // keys: a picked body has its object keys sorted at every level.
+    if (fields) body = sortDeep(pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields));
   }
   return new Response(c.req.method === "HEAD" ? null : encodeJsonBody(body), {
     status,

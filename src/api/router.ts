@@ -11,6 +11,7 @@ import { bindHealthApi } from "./health.ts";
 import { bindAuthRefreshApi } from "./record-auth-refresh.ts";
 import { bindAuthWithPasswordApi } from "./record-auth-with-password.ts";
 import { bindSettingsApi } from "./settings.ts";
+import { bindRecordCrudApi } from "./record-crud.ts";
 import { bodyLimit } from "./middlewares/body-limit.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
@@ -52,6 +53,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindCollectionsApi(router);
   bindAuthWithPasswordApi(router);
   bindAuthRefreshApi(router);
+  bindRecordCrudApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

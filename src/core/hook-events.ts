@@ -8,6 +8,7 @@ import type { App } from "./app.ts";
 import type { Collection } from "./collections/collection-model.ts";
 import type { Settings } from "./settings/settings-model.ts";
 import type { AuthRecord, Record as RecordModel } from "./records/record.ts";
+import type { MailMessage, Mailer } from "./mails/mailer.ts";
 
 /** An event that knows its app. */
 export class AppEvent extends HookEvent {
@@ -255,4 +256,123 @@ export class RecordAuthWithPasswordRequestEvent extends RequestEvent {
 export class RecordAuthRefreshRequestEvent extends RequestEvent {
   collection!: Collection;
   record!: AuthRecord;
+}
+
+/** onRecordsListRequest: a page of records is about to be sent. */
+export class RecordsListRequestEvent extends RequestEvent {
+  collection!: Collection;
+  records: RecordModel[] = [];
+  result: {
+    items: RecordModel[];
+    page: number;
+    perPage: number;
+    totalItems: number;
+    totalPages: number;
+  } | null = null;
+}
+
+/** onRecordViewRequest / Create / Update / Delete. */
+export class RecordRequestEvent extends RequestEvent {
+  collection!: Collection;
+  record!: RecordModel;
+}
+
+/** onRecordEnrich: a record is about to be serialized (API responses, expand, realtime). */
+export class RecordEnrichEvent extends AppEvent implements TaggedEvent {
+  record: RecordModel;
+  requestInfo: RequestInfo | null;
+  constructor(app: App, record: RecordModel, requestInfo: RequestInfo | null) {
+    super(app);
+    this.record = record;
+    this.requestInfo = requestInfo;
+  }
+  tags(): readonly string[] {
+    return [this.record.collection.id, this.record.collection.name];
+  }
+}
+
+// ---- mailer events ---------------------------------------------------------------------------
+
+/** onMailerSend: any email is about to be sent (the default action sends it). */
+export class MailerEvent extends AppEvent {
+  mailer: Mailer;
+  message: MailMessage;
+  constructor(app: App, mailer: Mailer, message: MailMessage) {
+    super(app);
+    this.mailer = mailer;
+    this.message = message;
+  }
+}
+
+/**
+ * onMailerRecord…Send: a record email (verification, password reset, email change, OTP, auth
+ * alert) is about to be sent; tagged by the record's collection. `meta` carries the token,
+ * OTP id/password or new email the message was built with.
+ */
+export class MailerRecordEvent extends MailerEvent implements TaggedEvent {
+  record: RecordModel;
+  meta: Record<string, unknown>;
+  constructor(app: App, mailer: Mailer, message: MailMessage, record: RecordModel, meta: Record<string, unknown> = {}) {
+    super(app, mailer, message);
+    this.record = record;
+    this.meta = meta;
+  }
+  tags(): readonly string[] {
+    return [this.record.collection.id, this.record.collection.name];
+  }
+}
+
+// ---- auth flow request events (tagged by the auth collection) --------------------------------
+
+/** The base of the auth flow request events: the auth collection and its record. */
+export class RecordAuthFlowRequestEvent extends RequestEvent implements TaggedEvent {
+  collection!: Collection;
+  tags(): readonly string[] {
+    return this.collection ? [this.collection.id, this.collection.name] : [];
+  }
+}
+
+/** onRecordAuthWithOTPRequest: a valid OTP was submitted. */
+export class RecordAuthWithOTPRequestEvent extends RecordAuthFlowRequestEvent {
+  record!: AuthRecord;
+  otp!: RecordModel;
+}
+
+/** onRecordRequestOTPRequest: an OTP is requested (`record` is null for unknown emails). */
+export class RecordCreateOTPRequestEvent extends RecordAuthFlowRequestEvent {
+  record: AuthRecord | null = null;
+  /** The plain OTP code that will be stored (hashed) and mailed. */
+  password = "";
+}
+
+/** onRecordRequestPasswordResetRequest. */
+export class RecordRequestPasswordResetRequestEvent extends RecordAuthFlowRequestEvent {
+  record!: AuthRecord;
+}
+
+/** onRecordConfirmPasswordResetRequest. */
+export class RecordConfirmPasswordResetRequestEvent extends RecordAuthFlowRequestEvent {
+  record!: AuthRecord;
+}
+
+/** onRecordRequestVerificationRequest. */
+export class RecordRequestVerificationRequestEvent extends RecordAuthFlowRequestEvent {
+  record!: AuthRecord;
+}
+
+/** onRecordConfirmVerificationRequest. */
+export class RecordConfirmVerificationRequestEvent extends RecordAuthFlowRequestEvent {
+  record!: AuthRecord;
+}
+
+/** onRecordRequestEmailChangeRequest. */
+export class RecordRequestEmailChangeRequestEvent extends RecordAuthFlowRequestEvent {
+  record!: AuthRecord;
+  newEmail = "";
+}
+
+/** onRecordConfirmEmailChangeRequest. */
+export class RecordConfirmEmailChangeRequestEvent extends RecordAuthFlowRequestEvent {
+  record!: AuthRecord;
+  newEmail = "";
 }

@@ -11,13 +11,26 @@ import {
   CollectionRequestEvent,
   CollectionsImportRequestEvent,
   CollectionsListRequestEvent,
+  MailerEvent,
+  MailerRecordEvent,
   ModelErrorEvent,
   ModelEvent,
+  RecordAuthWithOTPRequestEvent,
+  RecordConfirmEmailChangeRequestEvent,
+  RecordConfirmPasswordResetRequestEvent,
+  RecordConfirmVerificationRequestEvent,
+  RecordCreateOTPRequestEvent,
+  RecordRequestEmailChangeRequestEvent,
+  RecordRequestPasswordResetRequestEvent,
+  RecordRequestVerificationRequestEvent,
   RecordAuthRefreshRequestEvent,
   RecordAuthRequestEvent,
   RecordAuthWithPasswordRequestEvent,
+  RecordEnrichEvent,
   RecordErrorEvent,
   RecordEvent,
+  RecordRequestEvent,
+  RecordsListRequestEvent,
   ServeEvent,
   SettingsListRequestEvent,
   SettingsReloadEvent,
@@ -84,6 +97,12 @@ export interface HookEventMap {
   onRecordDeleteExecute: RecordEvent;
   onRecordAfterDeleteSuccess: RecordEvent;
   onRecordAfterDeleteError: RecordErrorEvent;
+  onRecordEnrich: RecordEnrichEvent;
+  onRecordsListRequest: RecordsListRequestEvent;
+  onRecordViewRequest: RecordRequestEvent;
+  onRecordCreateRequest: RecordRequestEvent;
+  onRecordUpdateRequest: RecordRequestEvent;
+  onRecordDeleteRequest: RecordRequestEvent;
   onCollectionsListRequest: CollectionsListRequestEvent;
   onCollectionViewRequest: CollectionRequestEvent;
   onCollectionCreateRequest: CollectionRequestEvent;
@@ -93,6 +112,20 @@ export interface HookEventMap {
   onRecordAuthRequest: RecordAuthRequestEvent;
   onRecordAuthWithPasswordRequest: RecordAuthWithPasswordRequestEvent;
   onRecordAuthRefreshRequest: RecordAuthRefreshRequestEvent;
+  onMailerSend: MailerEvent;
+  onMailerRecordPasswordResetSend: MailerRecordEvent;
+  onMailerRecordVerificationSend: MailerRecordEvent;
+  onMailerRecordEmailChangeSend: MailerRecordEvent;
+  onMailerRecordOTPSend: MailerRecordEvent;
+  onMailerRecordAuthAlertSend: MailerRecordEvent;
+  onRecordAuthWithOTPRequest: RecordAuthWithOTPRequestEvent;
+  onRecordRequestOTPRequest: RecordCreateOTPRequestEvent;
+  onRecordRequestPasswordResetRequest: RecordRequestPasswordResetRequestEvent;
+  onRecordConfirmPasswordResetRequest: RecordConfirmPasswordResetRequestEvent;
+  onRecordRequestVerificationRequest: RecordRequestVerificationRequestEvent;
+  onRecordConfirmVerificationRequest: RecordConfirmVerificationRequestEvent;
+  onRecordRequestEmailChangeRequest: RecordRequestEmailChangeRequestEvent;
+  onRecordConfirmEmailChangeRequest: RecordConfirmEmailChangeRequestEvent;
 }
 
 /** Every hook of the app: name → event class and whether it takes tags. */
@@ -145,6 +178,12 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
   onRecordDeleteExecute: tagged(RecordEvent),
   onRecordAfterDeleteSuccess: tagged(RecordEvent),
   onRecordAfterDeleteError: tagged(RecordErrorEvent),
+  onRecordEnrich: tagged(RecordEnrichEvent),
+  onRecordsListRequest: plain(RecordsListRequestEvent),
+  onRecordViewRequest: plain(RecordRequestEvent),
+  onRecordCreateRequest: plain(RecordRequestEvent),
+  onRecordUpdateRequest: plain(RecordRequestEvent),
+  onRecordDeleteRequest: plain(RecordRequestEvent),
 
   onCollectionsListRequest: plain(CollectionsListRequestEvent),
   onCollectionViewRequest: plain(CollectionRequestEvent),
@@ -156,6 +195,21 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
   onRecordAuthRequest: plain(RecordAuthRequestEvent),
   onRecordAuthWithPasswordRequest: plain(RecordAuthWithPasswordRequestEvent),
   onRecordAuthRefreshRequest: plain(RecordAuthRefreshRequestEvent),
+
+  onMailerSend: plain(MailerEvent),
+  onMailerRecordPasswordResetSend: tagged(MailerRecordEvent),
+  onMailerRecordVerificationSend: tagged(MailerRecordEvent),
+  onMailerRecordEmailChangeSend: tagged(MailerRecordEvent),
+  onMailerRecordOTPSend: tagged(MailerRecordEvent),
+  onMailerRecordAuthAlertSend: tagged(MailerRecordEvent),
+  onRecordAuthWithOTPRequest: tagged(RecordAuthWithOTPRequestEvent),
+  onRecordRequestOTPRequest: tagged(RecordCreateOTPRequestEvent),
+  onRecordRequestPasswordResetRequest: tagged(RecordRequestPasswordResetRequestEvent),
+  onRecordConfirmPasswordResetRequest: tagged(RecordConfirmPasswordResetRequestEvent),
+  onRecordRequestVerificationRequest: tagged(RecordRequestVerificationRequestEvent),
+  onRecordConfirmVerificationRequest: tagged(RecordConfirmVerificationRequestEvent),
+  onRecordRequestEmailChangeRequest: tagged(RecordRequestEmailChangeRequestEvent),
+  onRecordConfirmEmailChangeRequest: tagged(RecordConfirmEmailChangeRequestEvent),
 };
 
 /** The hook names. */

@@ -1,37 +1,48 @@
 /**
- * CORS as PocketBase (§12.4): `Vary: Origin` always; allowed origins by `*`, exact match,
- * subdomain wildcard (`https://*.example.com`) or glob; preflights answered 204 here.
+ * CORS as PocketBase (§12.4, ported by it from echo): `Vary: Origin` always; allowed origins by
+ * `*`, exact match, or a glob (`*` → any run, `?` → one character, so `https://*.example.com`
+ * covers subdomains). Every `OPTIONS` request is a preflight, answered 204 here.
  */
 import type { MiddlewareHandler } from "hono";
 
 const ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
+
+// Longer origins skip the glob patterns (253 is the longest domain name, plus scheme and port),
+// so a hostile Origin header cannot make the regexes expensive.
+const MAX_PATTERN_ORIGIN = 253 + 3 + 5;
 
 function globToRegExp(glob: string): RegExp {
   const escaped = glob
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
     .replace(/\*/g, ".*")
     .replace(/\?/g, ".");
-  return new RegExp(`^${escaped}$`, "i");
+  return new RegExp(`^${escaped}$`);
 }
 
 /** Builds the CORS middleware for a list of allowed origins (resolved once). */
 export function cors(origins: readonly string[]): MiddlewareHandler {
   const allowAll = origins.length === 0 || origins.includes("*");
-  const exact = new Set(origins.map((o) => o.toLowerCase()));
-  const patterns = origins.filter((o) => o.includes("*") || o.includes("?")).map(globToRegExp);
-  const isAllowed = (origin: string) =>
-    allowAll || exact.has(origin.toLowerCase()) || patterns.some((p) => p.test(origin));
+  // Exact matches compare the Origin header as sent, like PocketBase (no case folding).
+  const exact = new Set(origins);
+  const patterns = origins.filter((o) => o !== "*").map(globToRegExp);
+  const allowedOrigin = (origin: string): string | null => {
+    if (allowAll) return "*";
+    if (exact.has(origin)) return origin;
+    if (origin.length <= MAX_PATTERN_ORIGIN && origin.includes("://") && patterns.some((p) => p.test(origin)))
+      return origin;
+    return null;
+  };
 
   return async function corsMiddleware(c, next) {
-    const origin = c.req.header("origin");
-    const isPreflight =
-      c.req.method === "OPTIONS" && c.req.header("access-control-request-method") !== undefined;
+    const origin = c.req.header("origin") ?? "";
+    const isPreflight = c.req.method === "OPTIONS";
     const headers = new Headers({ Vary: "Origin" });
-    if (origin && isAllowed(origin)) headers.set("Access-Control-Allow-Origin", allowAll ? "*" : origin);
+    const allowed = origin ? allowedOrigin(origin) : null;
+    if (allowed) headers.set("Access-Control-Allow-Origin", allowed);
     if (isPreflight) {
-      headers.append("Vary", "Access-Control-Request-Method");
-      headers.append("Vary", "Access-Control-Request-Headers");
-      if (headers.has("Access-Control-Allow-Origin")) {
+      if (allowed) {
+        headers.append("Vary", "Access-Control-Request-Method");
+        headers.append("Vary", "Access-Control-Request-Headers");
         headers.set("Access-Control-Allow-Methods", ALLOW_METHODS);
         const requested = c.req.header("access-control-request-headers");
         if (requested) headers.set("Access-Control-Allow-Headers", requested);

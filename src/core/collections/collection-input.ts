@@ -1,8 +1,8 @@
 /**
  * Building a collection from submitted JSON: a create starts from the type's scaffold, an
  * update from the stored collection, and the body is merged in with PocketBase's semantics
- * (nested options merged, omitted secrets kept, `fields` replaced as a list where a field
- * without id takes over the id of the stored field with the same name).
+ * (nested options merged, omitted secrets kept, `fields` replaced as a list of fresh fields
+ * where a field without id takes over the id of the stored field with the same name).
  */
 import { normalizeField, type Field } from "../fields/registry.ts";
 import { newCollection } from "./collection-defaults.ts";
@@ -41,11 +41,13 @@ function mergeFields(existing: readonly Field[], raw: unknown): Field[] | string
     }
     let id = typeof item.id === "string" ? item.id : "";
     const name = typeof item.name === "string" ? item.name : "";
-    const previous = id ? existing.find((f) => f.id === id) : existing.find((f) => f.name === name);
+    // A field sent without id keeps the id of the stored field of that name, so a rename-free
+    // update never drops and re-adds its column (PocketBase would treat it as a new field).
+    const previous = id ? undefined : existing.find((f) => f.name === name);
     if (!id && previous) id = previous.id;
-    // Options omitted in the body keep their stored values (Go decodes into the existing field).
-    const base = previous && (item.type === undefined || item.type === previous.type) ? { ...previous } : {};
-    out.push(normalizeField({ ...base, ...item, id }));
+    // Every submitted field is decoded into a fresh field of its type, as PocketBase's
+    // FieldsList does: options omitted in the body take their defaults, not the stored values.
+    out.push(normalizeField({ ...item, id }));
   }
   return out;
 }

@@ -3,14 +3,15 @@
  * table kept in step in the same transaction: `onCollectionCreate` → `onCollectionValidate` →
  * `onCollectionCreateExecute` (row + schema) → after commit `onCollectionAfterCreateSuccess`.
  */
-import { ValidationError, ValidationErrors, isEmptyErrorTree } from "../../tools/validation.ts";
+import { ValidationError, ValidationErrors, isEmptyErrorTree, type ErrorTree } from "../../tools/validation.ts";
 import { nowDateString } from "../../tools/dates.ts";
+import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
 import { CollectionErrorEvent, CollectionEvent, ModelErrorEvent, ModelEvent } from "../hook-events.ts";
-import { authSystemFields, authSystemIndexes, newCollectionId } from "./collection-defaults.ts";
+import { authSystemFields, authSystemIndexes, idField, newCollectionId } from "./collection-defaults.ts";
 import { cloneCollection, type Collection } from "./collection-model.ts";
-import type { Field } from "../fields/registry.ts";
+import { hasFieldType, newFieldId, type Field } from "../fields/registry.ts";
 import {
   createCollectionSchema,
   dropCollectionSchema,
@@ -85,6 +86,17 @@ function afterSuccess(app: App, c: Collection, kind: Kind): void {
   );
 }
 
+/** Whether a table or view that is not a collection's own already has this name (`_params`…). */
+async function isInternalTable(app: App, name: string): Promise<boolean> {
+  const lower = name.toLowerCase();
+  if (app.findAllCollections().some((o) => o.name.toLowerCase() === lower)) return false;
+  const row = await app.db.get(
+    "SELECT 1 AS found FROM sqlite_master WHERE type IN ('table', 'view') AND lower(name) = ? LIMIT 1",
+    [lower],
+  );
+  return row !== undefined;
+}
+
 /** Inferred view fields keep the ids of same-named stored fields, so re-saves are stable. */
 function keepFieldIds(fields: Field[], old: Collection | null): Field[] {
   if (!old) return fields;
@@ -92,6 +104,55 @@ function keepFieldIds(fields: Field[], old: Collection | null): Field[] {
     const previous = old.fields.find((o) => o.name === f.name && o.type === f.type);
     return previous ? { ...f, id: previous.id } : f;
   });
+}
+
+/**
+ * Fields submitted without an id get PocketBase's default one, `type + crc32(name)` (suffixed
+ * 2…999 when another field of the list has it already), like its FieldsList does on add.
+ */
+function assignFieldIds(c: Collection): void {
+  for (const f of c.fields) {
+    if (f.id || !hasFieldType(f.type)) continue;
+    const base = newFieldId(f.type, f.name);
+    let id = base;
+    for (let i = 2; i < 1000 && c.fields.some((o) => o.id === id); i++) id = `${base}${i}`;
+    f.id = id;
+  }
+}
+
+type Flags = { system: boolean; hidden: boolean; required?: boolean; primaryKey?: boolean; pattern?: string };
+
+/** The field named `name` when it has the expected type (PocketBase's typed GetByName). */
+function typedField(c: Collection, name: string, type: string): (Field & Flags) | undefined {
+  return c.fields.find((f) => f.name === name && f.type === type) as (Field & Flags) | undefined;
+}
+
+/**
+ * PocketBase's initDefaultFields: base and auth collections always get the `id` primary key
+ * (prepended when missing, system flags enforced when submitted), auth collections their
+ * system fields (appended when missing, flags enforced otherwise). Views infer their fields.
+ */
+function initDefaultFields(c: Collection): void {
+  if (c.type === "view") return;
+  const id = typedField(c, "id", "text");
+  if (!id) c.fields.unshift(idField());
+  else {
+    Object.assign(id, { system: true, required: true, primaryKey: true, hidden: false });
+    if (!id.pattern) id.pattern = "^[a-z0-9]+$";
+  }
+  if (c.type !== "auth") return;
+  const enforced: { [name: string]: Partial<Flags> } = {
+    password: { system: true, hidden: true, required: true },
+    tokenKey: { system: true, hidden: true, required: true },
+    email: { system: true, hidden: false },
+    emailVisibility: { system: true },
+    verified: { system: true },
+  };
+  for (const f of authSystemFields()) {
+    const existing = typedField(c, f.name, f.type);
+    if (existing) Object.assign(existing, enforced[f.name]);
+    else c.fields.push(f);
+  }
 }
 
 /** Fills what PocketBase fills on save: ids, auth system fields and indexes, table names in indexes. */
@@ -103,10 +164,9 @@ function applySaveDefaults(app: App, c: Collection): void {
     }
     c.id = id;
   }
+  assignFieldIds(c);
+  initDefaultFields(c);
   if (c.type === "auth") {
-    for (const f of authSystemFields()) {
-      if (!c.fields.some((x) => x.name === f.name)) c.fields.push(f);
-    }
     for (const sql of authSystemIndexes(c.id, c.name)) {
       const column = /\(`(\w+)`\)/.exec(sql)?.[1];
       const has = c.indexes.some(
@@ -143,19 +203,32 @@ export async function saveCollection(
         const me = new ModelEvent(txApp, c, "validate");
         await txApp.hooks.onModelValidate.trigger(me, () =>
           txApp.hooks.onCollectionValidate.trigger(new CollectionEvent(txApp, c, "validate"), async () => {
-            const tree = validateCollection(txApp, c, old);
-            if (c.type === "view" && !tree.viewQuery && c.viewQuery) {
-              try {
-                const deps = {
-                  findCollectionByName: (name: string) => txApp.findCollectionByNameOrId(name),
-                  viewColumns: executorViewColumns(txApp.db),
-                };
-                c.fields = keepFieldIds(await inferViewFields(c.viewQuery, deps), old);
-                viewBody = await normalizeViewQuery(c.viewQuery, deps);
-              } catch (e) {
-                if (e instanceof ValidationError) tree.viewQuery = e;
-                else throw e;
+            // Like PocketBase, a view's fields come from its query before anything is
+            // validated: whatever fields the body sent are replaced, never validated.
+            let viewQueryError: ValidationError | undefined;
+            if (c.type === "view") {
+              c.fields = [];
+              if (c.viewQuery?.trim()) {
+                try {
+                  const deps = {
+                    findCollectionByName: (name: string) => txApp.findCollectionByNameOrId(name),
+                    viewColumns: executorViewColumns(txApp.db),
+                  };
+                  c.fields = keepFieldIds(await inferViewFields(c.viewQuery, deps), old);
+                  viewBody = await normalizeViewQuery(c.viewQuery, deps);
+                } catch (e) {
+                  if (e instanceof ValidationError) viewQueryError = e;
+                  else throw e;
+                }
               }
+            }
+            const tree = validateCollection(txApp, c, old);
+            if (viewQueryError && !tree.viewQuery) tree.viewQuery = viewQueryError;
+            if (!tree.name && c.name !== old?.name && (await isInternalTable(txApp, c.name))) {
+              tree.name = new ValidationError(
+                "validation_collection_name_invalid",
+                "The name shouldn't match with an existing internal table.",
+              );
             }
             if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
           }),
@@ -164,6 +237,11 @@ export async function saveCollection(
           const now = nowDateString();
           if (!old) c.created = now;
           c.updated = now;
+          // A changed authRule may exclude records that hold tokens already: PocketBase
+          // rotates the auth token secret so every issued auth token stops working.
+          if (old?.auth && c.auth && (old.auth.authRule ?? "") !== (c.auth.authRule ?? "")) {
+            c.auth.authToken.secret = randomString(50, ALPHANUMERIC);
+          }
           c.indexes = c.indexes.map((sql) => sql);
           if (old) {
             await updateCollectionSchema(execApp.db, old, c, viewBody);
@@ -185,7 +263,7 @@ export async function saveCollection(
 }
 
 /** Names of collections whose relation fields point at `c` (other than itself). */
-function referencingCollections(app: App, c: Collection): string[] {
+export function referencingCollections(app: App, c: Collection): string[] {
   return app
     .findAllCollections()
     .filter(
@@ -194,6 +272,22 @@ function referencingCollections(app: App, c: Collection): string[] {
         o.fields.some((f) => f.type === "relation" && (f as { collectionId?: string }).collectionId === c.id),
     )
     .map((o) => o.name);
+}
+
+/**
+ * SQLite keeps a view whose table is gone and fails only when it is read; PocketBase re-saves
+ * the views after a delete and so refuses to delete what a view still reads from.
+ */
+async function ensureViewsStillWork(app: App, deleted: Collection): Promise<void> {
+  for (const view of app.findAllCollections("view")) {
+    if (view.id === deleted.id) continue;
+    try {
+      await app.db.all(`SELECT * FROM ${quoteIdent(view.name)} LIMIT 0`);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new Error(`[${deleted.name}] failed to delete due to existing view dependency: ${detail}`);
+    }
+  }
 }
 
 /** Deletes a collection and its table; system or referenced collections cannot be deleted. */
@@ -212,6 +306,7 @@ export async function deleteCollection(app: App, c: Collection): Promise<void> {
       await pair(tx, c, "delete", 0, async (txApp) => {
         await pair(txApp, c, "delete", 2, async (execApp) => {
           await dropCollectionSchema(execApp.db, c);
+          await ensureViewsStillWork(execApp, c);
           await deleteCollectionRow(execApp, c.id);
           await execApp.reloadCollections();
         });
@@ -233,35 +328,61 @@ export async function truncateCollection(app: App, c: Collection): Promise<void>
   });
 }
 
+/** An error tree as ozzo-validation marshals it: the messages only. */
+function errorMessages(tree: ErrorTree): unknown {
+  const out: { [key: string]: unknown } = {};
+  for (const [key, value] of Object.entries(tree)) {
+    out[key] = value instanceof ValidationError ? value.message : errorMessages(value);
+  }
+  return out;
+}
+
 /**
  * Imports a list of collections (create or update, matched by id then name); with
  * `deleteMissing`, non-system collections missing from the list are deleted. All or nothing.
  */
 export async function importCollections(app: App, list: Collection[], deleteMissing: boolean): Promise<void> {
+  // Views last (stable otherwise): their queries may read from collections of the same import.
+  const ordered = [...list].sort((a, b) => Number(a.type === "view") - Number(b.type === "view"));
   await app.runInTransaction(async (tx) => {
-    for (const c of list) {
-      const existing =
-        (c.id ? tx.findAllCollections().find((o) => o.id === c.id) : undefined) ??
-        tx.findAllCollections().find((o) => o.name.toLowerCase() === c.name.toLowerCase());
-      if (existing) {
-        c.id = existing.id;
-        await saveCollection(tx, c, cloneCollection(existing));
-      } else await saveCollection(tx, c, null);
-    }
+    // Like PocketBase, collections left out are deleted first (views first: they may read from
+    // the tables about to go), so their names can be reused and their views don't get in the way.
     if (deleteMissing) {
-      const keep = new Set(list.map((c) => c.id));
-      // Views first: they may read from the tables about to go.
+      const keep = new Set(list.map((c) => c.id).filter(Boolean));
+      const keepNames = new Set(list.filter((c) => !c.id).map((c) => c.name.toLowerCase()));
       const doomed = tx
         .findAllCollections()
-        .filter((o) => !keep.has(o.id) && !o.system)
-        .sort((a, b) => (a.type === "view" ? -1 : 0) - (b.type === "view" ? -1 : 0));
+        .filter((o) => !o.system && !keep.has(o.id) && !keepNames.has(o.name.toLowerCase()))
+        .sort((a, b) => Number(b.type === "view") - Number(a.type === "view"));
       for (const o of doomed) {
         await pair(tx, o, "delete", 0, async (txApp) => {
-          await dropCollectionSchema(txApp.db, o);
-          await deleteCollectionRow(txApp, o.id);
+          await pair(txApp, o, "delete", 2, async (execApp) => {
+            await dropCollectionSchema(execApp.db, o);
+            await deleteCollectionRow(execApp, o.id);
+          });
         });
       }
       await tx.reloadCollections();
+    }
+    for (const c of ordered) {
+      const existing =
+        (c.id ? tx.findAllCollections().find((o) => o.id === c.id) : undefined) ??
+        tx.findAllCollections().find((o) => o.name.toLowerCase() === c.name.toLowerCase());
+      try {
+        if (existing) {
+          c.id = existing.id;
+          await saveCollection(tx, c, cloneCollection(existing));
+        } else await saveCollection(tx, c, null);
+      } catch (err) {
+        if (!(err instanceof ValidationErrors)) throw err;
+        // PocketBase names the failing collection and lists its errors, as indented JSON.
+        throw new ValidationErrors({
+          collections: new ValidationError(
+            "validation_collections_import_failure",
+            `Data validations failed for collection "${c.name}" (${c.id}):\n${JSON.stringify(errorMessages(err.errors), null, 2)}`,
+          ),
+        });
+      }
     }
   });
 }

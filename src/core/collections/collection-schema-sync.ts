@@ -6,6 +6,7 @@
 import { quoteIdent, type DbExecutor } from "../db/database.ts";
 import { getFieldType, type Field } from "../fields/registry.ts";
 import type { Collection } from "./collection-model.ts";
+import { ValidationError, ValidationErrors } from "../../tools/validation.ts";
 
 /** The column DDL of a field. */
 export function columnDdl(field: Field): string {
@@ -44,8 +45,26 @@ export function rewriteIndexTable(sql: string, table: string): string {
   );
 }
 
+/**
+ * Creates the indexes of a collection. One that SQLite refuses (a missing column, duplicate
+ * values for a unique index…) is reported on `indexes.<i>`, as PocketBase does.
+ */
 async function createIndexes(db: DbExecutor, c: Collection): Promise<void> {
-  for (const sql of c.indexes) await db.exec(rewriteIndexTable(sql, c.name));
+  for (const [i, sql] of c.indexes.entries()) {
+    try {
+      await db.exec(rewriteIndexTable(sql, c.name));
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new ValidationErrors({
+        indexes: {
+          [String(i)]: new ValidationError(
+            "validation_invalid_index_expression",
+            `Failed to create index ${indexNameOf(sql) ?? ""} - ${detail}.`,
+          ),
+        },
+      });
+    }
+  }
 }
 
 async function dropIndexes(db: DbExecutor, c: Collection): Promise<void> {
@@ -101,6 +120,18 @@ export async function updateCollectionSchema(
     await db.exec(createViewDdl(next, viewBody));
     return;
   }
+  // Like PocketBase, views (and triggers) reading the table must not block its changes:
+  // with writable_schema on, SQLite skips re-checking them after a rename or a dropped column.
+  // A view left broken fails when read; the flag is reset whatever happens.
+  await db.exec("PRAGMA writable_schema = ON");
+  try {
+    await alterTable(db, old, next);
+  } finally {
+    await db.exec("PRAGMA writable_schema = RESET");
+  }
+}
+
+async function alterTable(db: DbExecutor, old: Collection, next: Collection): Promise<void> {
   await dropIndexes(db, old);
   if (old.name !== next.name) {
     await db.exec(`ALTER TABLE ${quoteIdent(old.name)} RENAME TO ${quoteIdent(next.name)}`);

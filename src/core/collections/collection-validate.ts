@@ -18,14 +18,16 @@ const AUTH_SYSTEM_FIELDS = ["password", "tokenKey", "email", "emailVisibility", 
 const err = (code: string, message: string, params: Record<string, unknown> = {}) =>
   new ValidationError(code, message, params);
 
+/** `_via_` is the back-relation separator of expands, so names cannot contain it. */
+const foundVia = () => err("validation_found_via", 'The value cannot contain "_via_".');
+
 function validateName(app: App, c: Collection, old: Collection | null): ValidationError | null {
   const name = c.name;
   if (!name) return v.required();
   if (name.length > 255) return v.lengthOutOfRange(1, 255);
+  // PocketBase checks `_via_` before the pattern, with the same error as for field names.
+  if (name.toLowerCase().includes("_via_")) return foundVia();
   if (!NAME_RE.test(name)) return v.matchInvalid();
-  if (name.toLowerCase().includes("_via_")) {
-    return err("validation_invalid_name", "The name of the collection cannot contain '_via_'.");
-  }
   if (old?.system && old.name !== name) {
     return err("validation_collection_system_name_change", "System collection name cannot be changed.");
   }
@@ -63,10 +65,12 @@ function validateFields(c: Collection, old: Collection | null, app: App): ErrorT
     if (!name) fieldTree.name = v.required();
     else if (name.length > 100) fieldTree.name = v.lengthOutOfRange(1, 100);
     else if (!NAME_RE.test(name)) fieldTree.name = v.matchInvalid();
-    else if (RESERVED_FIELD_NAMES.includes(name.toLowerCase()) || name.toLowerCase().includes("_via_")) {
+    else if (RESERVED_FIELD_NAMES.includes(name.toLowerCase())) {
       fieldTree.name = err("validation_not_in_invalid", "Must not be one of the reserved values.");
+    } else if (name.toLowerCase().includes("_via_")) {
+      fieldTree.name = foundVia();
     } else if (c.type === "auth" && (name === "passwordConfirm" || name === "oldPassword")) {
-      fieldTree.name = err("validation_not_in_invalid", "Must not be one of the reserved values.");
+      fieldTree.name = err("validation_reserved_field_name", "The field name is reserved and cannot be used.");
     } else if (seenNames.has(name.toLowerCase())) {
       fieldTree.name = err(
         "validation_duplicated_field_name",
@@ -142,11 +146,12 @@ function validateIndexes(c: Collection, app: App): ErrorTree | ValidationError |
   }
   const tree: ErrorTree = {};
   const names = new Set<string>();
-  const otherIndexNames = new Set(
+  // Index names share one namespace per database: lower-cased name → the collection using it.
+  const otherIndexNames = new Map(
     app
       .findAllCollections()
       .filter((o) => o.id !== c.id)
-      .flatMap((o) => o.indexes.map((i) => (indexNameOf(i) ?? "").toLowerCase())),
+      .flatMap((o) => o.indexes.map((i): [string, string] => [(indexNameOf(i) ?? "").toLowerCase(), o.name])),
   );
   c.indexes.forEach((sql, i) => {
     const name = indexNameOf(sql);
@@ -155,8 +160,14 @@ function validateIndexes(c: Collection, app: App): ErrorTree | ValidationError |
       return;
     }
     const lower = name.toLowerCase();
-    if (names.has(lower) || otherIndexNames.has(lower)) {
-      tree[String(i)] = err("validation_existing_index_name", "Index name must be unique.");
+    if (names.has(lower)) {
+      tree[String(i)] = err("validation_duplicated_index_name", "The index name already exists.");
+    } else if (otherIndexNames.has(lower)) {
+      tree[String(i)] = err(
+        "validation_existing_index_name",
+        "The index name is already used in {usedTableName} collection.",
+        { usedTableName: otherIndexNames.get(lower) },
+      );
     }
     names.add(lower);
   });
@@ -175,27 +186,29 @@ function validateAuthOptions(c: Collection, tree: ErrorTree): void {
     }
     if (!isEmptyErrorTree(sub)) tree[key] = sub;
   }
-  const pw: ErrorTree = {};
-  o.passwordAuth.identityFields.forEach((name, i) => {
-    const field = c.fields.find((f) => f.name === name);
-    const hasUnique = c.indexes.some((sql) => {
-      const m =
-        /^\s*create\s+unique\s+index\b[^(]*\(\s*[`"[]?(\w+)[`"\]]?\s*(?:collate\s+nocase\s*)?\)/i.exec(sql);
-      return m?.[1] === name;
-    });
-    if (!field)
-      pw[String(i)] = err("validation_missing_field", `Invalid or missing field ${name}.`, { name });
-    else if (!hasUnique) {
-      pw[String(i)] = err(
-        "validation_missing_unique_constraint",
-        `The field ${name} doesn't have a UNIQUE constraint.`,
-        {
-          name,
-        },
-      );
-    }
-  });
-  if (!isEmptyErrorTree(pw)) tree.passwordAuth = { identityFields: pw };
+  // PocketBase reports the first bad identity field as one leaf on `identityFields` (not per
+  // index), and only while password auth is enabled.
+  const identityError = o.passwordAuth.enabled
+    ? o.passwordAuth.identityFields
+        .map((name) => {
+          const hasUnique = c.indexes.some((sql) => {
+            const m =
+              /^\s*create\s+unique\s+index\b[^(]*\(\s*[`"[]?(\w+)[`"\]]?\s*(?:collate\s+nocase\s*)?\)/i.exec(sql);
+            return m?.[1] === name;
+          });
+          if (!c.fields.some((f) => f.name === name)) {
+            return err("validation_missing_field", "Invalid or missing field {fieldName}.", { fieldName: name });
+          }
+          if (!hasUnique) {
+            return err("validation_missing_unique_constraint", "The field {fieldName} doesn't have a UNIQUE constraint.", {
+              fieldName: name,
+            });
+          }
+          return null;
+        })
+        .find((e) => e !== null)
+    : undefined;
+  if (identityError) tree.passwordAuth = { identityFields: identityError };
   const range = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
   if (!range(o.mfa.duration, 10, 86400))
     tree.mfa = { duration: err("validation_invalid_value", "Must be between 10 and 86400.") };
@@ -204,7 +217,7 @@ function validateAuthOptions(c: Collection, tree: ErrorTree): void {
     if (methods < 2) {
       tree.mfa = {
         enabled: err(
-          "validation_mfa_not_enough_auth_methods",
+          "validation_mfa_not_enough_auths",
           "MFA requires at least 2 auth methods to be enabled.",
         ),
       };

@@ -18,6 +18,7 @@ import {
 } from "../hook-events.ts";
 import { getFieldType } from "../fields/registry.ts";
 import type { Record } from "./record.ts";
+import { cascadeRelations } from "./record-cascade.ts";
 
 /** Options of `saveRecord`. */
 export interface SaveRecordOptions {
@@ -203,6 +204,9 @@ export async function deleteRecord(app: App, record: Record, options: SaveRecord
     await app.runInTransaction(async (tx) => {
       await triggerPair(tx, record, "delete", "main", context, async (txApp) => {
         await triggerPair(txApp, record, "delete", "exec", context, async (execApp) => {
+          if (record.collection.type !== "view") {
+            await cascadeRelations(execApp, record, (a, r) => deleteRecord(a, r, { context }));
+          }
           await execApp.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [
             record.id,
           ]);

@@ -5,7 +5,6 @@
  */
 import type { SQLOutputValue } from "node:sqlite";
 import { verifyPassword, hashPassword } from "../../auth/password.ts";
-import { RawJson } from "../../tools/json.ts";
 import { randomString, ALPHANUMERIC } from "../../tools/random.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import { getFieldType, type Field } from "../fields/registry.ts";
@@ -16,6 +15,8 @@ export interface ExportOptions {
   showHidden?: boolean;
   /** Include `email` whatever `emailVisibility` says (owner, superuser, manageRule). */
   showEmail?: boolean;
+  /** Options for nested (expanded) records, when they differ per record. */
+  forRecord?: (record: Record) => ExportOptions;
 }
 
 /** A record of a collection. */
@@ -23,8 +24,10 @@ export class Record {
   readonly collection: Collection;
   readonly #data = new Map<string, unknown>();
   #original: Map<string, unknown> | null = null;
-  /** Expanded relations, keyed by field path, set by the expand logic. */
+  /** Expanded relations, keyed by field name, set by the expand logic. */
   expand: { [key: string]: Record | Record[] } = {};
+  /** Whether an expand was resolved for this record (then `expand` is output even when empty). */
+  hasExpand = false;
   /** Plain password set by `setPassword` (for validation), never stored. */
   #plainPassword: string | undefined;
 
@@ -176,11 +179,10 @@ export class Record {
       if (field.type === "password") continue;
       if (isAuth && field.name === "email" && !options.showEmail && !this.getBool("emailVisibility"))
         continue;
-      const value = getFieldType(field.type).toJson(field, this.#data.get(field.name));
-      out[field.name] = field.type === "json" && typeof value === "string" ? new RawJson(value) : value;
+      out[field.name] = getFieldType(field.type).toJson(field, this.#data.get(field.name));
     }
     const expandKeys = Object.keys(this.expand);
-    if (expandKeys.length > 0) {
+    if (expandKeys.length > 0 || this.hasExpand) {
       const expand: { [key: string]: unknown } = {};
       for (const key of expandKeys.sort()) {
         const value = this.expand[key]!;

@@ -1,0 +1,324 @@
+/**
+ * API rules and client filters over records, compiled to SQL for the records API (list, view,
+ * create, update, delete) and for anything else that checks a rule against a record.
+ *
+ * One `RecordQueryBuilder` compiles the collection's rule, the client's `?filter` and `?sort`
+ * with resolvers that share one join list, so a relation used by both is joined once (or twice
+ * when the client filter must see it through the target's listRule, §5.4). Rules are compiled
+ * with full access (hidden fields, `@request.*`, `@collection.*`); client filters of
+ * non-superusers with the client restrictions. Errors are `FilterError`s: 400, except those
+ * `isSuperuserOnlyFilterError` recognises (403).
+ *
+ * @example records list
+ *   const query = new RecordQueryBuilder({ findCollection, collection, requestInfo, isSuperuser })
+ *     .rule(isSuperuser ? "" : collection.listRule!) // null listRule → 403 before this
+ *     .filter(url.searchParams.get("filter") ?? "")
+ *     .sort(url.searchParams.get("sort") ?? "")
+ *     .build();
+ *   const select = recordSelectSql(collection, query, { limit: perPage, offset });
+ *   const rows = await db.all(select.sql, select.params);
+ */
+import type { SqlDialect } from "../../query/dialect.ts";
+import { sqliteDialect } from "../../query/dialect.ts";
+import type { FilterCache } from "../../query/filter-cache.ts";
+import { compileFilter } from "../../query/filter-compiler.ts";
+import { DEFAULT_FILTER_LIMITS } from "../../query/limits.ts";
+import type { FilterLimits } from "../../query/limits.ts";
+import { parseFilter } from "../../query/parser.ts";
+import { buildSort } from "../../query/sort.ts";
+import type { SqlFragment, SqlValue } from "../../query/sql.ts";
+import { joinSql, param, raw, sql } from "../../query/sql.ts";
+import type { Collection } from "../collections/collection-model.ts";
+import { getFieldType } from "../fields/registry.ts";
+import type { RequestInfo } from "../hook-events.ts";
+import { RULE_FILTER_LIMITS, RecordFieldResolver } from "./record-field-resolver.ts";
+
+/** What compiling a rule or filter over one collection needs. */
+export interface RecordRuleContext {
+  /** Looks a collection up by id or name (null when there is none). */
+  findCollection(nameOrId: string): Collection | null;
+  readonly collection: Collection;
+  /** What `@request.*` sees; null outside requests. */
+  readonly requestInfo: RequestInfo | null;
+  readonly dialect?: SqlDialect;
+  /** Parse cache for rules (they repeat on every request). */
+  readonly cache?: FilterCache;
+  /** Clock for `@now` & co. */
+  readonly now?: Date;
+}
+
+/** Options of `buildRecordFilter`. */
+export interface RecordFilterOptions extends RecordRuleContext {
+  readonly filter: string;
+  /** A non-superuser's `?filter` (see `RecordFieldResolverOptions.isClientFilter`). */
+  readonly isClientFilter: boolean;
+  readonly allowHiddenFields: boolean;
+  /** Compile with this resolver (to share its joins) instead of a new one. */
+  readonly resolver?: RecordFieldResolver;
+}
+
+/** A compiled condition with the joins it needs. */
+export interface RecordFilterResult {
+  /** The condition, parenthesised so it can be ANDed with others. */
+  readonly where: SqlFragment;
+  /** Every join of the resolver (including those of earlier compiles with the same resolver). */
+  readonly joins: readonly SqlFragment[];
+  /** Joins can repeat rows: select DISTINCT. */
+  readonly needsDistinct: boolean;
+  /** The resolver used, for compiling more with the same joins. */
+  readonly resolver: RecordFieldResolver;
+}
+
+function newResolver(
+  ctx: RecordRuleContext,
+  mode: { isClientFilter: boolean; allowHiddenFields: boolean },
+  shareJoinsWith?: RecordFieldResolver,
+): RecordFieldResolver {
+  return new RecordFieldResolver({
+    findCollection: (nameOrId) => ctx.findCollection(nameOrId),
+    collection: ctx.collection,
+    requestInfo: ctx.requestInfo,
+    dialect: ctx.dialect,
+    cache: ctx.cache,
+    now: ctx.now,
+    shareJoinsWith,
+    ...mode,
+  });
+}
+
+function compile(
+  text: string,
+  resolver: RecordFieldResolver,
+  ctx: RecordRuleContext,
+  limits: FilterLimits,
+): SqlFragment {
+  const node = ctx.cache ? ctx.cache.parse(text, limits) : parseFilter(text, limits);
+  return sql`(${compileFilter(node, { resolver, dialect: ctx.dialect, now: ctx.now })})`;
+}
+
+/** Compiles one filter (client filter or, with `isClientFilter: false`, a rule). */
+export function buildRecordFilter(options: RecordFilterOptions): RecordFilterResult {
+  const resolver = options.resolver ?? newResolver(options, options);
+  const limits = options.isClientFilter ? DEFAULT_FILTER_LIMITS : RULE_FILTER_LIMITS;
+  const where = compile(options.filter, resolver, options, limits);
+  const joins = resolver.joins();
+  return { where, joins, needsDistinct: joins.length > 0, resolver };
+}
+
+/** Compiles a `?sort` string to an ORDER BY list (empty SQL for no sort). */
+export function buildRecordSort(options: Omit<RecordFilterOptions, "filter"> & { readonly sort: string }): {
+  orderBy: SqlFragment;
+  joins: readonly SqlFragment[];
+  needsDistinct: boolean;
+} {
+  const resolver = options.resolver ?? newResolver(options, options);
+  const orderBy = buildSort(options.sort, { resolver, dialect: options.dialect });
+  const joins = resolver.joins();
+  return { orderBy, joins, needsDistinct: joins.length > 0 };
+}
+
+/** Everything a records query needs besides the select list and paging. */
+export interface RecordQuery {
+  /** The ANDed conditions (`1` when there are none). */
+  readonly where: SqlFragment;
+  readonly joins: readonly SqlFragment[];
+  /** The ORDER BY list, empty SQL for none. */
+  readonly orderBy: SqlFragment;
+  readonly needsDistinct: boolean;
+  /** Alias of the main table. */
+  readonly alias: string;
+}
+
+/** Compiles rule + client filter + sort over one collection with one shared join list. */
+export class RecordQueryBuilder {
+  readonly #ctx: RecordRuleContext;
+  readonly #rules: RecordFieldResolver;
+  readonly #client: RecordFieldResolver;
+  readonly #isSuperuser: boolean;
+  readonly #conditions: SqlFragment[] = [];
+  #orderBy: SqlFragment = raw("");
+
+  constructor(ctx: RecordRuleContext & { readonly isSuperuser: boolean }) {
+    this.#ctx = ctx;
+    this.#isSuperuser = ctx.isSuperuser;
+    this.#rules = newResolver(ctx, { isClientFilter: false, allowHiddenFields: true });
+    this.#client = newResolver(
+      ctx,
+      { isClientFilter: !ctx.isSuperuser, allowHiddenFields: ctx.isSuperuser },
+      this.#rules,
+    );
+  }
+
+  /** ANDs an API rule (full access); `""` adds nothing. A null rule must be refused before. */
+  rule(rule: string): this {
+    if (rule.trim() !== "") {
+      this.#conditions.push(compile(rule, this.#rules, this.#ctx, RULE_FILTER_LIMITS));
+    }
+    return this;
+  }
+
+  /** ANDs the client's `?filter` (restricted unless superuser); `""` adds nothing. */
+  filter(filter: string): this {
+    if (filter.trim() !== "") {
+      const limits = this.#isSuperuser ? RULE_FILTER_LIMITS : DEFAULT_FILTER_LIMITS;
+      this.#conditions.push(compile(filter, this.#client, this.#ctx, limits));
+    }
+    return this;
+  }
+
+  /** Sets the client's `?sort` (restricted unless superuser). */
+  sort(sort: string): this {
+    this.#orderBy = buildSort(sort, { resolver: this.#client, dialect: this.#ctx.dialect });
+    return this;
+  }
+
+  /** The compiled query parts. */
+  build(): RecordQuery {
+    const joins = this.#rules.joins();
+    return {
+      where: this.#conditions.length > 0 ? joinSql(this.#conditions, " AND ") : raw("1"),
+      joins,
+      orderBy: this.#orderBy,
+      needsDistinct: joins.length > 0,
+      alias: this.#rules.alias,
+    };
+  }
+}
+
+/** Options of `recordSelectSql`. */
+export interface RecordSelectOptions {
+  /** Select list (default: every column of the main table). */
+  readonly columns?: SqlFragment;
+  readonly limit?: number;
+  readonly offset?: number;
+  readonly dialect?: SqlDialect;
+}
+
+function fromClause(collection: Collection, query: RecordQuery, dialect: SqlDialect): SqlFragment {
+  const q = (name: string): SqlFragment => raw(dialect.quoteIdentifier(name));
+  const table =
+    query.alias === collection.name ? q(collection.name) : sql`${q(collection.name)} ${q(query.alias)}`;
+  return joinSql([sql`FROM ${table}`, ...query.joins, sql`WHERE ${query.where}`], " ");
+}
+
+/** `SELECT [DISTINCT] <alias>.* FROM … WHERE … [ORDER BY …] [LIMIT … OFFSET …]`. */
+export function recordSelectSql(
+  collection: Collection,
+  query: RecordQuery,
+  options: RecordSelectOptions = {},
+): SqlFragment {
+  const dialect = options.dialect ?? sqliteDialect;
+  const columns = options.columns ?? raw(`${dialect.quoteIdentifier(query.alias)}.*`);
+  let statement = sql`SELECT ${raw(query.needsDistinct ? "DISTINCT " : "")}${columns} ${fromClause(collection, query, dialect)}`;
+  if (query.orderBy.sql !== "") statement = sql`${statement} ORDER BY ${query.orderBy}`;
+  if (options.limit !== undefined) statement = sql`${statement} LIMIT ${param(options.limit)}`;
+  if (options.offset !== undefined) statement = sql`${statement} OFFSET ${param(options.offset)}`;
+  return statement;
+}
+
+/** `SELECT COUNT(DISTINCT <alias>.id) AS total FROM … WHERE …` (`totalItems`). */
+export function recordCountSql(
+  collection: Collection,
+  query: RecordQuery,
+  dialect = sqliteDialect,
+): SqlFragment {
+  const id = dialect.column(query.alias, "id");
+  return sql`SELECT COUNT(DISTINCT ${id}) AS ${raw(dialect.quoteIdentifier("total"))} ${fromClause(collection, query, dialect)}`;
+}
+
+/** The one method of a DB executor the rule checks need. */
+export interface RuleExecutor {
+  get(sql: string, params?: readonly SqlValue[]): Promise<unknown>;
+}
+
+/**
+ * Whether the stored record `id` satisfies `rule` for the context's request (view, update and
+ * delete rules, and per-record checks like realtime and expand). `null` → false (superusers
+ * only; a superuser caller should not call this), `""` → true.
+ */
+export async function canAccessRecord(
+  db: RuleExecutor,
+  ctx: RecordRuleContext,
+  id: string,
+  rule: string | null,
+): Promise<boolean> {
+  if (rule === null) return false;
+  if (rule.trim() === "") return true;
+  const dialect = ctx.dialect ?? sqliteDialect;
+  const query = new RecordQueryBuilder({ ...ctx, isSuperuser: false }).rule(rule).build();
+  const where = sql`${dialect.column(query.alias, "id")} = ${param(id)} AND ${query.where}`;
+  const statement = recordSelectSql(
+    ctx.collection,
+    { ...query, where, needsDistinct: false },
+    {
+      columns: raw("1 AS ok"),
+      limit: 1,
+      dialect,
+    },
+  );
+  return (await db.get(statement.sql, [...statement.params])) !== undefined;
+}
+
+/** One column of a record that is not stored yet. */
+export interface NewRecordValue {
+  readonly name: string;
+  /** The DB value (`Record.dbValues()`); typed views other than Uint8Array are copied. */
+  readonly value: SqlValue | ArrayBufferView;
+}
+
+/**
+ * Whether a record that is not stored yet satisfies `rule` (the create rule). As PocketBase
+ * does, the values are exported into a CTE named after the collection plus a suffix, and the
+ * rule is evaluated with the collection's alias pointing at that CTE, so the rule's own columns
+ * see the new values while relation joins (even into the same collection) see the real tables.
+ * Fields missing from `values` get their type's default. The caller decides the id (PocketBase
+ * uses a placeholder) and forces `verified` to false for auth collections.
+ */
+export async function canAccessNewRecord(
+  db: RuleExecutor,
+  ctx: RecordRuleContext,
+  values: readonly NewRecordValue[],
+  rule: string | null,
+): Promise<boolean> {
+  if (rule === null) return false;
+  if (rule.trim() === "") return true;
+  const dialect = ctx.dialect ?? sqliteDialect;
+  const q = (name: string): SqlFragment => raw(dialect.quoteIdentifier(name));
+  const collection = ctx.collection;
+  const given = new Map(values.map((v) => [v.name, v.value]));
+  const columns = collection.fields.map((field) => {
+    const value = given.has(field.name)
+      ? given.get(field.name)
+      : getFieldType(field.type).toDbValue(field, getFieldType(field.type).prepareValue(field, undefined));
+    return sql`${param(toSqlValue(value))} AS ${q(field.name)}`;
+  });
+  // The CTE must not shadow a real table a relation join may need.
+  let cte = `${collection.name}__pb_create`;
+  for (let n = 2; ctx.findCollection(cte) !== null; n++) cte = `${collection.name}__pb_create${n}`;
+
+  const resolver = new RecordFieldResolver({
+    findCollection: (nameOrId) => ctx.findCollection(nameOrId),
+    collection,
+    requestInfo: ctx.requestInfo,
+    allowHiddenFields: true,
+    isClientFilter: false,
+    dialect,
+    table: cte,
+    cache: ctx.cache,
+    now: ctx.now,
+  });
+  const where = compile(rule, resolver, ctx, RULE_FILTER_LIMITS);
+  const from = joinSql([sql`FROM ${q(cte)} ${q(resolver.alias)}`, ...resolver.joins()], " ");
+  const statement = sql`WITH ${q(cte)} AS (SELECT ${joinSql(columns, ", ")}) SELECT 1 AS ok ${from} WHERE ${where} LIMIT 1`;
+  return (await db.get(statement.sql, [...statement.params])) !== undefined;
+}
+
+function toSqlValue(value: SqlValue | ArrayBufferView | undefined): SqlValue {
+  if (value === undefined) return null;
+  if (ArrayBuffer.isView(value)) {
+    return value instanceof Uint8Array
+      ? value
+      : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return value;
+}
