@@ -13,7 +13,7 @@ export function isSuperuser(c: Context<ApiEnv>): boolean {
 /** Throws 401 for guests and 403 for non-superusers (PocketBase's requireSuperuserAuth). */
 export function requireSuperuser(c: Context<ApiEnv>): AuthRecord {
   const auth = c.var.auth;
-  if (!auth) throw unauthorized("The request requires valid superuser authorization token.");
+  if (!auth) throw unauthorized("The request requires valid record authorization token.");
   if (auth.collection.name !== SUPERUSERS)
     throw forbidden("The authorized record is not allowed to perform this action.");
   return auth;

@@ -7,8 +7,7 @@ import {
   redactSettings,
   type Settings,
 } from "../core/settings/settings-model.ts";
-import { validateSettings } from "../core/settings/settings-validate.ts";
-import { isEmptyErrorTree, ValidationErrors } from "../tools/validation.ts";
+import { ValidationErrors } from "../tools/validation.ts";
 import { badRequest } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { requireSuperuser } from "./guards.ts";
@@ -45,11 +44,12 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
     }
     event.newSettings = merged;
     await app.hooks.onSettingsUpdateRequest.trigger(event, async (e) => {
-      const errors = validateSettings(e.newSettings);
-      if (!isEmptyErrorTree(errors)) {
-        throw badRequest("An error occurred while saving the new settings.", new ValidationErrors(errors));
+      try {
+        await e.app.saveSettings(e.newSettings);
+      } catch (err) {
+        if (err instanceof ValidationErrors) throw badRequest("An error occurred while saving the new settings.", err);
+        throw err;
       }
-      await e.app.saveSettings(e.newSettings);
       e.response = jsonResponse(c, 200, redactSettings(e.app.settings()));
     });
     return event.response ?? c.body(null, 204);

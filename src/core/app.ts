@@ -14,7 +14,16 @@ import {
   type HookName,
   type Hooks,
 } from "./hooks.ts";
-import { BootstrapEvent, SettingsReloadEvent, TerminateEvent } from "./hook-events.ts";
+import {
+  BootstrapEvent,
+  ModelErrorEvent,
+  ModelEvent,
+  SettingsReloadEvent,
+  TerminateEvent,
+  type ParamsModel,
+} from "./hook-events.ts";
+import { validateSettings } from "./settings/settings-validate.ts";
+import { ValidationErrors, isEmptyErrorTree } from "../tools/validation.ts";
 import type { Collection, CollectionType } from "./collections/collection-model.ts";
 import { loadCollections } from "./collections/collection-store.ts";
 import { runSystemMigrations } from "./migrations/system-migrations.ts";
@@ -195,9 +204,30 @@ export class App {
     await this.hooks.onSettingsReload.trigger(new SettingsReloadEvent(this));
   }
 
-  /** Stores new settings and reloads them. */
+  /**
+   * Validates and stores new settings through the model hooks (`onModelUpdate` →
+   * `onModelValidate` → `onModelUpdateExecute`, then `onModelAfterUpdate…`), as PocketBase
+   * saves its settings model, and reloads them. Throws ValidationErrors when invalid.
+   */
   async saveSettings(settings: Settings): Promise<void> {
-    await saveSettings(this, settings);
+    const model: ParamsModel = { tableName: "_params", id: "settings", value: settings };
+    try {
+      await this.runInTransaction(async (tx) => {
+        await tx.hooks.onModelUpdate.trigger(new ModelEvent(tx, model, "update"), async (e) => {
+          await e.app.hooks.onModelValidate.trigger(new ModelEvent(e.app, model, "validate"), () => {
+            const errors = validateSettings(model.value);
+            if (!isEmptyErrorTree(errors)) throw new ValidationErrors(errors);
+          });
+          await e.app.hooks.onModelUpdateExecute.trigger(new ModelEvent(e.app, model, "update"), (x) =>
+            saveSettings(x.app, model.value),
+          );
+        });
+      });
+    } catch (err) {
+      await this.hooks.onModelAfterUpdateError.trigger(new ModelErrorEvent(this, model, "update", err));
+      throw err;
+    }
+    await this.hooks.onModelAfterUpdateSuccess.trigger(new ModelEvent(this, model, "update"));
     await this.reloadSettings();
   }
 

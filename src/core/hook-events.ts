@@ -8,7 +8,9 @@ import type { App } from "./app.ts";
 import type { Collection } from "./collections/collection-model.ts";
 import type { Settings } from "./settings/settings-model.ts";
 import type { AuthRecord, Record as RecordModel } from "./records/record.ts";
+import type { Client as RealtimeClient, Message as RealtimeMessage } from "../realtime/client.ts";
 import type { MailMessage, Mailer } from "./mails/mailer.ts";
+import type { AuthUser, ProviderConfig } from "../auth/oauth2/provider.ts";
 
 /** An event that knows its app. */
 export class AppEvent extends HookEvent {
@@ -50,8 +52,15 @@ export class SettingsReloadEvent extends AppEvent {}
 /** The kinds of model operations. */
 export type ModelEventType = "create" | "update" | "delete" | "validate";
 
-/** Something stored in a table: a collection or a record. */
-export type Model = Collection | RecordModel;
+/** The settings as a stored model (the `settings` row of `_params`). */
+export interface ParamsModel {
+  readonly tableName: "_params";
+  readonly id: "settings";
+  value: Settings;
+}
+
+/** Something stored in a table: a collection, a record or the settings. */
+export type Model = Collection | RecordModel | ParamsModel;
 
 /** Model-level events (tagged by table name). */
 export class ModelEvent extends AppEvent implements TaggedEvent {
@@ -67,6 +76,7 @@ export class ModelEvent extends AppEvent implements TaggedEvent {
   }
   tags(): readonly string[] {
     const model = this.model;
+    if ("tableName" in model) return [model.tableName];
     return "collection" in model ? [model.collection.id, model.collection.name] : ["_collections"];
   }
 }
@@ -312,7 +322,13 @@ export class MailerEvent extends AppEvent {
 export class MailerRecordEvent extends MailerEvent implements TaggedEvent {
   record: RecordModel;
   meta: Record<string, unknown>;
-  constructor(app: App, mailer: Mailer, message: MailMessage, record: RecordModel, meta: Record<string, unknown> = {}) {
+  constructor(
+    app: App,
+    mailer: Mailer,
+    message: MailMessage,
+    record: RecordModel,
+    meta: Record<string, unknown> = {},
+  ) {
     super(app, mailer, message);
     this.record = record;
     this.meta = meta;
@@ -375,4 +391,42 @@ export class RecordRequestEmailChangeRequestEvent extends RecordAuthFlowRequestE
 export class RecordConfirmEmailChangeRequestEvent extends RecordAuthFlowRequestEvent {
   record!: AuthRecord;
   newEmail = "";
+}
+
+/**
+ * onRecordAuthWithOAuth2Request: the provider's user is known and the record resolved (null for
+ * a sign-up). Handlers may change `record`, `createData` or `oAuth2User` before `next()`.
+ */
+export class RecordAuthWithOAuth2RequestEvent extends RecordAuthFlowRequestEvent {
+  providerName = "";
+  /** The provider's effective configuration. */
+  providerClient!: ProviderConfig;
+  record: AuthRecord | null = null;
+  oAuth2User!: AuthUser;
+  /** Extra values of a sign-up (the client's `createData`). */
+  createData: Record<string, unknown> = {};
+  isNewRecord = false;
+}
+
+/** onRealtimeConnectRequest: a realtime client connects (SSE `GET /api/realtime` or the WebSocket endpoint). */
+export class RealtimeConnectRequestEvent extends RequestEvent {
+  client!: RealtimeClient<AuthRecord>;
+  /** Close after this many ms without a delivered message (default 5 min); read when the chain ends. */
+  idleTimeout = 5 * 60_000;
+  /** Close this many ms after connecting, whatever happens (default 30 min); read when the chain ends. */
+  maxTimeout = 30 * 60_000;
+  /** `sse` or `websocket`. */
+  transport: "sse" | "websocket" = "sse";
+}
+
+/** onRealtimeMessageSend: a message (PB_CONNECT included) is about to be written to a client. */
+export class RealtimeMessageEvent extends RequestEvent {
+  client!: RealtimeClient<AuthRecord>;
+  message!: RealtimeMessage;
+}
+
+/** onRealtimeSubscribeRequest: a client replaces its subscriptions (and binds its auth). */
+export class RealtimeSubscribeRequestEvent extends RequestEvent {
+  client!: RealtimeClient<AuthRecord>;
+  subscriptions: string[] = [];
 }

@@ -3,9 +3,16 @@
  * table kept in step in the same transaction: `onCollectionCreate` → `onCollectionValidate` →
  * `onCollectionCreateExecute` (row + schema) → after commit `onCollectionAfterCreateSuccess`.
  */
-import { ValidationError, ValidationErrors, isEmptyErrorTree, type ErrorTree } from "../../tools/validation.ts";
+import {
+  ValidationError,
+  ValidationErrors,
+  isEmptyErrorTree,
+  type ErrorTree,
+} from "../../tools/validation.ts";
 import { nowDateString } from "../../tools/dates.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
+import { Record } from "../records/record.ts";
+import { deleteRecord } from "../records/record-save.ts";
 import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
 import { CollectionErrorEvent, CollectionEvent, ModelErrorEvent, ModelEvent } from "../hook-events.ts";
@@ -120,11 +127,9 @@ function assignFieldIds(c: Collection): void {
   }
 }
 
-type Flags = { system: boolean; hidden: boolean; required?: boolean; primaryKey?: boolean; pattern?: string };
-
 /** The field named `name` when it has the expected type (PocketBase's typed GetByName). */
-function typedField(c: Collection, name: string, type: string): (Field & Flags) | undefined {
-  return c.fields.find((f) => f.name === name && f.type === type) as (Field & Flags) | undefined;
+function typedField(c: Collection, name: string, type: string): Field | undefined {
+  return c.fields.find((f) => f.name === name && f.type === type);
 }
 
 /**
@@ -135,13 +140,13 @@ function typedField(c: Collection, name: string, type: string): (Field & Flags) 
 function initDefaultFields(c: Collection): void {
   if (c.type === "view") return;
   const id = typedField(c, "id", "text");
-  if (!id) c.fields.unshift(idField());
+  if (id?.type !== "text") c.fields.unshift(idField());
   else {
     Object.assign(id, { system: true, required: true, primaryKey: true, hidden: false });
     if (!id.pattern) id.pattern = "^[a-z0-9]+$";
   }
   if (c.type !== "auth") return;
-  const enforced: { [name: string]: Partial<Flags> } = {
+  const enforced: { [name: string]: Partial<Field> } = {
     password: { system: true, hidden: true, required: true },
     tokenKey: { system: true, hidden: true, required: true },
     email: { system: true, hidden: false },
@@ -292,19 +297,24 @@ async function ensureViewsStillWork(app: App, deleted: Collection): Promise<void
 
 /** Deletes a collection and its table; system or referenced collections cannot be deleted. */
 export async function deleteCollection(app: App, c: Collection): Promise<void> {
-  if (c.system)
-    throw new ValidationError("validation_system_collection", "System collections cannot be deleted.");
-  const refs = referencingCollections(app, c);
-  if (refs.length > 0) {
-    throw new ValidationError(
-      "validation_collection_referenced",
-      `Failed to delete collection "${c.name}" probably due to existing reference in ${refs.join(", ")}.`,
-    );
-  }
   try {
     await app.runInTransaction(async (tx) => {
       await pair(tx, c, "delete", 0, async (txApp) => {
         await pair(txApp, c, "delete", 2, async (execApp) => {
+          // Checked in the execute step, as PocketBase does, so hooks see every attempt.
+          if (c.system) {
+            throw new ValidationError(
+              "validation_system_collection",
+              "System collections cannot be deleted.",
+            );
+          }
+          const refs = referencingCollections(execApp, c);
+          if (refs.length > 0) {
+            throw new ValidationError(
+              "validation_collection_referenced",
+              `Failed to delete collection "${c.name}" probably due to existing reference in ${refs.join(", ")}.`,
+            );
+          }
           await dropCollectionSchema(execApp.db, c);
           await ensureViewsStillWork(execApp, c);
           await deleteCollectionRow(execApp, c.id);
@@ -319,12 +329,21 @@ export async function deleteCollection(app: App, c: Collection): Promise<void> {
   afterSuccess(app, c, "delete");
 }
 
-/** Deletes every record of a base/auth collection in one transaction. */
+/**
+ * Deletes every record of a base/auth collection in one transaction, each through the record
+ * delete pipeline as PocketBase does (hooks fire, relations cascade, a required reference
+ * fails the whole truncate).
+ */
 export async function truncateCollection(app: App, c: Collection): Promise<void> {
   if (c.type === "view")
     throw new ValidationError("validation_view_truncate", "View collections cannot be truncated.");
   await app.runInTransaction(async (tx) => {
-    await tx.db.run(`DELETE FROM ${quoteIdent(c.name)}`);
+    const collection = tx.findCollectionByNameOrId(c.id) ?? c;
+    for (;;) {
+      const rows = await tx.db.all(`SELECT * FROM ${quoteIdent(collection.name)} LIMIT 500`);
+      if (rows.length === 0) return;
+      for (const row of rows) await deleteRecord(tx, Record.fromRow(collection, row));
+    }
   });
 }
 

@@ -34,7 +34,12 @@ function relation(name: string, collectionId: string, maxSelect = 1, hidden = fa
 }
 
 /** Builds the four collections. */
-export function fixtureCollections(): { users: Collection; posts: Collection; comments: Collection; stats: Collection } {
+export function fixtureCollections(): {
+  users: Collection;
+  posts: Collection;
+  comments: Collection;
+  stats: Collection;
+} {
   const users = newCollection("auth", "users");
   users.id = USERS_ID;
   users.listRule = "verified = true || id = @request.auth.id";
@@ -166,7 +171,7 @@ export interface Fixture {
   readonly posts: Collection;
   readonly comments: Collection;
   readonly stats: Collection;
-  findCollection(nameOrId: string): Collection | null;
+  readonly findCollection: (nameOrId: string) => Collection | null;
   /** A stored user as a Record (for `requestInfo.auth`). */
   user(id: string): Record;
   /** A RequestInfo with defaults (GET, "default" context, guest). */

@@ -13,6 +13,7 @@ import type { Collection } from "../collections/collection-model.ts";
 import { findField } from "../collections/collection-model.ts";
 import { goJsonMarshal, parseGoFloat, toGoBool, toUniqueStrings } from "../fields/cast.ts";
 import type { Field } from "../fields/registry.ts";
+import { getFieldType } from "../fields/registry.ts";
 import type { RelationField } from "../fields/relation.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import type { AuthRecord } from "./record.ts";
@@ -112,15 +113,16 @@ export function toList(value: unknown): readonly unknown[] {
 
 /**
  * One field of the request's auth record, hidden fields included (rules may use them):
- * `collectionId`/`collectionName` from its collection, json fields as the value they hold
- * (what `JSON_EXTRACT(col, '$')` would give), other fields as constants.
+ * `collectionId`/`collectionName` from its collection, other fields as their column value (what
+ * PocketBase's join of the auth collection would read), json fields as the value they hold
+ * (what `JSON_EXTRACT(col, '$')` gives).
  */
 export function authFieldValue(auth: AuthRecord, name: string): Lookup {
   if (name === "collectionId") return { found: true, value: auth.collection.id };
   if (name === "collectionName") return { found: true, value: auth.collection.name };
   const field = findField(auth.collection, name);
   if (field === undefined) return MISSING;
-  const value = auth.get(name);
+  const value = getFieldType(field.type).toDbValue(field, auth.get(name));
   if (field.type === "json" && typeof value === "string") return { found: true, value: jsonScalar(value) };
   return { found: true, value };
 }

@@ -58,6 +58,8 @@ import {
   requireMultiValuer,
   splitModifier,
 } from "./record-field-resolver-path.ts";
+import { JoinRegistry } from "./record-field-resolver-joins.ts";
+import type { ListRuleCheck, PendingJoin } from "./record-field-resolver-joins.ts";
 import type { RequestScope } from "./record-field-resolver-request.ts";
 import { resolveRequestField } from "./record-field-resolver-request.ts";
 
@@ -77,7 +79,7 @@ export const RULE_FILTER_LIMITS: FilterLimits = Object.freeze({
 /** Configuration of a `RecordFieldResolver`. */
 export interface RecordFieldResolverOptions {
   /** Looks a collection up by id or name (null when there is none). */
-  findCollection(nameOrId: string): Collection | null;
+  readonly findCollection: (nameOrId: string) => Collection | null;
   /** The collection whose records are filtered. */
   readonly collection: Collection;
   /** What `@request.*` sees; null outside requests (every `@request.*` is then NULL). */
@@ -116,52 +118,6 @@ export function isSuperuserOnlyFilterError(error: unknown): error is FilterError
 
 const VIA = /^(\w+)_via_(\w+)$/;
 const EMPTY = raw("");
-
-/** A join recorded while walking an identifier, added to the query once the walk succeeds. */
-interface PendingJoin {
-  readonly key: string;
-  readonly fragment: SqlFragment;
-}
-
-/** A listRule compiled for `EXISTS (SELECT 1 FROM <source> WHERE <alias>.id = x.id AND <where>)`. */
-interface ListRuleCheck {
-  readonly alias: string;
-  readonly source: SqlFragment;
-  readonly where: SqlFragment;
-}
-
-/** The joins of one query (shared by resolvers compiling rule, filter and sort together). */
-class JoinRegistry {
-  readonly #aliasByKey = new Map<string, string>();
-  // SQLite identifiers are case-insensitive, so aliases are compared lower-cased.
-  readonly #usedAliases = new Set<string>();
-  readonly #joins = new Map<string, SqlFragment>();
-  /** Compiled listRules by collection id (client filters). */
-  readonly listRules = new Map<string, ListRuleCheck>();
-
-  constructor(reserved: readonly string[]) {
-    for (const alias of reserved) this.#usedAliases.add(alias.toLowerCase());
-  }
-
-  /** The alias of the join `key`: the same on every call, `preferred` (or `preferred_N`) first. */
-  alias(key: string, preferred: string): string {
-    const known = this.#aliasByKey.get(key);
-    if (known !== undefined) return known;
-    let alias = preferred;
-    for (let n = 2; this.#usedAliases.has(alias.toLowerCase()); n++) alias = `${preferred}_${n}`;
-    this.#usedAliases.add(alias.toLowerCase());
-    this.#aliasByKey.set(key, alias);
-    return alias;
-  }
-
-  add(join: PendingJoin): void {
-    if (!this.#joins.has(join.key)) this.#joins.set(join.key, join.fragment);
-  }
-
-  list(): SqlFragment[] {
-    return [...this.#joins.values()];
-  }
-}
 
 /** The multi-match subquery being built alongside the main joins of one identifier. */
 interface MultiMatchDraft {

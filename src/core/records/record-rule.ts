@@ -36,7 +36,7 @@ import { RULE_FILTER_LIMITS, RecordFieldResolver } from "./record-field-resolver
 /** What compiling a rule or filter over one collection needs. */
 export interface RecordRuleContext {
   /** Looks a collection up by id or name (null when there is none). */
-  findCollection(nameOrId: string): Collection | null;
+  readonly findCollection: (nameOrId: string) => Collection | null;
   readonly collection: Collection;
   /** What `@request.*` sees; null outside requests. */
   readonly requestInfo: RequestInfo | null;
@@ -134,13 +134,11 @@ export class RecordQueryBuilder {
   readonly #ctx: RecordRuleContext;
   readonly #rules: RecordFieldResolver;
   readonly #client: RecordFieldResolver;
-  readonly #isSuperuser: boolean;
   readonly #conditions: SqlFragment[] = [];
   #orderBy: SqlFragment = raw("");
 
   constructor(ctx: RecordRuleContext & { readonly isSuperuser: boolean }) {
     this.#ctx = ctx;
-    this.#isSuperuser = ctx.isSuperuser;
     this.#rules = newResolver(ctx, { isClientFilter: false, allowHiddenFields: true });
     this.#client = newResolver(
       ctx,
@@ -157,11 +155,13 @@ export class RecordQueryBuilder {
     return this;
   }
 
-  /** ANDs the client's `?filter` (restricted unless superuser); `""` adds nothing. */
+  /**
+   * ANDs the client's `?filter` (restricted unless superuser; PocketBase's length limits apply
+   * to everyone); `""` adds nothing.
+   */
   filter(filter: string): this {
     if (filter.trim() !== "") {
-      const limits = this.#isSuperuser ? RULE_FILTER_LIMITS : DEFAULT_FILTER_LIMITS;
-      this.#conditions.push(compile(filter, this.#client, this.#ctx, limits));
+      this.#conditions.push(compile(filter, this.#client, this.#ctx, DEFAULT_FILTER_LIMITS));
     }
     return this;
   }
