@@ -48,7 +48,10 @@ test("source imports only point down the layers, and core never imports Hono", (
         if (to && to.name !== from.name && to.level >= from.level) {
           violations.push(`${relative(SRC, file)} (${from.name}) imports ${spec} (${to.name})`);
         }
-      } else if ((spec === "hono" || spec.startsWith("hono/") || spec.startsWith("@hono/")) && from.level < 3) {
+      } else if (
+        (spec === "hono" || spec.startsWith("hono/") || spec.startsWith("@hono/")) &&
+        from.level < 3
+      ) {
         violations.push(`${relative(SRC, file)} (${from.name}) imports ${spec}`);
       }
     }

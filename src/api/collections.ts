@@ -53,7 +53,11 @@ function shapeErrorTree(shape: { [key: string]: string }, typeError?: string): E
  * drop them; system fields are always kept. Without `fields` and with `deleteMissing`, only
  * the system fields remain.
  */
-function importOnto(existing: Collection, raw: { [key: string]: unknown }, deleteMissing: boolean): Collection {
+function importOnto(
+  existing: Collection,
+  raw: { [key: string]: unknown },
+  deleteMissing: boolean,
+): Collection {
   const body = deleteMissing && raw.fields == null ? { ...raw, fields: [] } : raw;
   const imported = applyCollectionBody(cloneCollection(existing), body).collection;
   for (const field of existing.fields) {
@@ -124,9 +128,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
           (typeof raw.id === "string" && raw.id ? e.app.findCollectionByNameOrId(raw.id) : null) ??
           (typeof raw.name === "string" ? e.app.findCollectionByNameOrId(raw.name) : null);
         list.push(
-          existing
-            ? importOnto(existing, raw, e.deleteMissing)
-            : collectionFromCreateBody(raw).collection,
+          existing ? importOnto(existing, raw, e.deleteMissing) : collectionFromCreateBody(raw).collection,
         );
       }
       try {

@@ -109,6 +109,7 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ValidationError) return new ApiError(400, err.message, {}, err);
   if (err instanceof NotFoundError) return new ApiError(404, "", {}, err);
   if (err instanceof SuperuserOnlyFilterError) return new ApiError(403, err.message, {}, err);
-  if (err instanceof InvalidFilterError) return new ApiError(400, "Invalid filter or sort parameters.", {}, err);
+  if (err instanceof InvalidFilterError)
+    return new ApiError(400, "Invalid filter or sort parameters.", {}, err);
   return new ApiError(400, "", {}, err);
 }

@@ -1,33 +1,51 @@
-/** `POST /api/collections/{collection}/auth-refresh` (§1.2): a fresh token for the caller. */
-import type { Hono } from "hono";
+/**
+ * `POST /api/collections/{collection}/auth-refresh` (§1.2): the caller's record with a fresh
+ * token. Static tokens (impersonation, `refreshable: false`) come back unchanged, so refreshing
+ * can never extend a token that was meant to expire.
+ */
+import type { Context, Hono } from "hono";
 import { RecordAuthRefreshRequestEvent } from "../core/hook-events.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
-import { forbidden } from "./errors.ts";
+import { parseUnverifiedJwt } from "../tools/jwt.ts";
+import { forbidden, unauthorized } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
-import { requireAuth } from "./guards.ts";
 import { findAuthCollection } from "./record-auth-collection.ts";
 import { recordAuthResponse } from "./record-auth-response.ts";
 import { requestEventArgs } from "./request-event.ts";
+import type { AuthRecord } from "../core/records/record.ts";
+
+/** The request's raw auth token (the middleware already verified it). */
+export function requestToken(c: Context<ApiEnv>): string {
+  return (c.req.header("authorization") ?? "").replace(/^bearer\s+/i, "").trim();
+}
+
+/**
+ * PocketBase's `RequireSameCollectionContextAuth`: 401 for guests, 403 when the token's record
+ * belongs to another collection than the route's.
+ */
+export function requireSameCollectionAuth(c: Context<ApiEnv>): AuthRecord {
+  const auth = c.var.auth;
+  if (!auth) throw unauthorized("The request requires valid record authorization token.");
+  const collection = c.var.app.findCollectionByNameOrId(c.req.param("collection") ?? "");
+  if (!collection || collection.id !== auth.collection.id) {
+    throw forbidden(`The request requires auth record from ${auth.collection.name} collection.`);
+  }
+  return auth;
+}
 
 /** Registers the auth refresh route. */
 export function bindAuthRefreshApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-refresh", async (c) => {
     const app = c.var.app;
+    const auth = requireSameCollectionAuth(c);
     const collection = findAuthCollection(c);
-    const auth = requireAuth(c);
-    if (auth.collection.id !== collection.id) {
-      throw forbidden("The request requires valid record authorization token.");
-    }
     const event = new RecordAuthRefreshRequestEvent(...(await requestEventArgs(c)));
     event.collection = collection;
     event.record = auth;
     await app.hooks.onRecordAuthRefreshRequest.trigger(event, async (e) => {
-      const header = (c.req.header("authorization") ?? "").replace(/^bearer\s+/i, "").trim();
-      const claims = JSON.parse(Buffer.from(header.split(".")[1] ?? "", "base64url").toString() || "{}") as {
-        refreshable?: unknown;
-      };
-      // Impersonation and other static tokens are returned unchanged.
-      const token = claims.refreshable === true ? newAuthToken(e.record) : header;
+      const current = requestToken(c);
+      const refreshable = parseUnverifiedJwt(current)?.refreshable === true;
+      const token = refreshable ? newAuthToken(e.record) : current;
       e.response = await recordAuthResponse(c, collection, e.record, token, "");
     });
     return event.response ?? c.body(null, 204);

@@ -1,58 +1,63 @@
-/** `POST /api/collections/{collection}/auth-with-password` (§1.2). */
+/**
+ * `POST /api/collections/{collection}/auth-with-password` (§1.2): identity + password.
+ *
+ * The identity is looked up in the collection's `identityFields` (email first when it looks
+ * like one). An unknown identity still costs one bcrypt comparison, so response time does not
+ * tell whether an account exists, and every failure is the same 400 `Failed to authenticate.`
+ */
 import type { Hono } from "hono";
 import { RecordAuthWithPasswordRequestEvent } from "../core/hook-events.ts";
-import { findAuthRecordByEmail, findFirstRecordByData } from "../core/records/record-query.ts";
+import { isEmailFormat } from "../core/fields/formats.ts";
+import { findRecordByIdentityField } from "../core/records/record-auth-identity.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
 import type { Record } from "../core/records/record.ts";
 import { dummyPasswordCheck } from "../auth/password.ts";
-import { ValidationErrors, errors as v, type ErrorTree, type ValidationError } from "../tools/validation.ts";
-import { ApiError, badRequest, forbidden } from "./errors.ts";
+import { errors as v } from "../tools/validation.ts";
+import { ApiError, forbidden } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { findAuthCollection } from "./record-auth-collection.ts";
-import { recordAuthResponse } from "./record-auth-response.ts";
-import { readBody } from "./request-body.ts";
+import { checkLength, readForm, throwIfInvalid } from "./record-auth-form.ts";
+import { AUTH_METHOD, recordAuthResponse } from "./record-auth-response.ts";
 import { requestEventArgs } from "./request-event.ts";
-
-const EMAIL_LIKE = /^[^@\s]+@[^@\s]+$/;
-
-function lengthCheck(value: unknown): ValidationError | null {
-  if (typeof value !== "string" || value === "") return v.required();
-  if (value.length > 255) return v.lengthOutOfRange(1, 255);
-  return null;
-}
 
 /** Registers the password auth route. */
 export function bindAuthWithPasswordApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-password", async (c) => {
     const app = c.var.app;
     const collection = findAuthCollection(c);
-    if (!collection.auth.passwordAuth.enabled)
+    const options = collection.auth.passwordAuth;
+    if (!options.enabled) {
       throw forbidden("The collection is not configured to allow password authentication.");
-    const body = await readBody(c);
-    const tree: ErrorTree = {};
-    const identityErr = lengthCheck(body.identity);
-    if (identityErr) tree.identity = identityErr;
-    const passwordErr = lengthCheck(body.password);
-    if (passwordErr) tree.password = passwordErr;
-    const identityField = typeof body.identityField === "string" ? body.identityField : "";
-    if (identityField && !collection.auth.passwordAuth.identityFields.includes(identityField)) {
-      tree.identityField = v.inInvalid();
     }
-    if (Object.keys(tree).length > 0)
-      throw badRequest("An error occurred while validating the submitted data.", new ValidationErrors(tree));
+    const get = await readForm(c);
+    const identity = get("identity");
+    const password = get("password");
+    const identityField = get("identityField");
+    throwIfInvalid({
+      identity: checkLength(identity, 1, 255),
+      password: checkLength(password, 1, 255),
+      identityField:
+        identityField === ""
+          ? null
+          : (checkLength(identityField, 1, 255) ??
+            (options.identityFields.includes(identityField) ? null : v.inInvalid())),
+    });
 
-    const identity = body.identity as string;
-    const password = body.password as string;
-    const fields = identityField ? [identityField] : collection.auth.passwordAuth.identityFields;
     let record: Record | null = null;
-    for (const name of fields) {
-      if (name === "email") {
-        if (!EMAIL_LIKE.test(identity)) continue;
-        record = await findAuthRecordByEmail(app, collection, identity);
-      } else {
-        record = await findFirstRecordByData(app, collection, name, identity);
+    if (identityField) {
+      record = await findRecordByIdentityField(app, collection, identityField, identity);
+    } else {
+      const isEmail = isEmailFormat(identity);
+      if (isEmail && options.identityFields.includes("email")) {
+        record = await findRecordByIdentityField(app, collection, "email", identity);
       }
-      if (record) break;
+      if (!record) {
+        for (const name of options.identityFields) {
+          if (name === "email") continue;
+          record = await findRecordByIdentityField(app, collection, name, identity);
+          if (record) break;
+        }
+      }
     }
 
     const event = new RecordAuthWithPasswordRequestEvent(...(await requestEventArgs(c, "password")));
@@ -62,12 +67,19 @@ export function bindAuthWithPasswordApi(router: Hono<ApiEnv>): void {
     event.identityField = identityField;
     event.password = password;
     await app.hooks.onRecordAuthWithPasswordRequest.trigger(event, async (e) => {
+      // Same work and same answer whether the account is missing or the password is wrong.
       if (!e.record) {
         await dummyPasswordCheck(e.password);
         throw new ApiError(400, "Failed to authenticate.");
       }
       if (!(await e.record.validatePassword(e.password))) throw new ApiError(400, "Failed to authenticate.");
-      e.response = await recordAuthResponse(c, collection, e.record, newAuthToken(e.record), "password");
+      e.response = await recordAuthResponse(
+        c,
+        collection,
+        e.record,
+        newAuthToken(e.record),
+        AUTH_METHOD.password,
+      );
     });
     return event.response ?? c.body(null, 204);
   });

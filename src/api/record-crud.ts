@@ -15,11 +15,11 @@ import {
   type RuleContext,
 } from "../core/records/record-access.ts";
 import { applyAuthBody } from "../core/records/record-auth-rules.ts";
-import { loadRecordBody } from "../core/records/record-body.ts";
-import { RequiredRelationError } from "../core/records/record-cascade.ts";
+import { hashPasswordFields, loadRecordBody } from "../core/records/record-body.ts";
+import { loadRecordFiles } from "../core/records/record-files.ts";
 import { deleteRecord, saveRecord } from "../core/records/record-save.ts";
 import { Record } from "../core/records/record.ts";
-import { ValidationError, ValidationErrors } from "../tools/validation.ts";
+import { ValidationErrors } from "../tools/validation.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { isSuperuser } from "./guards.ts";
@@ -47,12 +47,14 @@ async function respond(c: Context<ApiEnv>, run: () => Promise<Response | undefin
   return (await run()) ?? c.body(null, 204);
 }
 
-/** Validation failures of a write become PocketBase's 400 with the field errors. */
+/**
+ * A failed write becomes PocketBase's 400 with `message`: validation failures carry their
+ * field errors, ApiErrors (e.g. thrown by hooks) pass through, anything else has `{}` data.
+ */
 function writeError(message: string, err: unknown): never {
+  if (err instanceof ApiError) throw err;
   if (err instanceof ValidationErrors) throw badRequest(message, err);
-  if (err instanceof RequiredRelationError) throw new ApiError(400, err.message);
-  if (err instanceof ValidationError) throw new ApiError(400, message, {}, err);
-  throw err;
+  throw new ApiError(400, message, {}, err);
 }
 
 async function respondRecord(c: Context<ApiEnv>, app: App, record: Record, info: RequestInfo): Promise<Response> {
@@ -62,11 +64,58 @@ async function respondRecord(c: Context<ApiEnv>, app: App, record: Record, info:
   return jsonResponse(c, 200, json);
 }
 
+/** Fixed-window hit counters (per app) of the records routes' rate limits. */
+const rateLimitWindows = new WeakMap<object, Map<string, { resetAt: number; hits: number }>>();
+
+/** Counts a hit of `key` in a window of `durationSeconds`; false when over `maxRequests`. */
+function allowHit(app: App, key: string, maxRequests: number, durationSeconds: number): boolean {
+  let windows = rateLimitWindows.get(app.hooks);
+  if (!windows) rateLimitWindows.set(app.hooks, (windows = new Map()));
+  const now = Date.now();
+  let w = windows.get(key);
+  if (!w || now >= w.resetAt) windows.set(key, (w = { resetAt: now + Math.max(durationSeconds, 1) * 1000, hits: 0 }));
+  w.hits++;
+  return w.hits <= maxRequests;
+}
+
+/**
+ * PocketBase's per-collection rate limit of the records routes (which skip the global
+ * limiter): the first rule labelled `<collection>:<action>` (name or id) or `*:<action>` for
+ * the requester's audience, counted per client IP; superusers and excluded IPs are exempt.
+ */
+function checkCollectionRateLimit(c: Context<ApiEnv>, collection: Collection, action: string): void {
+  const app = c.var.app;
+  const config = app.settings().rateLimits;
+  if (!config.enabled || isSuperuser(c)) return;
+  const ip = realIP(c);
+  if (config.excludedIPs.includes(ip)) return;
+  const audience = c.var.auth ? "@auth" : "@guest";
+  for (const label of [`${collection.name}:${action}`, `${collection.id}:${action}`, `*:${action}`]) {
+    const rule = config.rules.find((r) => r.label === label && (r.audience === "" || r.audience === audience));
+    if (!rule) continue;
+    if (!allowHit(app, `${rule.label}|${rule.audience}|${ip}`, rule.maxRequests, rule.duration)) {
+      throw new ApiError(429, "");
+    }
+    return;
+  }
+}
+
+/**
+ * PocketBase's guard against filter timing attacks: more than 3 empty filtered lists of a
+ * rule-protected collection within 3 s from one client answer after a random 0–500 ms delay.
+ */
+async function throttleEmptySearches(c: Context<ApiEnv>, collection: Collection, filter: string, empty: boolean): Promise<void> {
+  if (isSuperuser(c) || !collection.listRule || filter === "" || !empty) return;
+  if (allowHit(c.var.app, `@pb_list_timing_check_${collection.id}|${realIP(c)}`, 3, 3)) return;
+  await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 500)));
+}
+
 /** Registers the records routes. */
 export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections/:collection/records", async (c) => {
     const app = c.var.app;
     const collection = findCollection(c);
+    checkCollectionRateLimit(c, collection, "list");
     const ctx = await ruleContext(c);
     if (collection.listRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const url = new URL(c.req.url);
@@ -84,6 +133,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       await app.hooks.onRecordsListRequest.trigger(event, async (e) => {
         await enrichRecords(e.app, e.records, c.req.query("expand") ?? "", ctx);
         const items = await recordsToJson(e.app, e.records, ctx);
+        await throttleEmptySearches(c, collection, url.searchParams.get("filter") ?? "", e.records.length === 0);
         e.response = jsonResponse(c, 200, { ...listResult(items, paging, total) });
       });
       return event.response;
@@ -93,9 +143,11 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections/:collection/records/:id", async (c) => {
     const app = c.var.app;
     const collection = findCollection(c);
+    checkCollectionRateLimit(c, collection, "view");
     const ctx = await ruleContext(c);
     if (collection.viewRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
-    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.viewRule, ctx);
+    // A rule that can't be evaluated hides the record, as a failing one does.
+    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.viewRule, ctx).catch(() => null);
     if (!record) throw notFound();
     const event = new RecordRequestEvent(...(await requestEventArgs(c)));
     event.collection = collection;
@@ -112,29 +164,43 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
+    checkCollectionRateLimit(c, collection, "create");
     const ctx = await ruleContext(c);
     if (collection.createRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const body = await readBody(c);
     const record = new Record(collection);
     const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
-    if (typeof body.id === "string" && body.id !== "") record.set("id", body.id);
+    Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
     const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
+    const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
+    let isManager = ctx.isSuperuser;
+    // The create rule (and the manageRule) are checked against the would-be record before any
+    // hook fires, as PocketBase does: a refusal is a plain 400 with no hook events. `verified`
+    // is forced false for the check so that a rule can't be satisfied by self-verifying.
+    if (!ctx.isSuperuser) {
+      const verified = record.get("verified");
+      if (collection.type === "auth") record.set("verified", false);
+      try {
+        if (!(await canCreateRecord(app, record, collection.createRule, ruleCtx))) {
+          throw new ApiError(400, "Failed to create record.");
+        }
+        if (collection.type === "auth") isManager = await isManagerOf(app, record, ruleCtx);
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        throw new ApiError(400, "Failed to create record.", {}, err);
+      } finally {
+        if (collection.type === "auth") record.set("verified", verified);
+      }
+    }
     const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
     event.collection = collection;
     event.record = record;
     return respond(c, async () => {
       await app.hooks.onRecordCreateRequest.trigger(event, async (e) => {
         try {
-          await e.app.runInTransaction(async (tx) => {
-            if (collection.type === "auth") {
-              const isManager = ctx.isSuperuser || (await isManagerOf(tx, e.record, { ...ctx, requestInfo: info }));
-              await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
-            }
-            if (!ctx.isSuperuser && !(await canCreateRecord(tx, e.record, collection.createRule, { ...ctx, requestInfo: info }))) {
-              throw new ApiError(400, "Failed to create record.");
-            }
-            await saveRecord(tx, e.record);
-          });
+          await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
+          await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
+          await saveRecord(e.app, e.record);
         } catch (err) {
           writeError("Failed to create record.", err);
         }
@@ -148,30 +214,37 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
+    checkCollectionRateLimit(c, collection, "update");
     const ctx = await ruleContext(c);
     if (collection.updateRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
+    const id = c.req.param("id");
     const body = await readBody(c);
-    const existing = await findRecordByRule(app, collection, c.req.param("id"), null, { ...ctx, isSuperuser: true });
-    if (!existing) throw notFound();
-    const record = existing;
+    const record = await findRecordByRule(app, collection, id, null, { ...ctx, isSuperuser: true });
+    if (!record) throw notFound();
     const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
+    Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
     const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
-    // The rule sees the stored row and the submitted (resolved) body.
-    const allowed = await findRecordByRule(app, collection, record.id, collection.updateRule, { ...ctx, requestInfo: info });
+    const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
+    // The rule sees the stored row (looked up by the id in the URL, even when the body tries
+    // to change it) and the submitted, modifier-resolved body.
+    const allowed = await findRecordByRule(app, collection, id, collection.updateRule, ruleCtx).catch(() => null);
     if (!allowed) throw notFound();
+    const manageRule = collection.auth?.manageRule ?? "";
+    const isManager =
+      ctx.isSuperuser ||
+      (collection.type === "auth" &&
+        manageRule !== "" &&
+        ctx.requestInfo.auth !== null &&
+        (await findRecordByRule(app, collection, id, manageRule, ruleCtx).catch(() => null)) !== null);
     const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
     event.collection = collection;
     event.record = record;
     return respond(c, async () => {
       await app.hooks.onRecordUpdateRequest.trigger(event, async (e) => {
         try {
-          await e.app.runInTransaction(async (tx) => {
-            if (collection.type === "auth") {
-              const isManager = ctx.isSuperuser || (await isManagerOf(tx, e.record, { ...ctx, requestInfo: info }));
-              await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
-            }
-            await saveRecord(tx, e.record);
-          });
+          await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
+          await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
+          await saveRecord(e.app, e.record);
         } catch (err) {
           writeError("Failed to update record.", err);
         }
@@ -185,9 +258,12 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
+    checkCollectionRateLimit(c, collection, "delete");
     const ctx = await ruleContext(c);
     if (collection.deleteRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
-    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.deleteRule, ctx);
+    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.deleteRule, ctx).catch(
+      () => null,
+    );
     if (!record) throw notFound();
     const event = new RecordRequestEvent(...(await requestEventArgs(c)));
     event.collection = collection;
@@ -197,7 +273,6 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
         try {
           await deleteRecord(e.app, e.record);
         } catch (err) {
-          if (err instanceof RequiredRelationError) throw new ApiError(400, err.message);
           writeError("Failed to delete record. Make sure that the record is not part of a required relation reference.", err);
         }
         e.noContent(204);

@@ -11,7 +11,8 @@ function sortDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortDeep);
   if (value === null || typeof value !== "object") return value;
   const out: { [key: string]: unknown } = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortDeep((value as { [key: string]: unknown })[key]);
+  for (const key of Object.keys(value).sort())
+    out[key] = sortDeep((value as { [key: string]: unknown })[key]);
   return out;
 }
 

@@ -10,9 +10,18 @@ import { ApiError, notFound, toApiError } from "./errors.ts";
 import { bindHealthApi } from "./health.ts";
 import { bindAuthRefreshApi } from "./record-auth-refresh.ts";
 import { bindAuthWithPasswordApi } from "./record-auth-with-password.ts";
+import { bindRecordAuthFlowsApi } from "./record-auth-flows.ts";
 import { bindSettingsApi } from "./settings.ts";
 import { bindRecordCrudApi } from "./record-crud.ts";
-import { bodyLimit } from "./middlewares/body-limit.ts";
+import { bindRealtimeApi } from "./realtime.ts";
+import { bindOAuth2ProvidersApi } from "./collections-oauth2-providers.ts";
+import { bindOAuth2RedirectApi } from "./oauth2-redirect.ts";
+import { bindAuthMethodsApi } from "./record-auth-methods.ts";
+import { bindAuthWithOAuth2Api } from "./record-auth-with-oauth2.ts";
+import { bodyLimit, DEFAULT_BODY_LIMIT, recordsBodyLimit } from "./middlewares/body-limit.ts";
+import { bindFilesApi } from "./files.ts";
+import { bindFilesTokenApi } from "./files-token.ts";
+import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
 import { securityHeaders } from "./middlewares/security-headers.ts";
@@ -46,14 +55,23 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   router.use("*", cors(options.origins ?? ["*"]));
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
-  router.use("*", bodyLimit());
+  router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
 
   bindHealthApi(router);
   bindSettingsApi(router);
+  bindOAuth2ProvidersApi(router);
   bindCollectionsApi(router);
   bindAuthWithPasswordApi(router);
   bindAuthRefreshApi(router);
+  bindRecordAuthFlowsApi(router);
+  bindAuthMethodsApi(router);
+  bindAuthWithOAuth2Api(router);
+  bindOAuth2RedirectApi(router);
   bindRecordCrudApi(router);
+  bindFilesTokenApi(router);
+  bindFilesApi(router);
+  bindSettingsTestS3Api(router);
+  bindRealtimeApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net";
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/hook-events.ts";
 import { createRouter, type RouterOptions } from "./router.ts";
+import { shutdownRealtime } from "./realtime.ts";
+import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -37,7 +39,9 @@ export async function startServer(
   let server: ServerType | undefined;
   await app.hooks.onServe.trigger(event, async () => {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: router.fetch, hostname: host, port }, () => resolve(s));
+      // WebSocket upgrades go through the router too (GET /api/realtime/ws).
+      const websocket = { server: createRealtimeWebSocketServer() };
+      const s = serve({ fetch: router.fetch, hostname: host, port, websocket }, () => resolve(s));
       s.once("error", reject);
     });
   });
@@ -50,10 +54,18 @@ export async function startServer(
     url: `http://${shownHost}:${bound.port}`,
     close() {
       closing ??= (async () => {
+        // Realtime streams never end on their own: disconnect their clients first.
+        shutdownRealtime(app);
         await new Promise<void>((resolve) => {
-          running.close(() => resolve());
-          // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
-          (running as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          // Idle keep-alive sockets would hold close() open until their timeout; sockets whose
+          // in-flight request finishes become idle later, so they are swept until close ends.
+          const idle = () => (running as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          const sweep = setInterval(idle, 25);
+          running.close(() => {
+            clearInterval(sweep);
+            resolve();
+          });
+          idle();
         });
         await app.terminate();
       })();

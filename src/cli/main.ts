@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { App } from "../core/app.ts";
+import { setIdTokenLeeway } from "../auth/oauth2/id-token.ts";
 import { parseArgs, type FlagSpec } from "./args.ts";
 import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
@@ -26,6 +27,7 @@ Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
+  satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
   satchel --help | --version
 
 Flags:
@@ -46,6 +48,9 @@ function version(): string {
 
 /** Builds the App from the global flags. */
 export function appFromFlags(flags: { [name: string]: string | boolean }): App {
+  // PocketBase's env knob for the clock skew allowed when validating OAuth2 id_tokens.
+  const leeway = Number(process.env.PB_ID_TOKEN_LEEWAY);
+  if (process.env.PB_ID_TOKEN_LEEWAY && Number.isFinite(leeway) && leeway >= 0) setIdTokenLeeway(leeway);
   const timeout = typeof flags.queryTimeout === "string" ? Number(flags.queryTimeout) : 30;
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new Error(`invalid --queryTimeout: ${String(flags.queryTimeout)}`);

@@ -4,7 +4,7 @@
  */
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
-import { startServer } from "../api/server.ts";
+import { parseAddress, startServer } from "../api/server.ts";
 import type { ParsedArgs } from "./args.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
@@ -17,6 +17,8 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
           .map((o) => o.trim())
           .filter(Boolean)
       : ["*"];
+  // A bad address is a usage error: report it before the data folder is created or opened.
+  parseAddress(address);
   await app.bootstrap();
   let server;
   try {
@@ -29,17 +31,15 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     throw err;
   }
   const base = server.url;
-  process.stdout.write(`Server started at ${base}\n├─ REST API:  ${base}/api/\n└─ Dashboard: ${base}/_/\n`);
-  const token = await installerToken(app);
-  if (token) {
-    process.stdout.write(
-      `\n(!) Launch the URL below in the browser if it hasn't been open already to create your first superuser account:\n${base}/_/#/pbinstall/${token}\n(you can also create your first superuser by running: satchel superuser upsert EMAIL PASS)\n\n`,
-    );
-  }
-  return new Promise<number>((resolve) => {
+  const running = server;
+  // Signal handlers go in before anything else is awaited, so a SIGTERM that comes early
+  // (while the installer account is being hashed) still stops the server gracefully.
+  let stopping = false;
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
+      stopping = true;
       process.stdout.write(`\n${signal} received, shutting down…\n`);
-      server
+      running
         .close()
         .then(() => resolve(0))
         .catch((err: unknown) => {
@@ -50,4 +50,19 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+  process.stdout.write(`Server started at ${base}\n├─ REST API:  ${base}/api/\n└─ Dashboard: ${base}/_/\n`);
+  try {
+    const token = await installerToken(app);
+    if (token && !stopping) {
+      process.stdout.write(
+        `\n(!) Launch the URL below in the browser if it hasn't been open already to create your first superuser account:\n${base}/_/#/pbinstall/${token}\n(you can also create your first superuser by running: satchel superuser upsert EMAIL PASS)\n\n`,
+      );
+    }
+  } catch (err) {
+    // Shutting down while the installer account was being created is not an error.
+    if (stopping) return stopped;
+    await running.close();
+    throw err;
+  }
+  return stopped;
 }

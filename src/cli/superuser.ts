@@ -6,6 +6,7 @@ import {
   updateSuperuserPassword,
   upsertSuperuser,
 } from "../core/records/superusers.ts";
+import { createSuperuserOTP } from "../core/records/record-auth-superuser-otp.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 
 function describe(err: unknown): string {
@@ -21,15 +22,23 @@ function describe(err: unknown): string {
 export async function runSuperuser(app: App, positionals: string[]): Promise<number> {
   const [action, email, password] = positionals;
   const needsPassword = action === "upsert" || action === "create" || action === "update";
-  if (!action || !["upsert", "create", "update", "delete"].includes(action)) {
+  if (!action || !["upsert", "create", "update", "delete", "otp"].includes(action)) {
     throw new Error(
-      `unknown superuser command "${action ?? ""}" (expected upsert, create, update or delete)`,
+      `unknown superuser command "${action ?? ""}" (expected upsert, create, update, delete or otp)`,
     );
   }
   if (!email) throw new Error("missing email argument");
   if (needsPassword && !password) throw new Error("missing password argument");
   await app.bootstrap();
   try {
+    if (action === "otp") {
+      const otp = await createSuperuserOTP(app, email);
+      process.stdout.write(
+        `Successfully created OTP for superuser "${email}":\n` +
+          `  id:    ${otp.id}\n  pass:  ${otp.password}\n  valid: ${otp.validSeconds}s\n`,
+      );
+      return 0;
+    }
     if (action === "delete") {
       const deleted = await deleteSuperuser(app, email);
       process.stdout.write(

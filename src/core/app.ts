@@ -26,9 +26,13 @@ import { validateSettings } from "./settings/settings-validate.ts";
 import { ValidationErrors, isEmptyErrorTree } from "../tools/validation.ts";
 import type { Collection, CollectionType } from "./collections/collection-model.ts";
 import { loadCollections } from "./collections/collection-store.ts";
+import { bindExternalAuthSystemHooks } from "./records/record-oauth2.ts";
 import { runSystemMigrations } from "./migrations/system-migrations.ts";
 import { loadSettings, saveSettings } from "./settings/settings-store.ts";
 import type { Settings } from "./settings/settings-model.ts";
+import type { Storage } from "../files/storage.ts";
+import { LocalStorage } from "../files/local-storage.ts";
+import { S3Storage } from "../files/s3-storage.ts";
 
 /** How an App is configured (resolved once by the CLI). */
 export interface AppConfig {
@@ -51,6 +55,8 @@ interface Shared {
   settings: Settings | null;
   collections: Collection[];
   collectionsByKey: Map<string, Collection>;
+  /** The record files storage and the settings it was built from (see `storage()`). */
+  storage: { key: string; storage: Storage } | null;
 }
 
 /** The application: one per data folder. */
@@ -82,6 +88,7 @@ export class App {
       settings: null,
       collections: [],
       collectionsByKey: new Map(),
+      storage: null,
     };
     this.#tx = null;
   }
@@ -157,6 +164,8 @@ export class App {
       await runSystemMigrations(this);
       await this.reloadSettings();
       await this.reloadCollections();
+      // System behaviour registered as ordinary (id-bound, so idempotent) hook handlers.
+      bindExternalAuthSystemHooks(this);
     });
   }
 
@@ -235,6 +244,32 @@ export class App {
   settingsEncryptionKey(): string {
     const name = this.config.encryptionEnv;
     return name ? (process.env[name] ?? "") : "";
+  }
+
+  // ---- file storage ----------------------------------------------------------------------
+
+  /**
+   * The record files storage: `<dataDir>/storage`, or the bucket of `settings.s3` when it is
+   * enabled. Rebuilt whenever those settings change (the previous store is left to finish what
+   * it is doing, not closed).
+   */
+  storage(): Storage {
+    const s3 = this.settings().s3;
+    const key = s3.enabled ? JSON.stringify(s3) : "local";
+    const current = this.#shared.storage;
+    if (current?.key === key) return current.storage;
+    const storage = s3.enabled
+      ? new S3Storage({
+          bucket: s3.bucket,
+          region: s3.region,
+          endpoint: s3.endpoint,
+          accessKey: s3.accessKey,
+          secret: s3.secret,
+          forcePathStyle: s3.forcePathStyle,
+        })
+      : new LocalStorage(join(this.dataDir, "storage"));
+    this.#shared.storage = { key, storage };
+    return storage;
   }
 
   // ---- collections cache -----------------------------------------------------------------

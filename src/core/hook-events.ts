@@ -11,6 +11,7 @@ import type { AuthRecord, Record as RecordModel } from "./records/record.ts";
 import type { Client as RealtimeClient, Message as RealtimeMessage } from "../realtime/client.ts";
 import type { MailMessage, Mailer } from "./mails/mailer.ts";
 import type { AuthUser, ProviderConfig } from "../auth/oauth2/provider.ts";
+import type { FileField } from "./fields/file.ts";
 
 /** An event that knows its app. */
 export class AppEvent extends HookEvent {
@@ -216,6 +217,14 @@ export class RequestEvent extends AppEvent {
   }
 }
 
+/** A request event scoped to one collection: its hooks can be tagged by collection id or name. */
+export class CollectionScopedRequestEvent extends RequestEvent implements TaggedEvent {
+  collection!: Collection;
+  tags(): readonly string[] {
+    return this.collection ? [this.collection.id, this.collection.name] : [];
+  }
+}
+
 /** onCollectionsListRequest. */
 export class CollectionsListRequestEvent extends RequestEvent {
   collections: Collection[] = [];
@@ -245,8 +254,7 @@ export class SettingsUpdateRequestEvent extends RequestEvent {
 }
 
 /** onRecordAuthRequest: an auth response is about to be sent. */
-export class RecordAuthRequestEvent extends RequestEvent {
-  collection!: Collection;
+export class RecordAuthRequestEvent extends CollectionScopedRequestEvent {
   record!: AuthRecord;
   token = "";
   meta: unknown = null;
@@ -254,8 +262,7 @@ export class RecordAuthRequestEvent extends RequestEvent {
 }
 
 /** onRecordAuthWithPasswordRequest. */
-export class RecordAuthWithPasswordRequestEvent extends RequestEvent {
-  collection!: Collection;
+export class RecordAuthWithPasswordRequestEvent extends CollectionScopedRequestEvent {
   record: AuthRecord | null = null;
   identity = "";
   identityField = "";
@@ -263,14 +270,12 @@ export class RecordAuthWithPasswordRequestEvent extends RequestEvent {
 }
 
 /** onRecordAuthRefreshRequest. */
-export class RecordAuthRefreshRequestEvent extends RequestEvent {
-  collection!: Collection;
+export class RecordAuthRefreshRequestEvent extends CollectionScopedRequestEvent {
   record!: AuthRecord;
 }
 
 /** onRecordsListRequest: a page of records is about to be sent. */
-export class RecordsListRequestEvent extends RequestEvent {
-  collection!: Collection;
+export class RecordsListRequestEvent extends CollectionScopedRequestEvent {
   records: RecordModel[] = [];
   result: {
     items: RecordModel[];
@@ -282,8 +287,7 @@ export class RecordsListRequestEvent extends RequestEvent {
 }
 
 /** onRecordViewRequest / Create / Update / Delete. */
-export class RecordRequestEvent extends RequestEvent {
-  collection!: Collection;
+export class RecordRequestEvent extends CollectionScopedRequestEvent {
   record!: RecordModel;
 }
 
@@ -429,4 +433,34 @@ export class RealtimeMessageEvent extends RequestEvent {
 export class RealtimeSubscribeRequestEvent extends RequestEvent {
   client!: RealtimeClient<AuthRecord>;
   subscriptions: string[] = [];
+}
+
+// ---- file request events -----------------------------------------------------------------------
+
+/**
+ * onFileDownloadRequest: a record file (or one of its thumbs) is about to be served; tagged by
+ * the collection. Handlers may change `servedPath` / `servedName`, or answer themselves.
+ */
+export class FileDownloadRequestEvent extends RequestEvent implements TaggedEvent {
+  collection!: Collection;
+  record!: RecordModel;
+  fileField!: FileField;
+  /** The storage key that will be served (the original, or its thumb). */
+  servedPath = "";
+  /** The name the file is served under (`Content-Disposition`). */
+  servedName = "";
+  /** Why the requested thumb could not be made (the original is served then), else null. */
+  thumbError: unknown = null;
+  tags(): readonly string[] {
+    return this.collection ? [this.collection.id, this.collection.name] : [];
+  }
+}
+
+/** onFileTokenRequest: a file token was issued to an auth record; tagged by its collection. */
+export class FileTokenRequestEvent extends RequestEvent implements TaggedEvent {
+  record!: AuthRecord;
+  token = "";
+  tags(): readonly string[] {
+    return this.record ? [this.record.collection.id, this.record.collection.name] : [];
+  }
 }

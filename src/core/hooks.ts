@@ -11,11 +11,14 @@ import {
   CollectionRequestEvent,
   CollectionsImportRequestEvent,
   CollectionsListRequestEvent,
+  FileDownloadRequestEvent,
+  FileTokenRequestEvent,
   MailerEvent,
   MailerRecordEvent,
   ModelErrorEvent,
   ModelEvent,
   RecordAuthWithOTPRequestEvent,
+  RecordAuthWithOAuth2RequestEvent,
   RecordConfirmEmailChangeRequestEvent,
   RecordConfirmPasswordResetRequestEvent,
   RecordConfirmVerificationRequestEvent,
@@ -31,6 +34,9 @@ import {
   RecordEvent,
   RecordRequestEvent,
   RecordsListRequestEvent,
+  RealtimeConnectRequestEvent,
+  RealtimeMessageEvent,
+  RealtimeSubscribeRequestEvent,
   ServeEvent,
   SettingsListRequestEvent,
   SettingsReloadEvent,
@@ -52,6 +58,8 @@ const tagged = <C extends EventClass>(event: C): HookSpec<C> => ({ event, tagged
 
 /** Every hook of the app and the event its handlers receive. */
 export interface HookEventMap {
+  onFileDownloadRequest: FileDownloadRequestEvent;
+  onFileTokenRequest: FileTokenRequestEvent;
   onBootstrap: BootstrapEvent;
   onServe: ServeEvent;
   onTerminate: TerminateEvent;
@@ -112,6 +120,9 @@ export interface HookEventMap {
   onRecordAuthRequest: RecordAuthRequestEvent;
   onRecordAuthWithPasswordRequest: RecordAuthWithPasswordRequestEvent;
   onRecordAuthRefreshRequest: RecordAuthRefreshRequestEvent;
+  onRealtimeConnectRequest: RealtimeConnectRequestEvent;
+  onRealtimeSubscribeRequest: RealtimeSubscribeRequestEvent;
+  onRealtimeMessageSend: RealtimeMessageEvent;
   onMailerSend: MailerEvent;
   onMailerRecordPasswordResetSend: MailerRecordEvent;
   onMailerRecordVerificationSend: MailerRecordEvent;
@@ -119,6 +130,7 @@ export interface HookEventMap {
   onMailerRecordOTPSend: MailerRecordEvent;
   onMailerRecordAuthAlertSend: MailerRecordEvent;
   onRecordAuthWithOTPRequest: RecordAuthWithOTPRequestEvent;
+  onRecordAuthWithOAuth2Request: RecordAuthWithOAuth2RequestEvent;
   onRecordRequestOTPRequest: RecordCreateOTPRequestEvent;
   onRecordRequestPasswordResetRequest: RecordRequestPasswordResetRequestEvent;
   onRecordConfirmPasswordResetRequest: RecordConfirmPasswordResetRequestEvent;
@@ -130,6 +142,8 @@ export interface HookEventMap {
 
 /** Every hook of the app: name → event class and whether it takes tags. */
 export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
+  onFileDownloadRequest: tagged(FileDownloadRequestEvent),
+  onFileTokenRequest: tagged(FileTokenRequestEvent),
   onBootstrap: plain(BootstrapEvent),
   onServe: plain(ServeEvent),
   onTerminate: plain(TerminateEvent),
@@ -179,11 +193,11 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
   onRecordAfterDeleteSuccess: tagged(RecordEvent),
   onRecordAfterDeleteError: tagged(RecordErrorEvent),
   onRecordEnrich: tagged(RecordEnrichEvent),
-  onRecordsListRequest: plain(RecordsListRequestEvent),
-  onRecordViewRequest: plain(RecordRequestEvent),
-  onRecordCreateRequest: plain(RecordRequestEvent),
-  onRecordUpdateRequest: plain(RecordRequestEvent),
-  onRecordDeleteRequest: plain(RecordRequestEvent),
+  onRecordsListRequest: tagged(RecordsListRequestEvent),
+  onRecordViewRequest: tagged(RecordRequestEvent),
+  onRecordCreateRequest: tagged(RecordRequestEvent),
+  onRecordUpdateRequest: tagged(RecordRequestEvent),
+  onRecordDeleteRequest: tagged(RecordRequestEvent),
 
   onCollectionsListRequest: plain(CollectionsListRequestEvent),
   onCollectionViewRequest: plain(CollectionRequestEvent),
@@ -192,9 +206,12 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
   onCollectionDeleteRequest: plain(CollectionRequestEvent),
   onCollectionsImportRequest: plain(CollectionsImportRequestEvent),
 
-  onRecordAuthRequest: plain(RecordAuthRequestEvent),
-  onRecordAuthWithPasswordRequest: plain(RecordAuthWithPasswordRequestEvent),
-  onRecordAuthRefreshRequest: plain(RecordAuthRefreshRequestEvent),
+  onRecordAuthRequest: tagged(RecordAuthRequestEvent),
+  onRecordAuthWithPasswordRequest: tagged(RecordAuthWithPasswordRequestEvent),
+  onRecordAuthRefreshRequest: tagged(RecordAuthRefreshRequestEvent),
+  onRealtimeConnectRequest: plain(RealtimeConnectRequestEvent),
+  onRealtimeSubscribeRequest: plain(RealtimeSubscribeRequestEvent),
+  onRealtimeMessageSend: plain(RealtimeMessageEvent),
 
   onMailerSend: plain(MailerEvent),
   onMailerRecordPasswordResetSend: tagged(MailerRecordEvent),
@@ -203,6 +220,7 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
   onMailerRecordOTPSend: tagged(MailerRecordEvent),
   onMailerRecordAuthAlertSend: tagged(MailerRecordEvent),
   onRecordAuthWithOTPRequest: tagged(RecordAuthWithOTPRequestEvent),
+  onRecordAuthWithOAuth2Request: tagged(RecordAuthWithOAuth2RequestEvent),
   onRecordRequestOTPRequest: tagged(RecordCreateOTPRequestEvent),
   onRecordRequestPasswordResetRequest: tagged(RecordRequestPasswordResetRequestEvent),
   onRecordConfirmPasswordResetRequest: tagged(RecordConfirmPasswordResetRequestEvent),

@@ -13,6 +13,7 @@ import { nowDateString } from "../../tools/dates.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 import { Record } from "../records/record.ts";
 import { deleteRecord } from "../records/record-save.ts";
+import { deleteCollectionFilesAfterCommit } from "../records/record-files.ts";
 import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
 import { CollectionErrorEvent, CollectionEvent, ModelErrorEvent, ModelEvent } from "../hook-events.ts";
@@ -318,6 +319,7 @@ export async function deleteCollection(app: App, c: Collection): Promise<void> {
           await dropCollectionSchema(execApp.db, c);
           await ensureViewsStillWork(execApp, c);
           await deleteCollectionRow(execApp, c.id);
+          deleteCollectionFilesAfterCommit(execApp, c);
           await execApp.reloadCollections();
         });
       });
@@ -378,6 +380,7 @@ export async function importCollections(app: App, list: Collection[], deleteMiss
           await pair(txApp, o, "delete", 2, async (execApp) => {
             await dropCollectionSchema(execApp.db, o);
             await deleteCollectionRow(execApp, o.id);
+            deleteCollectionFilesAfterCommit(execApp, o);
           });
         });
       }

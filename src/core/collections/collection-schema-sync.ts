@@ -120,18 +120,6 @@ export async function updateCollectionSchema(
     await db.exec(createViewDdl(next, viewBody));
     return;
   }
-  // Like PocketBase, views (and triggers) reading the table must not block its changes:
-  // with writable_schema on, SQLite skips re-checking them after a rename or a dropped column.
-  // A view left broken fails when read; the flag is reset whatever happens.
-  await db.exec("PRAGMA writable_schema = ON");
-  try {
-    await alterTable(db, old, next);
-  } finally {
-    await db.exec("PRAGMA writable_schema = RESET");
-  }
-}
-
-async function alterTable(db: DbExecutor, old: Collection, next: Collection): Promise<void> {
   await dropIndexes(db, old);
   if (old.name !== next.name) {
     await db.exec(`ALTER TABLE ${quoteIdent(old.name)} RENAME TO ${quoteIdent(next.name)}`);

@@ -5,6 +5,7 @@
  */
 import { ValidationError, errors as v, isEmptyErrorTree, type ErrorTree } from "../../tools/validation.ts";
 import type { App } from "../app.ts";
+import { isKnownProvider } from "../../auth/oauth2/registry.ts";
 import { getFieldType, hasFieldType, type Field } from "../fields/registry.ts";
 import type { CollectionInfo } from "../fields/field.ts";
 import { indexNameOf } from "./collection-schema-sync.ts";
@@ -70,7 +71,10 @@ function validateFields(c: Collection, old: Collection | null, app: App): ErrorT
     } else if (name.toLowerCase().includes("_via_")) {
       fieldTree.name = foundVia();
     } else if (c.type === "auth" && (name === "passwordConfirm" || name === "oldPassword")) {
-      fieldTree.name = err("validation_reserved_field_name", "The field name is reserved and cannot be used.");
+      fieldTree.name = err(
+        "validation_reserved_field_name",
+        "The field name is reserved and cannot be used.",
+      );
     } else if (seenNames.has(name.toLowerCase())) {
       fieldTree.name = err(
         "validation_duplicated_field_name",
@@ -174,9 +178,27 @@ function validateIndexes(c: Collection, app: App): ErrorTree | ValidationError |
   return isEmptyErrorTree(tree) ? null : tree;
 }
 
+/** OAuth2 providers must be known, unique by name and have their client credentials (§4.1). */
+function validateOAuth2Providers(c: Collection, tree: ErrorTree): void {
+  const providers = c.auth?.oauth2.providers ?? [];
+  const errors: ErrorTree = {};
+  const seen = new Set<string>();
+  providers.forEach((p, i) => {
+    const sub: ErrorTree = {};
+    if (!p.name) sub.name = v.required();
+    else if (!isKnownProvider(p.name) || seen.has(p.name)) sub.name = v.invalidValue();
+    seen.add(p.name);
+    if (!p.clientId) sub.clientId = v.required();
+    if (!p.clientSecret) sub.clientSecret = v.required();
+    if (!isEmptyErrorTree(sub)) errors[String(i)] = sub;
+  });
+  if (!isEmptyErrorTree(errors)) tree.oauth2 = { providers: errors };
+}
+
 function validateAuthOptions(c: Collection, tree: ErrorTree): void {
   const o = c.auth;
   if (!o) return;
+  validateOAuth2Providers(c, tree);
   for (const key of TOKEN_CONFIG_KEYS) {
     const t = o[key];
     const sub: ErrorTree = {};
@@ -193,16 +215,24 @@ function validateAuthOptions(c: Collection, tree: ErrorTree): void {
         .map((name) => {
           const hasUnique = c.indexes.some((sql) => {
             const m =
-              /^\s*create\s+unique\s+index\b[^(]*\(\s*[`"[]?(\w+)[`"\]]?\s*(?:collate\s+nocase\s*)?\)/i.exec(sql);
+              /^\s*create\s+unique\s+index\b[^(]*\(\s*[`"[]?(\w+)[`"\]]?\s*(?:collate\s+nocase\s*)?\)/i.exec(
+                sql,
+              );
             return m?.[1] === name;
           });
           if (!c.fields.some((f) => f.name === name)) {
-            return err("validation_missing_field", "Invalid or missing field {fieldName}.", { fieldName: name });
-          }
-          if (!hasUnique) {
-            return err("validation_missing_unique_constraint", "The field {fieldName} doesn't have a UNIQUE constraint.", {
+            return err("validation_missing_field", "Invalid or missing field {fieldName}.", {
               fieldName: name,
             });
+          }
+          if (!hasUnique) {
+            return err(
+              "validation_missing_unique_constraint",
+              "The field {fieldName} doesn't have a UNIQUE constraint.",
+              {
+                fieldName: name,
+              },
+            );
           }
           return null;
         })

@@ -14,6 +14,7 @@ import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import { RecordFieldResolver } from "./record-field-resolver.ts";
 import { Record } from "./record.ts";
+import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 
 /** Who is asking: the request info rules see, and whether it is a superuser (rules bypassed). */
 export interface RuleContext {
@@ -166,17 +167,19 @@ export async function findRecordByRule(
 }
 
 /**
- * Whether a not-yet-saved record satisfies a rule: its values shadow the table in a CTE of the
- * same name, so the rule's references to the record's own fields (and joins through its
- * relations) see the would-be row.
+ * Whether a not-yet-saved record satisfies a rule: its values are exported into a CTE under a
+ * dummy table name (PocketBase's `<name>__pb_create__xxxxxx`), which the rule's references to
+ * the record's own fields resolve to, while joins (self-relations included) still reach the
+ * real tables. A record without an id yet gets a dummy one for the check.
  */
 export async function checkNewRecordRule(app: App, record: Record, rule: string | null, ctx: RuleContext): Promise<boolean> {
   if (ctx.isSuperuser) return true;
   if (rule === null) return false;
   if (rule.trim() === "") return true;
-  const collection = record.collection;
+  const suffix = "__pb_create__" + randomString(6, ALPHANUMERIC);
+  const collection: Collection = { ...record.collection, name: record.collection.name + suffix };
   const table = quoteIdent(collection.name);
-  const values = record.dbValues();
+  const values = record.dbValues().map((v) => (v.name === "id" && v.value === "" ? { ...v, value: "__temp_id__" + suffix } : v));
   const cte = `WITH ${table} AS (SELECT ${values.map((v) => `? AS ${quoteIdent(v.name)}`).join(", ")})`;
   const resolver = resolverFor(app, collection, ctx, false);
   let where: SqlFragment;
@@ -204,7 +207,8 @@ export function canCreateRecord(app: App, record: Record, rule: string | null, c
 export async function isManagerOf(app: App, record: Record, ctx: RuleContext): Promise<boolean> {
   if (ctx.isSuperuser) return true;
   const rule = record.collection.auth?.manageRule ?? null;
-  if (!rule) return false;
+  // Only an authenticated requester can manage (a non-empty manageRule is required).
+  if (!rule || !ctx.requestInfo.auth) return false;
   if (record.isNew) return checkNewRecordRule(app, record, rule, ctx);
   return (await findRecordByRule(app, record.collection, record.id, rule, ctx)) !== null;
 }

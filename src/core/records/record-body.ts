@@ -7,6 +7,8 @@
 import { getFieldType, type Field } from "../fields/registry.ts";
 import type { Modifier } from "../fields/field.ts";
 import type { Record } from "./record.ts";
+import { hashPassword } from "../../auth/password.ts";
+import { bcryptCost, type PasswordField } from "../fields/password.ts";
 
 type Body = { [key: string]: unknown };
 
@@ -37,36 +39,62 @@ export interface LoadBodyOptions {
 }
 
 /**
- * Applies a body to a record and returns the resolved body (field name → final value) for
- * `@request.body`. Auth-only keys (`password`, `passwordConfirm`, `oldPassword`) are copied
- * into the resolved body untouched; applying them is the auth rules' job.
+ * Applies a body to a record and returns the resolved body for `@request.body`: every
+ * submitted key, with the keys of collection fields (modifiers included) replaced by the
+ * field's final value and hidden fields removed for non-superusers (PocketBase's
+ * `ReplaceModifiers` + hidden-field filter). Unknown keys stay as submitted, so rules can
+ * still compare them. Auth-only keys (`password`, `passwordConfirm`, `oldPassword`) stay too;
+ * applying them is the auth rules' job.
  */
 export function loadRecordBody(record: Record, body: Body, options: LoadBodyOptions): Body {
-  const resolved: Body = {};
+  const resolved: Body = { ...body };
   const isAuth = record.collection.type === "auth";
   // Shorter keys first: `tags` is set before `tags+` is applied to it (PocketBase's order).
   const keys = Object.keys(body).sort((a, b) => a.length - b.length);
   for (const key of keys) {
-    if (isAuth && (AUTH_BODY_KEYS as readonly string[]).includes(key)) {
-      resolved[key] = body[key];
-      continue;
-    }
+    if (isAuth && (AUTH_BODY_KEYS as readonly string[]).includes(key)) continue;
     const { field: name, modifier } = parseBodyKey(key);
     const field: Field | undefined = record.field(name);
     if (!field) continue;
     if (options.skipTypes?.includes(field.type)) continue;
-    if (field.hidden && !options.isSuperuser) continue;
-    if (isAuth && (name === "password" || name === "tokenKey")) continue;
-    if (field.type === "autodate") continue;
+    delete resolved[key];
+    if (field.hidden && !options.isSuperuser) {
+      delete resolved[name];
+      continue;
+    }
+    // Password fields get a bcrypt hash, never the plain text (see hashPasswordFields).
+    if (field.type === "password") {
+      if (!(isAuth && name === "password")) resolved[name] = body[key];
+      continue;
+    }
+    if (field.type === "autodate" || (isAuth && name === "tokenKey")) {
+      resolved[name] = record.get(name);
+      continue;
+    }
     const type = getFieldType(field.type);
     if (modifier) {
       const next = type.applyModifier?.(field, modifier, record.get(name), body[key]);
-      if (next === undefined) continue;
-      record.set(name, next);
+      if (next !== undefined) record.set(name, next);
     } else {
       record.set(name, body[key]);
     }
     resolved[name] = record.get(name);
   }
   return resolved;
+}
+
+/**
+ * Hashes the submitted values of password fields other than an auth collection's own
+ * `password` (which the auth body rules handle), e.g. `_otps.password` set by a superuser: a
+ * password field stores a bcrypt hash, never what was sent. Hidden ones are for superusers only.
+ */
+export async function hashPasswordFields(record: Record, body: Body, options: LoadBodyOptions): Promise<void> {
+  const isAuth = record.collection.type === "auth";
+  for (const field of record.collection.fields) {
+    if (field.type !== "password" || (isAuth && field.name === "password")) continue;
+    if (field.hidden && !options.isSuperuser) continue;
+    const plain = body[field.name];
+    if (typeof plain !== "string" || plain === "") continue;
+    record.set(field.name, await hashPassword(plain, bcryptCost(field as PasswordField)));
+  }
 }

@@ -4,6 +4,7 @@
  * deletes the referencing record when `cascadeDelete` is on, blocks the delete when the field
  * is required, and otherwise the referencing record is saved without validation. Auth records
  * also take their `_externalAuths`, `_mfas`, `_otps` and `_authOrigins` rows with them.
+ * Every change goes through the record hooks (PocketBase fires them for cascades too).
  */
 import { ValidationError } from "../../tools/validation.ts";
 import { quoteIdent } from "../db/database.ts";
@@ -22,18 +23,25 @@ export class RequiredRelationError extends ValidationError {
   }
 }
 
-const AUTH_SIDE_TABLES = ["_externalAuths", "_mfas", "_otps", "_authOrigins"];
+/** The record pipelines a cascade runs through (passed in to keep this module hook-agnostic). */
+export interface CascadeOps {
+  /** Deletes a referencing record (recursively cascading). */
+  deleteOne(app: App, record: Record): Promise<void>;
+  /** Saves a referencing record without validation. */
+  saveOne(app: App, record: Record): Promise<void>;
+}
 
 /**
- * Detaches (or deletes, or refuses) the records that reference `record`. Runs inside the
- * delete transaction; `deleteOne` is the record delete pipeline (for cascades).
+ * Detaches (or deletes, or refuses) the records that reference `record`, which is already
+ * deleted. Runs inside the delete transaction. Collections are visited by name and fields in
+ * their order, so cascades fire their hooks in a stable order (as PocketBase does).
  */
-export async function cascadeRelations(
-  app: App,
-  record: Record,
-  deleteOne: (app: App, record: Record) => Promise<void>,
-): Promise<void> {
-  for (const other of app.findAllCollections("base", "auth")) {
+export async function cascadeRelations(app: App, record: Record, ops: CascadeOps): Promise<void> {
+  const collections = app
+    .findAllCollections("base", "auth")
+    .slice()
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const other of collections) {
     for (const field of other.fields) {
       if (field.type !== "relation") continue;
       const rel = field as RelationField;
@@ -41,37 +49,42 @@ export async function cascadeRelations(
       const isMulti = getFieldType("relation").isMultiple(rel);
       const column = quoteIdent(rel.name);
       const table = quoteIdent(other.name);
-      const rows = isMulti
-        ? await app.db.all(
-            `SELECT ${table}.* FROM ${table} WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${column}) THEN ${column} ELSE '[]' END) WHERE value = ?)`,
-            [record.id],
-          )
-        : await app.db.all(`SELECT * FROM ${table} WHERE ${column} = ?`, [record.id]);
+      const match = isMulti
+        ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${column}) THEN ${column} ELSE json_array(${column}) END) WHERE value = ?)`
+        : `${column} = ?`;
+      const self = other.id === record.collection.id ? " AND `id` != ?" : "";
+      const params = other.id === record.collection.id ? [record.id, record.id] : [record.id];
+      const rows = await app.db.all(`SELECT * FROM ${table} WHERE ${match}${self}`, params);
       for (const row of rows) {
         const ref = Record.fromRow(other, row);
-        if (ref.collection.id === record.collection.id && ref.id === record.id) continue;
-        const remaining = isMulti
-          ? (ref.get(rel.name) as string[]).filter((id) => id !== record.id)
-          : "";
-        const isEmpty = Array.isArray(remaining) ? remaining.length === 0 : remaining === "";
-        if (isEmpty && rel.cascadeDelete) {
-          await deleteOne(app, ref);
+        const ids = isMulti ? (ref.get(rel.name) as string[]) : [ref.getString(rel.name)];
+        const remaining = ids.filter((id) => id !== record.id && id !== "");
+        if (remaining.length === 0 && rel.cascadeDelete) {
+          await ops.deleteOne(app, ref);
           continue;
         }
-        if (isEmpty && rel.required) throw new RequiredRelationError();
-        ref.set(rel.name, remaining);
-        const values = ref.dbValues().find((v) => v.name === rel.name);
-        await app.db.run(`UPDATE ${table} SET ${column} = ? WHERE \`id\` = ?`, [values?.value ?? null, ref.id]);
+        if (remaining.length === 0 && rel.required) throw new RequiredRelationError();
+        ref.set(rel.name, isMulti ? remaining : "");
+        await ops.saveOne(app, ref);
       }
     }
   }
-  if (record.collection.type === "auth") {
-    for (const name of AUTH_SIDE_TABLES) {
-      if (!app.findCollectionByNameOrId(name)) continue;
-      await app.db.run(`DELETE FROM ${quoteIdent(name)} WHERE \`collectionRef\` = ? AND \`recordRef\` = ?`, [
-        record.collection.id,
-        record.id,
-      ]);
-    }
+}
+
+/** Deletes the rows of auth side collections (`_externalAuths`, …) owned by an auth record. */
+export async function deleteAuthSideRecords(
+  app: App,
+  owner: Record,
+  tables: readonly string[],
+  deleteOne: (app: App, record: Record) => Promise<void>,
+): Promise<void> {
+  for (const name of tables) {
+    const collection = app.findCollectionByNameOrId(name);
+    if (!collection) continue;
+    const rows = await app.db.all(
+      `SELECT * FROM ${quoteIdent(collection.name)} WHERE \`collectionRef\` = ? AND \`recordRef\` = ?`,
+      [owner.collection.id, owner.id],
+    );
+    for (const row of rows) await deleteOne(app, Record.fromRow(collection, row));
   }
 }

@@ -17,10 +17,13 @@ export async function enrichRecords(app: App, records: Record[], expand: string,
   );
 }
 
-function collectAll(records: Record[], out: Record[] = []): Record[] {
+/** The records and their expanded records, each once (a record expanded twice is one object). */
+function collectAll(records: Record[], out: Record[] = [], seen = new Set<Record>()): Record[] {
   for (const r of records) {
+    if (seen.has(r)) continue;
+    seen.add(r);
     out.push(r);
-    for (const value of Object.values(r.expand)) collectAll(Array.isArray(value) ? value : [value], out);
+    for (const value of Object.values(r.expand)) collectAll(Array.isArray(value) ? value : [value], out, seen);
   }
   return out;
 }

@@ -4,7 +4,13 @@
  * `onRecordAfterCreateSuccess` (or `…Error`). Each record chain runs inside its model chain,
  * so model-level handlers see every record write too.
  */
-import { errors as v, ValidationErrors, isEmptyErrorTree, type ErrorTree } from "../../tools/validation.ts";
+import {
+  errors as v,
+  ValidationError,
+  ValidationErrors,
+  isEmptyErrorTree,
+  type ErrorTree,
+} from "../../tools/validation.ts";
 import { nowDateString } from "../../tools/dates.ts";
 import { randomStringByRegex } from "../../tools/random.ts";
 import { quoteIdent } from "../db/database.ts";
@@ -17,8 +23,16 @@ import {
   type ModelEventType,
 } from "../hook-events.ts";
 import { getFieldType } from "../fields/registry.ts";
+import { validatePlain, type PasswordField } from "../fields/password.ts";
+import { SUPERUSERS } from "../collections/collection-model.ts";
 import type { Record } from "./record.ts";
-import { cascadeRelations } from "./record-cascade.ts";
+import { cascadeRelations, deleteAuthSideRecords } from "./record-cascade.ts";
+import {
+  deleteRecordFilesAfterCommit,
+  discardWrittenUploads,
+  validateRecordFiles,
+  writeRecordWithFiles,
+} from "./record-files.ts";
 
 /** Options of `saveRecord`. */
 export interface SaveRecordOptions {
@@ -41,7 +55,9 @@ export async function validateRecord(app: App, record: Record): Promise<void> {
   const data = {
     countExistingIds: async (collectionId: string, ids: readonly string[]) => {
       const target = app.findCollectionByNameOrId(collectionId);
-      if (!target || ids.length === 0) return 0;
+      // A missing target is reported as validation_missing_rel_collection by the field.
+      if (!target) throw new Error(`Missing relation collection ${collectionId}.`);
+      if (ids.length === 0) return 0;
       const placeholders = ids.map(() => "?").join(",");
       const row = await app.db.get(
         `SELECT COUNT(DISTINCT \`id\`) AS n FROM ${quoteIdent(target.name)} WHERE \`id\` IN (${placeholders})`,
@@ -49,11 +65,26 @@ export async function validateRecord(app: App, record: Record): Promise<void> {
       );
       return Number(row?.n ?? 0);
     },
+    // Custom primary keys must stay unique case-insensitively (new records only).
+    idExistsCaseInsensitive: async (collectionId: string, id: string) => {
+      const target = app.findCollectionByNameOrId(collectionId);
+      if (!target) return false;
+      const row = await app.db.get(
+        `SELECT 1 AS x FROM ${quoteIdent(target.name)} WHERE \`id\` = ? COLLATE NOCASE LIMIT 1`,
+        [id],
+      );
+      return row !== undefined;
+    },
   };
   for (const [field, value] of record.entries()) {
-    const err = await getFieldType(field.type).validateValue(field, value, { record: view, data });
+    // A new plain password is checked against the field's min/max/pattern here, with the other
+    // field errors (PocketBase's password field validator sees the plain value).
+    const plain = field.type === "password" && field.name === "password" ? record.plainPassword : undefined;
+    const plainErr = plain ? validatePlain(field as PasswordField, plain) : null;
+    const err = plainErr ?? (await getFieldType(field.type).validateValue(field, value, { record: view, data }));
     if (err) tree[field.name] = err;
   }
+  validateRecordFiles(record, tree);
   if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
 }
 
@@ -72,6 +103,8 @@ function uniqueViolation(err: unknown, record: Record): ValidationErrors | null 
 
 function fillSystemValues(record: Record): void {
   const now = nowDateString();
+  // Superusers are always verified (PocketBase forces it on every save).
+  if (record.collection.name === SUPERUSERS) record.set("verified", true);
   for (const field of record.collection.fields) {
     if (field.type === "autodate") {
       const f = field as { onCreate?: boolean; onUpdate?: boolean };
@@ -155,15 +188,98 @@ async function triggerPair(
 }
 
 /**
+ * After-error hooks owed by writes that succeeded inside a transaction that has not ended yet,
+ * keyed by the transaction's app: when that transaction rolls back they fire too, as
+ * PocketBase fires `onModelAfter…Error` for every write of a failed transaction.
+ */
+const owedErrorHooks = new WeakMap<App, ((err: unknown) => Promise<void>)[]>();
+
+/**
+ * Runs a write in a transaction (the caller's one when already in a transaction) and fires
+ * its after hooks: success once committed (right away for an own transaction, after the
+ * enclosing commit otherwise); error right away when it fails, or later when an enclosing
+ * write's transaction rolls back.
+ */
+async function runWrite(
+  app: App,
+  write: (txApp: App) => Promise<void>,
+  hooks: { success: () => Promise<void>; error: (err: unknown) => Promise<void> },
+): Promise<void> {
+  const isOuter = !app.isTransactional;
+  let txApp: App | undefined;
+  try {
+    await app.runInTransaction(async (tx) => {
+      txApp = tx;
+      if (isOuter) owedErrorHooks.set(tx, []);
+      await write(tx);
+    });
+  } catch (err) {
+    await hooks.error(err);
+    if (isOuter && txApp) {
+      for (const owed of owedErrorHooks.get(txApp) ?? []) await owed(err);
+    }
+    throw err;
+  }
+  if (isOuter) {
+    // Committed already: the success hooks run before the caller continues (e.g. before
+    // onRecordEnrich of the API response), as PocketBase fires them right after the save.
+    await hooks.success();
+    return;
+  }
+  owedErrorHooks.get(app)?.push(hooks.error);
+  app.afterCommit(hooks.success);
+}
+
+function afterHooks(app: App, record: Record, type: Exclude<ModelEventType, "validate">, context: { [key: string]: unknown }) {
+  const names = HOOKS[type];
+  return {
+    success: () =>
+      app.hooks[names.modelOk].trigger(new ModelEvent(app, record, type, context), () =>
+        app.hooks[names.recordOk].trigger(new RecordEvent(app, record, type, context)),
+      ),
+    error: (err: unknown) =>
+      app.hooks[names.modelErr].trigger(new ModelErrorEvent(app, record, type, err, context), () =>
+        app.hooks[names.recordErr].trigger(new RecordErrorEvent(app, record, type, err, context)),
+      ),
+  };
+}
+
+/** Auth record ids are unique across every auth collection (the table only guards its own). */
+async function checkAuthIdUnique(app: App, record: Record): Promise<void> {
+  for (const other of app.findAllCollections("auth")) {
+    if (other.id === record.collection.id) continue;
+    const row = await app.db.get(`SELECT 1 AS x FROM ${quoteIdent(other.name)} WHERE \`id\` = ? LIMIT 1`, [record.id]);
+    if (row) {
+      throw new ValidationErrors({
+        id: new ValidationError("validation_invalid_auth_id", "Invalid or duplicated auth record id."),
+      });
+    }
+  }
+}
+
+/**
+ * What an auth record's update does to its side records: a new password forgets its MFA
+ * sessions and login origins, a new token key its OTPs (each deleted through the hooks).
+ */
+async function afterAuthUpdate(app: App, record: Record, context: { [key: string]: unknown }): Promise<void> {
+  const tables: string[] = [];
+  if (record.get("password") !== record.original("password")) tables.push("_mfas", "_authOrigins");
+  if (record.get("tokenKey") !== record.original("tokenKey")) tables.push("_otps");
+  if (tables.length > 0) await deleteAuthSideRecords(app, record, tables, (a, r) => deleteRecord(a, r, { context }));
+}
+
+/**
  * Creates or updates a record in a transaction: hooks, system values (ids, autodates,
  * token keys), validation, the write, and after-commit success/error hooks.
  */
 export async function saveRecord(app: App, record: Record, options: SaveRecordOptions = {}): Promise<void> {
   const type = record.isNew ? "create" : "update";
   const context = options.context ?? {};
-  try {
-    await app.runInTransaction(async (tx) => {
-      await triggerPair(tx, record, type, "main", context, async (txApp) => {
+  const hooks = afterHooks(app, record, type, context);
+  await runWrite(
+    app,
+    (tx) =>
+      triggerPair(tx, record, type, "main", context, async (txApp) => {
         fillSystemValues(record);
         if (record.collection.type === "auth" && record.tokenKey === "") record.refreshTokenKey();
         if (!options.skipValidation) {
@@ -175,55 +291,60 @@ export async function saveRecord(app: App, record: Record, options: SaveRecordOp
           );
         }
         await triggerPair(txApp, record, type, "exec", context, async (execApp) => {
+          if (record.collection.type === "auth") await checkAuthIdUnique(execApp, record);
           try {
-            await (type === "create" ? insertRow(execApp, record) : updateRow(execApp, record));
+            // new files are stored right before the row, and deleted again if the row fails
+            await writeRecordWithFiles(execApp, record, () =>
+              type === "create" ? insertRow(execApp, record) : updateRow(execApp, record),
+            );
           } catch (err) {
             throw uniqueViolation(err, record) ?? err;
           }
         });
-      });
-    });
-  } catch (err) {
-    await app.hooks[HOOKS[type].modelErr].trigger(new ModelErrorEvent(app, record, type, err, context), () =>
-      app.hooks[HOOKS[type].recordErr].trigger(new RecordErrorEvent(app, record, type, err, context)),
-    );
-    throw err;
-  }
-  record.markAsStored();
-  app.afterCommit(() =>
-    app.hooks[HOOKS[type].modelOk].trigger(new ModelEvent(app, record, type, context), () =>
-      app.hooks[HOOKS[type].recordOk].trigger(new RecordEvent(app, record, type, context)),
-    ),
+        if (type === "update" && record.collection.type === "auth") await afterAuthUpdate(txApp, record, context);
+        // Stored from here on: the after-success hooks see a record that is no longer new.
+        record.markAsStored();
+      }),
+    {
+      success: hooks.success,
+      // a failed (or rolled back) save removes the files it had already stored
+      error: async (err) => {
+        await discardWrittenUploads(app, record);
+        await hooks.error(err);
+      },
+    },
   );
 }
 
-/** Deletes a record through its hook chains. */
+/**
+ * Deletes a record through its hook chains: the row goes first, then the records that
+ * reference it are detached, cascade-deleted or block the delete (§3.3), and an auth record's
+ * external auths, MFA sessions, OTPs and login origins go with it.
+ */
 export async function deleteRecord(app: App, record: Record, options: SaveRecordOptions = {}): Promise<void> {
   const context = options.context ?? {};
-  try {
-    await app.runInTransaction(async (tx) => {
-      await triggerPair(tx, record, "delete", "main", context, async (txApp) => {
+  const deleteOne = (a: App, r: Record) => deleteRecord(a, r, { context });
+  await runWrite(
+    app,
+    (tx) =>
+      triggerPair(tx, record, "delete", "main", context, async (txApp) => {
+        if (record.collection.name === SUPERUSERS) {
+          const row = await txApp.db.get(`SELECT COUNT(*) AS n FROM ${quoteIdent(SUPERUSERS)}`);
+          if (Number(row?.n ?? 0) <= 1) throw new Error("You can't delete the only existing superuser.");
+        }
         await triggerPair(txApp, record, "delete", "exec", context, async (execApp) => {
-          if (record.collection.type !== "view") {
-            await cascadeRelations(execApp, record, (a, r) => deleteRecord(a, r, { context }));
+          await execApp.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [record.id]);
+          if (record.collection.type === "view") return;
+          deleteRecordFilesAfterCommit(execApp, record);
+          await cascadeRelations(execApp, record, {
+            deleteOne,
+            saveOne: (a, r) => saveRecord(a, r, { skipValidation: true, context }),
+          });
+          if (record.collection.type === "auth") {
+            await deleteAuthSideRecords(execApp, record, ["_externalAuths", "_mfas", "_otps", "_authOrigins"], deleteOne);
           }
-          await execApp.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [
-            record.id,
-          ]);
         });
-      });
-    });
-  } catch (err) {
-    await app.hooks.onModelAfterDeleteError.trigger(
-      new ModelErrorEvent(app, record, "delete", err, context),
-      () =>
-        app.hooks.onRecordAfterDeleteError.trigger(new RecordErrorEvent(app, record, "delete", err, context)),
-    );
-    throw err;
-  }
-  app.afterCommit(() =>
-    app.hooks.onModelAfterDeleteSuccess.trigger(new ModelEvent(app, record, "delete", context), () =>
-      app.hooks.onRecordAfterDeleteSuccess.trigger(new RecordEvent(app, record, "delete", context)),
-    ),
+      }),
+    afterHooks(app, record, "delete", context),
   );
 }

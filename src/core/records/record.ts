@@ -186,9 +186,9 @@ export class Record {
       const expand: { [key: string]: unknown } = {};
       for (const key of expandKeys.sort()) {
         const value = this.expand[key]!;
-        expand[key] = Array.isArray(value)
-          ? value.map((r) => r.toPublicJson(options))
-          : value.toPublicJson(options);
+        // Expanded records get their own visibility (e.g. the requester's own email).
+        const exportOf = (r: Record) => r.toPublicJson(options.forRecord?.(r) ?? options);
+        expand[key] = Array.isArray(value) ? value.map(exportOf) : exportOf(value);
       }
       out.expand = expand;
     }

@@ -1,0 +1,428 @@
+/**
+ * The benchmark runner: `npm run bench` (quick, under 3 minutes) or `npm run bench -- --full`
+ * (under 20 minutes). It seeds one data folder, starts Satchel and the limit server side by side
+ * (each on its own copy of the data, as a child process on a free loopback port), runs every
+ * scenario on one then the other, and writes bench/RESULTS.md and bench/results.json.
+ *
+ * Options: --full | --quick, --only=ID[,ID…] (substring match on scenario ids),
+ * --targets=satchel,limit, --seed=N, --out=DIR (default bench/), --no-write, --keep (keep the
+ * temp folder).
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runLoad, type RequestSpec } from "./lib/load.ts";
+import { readProcMem, ROOT, RssSampler, startLimit, startSatchel, type ServerProcess } from "./lib/procs.ts";
+import { renderMarkdown, type BenchResults, type ScenarioResult, type TargetResult } from "./lib/report.ts";
+import {
+  plan,
+  type BenchMode,
+  type CollectionPatch,
+  type Scenario,
+  type TargetContext,
+} from "./lib/scenarios.ts";
+import { seedDataFolder, userToken, type DatasetConfig, type Manifest } from "./lib/seed.ts";
+
+/** A bench target. */
+export type Target = "satchel" | "limit";
+
+/** Options of `runBench`. */
+export interface BenchOptions {
+  mode: BenchMode;
+  /** Run only scenarios whose id contains one of these strings. */
+  only?: string[];
+  targets?: Target[];
+  seed?: number;
+  /** Replace parts of the mode's data set (the smoke test uses a tiny one). */
+  dataset?: Partial<DatasetConfig>;
+  /** Where to write RESULTS.md and results.json; null to write nothing. */
+  outDir?: string | null;
+  /** Keep the temp folder (data copies) for inspection. */
+  keep?: boolean;
+  /** Pause between scenarios, ms. */
+  cooldownMs?: number;
+  /** Skip the in-process filter engine micro-benchmark. */
+  skipQuery?: boolean;
+  /** Progress lines (stderr by default). */
+  log?: (line: string) => void;
+}
+
+const MB = 1024 * 1024;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function gitCommit(): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    }).trim();
+    const dirty =
+      execFileSync("git", ["status", "--porcelain"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${head} + uncommitted changes` : head;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Formats a results file with the repository's Prettier settings (so `npm run check` passes). */
+async function prettierFormat(text: string, file: string): Promise<string> {
+  try {
+    const prettier = await import("prettier");
+    const config = (await prettier.resolveConfig(file)) ?? {};
+    return await prettier.format(text, { ...config, filepath: file });
+  } catch {
+    return text;
+  }
+}
+
+/** Waits until the server answers /api/health quickly again (after a capped, still-busy run). */
+async function drain(url: string, maxMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5000) });
+      await res.arrayBuffer();
+      if (res.ok && performance.now() - t0 < 250) return true;
+    } catch {
+      // busy
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+async function send(url: string, spec: RequestSpec): Promise<{ status: number; text: string }> {
+  const headers: { [key: string]: string } = { ...spec.headers };
+  if (spec.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(url + spec.path, {
+    method: spec.method,
+    headers,
+    body: spec.body,
+    signal: AbortSignal.timeout(120_000),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+async function check(url: string, spec: RequestSpec): Promise<TargetResult["check"]> {
+  try {
+    const { status, text } = await send(url, spec);
+    const out: NonNullable<TargetResult["check"]> = { status, bytes: Buffer.byteLength(text) };
+    try {
+      const json = JSON.parse(text) as { items?: unknown[]; totalItems?: number };
+      if (Array.isArray(json.items)) out.items = json.items.length;
+      if (typeof json.totalItems === "number") out.totalItems = json.totalItems;
+    } catch {
+      // not JSON
+    }
+    return out;
+  } catch {
+    return { status: 0, bytes: 0 };
+  }
+}
+
+function classify(stats: TargetResult["stats"]): Pick<TargetResult, "status" | "note"> {
+  if (!stats) return { status: "failed", note: "no measurement" };
+  const codes = Object.entries(stats.status)
+    .filter(([code]) => !code.startsWith("2"))
+    .map(([code, n]) => `HTTP ${code} ×${n}`);
+  const notes: string[] = [];
+  if (codes.length > 0) notes.push(codes.join(", "));
+  if (stats.errors > 0) notes.push(`${stats.errors} connection errors (${stats.errorSamples.join(" / ")})`);
+  if (stats.capped) notes.push(`time limit: ${stats.completed}/${stats.sent} answered`);
+  const note = notes.length > 0 ? notes.join(", ") : undefined;
+  if (stats.ok > 0) return { status: "ok", note };
+  if ((stats.status["404"] ?? 0) + (stats.status["405"] ?? 0) > 0) return { status: "not landed", note };
+  return { status: "failed", note: note ?? "no response" };
+}
+
+/** A target's server and what it measured so far. */
+interface TargetRun {
+  target: Target;
+  dir: string;
+  server: ServerProcess;
+  restMB: number;
+  peakMB: number;
+  results: Map<string, TargetResult>;
+  ctx: Omit<TargetContext, "url">;
+}
+
+async function startTarget(
+  target: Target,
+  seedDir: string,
+  workDir: string,
+  manifest: Manifest,
+): Promise<TargetRun> {
+  const dir = join(workDir, target);
+  cpSync(seedDir, dir, { recursive: true });
+  const server = await (target === "satchel" ? startSatchel(dir) : startLimit(dir));
+  return {
+    target,
+    dir,
+    server,
+    restMB: 0,
+    peakMB: 0,
+    results: new Map(),
+    ctx: {
+      target,
+      manifest,
+      userToken: userToken(manifest.users[0]!, manifest.usersAuth),
+      chatToken: userToken(manifest.chat.poster, manifest.chat.auth),
+    },
+  };
+}
+
+/** Runs one scenario on one target (setup, drain, one check request, the load, RSS). */
+async function runScenario(
+  t: TargetRun,
+  s: Scenario,
+  opts: Required<Pick<BenchOptions, "cooldownMs" | "log">>,
+  restart: (t: TargetRun) => Promise<void>,
+): Promise<void> {
+  const { server } = t;
+  const ctx: TargetContext = { ...t.ctx, url: server.url };
+  const patch = async (p: CollectionPatch): Promise<void> => {
+    const res = await send(server.url, {
+      method: "PATCH",
+      path: `/api/collections/${p.collection}`,
+      headers: { authorization: t.ctx.manifest.superuser.token },
+      body: JSON.stringify(p.patch),
+    });
+    if (res.status !== 200) throw new Error(`HTTP ${res.status} ${res.text.slice(0, 200)}`);
+  };
+  if (s.setup) {
+    try {
+      await patch(s.setup);
+    } catch (err) {
+      const message = (err as Error).message;
+      const status = /^HTTP (404|405)\b/.test(message) ? "not landed" : "failed";
+      t.results.set(s.id, { status, stats: null, note: `setup failed: ${message}` });
+      opts.log(`[${t.target}] ${s.id}: setup failed: ${message}`);
+      return;
+    }
+  }
+  await drain(server.url);
+  await sleep(opts.cooldownMs);
+  const build = s.build?.(ctx);
+  const result: TargetResult = { status: "failed", stats: null };
+  if (s.idempotent && build) result.check = await check(server.url, build(0));
+  const sampler = new RssSampler(server.pid);
+  try {
+    result.stats = s.custom
+      ? await s.custom({ ...ctx, pid: server.pid })
+      : await runLoad({
+          url: server.url,
+          requests: s.requests,
+          concurrency: s.concurrency,
+          mode: s.mode,
+          maxSeconds: s.maxSeconds,
+          build: build!,
+        });
+    Object.assign(result, classify(result.stats));
+  } catch (err) {
+    result.note = `load failed: ${(err as Error).message}`;
+  }
+  result.peakRssMB = sampler.stop() / MB;
+  t.results.set(s.id, result);
+  if (s.teardown) {
+    await drain(server.url);
+    await patch(s.teardown).catch((err: unknown) => {
+      result.note = [result.note, `teardown failed: ${(err as Error).message}`].filter(Boolean).join("; ");
+    });
+  }
+  const st = result.stats;
+  opts.log(
+    `[${t.target}] ${s.id}: ${st ? `${st.ok}/${s.requests} ok in ${st.seconds.toFixed(2)} s → ${st.rps.toFixed(1)}/s, p50 ${st.latencyMs.p50.toFixed(2)} ms` : "—"}` +
+      `${result.note ? ` (${result.note})` : ""}`,
+  );
+  const mem = readProcMem(server.pid);
+  if (mem) {
+    t.peakMB = Math.max(t.peakMB, mem.hwm / MB);
+  } else {
+    opts.log(`[${t.target}] the server exited; output:\n${server.output()}`);
+    result.note = [result.note, "server exited"].filter(Boolean).join("; ");
+    await restart(t);
+  }
+}
+
+function combine(s: Scenario, satchel?: TargetResult, limit?: TargetResult): ScenarioResult {
+  const notes: string[] = [];
+  if (satchel?.note) notes.push(`Satchel: ${satchel.note}`);
+  if (limit?.note) notes.push(`limit: ${limit.note}`);
+  const a = satchel?.check;
+  const b = limit?.check;
+  if (a && b) {
+    if (a.status !== b.status || a.items !== b.items) {
+      notes.push(
+        `answers differ: Satchel HTTP ${a.status}/${a.items ?? "-"} items, limit HTTP ${b.status}/${b.items ?? "-"} items`,
+      );
+    } else if (a.totalItems !== b.totalItems) {
+      notes.push(`totals differ: Satchel ${a.totalItems}, limit ${b.totalItems}`);
+    }
+  }
+  const ok = (r?: TargetResult): r is TargetResult & { stats: NonNullable<TargetResult["stats"]> } =>
+    r?.status === "ok" && r.stats !== null && r.stats.rps > 0;
+  return {
+    id: s.id,
+    group: s.group,
+    title: s.title,
+    requests: s.requests,
+    concurrency: s.concurrency,
+    mode: s.mode,
+    maxSeconds: s.maxSeconds,
+    satchel,
+    limit,
+    ratio: ok(satchel) && ok(limit) ? satchel.stats.rps / limit.stats.rps : null,
+    reference: s.reference,
+    skipped: s.skip,
+    notes,
+  };
+}
+
+/** Runs the benchmarks and returns (and, unless outDir is null, writes) the results. */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const started = Date.now();
+  const loadAverage = loadavg()[0] ?? 0;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const seed = options.seed ?? 20250101;
+  const targets = options.targets ?? ["satchel", "limit"];
+  const planned = plan(options.mode, seed);
+  const dataset: DatasetConfig = { ...planned.dataset, ...options.dataset };
+  const scenarios = options.only?.length
+    ? planned.scenarios.filter((s) => options.only!.some((o) => s.id.includes(o)))
+    : planned.scenarios;
+
+  const workDir = mkdtempSync(join(tmpdir(), "satchel-bench-"));
+  const live = new Set<ServerProcess>();
+  const onExit = (): void => {
+    for (const s of live) {
+      try {
+        process.kill(s.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    if (!options.keep) rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
+  try {
+    let query: BenchResults["query"] = { error: "skipped" };
+    if (!options.skipQuery) {
+      log("filter engine micro-benchmark…");
+      try {
+        const mod = (await import("./query.bench.ts")) as {
+          runQueryBench: () => Promise<{ name: string; usPerOp: number }[]>;
+        };
+        query = await mod.runQueryBench();
+      } catch (err) {
+        query = { error: (err as Error).message };
+      }
+    }
+
+    log(`seeding (${options.mode} mode, seed ${seed})…`);
+    const seedDir = join(workDir, "seed");
+    mkdirSync(seedDir);
+    const seedStarted = performance.now();
+    const manifest = await seedDataFolder(seedDir, dataset);
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    log(`seeded in ${seedSeconds.toFixed(1)} s`);
+
+    // Both servers run side by side (each on its own copy of the data) and every scenario runs on
+    // one, then on the other: background load on the machine then weighs on both figures alike.
+    const runs: TargetRun[] = [];
+    for (const target of targets) {
+      const t = await startTarget(target, seedDir, workDir, manifest);
+      live.add(t.server);
+      runs.push(t);
+    }
+    await sleep(1000);
+    for (const t of runs) t.restMB = (readProcMem(t.server.pid)?.rss ?? 0) / MB;
+    const restart = async (t: TargetRun): Promise<void> => {
+      live.delete(t.server);
+      t.server = await (t.target === "satchel" ? startSatchel(t.dir) : startLimit(t.dir));
+      live.add(t.server);
+    };
+    const runnable = scenarios.filter((s) => !s.skip && (s.build || s.custom));
+    log(`running ${runnable.length} scenarios against ${targets.join(" and ")}…`);
+    for (const s of runnable) {
+      for (const t of runs) await runScenario(t, s, { cooldownMs: options.cooldownMs ?? 300, log }, restart);
+    }
+    const perTarget = new Map<Target, TargetRun>();
+    for (const t of runs) {
+      const mem = readProcMem(t.server.pid);
+      if (mem) t.peakMB = Math.max(t.peakMB, mem.hwm / MB);
+      await drain(t.server.url, 60_000);
+      await t.server.stop();
+      live.delete(t.server);
+      perTarget.set(t.target, t);
+    }
+
+    const memory: BenchResults["memory"] = {};
+    for (const [t, r] of perTarget) memory[t] = { restMB: r.restMB, peakMB: r.peakMB };
+    const cpuList = cpus();
+    const results: BenchResults = {
+      meta: {
+        mode: options.mode,
+        startedAt: new Date(started).toISOString(),
+        seconds: (Date.now() - started) / 1000,
+        node: process.version,
+        platform: `${process.platform} ${process.arch}`,
+        cpus: cpuList.length,
+        cpuModel: cpuList[0]?.model.trim() ?? "unknown",
+        memoryGB: Math.round(totalmem() / 1024 ** 3),
+        commit: gitCommit(),
+        loadAverage,
+        loadGenerator: "autocannon 9 JS API (keep-alive) / node:http with a new connection per request (nc)",
+      },
+      dataset: { ...dataset, seedSeconds },
+      memory,
+      query,
+      scenarios: scenarios.map((s) =>
+        combine(s, perTarget.get("satchel")?.results.get(s.id), perTarget.get("limit")?.results.get(s.id)),
+      ),
+    };
+    const outDir = options.outDir === undefined ? join(ROOT, "bench") : options.outDir;
+    if (outDir !== null) {
+      const json = join(outDir, "results.json");
+      const md = join(outDir, "RESULTS.md");
+      writeFileSync(json, await prettierFormat(JSON.stringify(results, null, 2) + "\n", json));
+      writeFileSync(md, await prettierFormat(renderMarkdown(results), md));
+    }
+    return results;
+  } finally {
+    for (const s of live) await s.stop();
+    live.clear();
+    process.removeListener("exit", onExit);
+    if (!options.keep) rmSync(workDir, { recursive: true, force: true });
+    else log(`kept ${workDir}`);
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      full: { type: "boolean", default: false },
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      targets: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      "no-write": { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const stop = (): void => process.exit(130);
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const results = await runBench({
+    mode: values.full ? "full" : "quick",
+    only: values.only?.split(",").filter(Boolean),
+    targets: values.targets?.split(",").filter((t): t is Target => t === "satchel" || t === "limit"),
+    seed: values.seed ? Number(values.seed) : undefined,
+    outDir: values["no-write"] ? null : values.out,
+    keep: values.keep,
+  });
+  process.stdout.write(renderMarkdown(results));
+}

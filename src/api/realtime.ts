@@ -1,0 +1,364 @@
+/**
+ * Realtime API (§1.9, §9): `GET /api/realtime` opens an SSE stream whose first event is
+ * `PB_CONNECT`, `POST /api/realtime` replaces a client's subscriptions and binds its auth, and
+ * the WebSocket transport sits beside them (realtime-ws.ts). Both transports share one broker
+ * per app; this module also exports the small API the rest of Satchel uses to send messages
+ * (`getRealtimeBroker`, `sendToTopic`, `sendToClient`) and keeps clients' auth in step with
+ * auth record updates and deletions.
+ */
+import type { Context, Hono } from "hono";
+import type { App } from "../core/app.ts";
+import { isAuthCollection, type Collection } from "../core/collections/collection-model.ts";
+import {
+  RealtimeConnectRequestEvent,
+  RealtimeMessageEvent,
+  RealtimeSubscribeRequestEvent,
+  type ModelEvent,
+  type RequestInfo,
+} from "../core/hook-events.ts";
+import { Record as RecordModel, type AuthRecord } from "../core/records/record.ts";
+import { MemoryBroker, type BroadcastFilter, type Broker } from "../realtime/broker.ts";
+import { Client, DEFAULT_CLIENT_LIMITS, type ClientLimits, type Message } from "../realtime/client.ts";
+import { createSseStream, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_TIMEOUT_MS } from "../realtime/sse.ts";
+import {
+  bindSubscribeForm,
+  SubscribeFormBindError,
+  validateSubscribeForm,
+  type SubscribeForm,
+} from "../realtime/subscription.ts";
+import { encodeJson } from "../tools/json.ts";
+import { ValidationErrors } from "../tools/validation.ts";
+import type { ApiEnv } from "./env.ts";
+import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
+import { realIP } from "./real-ip.ts";
+import { readBody } from "./request-body.ts";
+import { requestEventArgs } from "./request-event.ts";
+import { bindRealtimeWsApi } from "./realtime-ws.ts";
+
+/** Tunables of the realtime layer (per app). */
+export interface RealtimeConfig {
+  /** Default idle timeout of a connection, ms (hooks may change it per connection). */
+  idleTimeout: number;
+  /** Default maximum lifetime of a connection, ms (hooks may change it per connection). */
+  maxTimeout: number;
+  /** SSE keepalive comment interval, ms (0: none, as PocketBase). */
+  ssePingInterval: number;
+  /** WebSocket ping interval, ms; a peer that misses a pong is dropped (0: no pings). */
+  wsPingInterval: number;
+  /** Bounds of each client's outgoing queue; a client that exceeds them is disconnected. */
+  clientLimits: ClientLimits;
+}
+
+/** The defaults: PocketBase's timeouts, 30 s WebSocket pings, no SSE comments. */
+export const DEFAULT_REALTIME_CONFIG: Readonly<RealtimeConfig> = {
+  idleTimeout: DEFAULT_IDLE_TIMEOUT_MS,
+  maxTimeout: DEFAULT_MAX_TIMEOUT_MS,
+  ssePingInterval: 0,
+  wsPingInterval: 30_000,
+  clientLimits: DEFAULT_CLIENT_LIMITS,
+};
+
+interface RealtimeState {
+  broker: Broker<AuthRecord>;
+  config: RealtimeConfig;
+}
+
+/**
+ * One state per app. Keyed by the app's hook set, which transaction apps share with their
+ * parent, so `getRealtimeBroker(txApp)` is the same broker as `getRealtimeBroker(app)`.
+ */
+const states = new WeakMap<object, RealtimeState>();
+
+function realtimeState(app: App): RealtimeState {
+  let state = states.get(app.hooks);
+  if (!state) {
+    state = {
+      broker: new MemoryBroker<AuthRecord>(),
+      config: { ...DEFAULT_REALTIME_CONFIG, clientLimits: { ...DEFAULT_REALTIME_CONFIG.clientLimits } },
+    };
+    states.set(app.hooks, state);
+    bindRealtimeAuthSync(app);
+  }
+  return state;
+}
+
+/** The app's realtime broker (created on first use). */
+export function getRealtimeBroker(app: App): Broker<AuthRecord> {
+  return realtimeState(app).broker;
+}
+
+/**
+ * Replaces the app's broker (e.g. with one that fans out across processes). Call it before
+ * serving: the clients of the previous broker are disconnected.
+ */
+export function setRealtimeBroker(app: App, broker: Broker<AuthRecord>): void {
+  const state = realtimeState(app);
+  if (state.broker !== broker) state.broker.closeAll();
+  state.broker = broker;
+}
+
+/** Changes the app's realtime tunables (new connections pick them up). */
+export function configureRealtime(app: App, config: Partial<RealtimeConfig>): void {
+  const state = realtimeState(app);
+  state.config = { ...state.config, ...config };
+}
+
+/** The app's realtime tunables. */
+export function realtimeConfig(app: App): Readonly<RealtimeConfig> {
+  return realtimeState(app).config;
+}
+
+/**
+ * Sends `data` (JSON-encoded the Go way) to every client subscribed to `topic` (exact topic,
+ * before any `?options=`), one message per matching subscription named by the subscription
+ * string as the client submitted it. `filter` can skip clients or subscriptions. Returns the
+ * number of messages queued. Custom topics and `@oauth2` go through here.
+ */
+export function sendToTopic(
+  app: App,
+  topic: string,
+  data: unknown,
+  filter?: BroadcastFilter<AuthRecord>,
+): number {
+  return getRealtimeBroker(app).broadcast(topic, encodeJson(data), filter);
+}
+
+/** Sends one message named `name` with `data` (JSON-encoded) to one client; false when it is gone. */
+export function sendToClient(app: App, clientId: string, name: string, data: unknown): boolean {
+  return getRealtimeBroker(app).send(clientId, { name, data: encodeJson(data) });
+}
+
+/** Disconnects every realtime client of the app (server shutdown). */
+export function shutdownRealtime(app: App): void {
+  const state = states.get(app.hooks);
+  state?.broker.closeAll();
+}
+
+/** Whether two auth states are the same record (both guests counts as the same). */
+export function isSameAuth(a: AuthRecord | null, b: AuthRecord | null): boolean {
+  if (!a || !b) return a === b;
+  return a.id === b.id && a.collection.id === b.collection.id;
+}
+
+/** Builds a new client for a connecting request. */
+export function newRealtimeClient(app: App, ip: string): Client<AuthRecord> {
+  return new Client<AuthRecord>({ ip, limits: realtimeConfig(app).clientLimits });
+}
+
+/** The `PB_CONNECT` message of a client. */
+export function connectMessage(client: Client<AuthRecord>): Message {
+  return { name: "PB_CONNECT", data: encodeJson({ clientId: client.id }) };
+}
+
+type RequestEventArgs = Awaited<ReturnType<typeof requestEventArgs>>;
+
+/**
+ * The delivery step of a transport: runs `onRealtimeMessageSend` (when it has handlers) with
+ * the connection's request, and writes the event's message as its default behaviour.
+ */
+export function messageDeliverer(
+  app: App,
+  client: Client<AuthRecord>,
+  args: RequestEventArgs,
+): (message: Message, write: (message: Message) => void) => Promise<void> {
+  const [, request, , info, ip] = args;
+  return async (message, write) => {
+    const hook = app.hooks.onRealtimeMessageSend;
+    if (hook.length === 0) {
+      write(message);
+      return;
+    }
+    const event = new RealtimeMessageEvent(app, request, client.auth, info, ip);
+    event.client = client;
+    // A copy: the same message object may be on its way to other clients too.
+    event.message = { name: message.name, data: message.data };
+    await hook.trigger(event, (e) => {
+      write(e.message);
+    });
+  };
+}
+
+/** Registers the realtime routes (SSE and WebSocket). */
+export function bindRealtimeApi(router: Hono<ApiEnv>): void {
+  router.get("/api/realtime", realtimeConnect);
+  router.post("/api/realtime", realtimeSetSubscriptions);
+  bindRealtimeWsApi(router);
+}
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-store",
+  "x-accel-buffering": "no",
+} as const;
+
+async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
+  const app = c.var.app;
+  const state = realtimeState(app);
+  const args = await requestEventArgs(c);
+  const event = new RealtimeConnectRequestEvent(...args);
+  event.client = newRealtimeClient(app, realIP(c));
+  event.idleTimeout = state.config.idleTimeout;
+  event.maxTimeout = state.config.maxTimeout;
+  event.transport = "sse";
+  await app.hooks.onRealtimeConnectRequest.trigger(event, (e) => {
+    const client = e.client;
+    const broker = getRealtimeBroker(e.app);
+    broker.register(client);
+    client.send(connectMessage(client));
+    const stream = createSseStream(client, {
+      idleTimeout: e.idleTimeout,
+      maxTimeout: e.maxTimeout,
+      pingInterval: state.config.ssePingInterval,
+      deliver: messageDeliverer(e.app, client, args),
+      onClose: () => {
+        broker.unregister(client.id);
+        // A consumer that stopped reading cannot be closed politely: drop its socket.
+        if (client.discardReason === "overflow") destroySocket(c);
+      },
+      onError: (err) => {
+        if (e.app.isDev) console.error("realtime:", err);
+      },
+    });
+    // The peer going away aborts the request: end the stream (and free the socket) right away.
+    c.req.raw.signal.addEventListener("abort", () => broker.unregister(client.id), { once: true });
+    e.response = new Response(stream, { status: 200, headers: SSE_HEADERS });
+  });
+  return event.response ?? new Response(null, { status: 204 });
+}
+
+function destroySocket(c: Context<ApiEnv>): void {
+  const env = c.env as { incoming?: { socket?: { destroy(): void } } } | undefined;
+  env?.incoming?.socket?.destroy();
+}
+
+function isJsonRequest(c: Context<ApiEnv>): boolean {
+  return (c.req.header("content-type") ?? "").toLowerCase().startsWith("application/json");
+}
+
+/** Binds and validates a subscribe body; 400 with PocketBase's error body when it is wrong. */
+export function readSubscribeForm(body: unknown, fromForm: boolean, requireClientId = true): SubscribeForm {
+  let form: SubscribeForm;
+  try {
+    form = bindSubscribeForm(body, fromForm);
+  } catch (err) {
+    if (err instanceof SubscribeFormBindError) throw new ApiError(400, "", {}, err);
+    throw err;
+  }
+  try {
+    validateSubscribeForm(form, requireClientId);
+  } catch (err) {
+    if (err instanceof ValidationErrors) throw badRequest("", err);
+    throw err;
+  }
+  return form;
+}
+
+/** The auth rule of a subscribe request: keep the same auth, or go from guest to auth. */
+export function checkAuthChange(client: Client<AuthRecord>, auth: AuthRecord | null): void {
+  if (client.auth && !isSameAuth(client.auth, auth)) {
+    throw forbidden("The current and the previous request authorization don't match.");
+  }
+}
+
+async function realtimeSetSubscriptions(c: Context<ApiEnv>): Promise<Response> {
+  const app = c.var.app;
+  const body = await readBody(c);
+  const form = readSubscribeForm(body, !isJsonRequest(c));
+  const client = getRealtimeBroker(app).client(form.clientId);
+  if (!client) throw notFound("Missing or invalid client id.");
+  if (client.ip !== realIP(c)) throw badRequest("The current and the previous request IP don't match.");
+  checkAuthChange(client, c.var.auth);
+  const event = new RealtimeSubscribeRequestEvent(...(await requestEventArgs(c)));
+  event.client = client;
+  event.subscriptions = form.subscriptions;
+  await app.hooks.onRealtimeSubscribeRequest.trigger(event, (e) => {
+    e.client.auth = e.auth;
+    e.client.setSubscriptions(e.subscriptions);
+    e.response = new Response(null, { status: 204 });
+  });
+  return event.response ?? new Response(null, { status: 204 });
+}
+
+/** The request info of a realtime subscription (rules see `@request.context = "realtime"`). */
+export function subscriptionRequestInfo(
+  client: Client<AuthRecord>,
+  subscription: string,
+): RequestInfo | null {
+  const options = client.subscriptionOptions(subscription);
+  if (!options) return null;
+  return {
+    query: { ...options.query },
+    headers: { ...options.headers },
+    body: {},
+    auth: client.auth,
+    method: "GET",
+    context: "realtime",
+  };
+}
+
+// ---- keeping clients' auth in step with auth records and collections ----------------------
+
+function forEachClientOf(app: App, fn: (client: Client<AuthRecord>, auth: AuthRecord) => void): void {
+  for (const client of getRealtimeBroker(app).clients()) {
+    const auth = client.auth;
+    if (auth) fn(client, auth);
+  }
+}
+
+/**
+ * After an auth record is updated its clients get the fresh record, or become guests when its
+ * tokenKey changed (tokens revoked); after it is deleted they become guests. Changing an auth
+ * collection's token secret or deleting the collection turns its clients into guests. Clients
+ * stay connected either way.
+ */
+function bindRealtimeAuthSync(app: App): void {
+  app.hooks.onModelAfterUpdateSuccess.bind({
+    id: "__pbRealtimeAuthUpdate__",
+    priority: -99,
+    func: async (e: ModelEvent) => {
+      const model = e.model;
+      if (model instanceof RecordModel && model.collection.type === "auth") {
+        forEachClientOf(e.app, (client, auth) => {
+          if (auth.id !== model.id || auth.collection.id !== model.collection.id) return;
+          client.auth = auth.tokenKey === model.tokenKey ? snapshot(model) : null;
+        });
+      } else if (isCollectionModel(model) && isAuthCollection(model)) {
+        const secret = model.auth.authToken.secret;
+        forEachClientOf(e.app, (client, auth) => {
+          if (auth.collection.id !== model.id) return;
+          if (auth.collection.auth?.authToken.secret !== secret) client.auth = null;
+        });
+      }
+      await e.next();
+    },
+  });
+  app.hooks.onModelAfterDeleteSuccess.bind({
+    id: "__pbRealtimeAuthDelete__",
+    priority: -99,
+    func: async (e: ModelEvent) => {
+      const model = e.model;
+      if (model instanceof RecordModel && model.collection.type === "auth") {
+        forEachClientOf(e.app, (client, auth) => {
+          if (auth.id === model.id && auth.collection.id === model.collection.id) client.auth = null;
+        });
+      } else if (isCollectionModel(model) && model.type === "auth") {
+        forEachClientOf(e.app, (client, auth) => {
+          if (auth.collection.id === model.id) client.auth = null;
+        });
+      }
+      await e.next();
+    },
+  });
+}
+
+/** A detached copy of a record, so later in-memory changes to the saved object don't leak into clients. */
+function snapshot(record: RecordModel): RecordModel {
+  const copy = new RecordModel(record.collection);
+  for (const [field, value] of record.entries()) copy.set(field.name, value);
+  copy.markAsStored();
+  return copy;
+}
+
+function isCollectionModel(model: ModelEvent["model"]): model is Collection {
+  return !(model instanceof RecordModel) && "fields" in model && "type" in model;
+}

@@ -1,0 +1,214 @@
+/**
+ * The Server-Sent Events transport: turns a Client's queue into a byte stream framed exactly
+ * as PocketBase does (§9): `id:<clientId>\nevent:<name>\ndata:<payload>\n\n`, no spaces and no
+ * `retry:` field. Multi-line data becomes several `data:` lines; ids and event names with line
+ * breaks are refused rather than written as broken frames. The stream pulls one message at a
+ * time, so a slow reader leaves messages in the client's bounded queue (never in unbounded
+ * buffers), and it ends after an idle period without messages or a maximum lifetime.
+ * The writer shape follows Hono's streaming/sse.ts; the field validation tRPC's stream/sse.ts.
+ */
+import type { Client, Message } from "./client.ts";
+
+/** Default idle timeout: 5 minutes without a delivered message. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Default maximum lifetime of a connection: 30 minutes. */
+export const DEFAULT_MAX_TIMEOUT_MS = 30 * 60_000;
+
+/** An id or event name that cannot be written into a frame. */
+export class SseFormatError extends Error {
+  override name = "SseFormatError";
+}
+
+/** One SSE event. */
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/** Why a stream ended. */
+export type SseCloseReason =
+  /** No message was delivered during the idle timeout. */
+  | "idle"
+  /** The maximum lifetime elapsed. */
+  | "max"
+  /** The peer went away (the response stream was cancelled). */
+  | "disconnected"
+  /** The client was discarded (unregistered, overflowing). */
+  | "discarded"
+  /** Delivering a message failed (e.g. a hook threw). */
+  | "error";
+
+const LINE_BREAK = /\r\n|\r|\n/;
+
+function checkField(name: string, value: string): void {
+  if (/[\r\n]/.test(value)) throw new SseFormatError(`The SSE ${name} must not contain line breaks.`);
+  if (name === "id" && value.includes("\0")) throw new SseFormatError("The SSE id must not contain NUL.");
+}
+
+/** The `data:` lines of a payload (one per line of the data). */
+function dataLines(data: string): string {
+  if (!LINE_BREAK.test(data)) return `data:${data}\n`;
+  let out = "";
+  for (const line of data.split(LINE_BREAK)) out += `data:${line}\n`;
+  return out;
+}
+
+/** Formats one event: `id:…\nevent:…\ndata:…\n\n` (id and event only when given). */
+export function formatSseEvent(event: SseEvent): string {
+  let out = "";
+  if (event.id !== undefined) {
+    checkField("id", event.id);
+    out += `id:${event.id}\n`;
+  }
+  if (event.event !== undefined) {
+    checkField("event", event.event);
+    out += `event:${event.event}\n`;
+  }
+  return `${out}${dataLines(event.data)}\n`;
+}
+
+const encoder = new TextEncoder();
+
+/** `event:…\ndata:…\n\n` of a message, encoded once and shared by every client it goes to. */
+const tails = new WeakMap<Message, { name: string; data: string; bytes: Uint8Array }>();
+
+function messageTail(message: Message): Uint8Array {
+  const cached = tails.get(message);
+  if (cached && cached.name === message.name && cached.data === message.data) return cached.bytes;
+  const bytes = encoder.encode(formatSseEvent({ event: message.name, data: message.data }));
+  tails.set(message, { name: message.name, data: message.data, bytes });
+  return bytes;
+}
+
+/** The full frame of a message for a client: its `id:` line, then the shared tail. */
+export function sseFrame(clientId: string, message: Message): Uint8Array {
+  checkField("id", clientId);
+  return frameWithPrefix(encoder.encode(`id:${clientId}\n`), message);
+}
+
+function frameWithPrefix(prefix: Uint8Array, message: Message): Uint8Array {
+  const tail = messageTail(message);
+  const frame = new Uint8Array(prefix.length + tail.length);
+  frame.set(prefix, 0);
+  frame.set(tail, prefix.length);
+  return frame;
+}
+
+/** A keepalive comment (ignored by EventSource). */
+const PING = encoder.encode(":\n\n");
+
+/** Options of `createSseStream`. */
+export interface SseStreamOptions {
+  /** Close after this many ms without a delivered message (≤ 0: never). */
+  idleTimeout?: number;
+  /** Close this many ms after opening, whatever happens (≤ 0: never). */
+  maxTimeout?: number;
+  /** Write a `:` comment every this many ms while idle, for proxies that cut silent streams (0: never, the default, as PocketBase). */
+  pingInterval?: number;
+  /**
+   * Delivers one message taken from the client's queue: calls `write` with the message (or a
+   * changed one) to put it on the wire, or doesn't to drop it. The API layer runs the
+   * `onRealtimeMessageSend` hook here. Throwing closes the stream.
+   */
+  deliver?: (message: Message, write: (message: Message) => void) => Promise<void> | void;
+  /** Called once when the stream ends, with the reason. */
+  onClose?: (reason: SseCloseReason) => void;
+  /** Called for delivery errors (including messages that cannot be framed, which are skipped). */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * A byte stream of a client's messages in SSE framing, to be used as a response body. It ends
+ * when the client is discarded, after the idle or maximum timeout, or when the reader cancels
+ * (peer gone); in every case the client is discarded, so its broker forgets it.
+ */
+export function createSseStream<A>(
+  client: Client<A>,
+  options: SseStreamOptions = {},
+): ReadableStream<Uint8Array> {
+  checkField("id", client.id);
+  const prefix = encoder.encode(`id:${client.id}\n`);
+  const deliver = options.deliver ?? ((message, write) => write(message));
+  const onError = options.onError ?? ((err: unknown) => console.error(err));
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  /** Frames enqueued so far. */
+  let written = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let maxTimer: NodeJS.Timeout | undefined;
+  let pingTimer: NodeJS.Timeout | undefined;
+  let detach: (() => void) | undefined;
+
+  const finish = (reason: SseCloseReason, cancelled = false): void => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(idleTimer);
+    clearTimeout(maxTimer);
+    clearInterval(pingTimer);
+    detach?.();
+    if (!cancelled) {
+      try {
+        controller.close();
+      } catch {
+        // already closed or errored
+      }
+    }
+    client.discard("closed");
+    options.onClose?.(reason);
+  };
+
+  const write = (message: Message): void => {
+    if (closed) return;
+    let frame: Uint8Array;
+    try {
+      frame = frameWithPrefix(prefix, message);
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    controller.enqueue(frame);
+    written++;
+  };
+
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      const idle = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
+      const max = options.maxTimeout ?? DEFAULT_MAX_TIMEOUT_MS;
+      if (idle > 0) idleTimer = setTimeout(() => finish("idle"), idle).unref();
+      if (max > 0) maxTimer = setTimeout(() => finish("max"), max).unref();
+      const ping = options.pingInterval ?? 0;
+      if (ping > 0) {
+        pingTimer = setInterval(() => {
+          // Only when the reader keeps up: a ping never piles up behind a slow reader.
+          if (!closed && (controller.desiredSize ?? 0) > 0) controller.enqueue(PING);
+        }, ping).unref();
+      }
+      detach = client.onDiscard(() => finish("discarded"));
+    },
+    async pull() {
+      // The stream pulls again only after something was enqueued: keep going until then.
+      const before = written;
+      while (!closed && written === before) {
+        const message = await client.next();
+        if (message === null) {
+          finish("discarded");
+          return;
+        }
+        if (closed) return;
+        try {
+          await deliver(message, write);
+        } catch (err) {
+          onError(err);
+          finish("error");
+          return;
+        }
+        idleTimer?.refresh();
+      }
+    },
+    cancel() {
+      finish("disconnected", true);
+    },
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Keeps the benchmark code from rotting: runs the quick mode's smallest case (getOne at
+ * concurrency 100) on a tiny data set against both Satchel and the limit server, and checks that
+ * a table row with both figures and a ratio comes out. Never asserts on speed.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runBench } from "../bench/run.ts";
+
+test(
+  "the bench runs its smallest quick case against Satchel and the limit server",
+  { timeout: 30_000 },
+  async (t) => {
+    const out = mkdtempSync(join(tmpdir(), "satchel-bench-smoke-"));
+    t.after(() => rmSync(out, { recursive: true, force: true }));
+    const results = await runBench({
+      mode: "quick",
+      only: ["getone-c100"],
+      dataset: {
+        organizations: 5,
+        permissions: 5,
+        users: 20,
+        posts: { posts10k: 50 },
+        chat: { users: 2, rooms: 1, messages: 10 },
+      },
+      outDir: out,
+      skipQuery: true,
+      cooldownMs: 0,
+      log: () => {},
+    });
+
+    assert.equal(results.scenarios.length, 1);
+    const [row] = results.scenarios;
+    assert.equal(row!.id, "getone-c100");
+    for (const target of [row!.satchel, row!.limit]) {
+      assert.equal(target?.status, "ok", target?.note);
+      assert.ok(target.stats!.ok > 0);
+      assert.equal(target.check?.status, 200);
+    }
+    assert.equal(typeof row!.ratio, "number");
+    assert.deepEqual(row!.notes, []);
+    assert.ok(results.memory.satchel!.restMB > 0);
+
+    const md = readFileSync(join(out, "RESULTS.md"), "utf8");
+    assert.match(md, /\|\s*getOne user\s*\|\s*1,000 @ 100\s*\|/);
+    assert.equal(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).scenarios[0].id, "getone-c100");
+  },
+);
