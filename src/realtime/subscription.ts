@@ -6,6 +6,7 @@
  * tools/subscriptions client does (values cast to strings, header names snake_cased).
  * Also the subscribe form (`{clientId, subscriptions}`): binding and validation.
  */
+import { formatFloatF } from "../tools/go-format.ts";
 import { ValidationErrors, errors, type ErrorTree } from "../tools/validation.ts";
 
 /** At most this many subscriptions per client. */
@@ -172,26 +173,8 @@ export function castToString(value: unknown): string {
   return "";
 }
 
-/** strconv.FormatFloat(n, 'f', -1, 64): the shortest digits, never in exponent form. */
-export function formatFloat(n: number): string {
-  if (Number.isNaN(n)) return "NaN";
-  if (!Number.isFinite(n)) return n > 0 ? "+Inf" : "-Inf";
-  if (Object.is(n, -0)) return "-0";
-  const s = String(n);
-  const e = s.indexOf("e");
-  if (e < 0) return s;
-  const negative = s.startsWith("-");
-  const mantissa = s.slice(negative ? 1 : 0, e);
-  const exponent = Number(s.slice(e + 1));
-  const dot = mantissa.indexOf(".");
-  const digits = mantissa.replace(".", "");
-  const point = (dot < 0 ? mantissa.length : dot) + exponent;
-  let out: string;
-  if (point <= 0) out = `0.${"0".repeat(-point)}${digits}`;
-  else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
-  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
-  return negative ? `-${out}` : out;
-}
+/** Go's strconv.FormatFloat(n, 'f', -1, 64), as PocketBase formats option values. */
+export const formatFloat = formatFloatF;
 
 // ---------------------------------------------------------------------------------------------
 // The subscribe form.

@@ -4,6 +4,7 @@
  * through these before a field stores them. Also Go's number formatting and `encoding/json`
  * output rules where field values are written as JSON text.
  */
+import { formatFloatF } from "../../tools/go-format.ts";
 import { escapeHtmlInJson } from "../../tools/json.ts";
 
 /**
@@ -141,27 +142,6 @@ function parseStringArray(input: string): string[] | null {
   return out;
 }
 
-/** Go's `strconv.FormatFloat(x, 'f', -1, 64)`: shortest digits, never an exponent. */
-export function formatFloatF(x: number): string {
-  if (Number.isNaN(x)) return "NaN";
-  if (!Number.isFinite(x)) return x > 0 ? "+Inf" : "-Inf";
-  if (Object.is(x, -0)) return "-0";
-  const s = String(x);
-  const e = s.indexOf("e");
-  if (e < 0) return s;
-  const negative = s.startsWith("-");
-  const mantissa = s.slice(negative ? 1 : 0, e);
-  const exponent = Number(s.slice(e + 1));
-  const dot = mantissa.indexOf(".");
-  const digits = mantissa.replace(".", "");
-  const pointAt = (dot < 0 ? mantissa.length : dot) + exponent;
-  let out: string;
-  if (pointAt <= 0) out = `0.${"0".repeat(-pointAt)}${digits}`;
-  else if (pointAt >= digits.length) out = digits + "0".repeat(pointAt - digits.length);
-  else out = `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
-  return negative ? `-${out}` : out;
-}
-
 /**
  * Go's `%v` of a float64 (`strconv 'g'` with shortest digits): exponent form when the decimal
  * exponent is below -4 or at least 6, e.g. `1e+06`, `1.5e-05`, `123456`.
@@ -248,3 +228,5 @@ const GO_CONTROL_ESCAPES: Record<string, string> = {
   "\t": "\\t",
   "\v": "\\v",
 };
+
+export { formatFloatF };

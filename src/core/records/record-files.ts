@@ -78,6 +78,11 @@ function isBlob(value: unknown): value is Blob {
   return typeof Blob !== "undefined" && value instanceof Blob;
 }
 
+/** Whether a multipart part came with a file name (only those are uploads). */
+function hasFileName(blob: Blob): boolean {
+  return !("name" in blob) || (typeof blob.name === "string" && blob.name !== "");
+}
+
 /**
  * Turns an uploaded blob into a pending file: sniffs its type from the first bytes and derives the
  * stored name from its (base) file name, as PocketBase's `filesystem.NewFileFromMultipart` does.
@@ -213,10 +218,15 @@ export async function loadRecordFiles(
   for (const [key, value] of Object.entries(body)) {
     const { field, modifier } = parseBodyKey(key);
     if (!fields.has(field) || modifier === "autogenerate") continue;
-    const list: unknown[] = Array.isArray(value) ? value : [value];
+    let list: unknown[] = Array.isArray(value) ? value : [value];
+    // a part without a file name is a plain value in Go's multipart reader (e.g. an empty
+    // file input of an HTML form): its content, usually ""
+    if (list.some((v) => isBlob(v) && !hasFileName(v))) {
+      list = await Promise.all(list.map((v) => (isBlob(v) && !hasFileName(v) ? v.text() : v)));
+    }
     const blobs = list.filter(isBlob);
     if (blobs.length === 0) {
-      strings.set(key, value);
+      strings.set(key, Array.isArray(value) ? list : list[0]);
       continue;
     }
     const rest = list.filter((v) => !isBlob(v));
