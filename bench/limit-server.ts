@@ -9,10 +9,11 @@
  *
  *   node bench/limit-server.ts --dir DATA_DIR --port PORT
  *
- * Password checks use the same bcrypt binding as Satchel (@node-rs/bcrypt, on the libuv thread
+ * Password checks use the same bcrypt binding as Satchel (bcrypt, on the libuv thread
  * pool); tokens are PocketBase's HS256 tokens (bench/lib/jwt.ts).
  */
-import { verify as bcryptVerify } from "@node-rs/bcrypt";
+import bcrypt from "bcrypt";
+const bcryptVerify = (plain: string, hash: string): Promise<boolean> => bcrypt.compare(plain, hash);
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";

@@ -6,7 +6,7 @@
  * Every user shares one bcrypt hash (cost 10) of the benchmark password, computed once per run:
  * hashing 500 passwords would cost ~30 s of CPU and measure nothing.
  */
-import { hash } from "@node-rs/bcrypt";
+import bcrypt from "bcrypt";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { join } from "node:path";
 import { signJwt } from "./jwt.ts";
@@ -300,7 +300,7 @@ export async function seedDataFolder(dir: string, config: DatasetConfig): Promis
   } finally {
     await satchel.stop();
   }
-  const passwordHash = await hash(BENCH_PASSWORD, { cost: 10 });
+  const passwordHash = await bcrypt.hash(BENCH_PASSWORD, 10);
   const filled = fillTables(dir, config, passwordHash);
   if (filled.usersAuth.collectionId !== IDS.users) throw new Error("unexpected users collection id");
   return { password: BENCH_PASSWORD, superuser: { email: SUPERUSER_EMAIL, token: superToken }, ...filled };

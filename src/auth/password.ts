@@ -2,21 +2,21 @@
  * bcrypt password hashing. The native async calls run on libuv's thread pool, so hashing never
  * blocks the event loop (TEST-INFRA §9). PocketBase's Go `$2a$` hashes verify as they are.
  */
-import { hash, verify } from "@node-rs/bcrypt";
+import bcrypt from "bcrypt";
 
 /** Default bcrypt cost, as PocketBase's password field. */
 export const DEFAULT_BCRYPT_COST = 10;
 
 /** Hashes a password (async, off the event loop). */
 export function hashPassword(plain: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
-  return hash(plain, { cost });
+  return bcrypt.hash(plain, cost);
 }
 
 /** Compares a password with a bcrypt hash; false for an empty or malformed hash. */
 export async function verifyPassword(plain: string, hashed: string): Promise<boolean> {
   if (!hashed) return false;
   try {
-    return await verify(plain, hashed);
+    return await bcrypt.compare(plain, hashed);
   } catch {
     return false;
   }
