@@ -57,7 +57,12 @@ function writeError(message: string, err: unknown): never {
   throw new ApiError(400, message, {}, err);
 }
 
-async function respondRecord(c: Context<ApiEnv>, app: App, record: Record, info: RequestInfo): Promise<Response> {
+async function respondRecord(
+  c: Context<ApiEnv>,
+  app: App,
+  record: Record,
+  info: RequestInfo,
+): Promise<Response> {
   const ctx = { requestInfo: info, isSuperuser: isSuperuser(c) };
   await enrichRecords(app, [record], c.req.query("expand") ?? "", ctx);
   const [json] = await recordsToJson(app, [record], ctx);
@@ -73,7 +78,8 @@ function allowHit(app: App, key: string, maxRequests: number, durationSeconds: n
   if (!windows) rateLimitWindows.set(app.hooks, (windows = new Map()));
   const now = Date.now();
   let w = windows.get(key);
-  if (!w || now >= w.resetAt) windows.set(key, (w = { resetAt: now + Math.max(durationSeconds, 1) * 1000, hits: 0 }));
+  if (!w || now >= w.resetAt)
+    windows.set(key, (w = { resetAt: now + Math.max(durationSeconds, 1) * 1000, hits: 0 }));
   w.hits++;
   return w.hits <= maxRequests;
 }
@@ -91,7 +97,9 @@ function checkCollectionRateLimit(c: Context<ApiEnv>, collection: Collection, ac
   if (config.excludedIPs.includes(ip)) return;
   const audience = c.var.auth ? "@auth" : "@guest";
   for (const label of [`${collection.name}:${action}`, `${collection.id}:${action}`, `*:${action}`]) {
-    const rule = config.rules.find((r) => r.label === label && (r.audience === "" || r.audience === audience));
+    const rule = config.rules.find(
+      (r) => r.label === label && (r.audience === "" || r.audience === audience),
+    );
     if (!rule) continue;
     if (!allowHit(app, `${rule.label}|${rule.audience}|${ip}`, rule.maxRequests, rule.duration)) {
       throw new ApiError(429, "");
@@ -104,10 +112,28 @@ function checkCollectionRateLimit(c: Context<ApiEnv>, collection: Collection, ac
  * PocketBase's guard against filter timing attacks: more than 3 empty filtered lists of a
  * rule-protected collection within 3 s from one client answer after a random 0–500 ms delay.
  */
-async function throttleEmptySearches(c: Context<ApiEnv>, collection: Collection, filter: string, empty: boolean): Promise<void> {
+async function throttleEmptySearches(
+  c: Context<ApiEnv>,
+  collection: Collection,
+  filter: string,
+  empty: boolean,
+): Promise<void> {
   if (isSuperuser(c) || !collection.listRule || filter === "" || !empty) return;
   if (allowHit(c.var.app, `@pb_list_timing_check_${collection.id}|${realIP(c)}`, 3, 3)) return;
   await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 500)));
+}
+
+/**
+ * PocketBase's loose pre-check of client filters and sorts: any `@collection.` or `@request.`
+ * in the raw `filter`/`sort` text (even inside a string literal) is superusers-only (403).
+ */
+function checkSuperuserOnlyFields(query: URLSearchParams): void {
+  for (const param of ["filter", "sort"]) {
+    const value = query.get(param) ?? "";
+    for (const field of ["@collection.", "@request."]) {
+      if (value.includes(field)) throw forbidden(`Only superusers can filter by ${field}`);
+    }
+  }
 }
 
 /** Registers the records routes. */
@@ -119,12 +145,18 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const ctx = await ruleContext(c);
     if (collection.listRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const url = new URL(c.req.url);
+    if (!ctx.isSuperuser) checkSuperuserOnlyFields(url.searchParams);
     const paging = parsePaging(url.searchParams);
-    const { records, total } = await listRecords(app, collection, {
-      filter: url.searchParams.get("filter") ?? "",
-      sort: url.searchParams.get("sort") ?? "",
-      ...paging,
-    }, ctx);
+    const { records, total } = await listRecords(
+      app,
+      collection,
+      {
+        filter: url.searchParams.get("filter") ?? "",
+        sort: url.searchParams.get("sort") ?? "",
+        ...paging,
+      },
+      ctx,
+    );
     const event = new RecordsListRequestEvent(...(await requestEventArgs(c)));
     event.collection = collection;
     event.records = records;
@@ -133,7 +165,12 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       await app.hooks.onRecordsListRequest.trigger(event, async (e) => {
         await enrichRecords(e.app, e.records, c.req.query("expand") ?? "", ctx);
         const items = await recordsToJson(e.app, e.records, ctx);
-        await throttleEmptySearches(c, collection, url.searchParams.get("filter") ?? "", e.records.length === 0);
+        await throttleEmptySearches(
+          c,
+          collection,
+          url.searchParams.get("filter") ?? "",
+          e.records.length === 0,
+        );
         e.response = jsonResponse(c, 200, { ...listResult(items, paging, total) });
       });
       return event.response;
@@ -147,7 +184,9 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const ctx = await ruleContext(c);
     if (collection.viewRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     // A rule that can't be evaluated hides the record, as a failing one does.
-    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.viewRule, ctx).catch(() => null);
+    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.viewRule, ctx).catch(
+      () => null,
+    );
     if (!record) throw notFound();
     const event = new RecordRequestEvent(...(await requestEventArgs(c)));
     event.collection = collection;
@@ -165,9 +204,11 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
     checkCollectionRateLimit(c, collection, "create");
+    // The body is read first: a malformed one is a 400 before any access check (PocketBase
+    // binds it while building the request info).
+    const body = await readBody(c);
     const ctx = await ruleContext(c);
     if (collection.createRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
-    const body = await readBody(c);
     const record = new Record(collection);
     const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
     Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
@@ -215,10 +256,12 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
     checkCollectionRateLimit(c, collection, "update");
+    // The body is read first: a malformed one is a 400 before any access check (PocketBase
+    // binds it while building the request info).
+    const body = await readBody(c);
     const ctx = await ruleContext(c);
     if (collection.updateRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const id = c.req.param("id");
-    const body = await readBody(c);
     const record = await findRecordByRule(app, collection, id, null, { ...ctx, isSuperuser: true });
     if (!record) throw notFound();
     const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
@@ -227,7 +270,9 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
     // The rule sees the stored row (looked up by the id in the URL, even when the body tries
     // to change it) and the submitted, modifier-resolved body.
-    const allowed = await findRecordByRule(app, collection, id, collection.updateRule, ruleCtx).catch(() => null);
+    const allowed = await findRecordByRule(app, collection, id, collection.updateRule, ruleCtx).catch(
+      () => null,
+    );
     if (!allowed) throw notFound();
     const manageRule = collection.auth?.manageRule ?? "";
     const isManager =
@@ -261,9 +306,13 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     checkCollectionRateLimit(c, collection, "delete");
     const ctx = await ruleContext(c);
     if (collection.deleteRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
-    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.deleteRule, ctx).catch(
-      () => null,
-    );
+    const record = await findRecordByRule(
+      app,
+      collection,
+      c.req.param("id"),
+      collection.deleteRule,
+      ctx,
+    ).catch(() => null);
     if (!record) throw notFound();
     const event = new RecordRequestEvent(...(await requestEventArgs(c)));
     event.collection = collection;
@@ -273,7 +322,10 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
         try {
           await deleteRecord(e.app, e.record);
         } catch (err) {
-          writeError("Failed to delete record. Make sure that the record is not part of a required relation reference.", err);
+          writeError(
+            "Failed to delete record. Make sure that the record is not part of a required relation reference.",
+            err,
+          );
         }
         e.noContent(204);
       });

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { encodeJsonBody } from "../tools/json.ts";
-import { pickFields } from "../tools/picker.ts";
+import { pickFields, validatePickFields } from "../tools/picker.ts";
 
 function sortDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortDeep);
@@ -23,7 +23,11 @@ export function jsonResponse(c: Context, status: number, data: unknown): Respons
     const fields = c.req.query("fields");
     // PocketBase's picker re-decodes the body into plain maps, which Go encodes with sorted
     // keys: a picked body has its object keys sorted at every level.
-    if (fields) body = sortDeep(pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields));
+    if (fields) {
+      // An invalid modifier fails the response (400), as PocketBase's picker does.
+      validatePickFields(fields);
+      body = sortDeep(pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields));
+    }
   }
   return new Response(c.req.method === "HEAD" ? null : encodeJsonBody(body), {
     status,

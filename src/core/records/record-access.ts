@@ -34,13 +34,19 @@ export class InvalidFilterError extends Error {
 
 function rethrow(err: unknown): never {
   if (isFilterError(err)) {
-    if (err.code === "forbidden" && /Only superusers/i.test(err.message)) throw new SuperuserOnlyFilterError(err.message);
+    if (err.code === "forbidden" && /Only superusers/i.test(err.message))
+      throw new SuperuserOnlyFilterError(err.message);
     throw new InvalidFilterError(err.message);
   }
   throw err;
 }
 
-function resolverFor(app: App, collection: Collection, ctx: RuleContext, isClientFilter: boolean): RecordFieldResolver {
+function resolverFor(
+  app: App,
+  collection: Collection,
+  ctx: RuleContext,
+  isClientFilter: boolean,
+): RecordFieldResolver {
   return new RecordFieldResolver({
     findCollection: (nameOrId: string) => app.findCollectionByNameOrId(nameOrId),
     collection,
@@ -55,7 +61,12 @@ function resolverFor(app: App, collection: Collection, ctx: RuleContext, isClien
  * with joins becomes `id IN (SELECT …)` so its join aliases never clash with the client
  * filter's.
  */
-function ruleCondition(app: App, collection: Collection, rule: string, ctx: RuleContext): { sql: string; params: SqlValue[] } {
+function ruleCondition(
+  app: App,
+  collection: Collection,
+  rule: string,
+  ctx: RuleContext,
+): { sql: string; params: SqlValue[] } {
   const resolver = resolverFor(app, collection, ctx, false);
   let where: SqlFragment;
   try {
@@ -65,7 +76,7 @@ function ruleCondition(app: App, collection: Collection, rule: string, ctx: Rule
   }
   const joins = resolver.joins();
   const compiled = toStatement(where);
-  if (joins.length === 0) return { sql: `(${compiled.sql})`, params: compiled.params as SqlValue[] };
+  if (joins.length === 0) return { sql: `(${compiled.sql})`, params: compiled.params };
   const table = quoteIdent(collection.name);
   const sub = toStatement(joinSql([...joins], " "));
   return {
@@ -114,7 +125,7 @@ export async function listRecords(
       const s = toStatement(buildSort(q.sort, { resolver }));
       if (s.sql) {
         orderSql = ` ORDER BY ${s.sql}`;
-        orderParams = s.params as SqlValue[];
+        orderParams = s.params;
       }
     }
   } catch (err) {
@@ -133,10 +144,10 @@ export async function listRecords(
   let total = -1;
   if (!q.skipTotal) {
     const rowid = collection.type === "view" ? `${table}.\`id\`` : `${table}.\`_rowid_\``;
-    const count = await app.db.get(`SELECT COUNT(DISTINCT ${rowid}) AS n FROM ${table}${joinSqlText}${where}`, [
-      ...joinParams,
-      ...whereParams,
-    ]);
+    const count = await app.db.get(
+      `SELECT COUNT(DISTINCT ${rowid}) AS n FROM ${table}${joinSqlText}${where}`,
+      [...joinParams, ...whereParams],
+    );
     total = Number(count?.n ?? 0);
   }
   return { records: rows.map((row) => Record.fromRow(collection, row)), total };
@@ -162,7 +173,10 @@ export async function findRecordByRule(
     where = ` AND ${cond.sql}`;
     params = cond.params;
   }
-  const row = await app.db.get(`SELECT ${table}.* FROM ${table} WHERE ${table}.\`id\` = ?${where} LIMIT 1`, [id, ...params]);
+  const row = await app.db.get(`SELECT ${table}.* FROM ${table} WHERE ${table}.\`id\` = ?${where} LIMIT 1`, [
+    id,
+    ...params,
+  ]);
   return row ? Record.fromRow(collection, row) : null;
 }
 
@@ -172,14 +186,21 @@ export async function findRecordByRule(
  * the record's own fields resolve to, while joins (self-relations included) still reach the
  * real tables. A record without an id yet gets a dummy one for the check.
  */
-export async function checkNewRecordRule(app: App, record: Record, rule: string | null, ctx: RuleContext): Promise<boolean> {
+export async function checkNewRecordRule(
+  app: App,
+  record: Record,
+  rule: string | null,
+  ctx: RuleContext,
+): Promise<boolean> {
   if (ctx.isSuperuser) return true;
   if (rule === null) return false;
   if (rule.trim() === "") return true;
   const suffix = "__pb_create__" + randomString(6, ALPHANUMERIC);
   const collection: Collection = { ...record.collection, name: record.collection.name + suffix };
   const table = quoteIdent(collection.name);
-  const values = record.dbValues().map((v) => (v.name === "id" && v.value === "" ? { ...v, value: "__temp_id__" + suffix } : v));
+  const values = record
+    .dbValues()
+    .map((v) => (v.name === "id" && v.value === "" ? { ...v, value: "__temp_id__" + suffix } : v));
   const cte = `WITH ${table} AS (SELECT ${values.map((v) => `? AS ${quoteIdent(v.name)}`).join(", ")})`;
   const resolver = resolverFor(app, collection, ctx, false);
   let where: SqlFragment;
@@ -199,7 +220,12 @@ export async function checkNewRecordRule(app: App, record: Record, rule: string 
 }
 
 /** Whether the requester may create the record under the collection's createRule. */
-export function canCreateRecord(app: App, record: Record, rule: string | null, ctx: RuleContext): Promise<boolean> {
+export function canCreateRecord(
+  app: App,
+  record: Record,
+  rule: string | null,
+  ctx: RuleContext,
+): Promise<boolean> {
   return checkNewRecordRule(app, record, rule, ctx);
 }
 
@@ -214,7 +240,12 @@ export async function isManagerOf(app: App, record: Record, ctx: RuleContext): P
 }
 
 /** Ids among `ids` whose records match the collection's manageRule for the requester. */
-export async function managedRecordIds(app: App, collection: Collection, ids: string[], ctx: RuleContext): Promise<string[]> {
+export async function managedRecordIds(
+  app: App,
+  collection: Collection,
+  ids: string[],
+  ctx: RuleContext,
+): Promise<string[]> {
   const rule = collection.auth?.manageRule;
   if (!rule || ids.length === 0) return [];
   const table = quoteIdent(collection.name);
@@ -252,18 +283,38 @@ export async function fetchVisibleRecords(
     }
   }
   const limitSql = limit ? ` LIMIT ${Math.trunc(limit)}` : "";
-  const rows = await app.db.all(`SELECT ${table}.* FROM ${table} WHERE (${where})${rule}${limitSql}`, [...params, ...ruleParams]);
+  const rows = await app.db.all(`SELECT ${table}.* FROM ${table} WHERE (${where})${rule}${limitSql}`, [
+    ...params,
+    ...ruleParams,
+  ]);
   return rows.map((row) => Record.fromRow(collection, row));
 }
 
 // ---- rule checks without a request (authRule) ----------------------------------------------
 
 /** Whether `record` satisfies `rule` (null = superusers only → false here; "" = everyone). */
-export async function checkRecordRule(app: App, record: Record, rule: string | null, requestInfo?: RequestInfo): Promise<boolean> {
+export async function checkRecordRule(
+  app: App,
+  record: Record,
+  rule: string | null,
+  requestInfo?: RequestInfo,
+): Promise<boolean> {
   if (rule === null) return false;
   if (rule.trim() === "") return true;
-  const info: RequestInfo = requestInfo ?? { query: {}, headers: {}, body: {}, auth: null, method: "POST", context: "default" };
-  return (await findRecordByRule(app, record.collection, record.id, rule, { requestInfo: info, isSuperuser: false })) !== null;
+  const info: RequestInfo = requestInfo ?? {
+    query: {},
+    headers: {},
+    body: {},
+    auth: null,
+    method: "POST",
+    context: "default",
+  };
+  return (
+    (await findRecordByRule(app, record.collection, record.id, rule, {
+      requestInfo: info,
+      isSuperuser: false,
+    })) !== null
+  );
 }
 
 /** Whether the record may authenticate under its collection's authRule. */

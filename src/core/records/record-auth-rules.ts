@@ -5,13 +5,23 @@
  * manageRule) may change. These run before the record is saved; the plain password's
  * length/pattern is checked later with the other field validators.
  */
-import { ValidationError, ValidationErrors, errors as v, isEmptyErrorTree, type ErrorTree } from "../../tools/validation.ts";
+import {
+  ValidationError,
+  ValidationErrors,
+  errors as v,
+  isEmptyErrorTree,
+  type ErrorTree,
+} from "../../tools/validation.ts";
 import type { Record } from "./record.ts";
 
 type Body = { [key: string]: unknown };
 
 const asString = (value: unknown): string =>
-  typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : "";
+  typeof value === "string"
+    ? value
+    : typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : "";
 
 /** The first failing check of a key (ozzo stops at the first error of each key). */
 function first(...checks: (() => ValidationError | null | Promise<ValidationError | null>)[]) {
@@ -46,16 +56,26 @@ export async function applyAuthBody(
     email: first(() =>
       !isNew && !isManager && record.get("email") !== record.original("email") ? v.valuesMismatch() : null,
     ),
-    verified: first(() => (!isManager && record.getBool("verified") !== originalVerified ? v.valuesMismatch() : null)),
-    password: first(() => ((isNew || confirm !== "" || oldPassword !== "") && password === "" ? v.required() : null)),
+    verified: first(() =>
+      !isManager && record.getBool("verified") !== originalVerified ? v.valuesMismatch() : null,
+    ),
+    password: first(() =>
+      (isNew || confirm !== "" || oldPassword !== "") && password === "" ? v.required() : null,
+    ),
     passwordConfirm: first(
       () => ((isNew || password !== "" || oldPassword !== "") && confirm === "" ? v.required() : null),
       () => (confirm !== password ? v.valuesMismatch() : null),
     ),
     oldPassword: first(
-      () => (!isNew && !isManager && (password !== "" || confirm !== "") && oldPassword === "" ? v.required() : null),
+      () =>
+        !isNew && !isManager && (password !== "" || confirm !== "") && oldPassword === ""
+          ? v.required()
+          : null,
       async () =>
-        !isNew && !isManager && (password !== "" || confirm !== "") && !(await record.validatePassword(oldPassword))
+        !isNew &&
+        !isManager &&
+        (password !== "" || confirm !== "") &&
+        !(await record.validatePassword(oldPassword))
           ? new ValidationError("validation_invalid_old_password", "Missing or invalid old password.")
           : null,
     ),
@@ -68,7 +88,11 @@ export async function applyAuthBody(
   if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
   if (password !== "") await record.setPassword(password);
   // A changed email invalidates every token issued for the old one.
-  if (!isNew && record.get("email") !== record.original("email") && record.tokenKey === record.original("tokenKey")) {
+  if (
+    !isNew &&
+    record.get("email") !== record.original("email") &&
+    record.tokenKey === record.original("tokenKey")
+  ) {
     record.refreshTokenKey();
   }
 }

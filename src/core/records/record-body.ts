@@ -8,7 +8,7 @@ import { getFieldType, type Field } from "../fields/registry.ts";
 import type { Modifier } from "../fields/field.ts";
 import type { Record } from "./record.ts";
 import { hashPassword } from "../../auth/password.ts";
-import { bcryptCost, type PasswordField } from "../fields/password.ts";
+import { bcryptCost } from "../fields/password.ts";
 
 type Body = { [key: string]: unknown };
 
@@ -23,7 +23,8 @@ export interface BodyKey {
 
 /** Splits `title+`, `+tags`, `tags-`, `slug:autogenerate` into field and modifier. */
 export function parseBodyKey(key: string): BodyKey {
-  if (key.endsWith(":autogenerate")) return { field: key.slice(0, -":autogenerate".length), modifier: "autogenerate" };
+  if (key.endsWith(":autogenerate"))
+    return { field: key.slice(0, -":autogenerate".length), modifier: "autogenerate" };
   if (key.startsWith("+")) return { field: key.slice(1), modifier: "prepend" };
   if (key.endsWith("+")) return { field: key.slice(0, -1), modifier: "append" };
   if (key.endsWith("-")) return { field: key.slice(0, -1), modifier: "subtract" };
@@ -88,13 +89,17 @@ export function loadRecordBody(record: Record, body: Body, options: LoadBodyOpti
  * `password` (which the auth body rules handle), e.g. `_otps.password` set by a superuser: a
  * password field stores a bcrypt hash, never what was sent. Hidden ones are for superusers only.
  */
-export async function hashPasswordFields(record: Record, body: Body, options: LoadBodyOptions): Promise<void> {
+export async function hashPasswordFields(
+  record: Record,
+  body: Body,
+  options: LoadBodyOptions,
+): Promise<void> {
   const isAuth = record.collection.type === "auth";
   for (const field of record.collection.fields) {
     if (field.type !== "password" || (isAuth && field.name === "password")) continue;
     if (field.hidden && !options.isSuperuser) continue;
     const plain = body[field.name];
     if (typeof plain !== "string" || plain === "") continue;
-    record.set(field.name, await hashPassword(plain, bcryptCost(field as PasswordField)));
+    record.set(field.name, await hashPassword(plain, bcryptCost(field)));
   }
 }

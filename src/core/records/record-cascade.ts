@@ -9,7 +9,6 @@
 import { ValidationError } from "../../tools/validation.ts";
 import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
-import type { RelationField } from "../fields/relation.ts";
 import { getFieldType } from "../fields/registry.ts";
 import { Record } from "./record.ts";
 
@@ -44,7 +43,7 @@ export async function cascadeRelations(app: App, record: Record, ops: CascadeOps
   for (const other of collections) {
     for (const field of other.fields) {
       if (field.type !== "relation") continue;
-      const rel = field as RelationField;
+      const rel = field;
       if (rel.collectionId !== record.collection.id) continue;
       const isMulti = getFieldType("relation").isMultiple(rel);
       const column = quoteIdent(rel.name);

@@ -10,10 +10,22 @@ import { expandRecords } from "./record-expand.ts";
 import type { ExportOptions, Record } from "./record.ts";
 
 /** Resolves `?expand=` on a batch of records of one collection. */
-export async function enrichRecords(app: App, records: Record[], expand: string, ctx: RuleContext): Promise<void> {
+export async function enrichRecords(
+  app: App,
+  records: Record[],
+  expand: string,
+  ctx: RuleContext,
+): Promise<void> {
   if (!expand.trim() || records.length === 0) return;
   await expandRecords(app, records, expand, (collection, where, params, limit) =>
-    fetchVisibleRecords(app, collection, where, params, { ...ctx, requestInfo: { ...ctx.requestInfo, context: "expand" } }, limit),
+    fetchVisibleRecords(
+      app,
+      collection,
+      where,
+      params,
+      { ...ctx, requestInfo: { ...ctx.requestInfo, context: "expand" } },
+      limit,
+    ),
   );
 }
 
@@ -23,16 +35,22 @@ function collectAll(records: Record[], out: Record[] = [], seen = new Set<Record
     if (seen.has(r)) continue;
     seen.add(r);
     out.push(r);
-    for (const value of Object.values(r.expand)) collectAll(Array.isArray(value) ? value : [value], out, seen);
+    for (const value of Object.values(r.expand))
+      collectAll(Array.isArray(value) ? value : [value], out, seen);
   }
   return out;
 }
 
 /** Exports records (and their expands) as API JSON for the requester. */
-export async function recordsToJson(app: App, records: Record[], ctx: RuleContext): Promise<{ [key: string]: unknown }[]> {
+export async function recordsToJson(
+  app: App,
+  records: Record[],
+  ctx: RuleContext,
+): Promise<{ [key: string]: unknown }[]> {
   const all = collectAll(records);
   if (app.hooks.onRecordEnrich.length > 0) {
-    for (const r of all) await app.hooks.onRecordEnrich.trigger(new RecordEnrichEvent(app, r, ctx.requestInfo));
+    for (const r of all)
+      await app.hooks.onRecordEnrich.trigger(new RecordEnrichEvent(app, r, ctx.requestInfo));
   }
   const auth = ctx.requestInfo.auth;
   // manageRule matches, evaluated once per auth collection for the whole batch.
@@ -46,7 +64,12 @@ export async function recordsToJson(app: App, records: Record[], ctx: RuleContex
       byCollection.set(r.collection.id, list);
     }
     for (const list of byCollection.values()) {
-      for (const id of await managedRecordIds(app, list[0]!.collection, list.map((r) => r.id), ctx)) {
+      for (const id of await managedRecordIds(
+        app,
+        list[0]!.collection,
+        list.map((r) => r.id),
+        ctx,
+      )) {
         managed.add(`${list[0]!.collection.id}/${id}`);
       }
     }

@@ -77,7 +77,7 @@ function resolveSegment(
 ): Segment | null {
   const field = collection.fields.find((f) => f.name === head);
   if (field?.type === "relation") {
-    const rel = field as RelationField;
+    const rel = field;
     const target = app.findAllCollections().find((c) => c.id === rel.collectionId);
     if (!target) return null;
     const ids = [...new Set(records.flatMap((r) => relationValues(r, rel)))];
@@ -85,7 +85,10 @@ function resolveSegment(
       target,
       idsOf: (r) => relationValues(r, rel),
       // Even with no ids, a locked target refuses the expand (asked with an always-false WHERE).
-      fetch: () => (ids.length === 0 ? fetch(target, "0", []) : fetch(target, `\`id\` IN (${ids.map(() => "?").join(",")})`, ids)),
+      fetch: () =>
+        ids.length === 0
+          ? fetch(target, "0", [])
+          : fetch(target, `\`id\` IN (${ids.map(() => "?").join(",")})`, ids),
       isSingle: !getFieldType("relation").isMultiple(rel),
     };
   }
@@ -94,7 +97,7 @@ function resolveSegment(
   const source = app.findCollectionByNameOrId(via[1]!);
   const backField = source?.fields.find((f) => f.name === via[2]);
   if (!source || backField?.type !== "relation") return null;
-  const back = backField as RelationField;
+  const back = backField;
   if (back.collectionId !== collection.id) return null;
   const ids = records.map((r) => r.id);
   const col = quoteIdent(back.name);

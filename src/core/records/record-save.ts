@@ -81,7 +81,8 @@ export async function validateRecord(app: App, record: Record): Promise<void> {
     // field errors (PocketBase's password field validator sees the plain value).
     const plain = field.type === "password" && field.name === "password" ? record.plainPassword : undefined;
     const plainErr = plain ? validatePlain(field as PasswordField, plain) : null;
-    const err = plainErr ?? (await getFieldType(field.type).validateValue(field, value, { record: view, data }));
+    const err =
+      plainErr ?? (await getFieldType(field.type).validateValue(field, value, { record: view, data }));
     if (err) tree[field.name] = err;
   }
   validateRecordFiles(record, tree);
@@ -230,7 +231,12 @@ async function runWrite(
   app.afterCommit(hooks.success);
 }
 
-function afterHooks(app: App, record: Record, type: Exclude<ModelEventType, "validate">, context: { [key: string]: unknown }) {
+function afterHooks(
+  app: App,
+  record: Record,
+  type: Exclude<ModelEventType, "validate">,
+  context: { [key: string]: unknown },
+) {
   const names = HOOKS[type];
   return {
     success: () =>
@@ -248,7 +254,9 @@ function afterHooks(app: App, record: Record, type: Exclude<ModelEventType, "val
 async function checkAuthIdUnique(app: App, record: Record): Promise<void> {
   for (const other of app.findAllCollections("auth")) {
     if (other.id === record.collection.id) continue;
-    const row = await app.db.get(`SELECT 1 AS x FROM ${quoteIdent(other.name)} WHERE \`id\` = ? LIMIT 1`, [record.id]);
+    const row = await app.db.get(`SELECT 1 AS x FROM ${quoteIdent(other.name)} WHERE \`id\` = ? LIMIT 1`, [
+      record.id,
+    ]);
     if (row) {
       throw new ValidationErrors({
         id: new ValidationError("validation_invalid_auth_id", "Invalid or duplicated auth record id."),
@@ -265,7 +273,8 @@ async function afterAuthUpdate(app: App, record: Record, context: { [key: string
   const tables: string[] = [];
   if (record.get("password") !== record.original("password")) tables.push("_mfas", "_authOrigins");
   if (record.get("tokenKey") !== record.original("tokenKey")) tables.push("_otps");
-  if (tables.length > 0) await deleteAuthSideRecords(app, record, tables, (a, r) => deleteRecord(a, r, { context }));
+  if (tables.length > 0)
+    await deleteAuthSideRecords(app, record, tables, (a, r) => deleteRecord(a, r, { context }));
 }
 
 /**
@@ -301,7 +310,8 @@ export async function saveRecord(app: App, record: Record, options: SaveRecordOp
             throw uniqueViolation(err, record) ?? err;
           }
         });
-        if (type === "update" && record.collection.type === "auth") await afterAuthUpdate(txApp, record, context);
+        if (type === "update" && record.collection.type === "auth")
+          await afterAuthUpdate(txApp, record, context);
         // Stored from here on: the after-success hooks see a record that is no longer new.
         record.markAsStored();
       }),
@@ -333,7 +343,9 @@ export async function deleteRecord(app: App, record: Record, options: SaveRecord
           if (Number(row?.n ?? 0) <= 1) throw new Error("You can't delete the only existing superuser.");
         }
         await triggerPair(txApp, record, "delete", "exec", context, async (execApp) => {
-          await execApp.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [record.id]);
+          await execApp.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [
+            record.id,
+          ]);
           if (record.collection.type === "view") return;
           deleteRecordFilesAfterCommit(execApp, record);
           await cascadeRelations(execApp, record, {
@@ -341,7 +353,12 @@ export async function deleteRecord(app: App, record: Record, options: SaveRecord
             saveOne: (a, r) => saveRecord(a, r, { skipValidation: true, context }),
           });
           if (record.collection.type === "auth") {
-            await deleteAuthSideRecords(execApp, record, ["_externalAuths", "_mfas", "_otps", "_authOrigins"], deleteOne);
+            await deleteAuthSideRecords(
+              execApp,
+              record,
+              ["_externalAuths", "_mfas", "_otps", "_authOrigins"],
+              deleteOne,
+            );
           }
         });
       }),

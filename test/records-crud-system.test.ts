@@ -1,0 +1,730 @@
+/**
+ * Records CRUD on the system collections of PocketBase's test data: `_superusers` (null rules,
+ * the last one can't go, always verified) and the auth side collections `_externalAuths`,
+ * `_mfas`, `_otps` and `_authOrigins` (owner-only list/view rules, superuser-only writes).
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { App } from "../src/core/app.ts";
+import { NONE, deleted, listed, viewed, written } from "./helpers/records-events.ts";
+import { as, runTestdataScenarios, type RecordScenario } from "./helpers/records-testdata.ts";
+import { query } from "./helpers/sqlite.ts";
+
+const DATA_EMPTY = [`"data":{}`];
+const EMPTY_PAGE = [`"page":1`, `"perPage":30`, `"totalItems":0`, `"totalPages":0`, `"items":[]`];
+const ONLY_LIST = { "*": 0, onRecordsListRequest: 1 };
+
+const now = () => new Date().toISOString().replace("T", " ");
+const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString().replace("T", " ");
+
+/**
+ * MFA sessions or OTPs as PocketBase's test stubs have them: five and two for superusers
+ * test2/test3, one (an hour old) for users/test@example.com, ids `<owner>_<n>`.
+ */
+async function stubAuthRows(app: App, table: "_mfas" | "_otps"): Promise<void> {
+  const owners = [
+    { stub: "superuser2", collection: "pbc_3142635823", id: "sbmbsdb40jyxf7h", n: 5 },
+    { stub: "superuser3", collection: "pbc_3142635823", id: "9q2trqumvlyr3bd", n: 2 },
+    { stub: "user1", collection: "_pb_users_auth_", id: "4q1xlclmfloku33", n: 1, old: true },
+  ];
+  for (const o of owners) {
+    for (let i = 0; i < o.n; i++) {
+      const created = o.old ? hourAgo() : now();
+      if (table === "_mfas") {
+        await app.db.run(
+          "INSERT INTO _mfas (id, collectionRef, recordRef, method, created, updated) VALUES (?, ?, ?, 'password', ?, ?)",
+          [`${o.stub}_${i}`, o.collection, o.id, created, created],
+        );
+      } else {
+        await app.db.run(
+          "INSERT INTO _otps (id, collectionRef, recordRef, password, sentTo, created, updated) VALUES (?, ?, ?, '$2a$08$abcdefghijklmnopqrstuuJmH5F9M2mJxk3lMIsvDqR6BqzUMmWpm', '', ?, ?)",
+          [`${o.stub}_${i}`, o.collection, o.id, created, created],
+        );
+      }
+    }
+  }
+}
+
+const superusers: RecordScenario[] = [
+  {
+    name: "_superusers list: guest",
+    method: "GET",
+    url: "/api/collections/_superusers/records",
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers list: user",
+    method: "GET",
+    url: "/api/collections/_superusers/records",
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers list: superuser",
+    method: "GET",
+    url: "/api/collections/_superusers/records",
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"totalPages":1`, `"totalItems":4`, `"items":[{`, `"email":"test4@example.com"`],
+    notExpectedContent: [`"tokenKey"`, `"password"`],
+    expectedEvents: listed(4),
+  },
+  {
+    name: "_superusers view: guest",
+    method: "GET",
+    url: "/api/collections/_superusers/records/sywbhecnh46rhm0",
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers view: user",
+    method: "GET",
+    url: "/api/collections/_superusers/records/sywbhecnh46rhm0",
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers view: superuser",
+    method: "GET",
+    url: "/api/collections/_superusers/records/sywbhecnh46rhm0",
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"id":"sywbhecnh46rhm0"`, `"email":"test@example.com"`],
+    notExpectedContent: [`"tokenKey"`],
+    expectedEvents: viewed(),
+  },
+  {
+    name: "_superusers delete: guest",
+    method: "DELETE",
+    url: "/api/collections/_superusers/records/sbmbsdb40jyxf7h",
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers delete: user",
+    method: "DELETE",
+    url: "/api/collections/_superusers/records/sbmbsdb40jyxf7h",
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers delete: superuser (its 3 auth origins go too)",
+    method: "DELETE",
+    url: "/api/collections/_superusers/records/sbmbsdb40jyxf7h",
+    auth: as("superuser"),
+    expectedStatus: 204,
+    expectedEvents: deleted(4),
+    after: (s) => {
+      assert.equal(
+        query(s.dir, "SELECT count(*) AS n FROM _authOrigins WHERE recordRef = 'sbmbsdb40jyxf7h'")[0]!.n,
+        0,
+      );
+    },
+  },
+  {
+    name: "_superusers delete: the last superuser",
+    method: "DELETE",
+    url: "/api/collections/_superusers/records/sywbhecnh46rhm0",
+    auth: as("superuser"),
+    before: (s) =>
+      s.app.db.run("DELETE FROM _superusers WHERE id != 'sywbhecnh46rhm0'").then(() => undefined),
+    expectedStatus: 400,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: {
+      "*": 0,
+      onRecordDeleteRequest: 1,
+      onModelDelete: 1,
+      onModelAfterDeleteError: 1,
+      onRecordDelete: 1,
+      onRecordAfterDeleteError: 1,
+    },
+    after: (s) => {
+      assert.equal(query(s.dir, "SELECT count(*) AS n FROM _superusers")[0]!.n, 1);
+    },
+  },
+  {
+    name: "_superusers create: guest",
+    method: "POST",
+    url: "/api/collections/_superusers/records",
+    body: { email: "test_new@example.com", password: "1234567890", passwordConfirm: "1234567890" },
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers create: user",
+    method: "POST",
+    url: "/api/collections/_superusers/records",
+    body: { email: "test_new@example.com", password: "1234567890", passwordConfirm: "1234567890" },
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers create: superuser (always verified)",
+    method: "POST",
+    url: "/api/collections/_superusers/records",
+    body: {
+      email: "test_new@example.com",
+      password: "1234567890",
+      passwordConfirm: "1234567890",
+      verified: false,
+    },
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"collectionName":"_superusers"`, `"email":"test_new@example.com"`, `"verified":true`],
+    notExpectedContent: [`"tokenKey"`, `"password"`],
+    expectedEvents: written("Create"),
+  },
+  {
+    name: "_superusers update: guest",
+    method: "PATCH",
+    url: "/api/collections/_superusers/records/sywbhecnh46rhm0",
+    body: { email: "test_new@example.com", verified: true },
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers update: user",
+    method: "PATCH",
+    url: "/api/collections/_superusers/records/sywbhecnh46rhm0",
+    body: { email: "test_new@example.com", verified: true },
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_superusers update: superuser",
+    method: "PATCH",
+    url: "/api/collections/_superusers/records/sywbhecnh46rhm0",
+    body: { email: "test_new@example.com", verified: true },
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [
+      `"collectionName":"_superusers"`,
+      `"id":"sywbhecnh46rhm0"`,
+      `"email":"test_new@example.com"`,
+      `"verified":true`,
+    ],
+    expectedEvents: written("Update"),
+  },
+];
+
+const externalAuths: RecordScenario[] = [
+  {
+    name: "_externalAuths list: guest",
+    method: "GET",
+    url: "/api/collections/_externalAuths/records",
+    expectedStatus: 200,
+    expectedContent: EMPTY_PAGE,
+    expectedEvents: ONLY_LIST,
+  },
+  {
+    name: "_externalAuths list: an owner",
+    method: "GET",
+    url: "/api/collections/_externalAuths/records",
+    auth: as("client"),
+    expectedStatus: 200,
+    expectedContent: [`"totalItems":1`, `"totalPages":1`, `"id":"f1z5b3843pzc964"`],
+    expectedEvents: listed(1),
+  },
+  {
+    name: "_externalAuths list: a user without any",
+    method: "GET",
+    url: "/api/collections/_externalAuths/records",
+    auth: as("user2"),
+    expectedStatus: 200,
+    expectedContent: EMPTY_PAGE,
+    expectedEvents: ONLY_LIST,
+  },
+  {
+    name: "_externalAuths list: superuser",
+    method: "GET",
+    url: "/api/collections/_externalAuths/records",
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"totalItems":4`],
+    expectedEvents: listed(4),
+  },
+  {
+    name: "_externalAuths view: guest",
+    method: "GET",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths view: non-owner",
+    method: "GET",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    auth: as("client"),
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths view: owner",
+    method: "GET",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    auth: as("user"),
+    expectedStatus: 200,
+    expectedContent: [`"id":"dlmflokuq1xl342"`, `"provider":"gitlab"`],
+    expectedEvents: viewed(),
+  },
+  {
+    name: "_externalAuths delete: guest",
+    method: "DELETE",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths delete: non-owner",
+    method: "DELETE",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    auth: as("client"),
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths delete: owner",
+    method: "DELETE",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    auth: as("user"),
+    expectedStatus: 204,
+    expectedEvents: deleted(),
+  },
+  {
+    name: "_externalAuths create: guest",
+    method: "POST",
+    url: "/api/collections/_externalAuths/records",
+    body: {
+      recordRef: "4q1xlclmfloku33",
+      collectionRef: "_pb_users_auth_",
+      provider: "github",
+      providerId: "abc",
+    },
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths create: owner",
+    method: "POST",
+    url: "/api/collections/_externalAuths/records",
+    body: {
+      recordRef: "4q1xlclmfloku33",
+      collectionRef: "_pb_users_auth_",
+      provider: "github",
+      providerId: "abc",
+    },
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths create: superuser",
+    method: "POST",
+    url: "/api/collections/_externalAuths/records",
+    body: {
+      recordRef: "4q1xlclmfloku33",
+      collectionRef: "_pb_users_auth_",
+      provider: "github",
+      providerId: "abc",
+    },
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"recordRef":"4q1xlclmfloku33"`, `"providerId":"abc"`],
+    expectedEvents: written("Create"),
+  },
+  {
+    name: "_externalAuths update: guest",
+    method: "PATCH",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    body: { providerId: "abc" },
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths update: owner",
+    method: "PATCH",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    body: { providerId: "abc" },
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_externalAuths update: superuser",
+    method: "PATCH",
+    url: "/api/collections/_externalAuths/records/dlmflokuq1xl342",
+    body: { providerId: "abc" },
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"id":"dlmflokuq1xl342"`, `"providerId":"abc"`],
+    expectedEvents: written("Update"),
+  },
+];
+
+/** The same owner-only scenarios for `_mfas` and `_otps` (stubbed rows, id `user1_0`). */
+function stubbed(table: "_mfas" | "_otps", createBody: object, updateBody: object): RecordScenario[] {
+  const url = `/api/collections/${table}/records`;
+  const before = (s: { app: App }) => stubAuthRows(s.app, table);
+  return [
+    {
+      name: `${table} list: guest`,
+      method: "GET",
+      url,
+      before,
+      expectedStatus: 200,
+      expectedContent: EMPTY_PAGE,
+      expectedEvents: ONLY_LIST,
+    },
+    {
+      name: `${table} list: an owner`,
+      method: "GET",
+      url,
+      auth: as("user"),
+      before,
+      expectedStatus: 200,
+      expectedContent: [`"totalItems":1`, `"totalPages":1`, `"id":"user1_0"`],
+      notExpectedContent: [`"password":"`, `"sentTo":`],
+      expectedEvents: listed(1),
+    },
+    {
+      name: `${table} list: a client without any`,
+      method: "GET",
+      url,
+      auth: as("client"),
+      before,
+      expectedStatus: 200,
+      expectedContent: EMPTY_PAGE,
+      expectedEvents: ONLY_LIST,
+    },
+    {
+      name: `${table} list: superuser`,
+      method: "GET",
+      url,
+      auth: as("superuser"),
+      before,
+      expectedStatus: 200,
+      expectedContent: [`"totalItems":8`],
+      expectedEvents: listed(8),
+    },
+    {
+      name: `${table} view: guest`,
+      method: "GET",
+      url: `${url}/user1_0`,
+      before,
+      expectedStatus: 404,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} view: non-owner`,
+      method: "GET",
+      url: `${url}/user1_0`,
+      auth: as("client"),
+      before,
+      expectedStatus: 404,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} view: owner`,
+      method: "GET",
+      url: `${url}/user1_0`,
+      auth: as("user"),
+      before,
+      expectedStatus: 200,
+      expectedContent: [`"id":"user1_0"`],
+      expectedEvents: viewed(),
+    },
+    {
+      name: `${table} delete: guest`,
+      method: "DELETE",
+      url: `${url}/user1_0`,
+      before,
+      expectedStatus: 403,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} delete: owner`,
+      method: "DELETE",
+      url: `${url}/user1_0`,
+      auth: as("user"),
+      before,
+      expectedStatus: 403,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} delete: superuser`,
+      method: "DELETE",
+      url: `${url}/user1_0`,
+      auth: as("superuser"),
+      before,
+      expectedStatus: 204,
+      expectedEvents: deleted(),
+    },
+    {
+      name: `${table} create: guest`,
+      method: "POST",
+      url,
+      body: createBody,
+      before,
+      expectedStatus: 403,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} create: owner`,
+      method: "POST",
+      url,
+      body: createBody,
+      auth: as("user"),
+      before,
+      expectedStatus: 403,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} create: superuser`,
+      method: "POST",
+      url,
+      body: createBody,
+      auth: as("superuser"),
+      before,
+      expectedStatus: 200,
+      expectedContent: [`"recordRef":"4q1xlclmfloku33"`],
+      expectedEvents: written("Create"),
+    },
+    {
+      name: `${table} update: guest`,
+      method: "PATCH",
+      url: `${url}/user1_0`,
+      body: updateBody,
+      before,
+      expectedStatus: 403,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} update: owner`,
+      method: "PATCH",
+      url: `${url}/user1_0`,
+      body: updateBody,
+      auth: as("user"),
+      before,
+      expectedStatus: 403,
+      expectedContent: DATA_EMPTY,
+      expectedEvents: NONE,
+    },
+    {
+      name: `${table} update: superuser`,
+      method: "PATCH",
+      url: `${url}/user1_0`,
+      body: updateBody,
+      auth: as("superuser"),
+      before,
+      expectedStatus: 200,
+      expectedContent: [`"id":"user1_0"`],
+      expectedEvents: written("Update"),
+    },
+  ];
+}
+
+const authOrigins: RecordScenario[] = [
+  {
+    name: "_authOrigins list: guest",
+    method: "GET",
+    url: "/api/collections/_authOrigins/records",
+    expectedStatus: 200,
+    expectedContent: EMPTY_PAGE,
+    expectedEvents: ONLY_LIST,
+  },
+  {
+    name: "_authOrigins list: an owner",
+    method: "GET",
+    url: "/api/collections/_authOrigins/records",
+    auth: as("client"),
+    expectedStatus: 200,
+    expectedContent: [`"totalItems":1`, `"totalPages":1`, `"id":"9r2j0m74260ur8i"`],
+    expectedEvents: listed(1),
+  },
+  {
+    name: "_authOrigins list: a user without any",
+    method: "GET",
+    url: "/api/collections/_authOrigins/records",
+    auth: as("user"),
+    expectedStatus: 200,
+    expectedContent: EMPTY_PAGE,
+    expectedEvents: ONLY_LIST,
+  },
+  {
+    name: "_authOrigins view: guest",
+    method: "GET",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins view: non-owner",
+    method: "GET",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    auth: as("user"),
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins view: owner",
+    method: "GET",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    auth: as("client"),
+    expectedStatus: 200,
+    expectedContent: [`"id":"9r2j0m74260ur8i"`],
+    expectedEvents: viewed(),
+  },
+  {
+    name: "_authOrigins delete: guest",
+    method: "DELETE",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins delete: non-owner",
+    method: "DELETE",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    auth: as("user"),
+    expectedStatus: 404,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins delete: owner",
+    method: "DELETE",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    auth: as("client"),
+    expectedStatus: 204,
+    expectedEvents: deleted(),
+  },
+  {
+    name: "_authOrigins create: guest",
+    method: "POST",
+    url: "/api/collections/_authOrigins/records",
+    body: { recordRef: "4q1xlclmfloku33", collectionRef: "_pb_users_auth_", fingerprint: "abc" },
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins create: owner",
+    method: "POST",
+    url: "/api/collections/_authOrigins/records",
+    body: { recordRef: "4q1xlclmfloku33", collectionRef: "_pb_users_auth_", fingerprint: "abc" },
+    auth: as("user"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins create: superuser",
+    method: "POST",
+    url: "/api/collections/_authOrigins/records",
+    body: { recordRef: "4q1xlclmfloku33", collectionRef: "_pb_users_auth_", fingerprint: "abc" },
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"fingerprint":"abc"`],
+    expectedEvents: written("Create"),
+  },
+  {
+    name: "_authOrigins create: duplicate fingerprint",
+    method: "POST",
+    url: "/api/collections/_authOrigins/records",
+    body: {
+      recordRef: "gk390qegs4y47wn",
+      collectionRef: "v851q4r790rhknl",
+      fingerprint: "22bbbcbed36e25321f384ccf99f60057",
+    },
+    auth: as("superuser"),
+    expectedStatus: 400,
+    expectedContent: [`"code":"validation_not_unique"`],
+  },
+  {
+    name: "_authOrigins update: guest",
+    method: "PATCH",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    body: { fingerprint: "abc" },
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins update: owner",
+    method: "PATCH",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    body: { fingerprint: "abc" },
+    auth: as("client"),
+    expectedStatus: 403,
+    expectedContent: DATA_EMPTY,
+    expectedEvents: NONE,
+  },
+  {
+    name: "_authOrigins update: superuser",
+    method: "PATCH",
+    url: "/api/collections/_authOrigins/records/9r2j0m74260ur8i",
+    body: { fingerprint: "abc" },
+    auth: as("superuser"),
+    expectedStatus: 200,
+    expectedContent: [`"id":"9r2j0m74260ur8i"`, `"fingerprint":"abc"`],
+    expectedEvents: written("Update"),
+  },
+];
+
+describe("records CRUD on the system collections", { concurrency: 4 }, () => {
+  test("_superusers", (t) => runTestdataScenarios(t, superusers));
+  test("_externalAuths", (t) => runTestdataScenarios(t, externalAuths));
+  test("_mfas", (t) =>
+    runTestdataScenarios(
+      t,
+      stubbed(
+        "_mfas",
+        { recordRef: "4q1xlclmfloku33", collectionRef: "_pb_users_auth_", method: "abc" },
+        { method: "abc" },
+      ),
+    ));
+  test("_otps", (t) =>
+    runTestdataScenarios(
+      t,
+      stubbed(
+        "_otps",
+        { recordRef: "4q1xlclmfloku33", collectionRef: "_pb_users_auth_", password: "123456", sentTo: "" },
+        { sentTo: "test@example.com" },
+      ),
+    ));
+  test("_authOrigins", (t) => runTestdataScenarios(t, authOrigins));
+});
