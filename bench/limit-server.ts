@@ -9,11 +9,10 @@
  *
  *   node bench/limit-server.ts --dir DATA_DIR --port PORT
  *
- * Password checks use the same bcrypt binding as Satchel (bcrypt, on the libuv thread
- * pool); tokens are PocketBase's HS256 tokens (bench/lib/jwt.ts).
+ * Password checks use the same bcrypt binding as Satchel (the `bcrypt` package, on the libuv
+ * thread pool); tokens are PocketBase's HS256 tokens (bench/lib/jwt.ts).
  */
 import bcrypt from "bcrypt";
-const bcryptVerify = (plain: string, hash: string): Promise<boolean> => bcrypt.compare(plain, hash);
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -592,7 +591,7 @@ async function authWithPassword(c: CollectionDef, body: Json): Promise<Json> {
     : c.byName.has("username")
       ? get(`SELECT * FROM \`${c.name}\` WHERE username = ? COLLATE NOCASE LIMIT 1`, [identity])
       : undefined;
-  if (!row || !(await bcryptVerify(password, String(row.password))))
+  if (!row || !(await bcrypt.compare(password, String(row.password))))
     throw new HttpError(400, "Failed to authenticate.");
   return authResponse(c, row);
 }

@@ -126,7 +126,8 @@ export function renderMarkdown(r: BenchResults): string {
       );
       continue;
     }
-    const ratio = s.ratio === null ? "—" : `**${s.ratio.toFixed(2)}**`;
+    const ratio =
+      s.ratio === null ? "—" : `**${s.ratio < 0.1 ? s.ratio.toPrecision(2) : s.ratio.toFixed(2)}**`;
     lines.push(
       `| ${s.title} | ${load(s)} | ${cell(s.satchel, "rps")} | ${cell(s.limit, "rps")} | ${ratio} | ${cell(s.satchel, "latency")} | ${cell(
         s.limit,

@@ -5,7 +5,6 @@
  * engine through the record field resolver; every value is bound.
  */
 import { buildFilter } from "../../query/filter-compiler.ts";
-import { buildSort } from "../../query/sort.ts";
 import { joinSql, toStatement, type SqlFragment } from "../../query/sql.ts";
 import { isFilterError } from "../../query/errors.ts";
 import { quoteIdent, type SqlValue } from "../db/database.ts";
@@ -13,6 +12,8 @@ import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import { RecordFieldResolver } from "./record-field-resolver.ts";
+import { RecordQueryBuilder, recordCountSql, recordSelectSql, type RecordQuery } from "./record-rule.ts";
+import { sqliteDialect } from "../../query/dialect.ts";
 import { Record } from "./record.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 
@@ -56,10 +57,14 @@ function resolverFor(
   });
 }
 
+/** Alias of the main table inside a rule's correlated sub-select. */
+const RULE_ALIAS = "__rule";
+
 /**
  * A rule as one WHERE condition on the main table. A rule without joins is inlined; a rule
- * with joins becomes `id IN (SELECT …)` so its join aliases never clash with the client
- * filter's.
+ * with joins becomes a correlated `EXISTS (SELECT 1 FROM t __rule <joins> WHERE __rule.id =
+ * t.id AND rule)`, evaluated per candidate row (cheap for lookups by id) and with join aliases
+ * that never clash with the outer query's.
  */
 function ruleCondition(
   app: App,
@@ -67,21 +72,32 @@ function ruleCondition(
   rule: string,
   ctx: RuleContext,
 ): { sql: string; params: SqlValue[] } {
-  const resolver = resolverFor(app, collection, ctx, false);
-  let where: SqlFragment;
-  try {
-    where = buildFilter(rule, { resolver });
-  } catch (err) {
-    rethrow(err);
+  const compile = (alias?: string) => {
+    const resolver = new RecordFieldResolver({
+      findCollection: (nameOrId: string) => app.findCollectionByNameOrId(nameOrId),
+      collection,
+      requestInfo: ctx.requestInfo,
+      allowHiddenFields: true,
+      isClientFilter: false,
+      ...(alias ? { alias, table: collection.name } : {}),
+    });
+    try {
+      return { where: toStatement(buildFilter(rule, { resolver })), joins: resolver.joins() };
+    } catch (err) {
+      rethrow(err);
+    }
+  };
+  const correlated = compile(RULE_ALIAS);
+  if (correlated.joins.length === 0) {
+    const inline = compile().where;
+    return { sql: `(${inline.sql})`, params: inline.params };
   }
-  const joins = resolver.joins();
-  const compiled = toStatement(where);
-  if (joins.length === 0) return { sql: `(${compiled.sql})`, params: compiled.params };
   const table = quoteIdent(collection.name);
-  const sub = toStatement(joinSql([...joins], " "));
+  const alias = quoteIdent(RULE_ALIAS);
+  const sub = toStatement(joinSql([...correlated.joins], " "));
   return {
-    sql: `${table}.\`id\` IN (SELECT DISTINCT ${table}.\`id\` FROM ${table} ${sub.sql} WHERE ${compiled.sql})`,
-    params: [...(sub.params as SqlValue[]), ...(compiled.params as SqlValue[])],
+    sql: `EXISTS (SELECT 1 FROM ${table} ${alias} ${sub.sql} WHERE ${alias}.\`id\` = ${table}.\`id\` AND (${correlated.where.sql}))`,
+    params: [...(sub.params as SqlValue[]), ...(correlated.where.params as SqlValue[])],
   };
 }
 
@@ -104,51 +120,36 @@ export async function listRecords(
   q: RecordListQuery,
   ctx: RuleContext,
 ): Promise<{ records: Record[]; total: number }> {
-  const table = quoteIdent(collection.name);
-  const conditions: string[] = [];
-  const whereParams: SqlValue[] = [];
-  if (!ctx.isSuperuser && collection.listRule) {
-    const rule = ruleCondition(app, collection, collection.listRule, ctx);
-    conditions.push(rule.sql);
-    whereParams.push(...rule.params);
-  }
-  const resolver = resolverFor(app, collection, ctx, true);
-  let orderSql = "";
-  let orderParams: SqlValue[] = [];
+  // One join list for the listRule, the client filter and the sort: the rule's joins go into
+  // the main query (one join per relation hop, as PocketBase), so SQLite can stop at LIMIT
+  // instead of first computing every row the rule allows.
+  let query: RecordQuery;
   try {
-    if (q.filter.trim()) {
-      const f = toStatement(buildFilter(q.filter, { resolver }));
-      conditions.push(`(${f.sql})`);
-      whereParams.push(...(f.params as SqlValue[]));
-    }
-    if (q.sort.trim()) {
-      const s = toStatement(buildSort(q.sort, { resolver }));
-      if (s.sql) {
-        orderSql = ` ORDER BY ${s.sql}`;
-        orderParams = s.params;
-      }
-    }
+    const builder = new RecordQueryBuilder({
+      findCollection: (nameOrId: string) => app.findCollectionByNameOrId(nameOrId),
+      collection,
+      requestInfo: ctx.requestInfo,
+      isSuperuser: ctx.isSuperuser,
+    });
+    if (!ctx.isSuperuser && collection.listRule) builder.rule(collection.listRule);
+    builder.filter(q.filter);
+    if (q.sort.trim()) builder.sort(q.sort);
+    query = builder.build();
   } catch (err) {
     rethrow(err);
   }
-  const joins = toStatement(joinSql([...resolver.joins()], " "));
-  const joinSqlText = joins.sql ? ` ${joins.sql}` : "";
-  const joinParams = joins.params as SqlValue[];
-  const where = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
-  const distinct = joinSqlText ? "DISTINCT " : "";
-  const offset = (q.page - 1) * q.perPage;
-  const rows = await app.db.all(
-    `SELECT ${distinct}${table}.* FROM ${table}${joinSqlText}${where}${orderSql} LIMIT ? OFFSET ?`,
-    [...joinParams, ...whereParams, ...orderParams, q.perPage, offset],
+  const page = toStatement(
+    recordSelectSql(collection, query, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
   );
+  const rows = await app.db.all(page.sql, page.params);
   let total = -1;
   if (!q.skipTotal) {
-    const rowid = collection.type === "view" ? `${table}.\`id\`` : `${table}.\`_rowid_\``;
-    const count = await app.db.get(
-      `SELECT COUNT(DISTINCT ${rowid}) AS n FROM ${table}${joinSqlText}${where}`,
-      [...joinParams, ...whereParams],
-    );
-    total = Number(count?.n ?? 0);
+    // Without joins every row is distinct already: COUNT(*) is answered from the smallest index.
+    const count = query.needsDistinct
+      ? toStatement(recordCountSql(collection, query))
+      : toStatement(recordCountSql(collection, query, sqliteDialect, { distinct: false }));
+    const row = await app.db.get(count.sql, count.params);
+    total = Number(row?.total ?? 0);
   }
   return { records: rows.map((row) => Record.fromRow(collection, row)), total };
 }

@@ -216,14 +216,21 @@ export function recordSelectSql(
   return statement;
 }
 
-/** `SELECT COUNT(DISTINCT <alias>.id) AS total FROM … WHERE …` (`totalItems`). */
+/**
+ * `SELECT COUNT(DISTINCT <alias>.id) AS total FROM … WHERE …` (`totalItems`); with
+ * `{distinct: false}` (a query without joins) a plain `COUNT(*)`, which SQLite answers from
+ * the smallest index.
+ */
 export function recordCountSql(
   collection: Collection,
   query: RecordQuery,
   dialect = sqliteDialect,
+  options: { readonly distinct?: boolean } = {},
 ): SqlFragment {
+  const total = raw(dialect.quoteIdentifier("total"));
+  if (options.distinct === false) return sql`SELECT COUNT(*) AS ${total} ${fromClause(collection, query, dialect)}`;
   const id = dialect.column(query.alias, "id");
-  return sql`SELECT COUNT(DISTINCT ${id}) AS ${raw(dialect.quoteIdentifier("total"))} ${fromClause(collection, query, dialect)}`;
+  return sql`SELECT COUNT(DISTINCT ${id}) AS ${total} ${fromClause(collection, query, dialect)}`;
 }
 
 /** The one method of a DB executor the rule checks need. */
