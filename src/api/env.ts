@@ -3,6 +3,7 @@
  */
 import type { App } from "../core/app.ts";
 import type { AuthRecord } from "../core/records/record.ts";
+import type { UploadSpool } from "./uploads.ts";
 
 /** Hono environment of Satchel's router. */
 export interface ApiEnv {
@@ -12,5 +13,9 @@ export interface ApiEnv {
     auth: AuthRecord | null;
     /** The parsed request body, once read. */
     body: { [key: string]: unknown } | undefined;
+    /** The temp files of the request's multipart uploads, removed when the request ends. */
+    uploads: UploadSpool | undefined;
+    /** The response may be framed: no `X-Frame-Options` (PocketBase's file downloads). */
+    allowFraming: boolean | undefined;
   };
 }

@@ -133,6 +133,10 @@ export function bindFilesApi(router: Hono<ApiEnv>): void {
       }
     }
 
+    // files may be embedded: PocketBase drops X-Frame-Options here (outside the hook, so hooks
+    // may set it again)
+    c.set("allowFraming", true);
+
     const event = new FileDownloadRequestEvent(...(await requestEventArgs(c)));
     event.collection = collection;
     event.record = record;

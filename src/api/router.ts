@@ -25,6 +25,7 @@ import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
 import { securityHeaders } from "./middlewares/security-headers.ts";
+import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
 
 /** Options of the router. */
@@ -52,6 +53,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
     c.set("body", undefined);
     await next();
   });
+  router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
