@@ -21,6 +21,7 @@ import {
   resolveConfig,
   type AuthUser,
 } from "../auth/oauth2/index.ts";
+import { loadRecordFiles } from "../core/records/record-files.ts";
 import { SUPERUSERS, type AuthOptions, type Collection } from "../core/collections/collection-model.ts";
 import {
   RecordAuthWithOAuth2RequestEvent,
@@ -127,6 +128,8 @@ async function createOAuth2Record(
   }
   const record = new Record(collection);
   const resolved = loadRecordBody(record, body, { isSuperuser: superuser, skipTypes: ["file"] });
+  // The provider's avatar arrives as an upload when the mapped field is a file field.
+  Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: superuser }));
   const info: RequestInfo = { ...(await buildRequestInfo(c, "oauth2")), body: resolved };
   const ctx: RuleContext = { requestInfo: info, isSuperuser: superuser };
   // As the records API: the createRule (and manageRule) see the would-be record before any

@@ -14,6 +14,7 @@
  *   owner, email verification, password reset, OTP) `bindExternalAuthSystemHooks` removes every
  *   link made before that and rotates the tokenKey, so the owner ends up alone in the account.
  */
+import { downloadAvatar } from "./record-oauth2-avatar.ts";
 import { randomString, ALPHANUMERIC } from "../../tools/random.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
@@ -166,9 +167,13 @@ export async function oauth2SignUpBody(
   }
   if (mapped.avatarURL && !(mapped.avatarURL in body) && identity.avatarURL) {
     const field = collection.fields.find((f) => f.name === mapped.avatarURL);
-    // TODO(files): download the avatar into file fields (≤32 MiB, private IPs blocked) once
-    // record file uploads land; until then a file field is left empty.
-    if (field && field.type !== "file") body[mapped.avatarURL] = identity.avatarURL;
+    if (field?.type === "file") {
+      // Downloaded as an upload (public addresses only, ≤32 MiB); a failure leaves it empty.
+      const avatar = await downloadAvatar(identity.avatarURL);
+      if (avatar) body[mapped.avatarURL] = avatar;
+    } else if (field) {
+      body[mapped.avatarURL] = identity.avatarURL;
+    }
   }
   return body;
 }
