@@ -47,7 +47,8 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
       try {
         await e.app.saveSettings(e.newSettings);
       } catch (err) {
-        if (err instanceof ValidationErrors) throw badRequest("An error occurred while saving the new settings.", err);
+        if (err instanceof ValidationErrors)
+          throw badRequest("An error occurred while saving the new settings.", err);
         throw err;
       }
       e.response = jsonResponse(c, 200, redactSettings(e.app.settings()));

@@ -236,7 +236,8 @@ export class S3Storage implements Storage {
     const replayable = !(opts.body instanceof ReadableStream);
     for (let attempt = 0; ; attempt++) {
       const res = await this.#sendOnce(method, objectKey, opts);
-      if (!replayable || attempt >= RETRY_DELAYS_MS.length || (res.status !== 503 && res.status !== 500)) return res;
+      if (!replayable || attempt >= RETRY_DELAYS_MS.length || (res.status !== 503 && res.status !== 500))
+        return res;
       await res.body?.cancel();
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
     }

@@ -228,7 +228,8 @@ export function recordCountSql(
   options: { readonly distinct?: boolean } = {},
 ): SqlFragment {
   const total = raw(dialect.quoteIdentifier("total"));
-  if (options.distinct === false) return sql`SELECT COUNT(*) AS ${total} ${fromClause(collection, query, dialect)}`;
+  if (options.distinct === false)
+    return sql`SELECT COUNT(*) AS ${total} ${fromClause(collection, query, dialect)}`;
   const id = dialect.column(query.alias, "id");
   return sql`SELECT COUNT(DISTINCT ${id}) AS ${total} ${fromClause(collection, query, dialect)}`;
 }
