@@ -34,6 +34,7 @@ import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
 import { requestEventArgs } from "./request-event.ts";
 import { bindRealtimeWsApi } from "./realtime-ws.ts";
+import { bindRealtimeRecordEvents } from "./realtime-records.ts";
 
 /** Tunables of the realtime layer (per app). */
 export interface RealtimeConfig {
@@ -78,6 +79,7 @@ function realtimeState(app: App): RealtimeState {
     };
     states.set(app.hooks, state);
     bindRealtimeAuthSync(app);
+    bindRealtimeRecordEvents(app);
   }
   return state;
 }
