@@ -24,6 +24,7 @@ import {
   type TargetContext,
 } from "./lib/scenarios.ts";
 import { seedDataFolder, userToken, type DatasetConfig, type Manifest } from "./lib/seed.ts";
+import { realtimeBenchTable, runRealtimeBench, type RealtimeBenchResult } from "./realtime.bench.ts";
 
 /** A bench target. */
 export type Target = "satchel" | "limit";
@@ -47,6 +48,28 @@ export interface BenchOptions {
   skipQuery?: boolean;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
+}
+
+/** The id of the realtime row, measured by bench/realtime.bench.ts rather than as a scenario. */
+const REALTIME_ID = "realtime-sse-10k";
+
+/** The results with the realtime run (issue 7), which replaces the realtime placeholder row. */
+export type BenchRunResults = BenchResults & { realtime?: RealtimeBenchResult | { error: string } };
+
+/** Whether the `only` filter asks for the realtime run (no filter: yes). */
+function wantsRealtime(only: string[] | undefined): boolean {
+  return !only?.length || only.some((o) => REALTIME_ID.includes(o));
+}
+
+/** RESULTS.md: the scenario report, then the realtime table in place of its placeholder row. */
+function renderRunMarkdown(r: BenchRunResults): string {
+  if (!r.realtime) return renderMarkdown(r);
+  const md = renderMarkdown({ ...r, scenarios: r.scenarios.filter((s) => s.id !== REALTIME_ID) });
+  const table =
+    "error" in r.realtime
+      ? `Realtime run failed: ${r.realtime.error}`
+      : `SSE then WebSocket clients subscribed to one collection; one write at a time, time until the LAST client has the event (bench/realtime.bench.ts).\n\n${realtimeBenchTable(r.realtime)}`;
+  return `${md.trimEnd()}\n\n## Realtime fan-out (issue 7)\n\n${table}\n`;
 }
 
 const MB = 1024 * 1024;
@@ -282,7 +305,7 @@ function combine(s: Scenario, satchel?: TargetResult, limit?: TargetResult): Sce
 }
 
 /** Runs the benchmarks and returns (and, unless outDir is null, writes) the results. */
-export async function runBench(options: BenchOptions): Promise<BenchResults> {
+export async function runBench(options: BenchOptions): Promise<BenchRunResults> {
   const started = Date.now();
   const loadAverage = loadavg()[0] ?? 0;
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
@@ -359,10 +382,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       perTarget.set(t.target, t);
     }
 
+    // Alone on the machine (the scenario servers are stopped): it runs its own servers.
+    let realtime: BenchRunResults["realtime"];
+    if (wantsRealtime(options.only)) {
+      log(`realtime fan-out (${options.mode} mode)…`);
+      try {
+        realtime = await runRealtimeBench({ quick: options.mode === "quick", log });
+      } catch (err) {
+        realtime = { error: (err as Error).message };
+      }
+    }
+
     const memory: BenchResults["memory"] = {};
     for (const [t, r] of perTarget) memory[t] = { restMB: r.restMB, peakMB: r.peakMB };
     const cpuList = cpus();
-    const results: BenchResults = {
+    const results: BenchRunResults = {
       meta: {
         mode: options.mode,
         startedAt: new Date(started).toISOString(),
@@ -382,13 +416,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       scenarios: scenarios.map((s) =>
         combine(s, perTarget.get("satchel")?.results.get(s.id), perTarget.get("limit")?.results.get(s.id)),
       ),
+      ...(realtime ? { realtime } : {}),
     };
     const outDir = options.outDir === undefined ? join(ROOT, "bench") : options.outDir;
     if (outDir !== null) {
       const json = join(outDir, "results.json");
       const md = join(outDir, "RESULTS.md");
       writeFileSync(json, await prettierFormat(JSON.stringify(results, null, 2) + "\n", json));
-      writeFileSync(md, await prettierFormat(renderMarkdown(results), md));
+      writeFileSync(md, await prettierFormat(renderRunMarkdown(results), md));
     }
     return results;
   } finally {
@@ -424,5 +459,5 @@ if (import.meta.main) {
     outDir: values["no-write"] ? null : values.out,
     keep: values.keep,
   });
-  process.stdout.write(renderMarkdown(results));
+  process.stdout.write(renderRunMarkdown(results));
 }

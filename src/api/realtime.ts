@@ -6,6 +6,8 @@
  * (`getRealtimeBroker`, `sendToTopic`, `sendToClient`) and keeps clients' auth in step with
  * auth record updates and deletions.
  */
+import type { ServerResponse } from "node:http";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context, Hono } from "hono";
 import type { App } from "../core/app.ts";
 import { isAuthCollection, type Collection } from "../core/collections/collection-model.ts";
@@ -19,7 +21,13 @@ import {
 import { Record as RecordModel, type AuthRecord } from "../core/records/record.ts";
 import { MemoryBroker, type BroadcastFilter, type Broker } from "../realtime/broker.ts";
 import { Client, DEFAULT_CLIENT_LIMITS, type ClientLimits, type Message } from "../realtime/client.ts";
-import { createSseStream, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_TIMEOUT_MS } from "../realtime/sse.ts";
+import {
+  createSseStream,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_TIMEOUT_MS,
+  pipeSseToResponse,
+  type SseStreamOptions,
+} from "../realtime/sse.ts";
 import {
   bindSubscribeForm,
   SubscribeFormBindError,
@@ -162,9 +170,9 @@ export function messageDeliverer(
   app: App,
   client: Client<AuthRecord>,
   args: RequestEventArgs,
-): (message: Message, write: (message: Message) => void) => Promise<void> {
+): (message: Message, write: (message: Message) => void) => Promise<void> | void {
   const [, request, , info, ip] = args;
-  return async (message, write) => {
+  return (message, write) => {
     const hook = app.hooks.onRealtimeMessageSend;
     if (hook.length === 0) {
       write(message);
@@ -174,7 +182,7 @@ export function messageDeliverer(
     event.client = client;
     // A copy: the same message object may be on its way to other clients too.
     event.message = { name: message.name, data: message.data };
-    await hook.trigger(event, (e) => {
+    return hook.trigger(event, (e) => {
       write(e.message);
     });
   };
@@ -193,6 +201,25 @@ const SSE_HEADERS = {
   "x-accel-buffering": "no",
 } as const;
 
+/** The Node response of a request served by @hono/node-server (absent with `app.request`). */
+function nodeResponse(c: Context<ApiEnv>): ServerResponse | undefined {
+  const env = c.env as { outgoing?: ServerResponse } | undefined;
+  const outgoing = env?.outgoing;
+  return outgoing && typeof outgoing.writeHead === "function" ? outgoing : undefined;
+}
+
+/** The headers of a response as a plain object for `writeHead` (Set-Cookie kept apart). */
+function plainHeaders(headers: Headers): { [name: string]: string | string[] } {
+  const out: { [name: string]: string | string[] } = {};
+  for (const [key, value] of headers) {
+    if (key === "set-cookie" || key === ALREADY_SENT_HEADER) continue;
+    out[key] = value;
+  }
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) out["set-cookie"] = cookies;
+  return out;
+}
+
 async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
   const app = c.var.app;
   const state = realtimeState(app);
@@ -202,23 +229,31 @@ async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
   event.idleTimeout = state.config.idleTimeout;
   event.maxTimeout = state.config.maxTimeout;
   event.transport = "sse";
+  const res = nodeResponse(c);
   await app.hooks.onRealtimeConnectRequest.trigger(event, (e) => {
     const client = e.client;
     const broker = getRealtimeBroker(e.app);
     broker.register(client);
     client.send(connectMessage(client));
-    const stream = createSseStream(client, {
+    const options = {
       idleTimeout: e.idleTimeout,
       maxTimeout: e.maxTimeout,
       pingInterval: state.config.ssePingInterval,
       deliver: messageDeliverer(e.app, client, args),
+      onError: (err: unknown) => {
+        if (e.app.isDev) console.error("realtime:", err);
+      },
+    };
+    if (res) {
+      e.response = directSse(c, res, client, broker, options);
+      return;
+    }
+    const stream = createSseStream(client, {
+      ...options,
       onClose: () => {
         broker.unregister(client.id);
         // A consumer that stopped reading cannot be closed politely: drop its socket.
         if (client.discardReason === "overflow") destroySocket(c);
-      },
-      onError: (err) => {
-        if (e.app.isDev) console.error("realtime:", err);
       },
     });
     // The peer going away aborts the request: end the stream (and free the socket) right away.
@@ -226,6 +261,60 @@ async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
     e.response = new Response(stream, { status: 200, headers: SSE_HEADERS });
   });
   return event.response ?? new Response(null, { status: 204 });
+}
+
+/** The header by which @hono/node-server leaves a response alone (the handler wrote it). */
+const ALREADY_SENT_HEADER = [...RESPONSE_ALREADY_SENT.headers.keys()][0] ?? "x-hono-already-sent";
+
+/**
+ * The platform's Response, captured before @hono/node-server swaps in its lightweight one:
+ * that one's bodiless responses take a fast path which ignores the already-sent header.
+ */
+const NativeResponse = RESPONSE_ALREADY_SENT.constructor as typeof Response;
+
+/**
+ * The SSE stream written straight to the Node response (no web stream, no Hono context kept
+ * alive): returns a marker response that @hono/node-server leaves alone. The head is written
+ * once the middleware chain has finished with the marker (next turn of the event loop), so
+ * the headers middlewares add after `next()` (CORS, security headers) are sent too; until then
+ * only the context is kept.
+ */
+function directSse(
+  c: Context<ApiEnv>,
+  res: ServerResponse,
+  client: Client<AuthRecord>,
+  broker: Broker<AuthRecord>,
+  options: SseStreamOptions,
+): Response {
+  const marker = new NativeResponse(null, {
+    status: 200,
+    headers: { ...SSE_HEADERS, [ALREADY_SENT_HEADER]: "true" },
+  });
+  const early = (): void => {
+    broker.unregister(client.id);
+  };
+  res.once("close", early);
+  let ctx: Context<ApiEnv> | null = c;
+  setImmediate(() => {
+    res.off("close", early);
+    const final = ctx!.res;
+    ctx = null;
+    if (!final.headers.has(ALREADY_SENT_HEADER) || res.headersSent || res.destroyed) {
+      // A hook or middleware replaced the response: this stream is not wanted.
+      broker.unregister(client.id);
+      return;
+    }
+    pipeSseToResponse(client, res, {
+      ...options,
+      headers: plainHeaders(final.headers),
+      onClose: () => {
+        broker.unregister(client.id);
+        // A consumer that stopped reading cannot be closed politely: drop its socket.
+        if (client.discardReason === "overflow") res.destroy();
+      },
+    });
+  });
+  return marker;
 }
 
 function destroySocket(c: Context<ApiEnv>): void {

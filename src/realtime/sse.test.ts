@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MemoryBroker } from "./broker.ts";
 import { Client } from "./client.ts";
-import { createSseStream, formatSseEvent, SseFormatError, sseFrame, type SseCloseReason } from "./sse.ts";
+import { EventEmitter } from "node:events";
+import {
+  createSseStream,
+  formatSseEvent,
+  pipeSseToResponse,
+  SseFormatError,
+  sseFrame,
+  type SseCloseReason,
+  type SseResponse,
+} from "./sse.ts";
 
 const decoder = new TextDecoder();
 
@@ -128,5 +137,106 @@ describe("createSseStream", () => {
     client.send({ name: "x", data: "1" });
     assert.equal(await readChunk(reader), null);
     assert.equal(reason, "error");
+  });
+});
+
+/** A fake Node response whose socket buffer holds `capacity` writes before asking to wait. */
+class FakeResponse extends EventEmitter implements SseResponse {
+  headersSent = false;
+  destroyed = false;
+  writableEnded = false;
+  socket = { noDelay: false, setNoDelay: (v = true) => (this.socket.noDelay = v) };
+  status = 0;
+  head: { [name: string]: string | string[] } = {};
+  chunks: string[] = [];
+  buffered = 0;
+  capacity: number;
+  constructor(capacity = Infinity) {
+    super();
+    this.capacity = capacity;
+  }
+  writeHead(status: number, headers: { [name: string]: string | string[] }): void {
+    this.status = status;
+    this.head = headers;
+    this.headersSent = true;
+  }
+  write(chunk: Uint8Array): boolean {
+    this.chunks.push(decoder.decode(chunk));
+    this.buffered++;
+    return this.buffered < this.capacity;
+  }
+  drain(): void {
+    this.buffered = 0;
+    this.emit("drain");
+  }
+  end(): void {
+    this.writableEnded = true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit("close");
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe("pipeSseToResponse", () => {
+  it("writes the head and frames, then ends when the client is discarded", async () => {
+    const client = new Client({ id: "c1" });
+    const res = new FakeResponse();
+    const reasons: SseCloseReason[] = [];
+    client.send({ name: "PB_CONNECT", data: "{}" });
+    pipeSseToResponse(client, res, {
+      onError: () => {},
+      headers: { "content-type": "text/event-stream" },
+      onClose: (r) => reasons.push(r),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.head["content-type"], "text/event-stream");
+    assert.equal(res.socket.noDelay, true);
+    client.send({ name: "bad\nname", data: "x" });
+    client.send({ name: "a", data: "1\n2" });
+    await tick();
+    assert.deepEqual(res.chunks, [
+      "id:c1\nevent:PB_CONNECT\ndata:{}\n\n",
+      "id:c1\nevent:a\ndata:1\ndata:2\n\n",
+    ]);
+    client.discard();
+    await tick();
+    assert.equal(res.writableEnded, true);
+    assert.deepEqual(reasons, ["discarded"]);
+  });
+
+  it("waits for 'drain' when the socket buffer is full, leaving messages in the queue", async () => {
+    const client = new Client({ id: "c", limits: { maxQueuedMessages: 5 } });
+    const res = new FakeResponse(2);
+    pipeSseToResponse(client, res);
+    for (let i = 0; i < 4; i++) client.send({ name: "m", data: String(i) });
+    await tick();
+    assert.equal(res.chunks.length, 2);
+    assert.equal(client.queuedMessages, 2);
+    res.drain();
+    await tick();
+    assert.equal(res.chunks.length, 4);
+    for (let i = 0; i < 10; i++) client.send({ name: "m", data: "x" });
+    await tick();
+    assert.equal(client.discardReason, "overflow");
+    assert.equal(res.writableEnded, true);
+  });
+
+  it("discards the client when the peer goes away, and on the idle timeout", async () => {
+    const gone = new Client({ id: "g" });
+    const res = new FakeResponse();
+    const reasons: SseCloseReason[] = [];
+    pipeSseToResponse(gone, res, { onClose: (r) => reasons.push(r) });
+    res.destroy();
+    assert.equal(gone.isDiscarded, true);
+    const idle = new Client({ id: "i" });
+    const res2 = new FakeResponse();
+    pipeSseToResponse(idle, res2, { idleTimeout: 20, onClose: (r) => reasons.push(r) });
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(idle.isDiscarded, true);
+    assert.equal(res2.writableEnded, true);
+    assert.deepEqual(reasons, ["disconnected", "idle"]);
   });
 });

@@ -212,3 +212,158 @@ export function createSseStream<A>(
     },
   });
 }
+
+/**
+ * The part of a Node `http.ServerResponse` the direct SSE writer uses (kept small so tests can
+ * pass a fake).
+ */
+export interface SseResponse {
+  readonly headersSent: boolean;
+  readonly destroyed: boolean;
+  readonly writableEnded: boolean;
+  readonly socket?: { setNoDelay(noDelay?: boolean): unknown } | null;
+  writeHead(status: number, headers: { [name: string]: string | string[] }): unknown;
+  write(chunk: Uint8Array): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  once(event: "drain" | "close", listener: () => void): unknown;
+  off(event: "drain" | "close", listener: () => void): unknown;
+}
+
+/** Options of `pipeSseToResponse`: those of `createSseStream`, plus the response headers. */
+export interface SsePipeOptions extends SseStreamOptions {
+  /** Headers of the 200 response (written unless the response already sent its head). */
+  headers?: { [name: string]: string | string[] };
+}
+
+/** `prefix` + the shared tail of `message`, in one (pooled) buffer. */
+function frameBuffer(prefix: Uint8Array, message: Message): Buffer {
+  const tail = messageTail(message);
+  const frame = Buffer.allocUnsafe(prefix.length + tail.length);
+  frame.set(prefix, 0);
+  frame.set(tail, prefix.length);
+  return frame;
+}
+
+/**
+ * Writes a client's messages in SSE framing straight to a Node response, without a web
+ * stream in between: a small pump takes messages from the client's bounded queue and writes
+ * them, and waits for `'drain'` whenever `write()` reports a full socket buffer, so a slow
+ * reader leaves messages in the client's queue (which discards it when it overflows). Ends
+ * like `createSseStream` (idle and maximum timeouts, client discarded, delivery error, peer
+ * gone: the response's `'close'`), and in every case discards the client. Keeps only the
+ * response, the client and its timers alive.
+ */
+export function pipeSseToResponse<A>(
+  client: Client<A>,
+  res: SseResponse,
+  options: SsePipeOptions = {},
+): void {
+  checkField("id", client.id);
+  const prefix = encoder.encode(`id:${client.id}\n`);
+  const deliver = options.deliver ?? ((message, write) => write(message));
+  const onError = options.onError ?? ((err: unknown) => console.error(err));
+  let closed = false;
+  /** Set while the socket buffer is full; resolved by 'drain' (or by the end). */
+  let drained: (() => void) | null = null;
+  let full = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let maxTimer: NodeJS.Timeout | undefined;
+  let pingTimer: NodeJS.Timeout | undefined;
+
+  const onDrain = (): void => {
+    full = false;
+    const resolve = drained;
+    drained = null;
+    resolve?.();
+  };
+  const onSocketClose = (): void => finish("disconnected");
+  let detach = (): void => {};
+
+  const finish = (reason: SseCloseReason): void => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(idleTimer);
+    clearTimeout(maxTimer);
+    clearInterval(pingTimer);
+    detach();
+    res.off("close", onSocketClose);
+    res.off("drain", onDrain);
+    onDrain();
+    if (reason !== "disconnected" && !res.destroyed && !res.writableEnded) {
+      try {
+        res.end();
+      } catch {
+        // the socket is already gone
+      }
+    }
+    client.discard("closed");
+    options.onClose?.(reason);
+  };
+
+  const write = (message: Message): void => {
+    if (closed) return;
+    let frame: Buffer;
+    try {
+      frame = frameBuffer(prefix, message);
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    if (!res.write(frame)) full = true;
+  };
+
+  const pump = async (): Promise<void> => {
+    while (!closed) {
+      let message: Message | null | undefined = client.take();
+      if (message === undefined) {
+        message = await client.next();
+        if (message === null) {
+          finish("discarded");
+          return;
+        }
+        if (closed) return;
+      }
+      try {
+        const pending = deliver(message, write);
+        if (pending) await pending;
+      } catch (err) {
+        onError(err);
+        finish("error");
+        return;
+      }
+      if (closed) return;
+      idleTimer?.refresh();
+      if (full) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          res.once("drain", onDrain);
+        });
+      }
+    }
+  };
+
+  res.once("close", onSocketClose);
+  detach = client.onDiscard(() => finish("discarded"));
+  if (closed) return;
+  if (res.destroyed) {
+    finish("disconnected");
+    return;
+  }
+  if (!res.headersSent) {
+    res.socket?.setNoDelay(true);
+    res.writeHead(200, options.headers ?? {});
+  }
+  const idle = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const max = options.maxTimeout ?? DEFAULT_MAX_TIMEOUT_MS;
+  if (idle > 0) idleTimer = setTimeout(() => finish("idle"), idle).unref();
+  if (max > 0) maxTimer = setTimeout(() => finish("max"), max).unref();
+  const ping = options.pingInterval ?? 0;
+  if (ping > 0) {
+    pingTimer = setInterval(() => {
+      // Only when the socket keeps up: a ping never piles up behind a slow reader.
+      if (!closed && !full && !res.write(PING)) full = true;
+    }, ping).unref();
+  }
+  void pump();
+}
