@@ -40,7 +40,7 @@ import type { ApiEnv } from "./env.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
-import { requestEventArgs } from "./request-event.ts";
+import { requestEventArgs, snakeHeaderName } from "./request-event.ts";
 import { bindRealtimeWsApi } from "./realtime-ws.ts";
 import { bindRealtimeRecordEvents } from "./realtime-records.ts";
 
@@ -223,9 +223,13 @@ function plainHeaders(headers: Headers): { [name: string]: string | string[] } {
 async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
   const app = c.var.app;
   const state = realtimeState(app);
-  const args = await requestEventArgs(c);
-  const event = new RealtimeConnectRequestEvent(...args);
-  event.client = newRealtimeClient(app, realIP(c));
+  // Only what the connection needs later is kept: the (lightweight) request, which the Node
+  // response's close handler holds anyway, the auth and IP. Its info is built on demand.
+  const request = c.req.raw;
+  const auth = c.var.auth;
+  const ip = realIP(c);
+  const event = new RealtimeConnectRequestEvent(app, request, auth, lazyRequestInfo(request, auth), ip);
+  event.client = newRealtimeClient(app, ip);
   event.idleTimeout = state.config.idleTimeout;
   event.maxTimeout = state.config.maxTimeout;
   event.transport = "sse";
@@ -235,32 +239,89 @@ async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
     const broker = getRealtimeBroker(e.app);
     broker.register(client);
     client.send(connectMessage(client));
-    const options = {
-      idleTimeout: e.idleTimeout,
-      maxTimeout: e.maxTimeout,
-      pingInterval: state.config.ssePingInterval,
-      deliver: messageDeliverer(e.app, client, args),
-      onError: (err: unknown) => {
-        if (e.app.isDev) console.error("realtime:", err);
-      },
-    };
+    const options = sseOptions(e.app, client, request, auth, ip, e.idleTimeout, e.maxTimeout);
+    options.pingInterval = state.config.ssePingInterval;
     if (res) {
       e.response = directSse(c, res, client, broker, options);
       return;
     }
-    const stream = createSseStream(client, {
-      ...options,
-      onClose: () => {
-        broker.unregister(client.id);
-        // A consumer that stopped reading cannot be closed politely: drop its socket.
-        if (client.discardReason === "overflow") destroySocket(c);
-      },
-    });
-    // The peer going away aborts the request: end the stream (and free the socket) right away.
-    c.req.raw.signal.addEventListener("abort", () => broker.unregister(client.id), { once: true });
-    e.response = new Response(stream, { status: 200, headers: SSE_HEADERS });
+    e.response = streamedSse(c, client, broker, options);
   });
   return event.response ?? new Response(null, { status: 204 });
+}
+
+/**
+ * `{query, headers, body, auth, method, context}` of a realtime GET request, built on first
+ * call (and only then: nothing is kept per connection until a hook asks for it).
+ */
+function lazyRequestInfo(request: Request, auth: AuthRecord | null): () => RequestInfo {
+  let info: RequestInfo | undefined;
+  return () => (info ??= realtimeRequestInfo(request, auth));
+}
+
+function realtimeRequestInfo(request: Request, auth: AuthRecord | null): RequestInfo {
+  const query: { [key: string]: string } = {};
+  for (const [key, value] of new URL(request.url).searchParams) if (!(key in query)) query[key] = value;
+  const headers: { [key: string]: string } = {};
+  for (const [key, value] of request.headers) headers[snakeHeaderName(key)] ??= value;
+  return { query, headers, body: {}, auth, method: request.method, context: "default" };
+}
+
+/**
+ * The options of one SSE connection. Built outside the request handler's scope so that its
+ * callbacks keep no Hono context, connect event or response alive, only what they use.
+ */
+function sseOptions(
+  app: App,
+  client: Client<AuthRecord>,
+  request: Request,
+  auth: AuthRecord | null,
+  ip: string,
+  idleTimeout: number,
+  maxTimeout: number,
+): SseStreamOptions {
+  return {
+    idleTimeout,
+    maxTimeout,
+    pingInterval: 0,
+    deliver: (message, write) => {
+      const hook = app.hooks.onRealtimeMessageSend;
+      if (hook.length === 0) {
+        write(message);
+        return;
+      }
+      const event = new RealtimeMessageEvent(app, request, client.auth, lazyRequestInfo(request, auth), ip);
+      event.client = client;
+      // A copy: the same message object may be on its way to other clients too.
+      event.message = { name: message.name, data: message.data };
+      return hook.trigger(event, (e) => {
+        write(e.message);
+      });
+    },
+    onError: (err: unknown) => {
+      if (app.isDev) console.error("realtime:", err);
+    },
+  };
+}
+
+/** The SSE stream as a web stream response (no Node response: `app.request`, tests). */
+function streamedSse(
+  c: Context<ApiEnv>,
+  client: Client<AuthRecord>,
+  broker: Broker<AuthRecord>,
+  options: SseStreamOptions,
+): Response {
+  const stream = createSseStream(client, {
+    ...options,
+    onClose: () => {
+      broker.unregister(client.id);
+      // A consumer that stopped reading cannot be closed politely: drop its socket.
+      if (client.discardReason === "overflow") destroySocket(c);
+    },
+  });
+  // The peer going away aborts the request: end the stream (and free the socket) right away.
+  c.req.raw.signal.addEventListener("abort", () => broker.unregister(client.id), { once: true });
+  return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }
 
 /** The header by which @hono/node-server leaves a response alone (the handler wrote it). */

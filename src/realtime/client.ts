@@ -70,7 +70,8 @@ export class Client<A = unknown> {
   readonly #subscriptions = new Map<string, SubscriptionOptions>();
   /** Subscription strings per topic (the part before `?`). */
   readonly #byTopic = new Map<string, Set<string>>();
-  readonly #store = new Map<string, unknown>();
+  /** The per-client store, created on first `set()`. */
+  #store: Map<string, unknown> | null = null;
   #queue: Message[] = [];
   #head = 0;
   #queuedBytes = 0;
@@ -82,7 +83,8 @@ export class Client<A = unknown> {
   constructor(options: ClientOptions = {}) {
     this.id = options.id ?? randomString(CLIENT_ID_LENGTH, ALPHANUMERIC);
     this.ip = options.ip ?? "";
-    this.limits = { ...DEFAULT_CLIENT_LIMITS, ...options.limits };
+    // Clients without limits of their own share the defaults (no object per client).
+    this.limits = options.limits ? { ...DEFAULT_CLIENT_LIMITS, ...options.limits } : DEFAULT_CLIENT_LIMITS;
   }
 
   // ---- subscriptions ---------------------------------------------------------------------
@@ -172,17 +174,17 @@ export class Client<A = unknown> {
 
   /** Stores a value in the client's context. */
   set(key: string, value: unknown): void {
-    this.#store.set(key, value);
+    (this.#store ??= new Map()).set(key, value);
   }
 
   /** A value of the client's context. */
   get(key: string): unknown {
-    return this.#store.get(key);
+    return this.#store?.get(key);
   }
 
   /** Removes a value of the client's context. */
   unset(key: string): void {
-    this.#store.delete(key);
+    this.#store?.delete(key);
   }
 
   // ---- the outgoing queue ---------------------------------------------------------------
