@@ -21,6 +21,7 @@ import {
   resolveConfig,
   type AuthUser,
 } from "../auth/oauth2/index.ts";
+import { sortKeysDeep } from "../tools/json.ts";
 import { loadRecordFiles } from "../core/records/record-files.ts";
 import { SUPERUSERS, type AuthOptions, type Collection } from "../core/collections/collection-model.ts";
 import {
@@ -166,19 +167,9 @@ async function createOAuth2Record(
   return event.record;
 }
 
-/** Go's map encoding: object keys sorted at every level. */
-function sortDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortDeep);
-  if (value === null || typeof value !== "object") return value;
-  const out: { [key: string]: unknown } = {};
-  for (const key of Object.keys(value).sort())
-    out[key] = sortDeep((value as { [key: string]: unknown })[key]);
-  return out;
-}
-
 /** The response `meta`: every AuthUser key, the legacy `avatarUrl`, and `isNew`. */
 function oauth2Meta(user: AuthUser, isNew: boolean): unknown {
-  return sortDeep({ ...user, avatarUrl: user.avatarURL, isNew });
+  return sortKeysDeep({ ...user, avatarUrl: user.avatarURL, isNew });
 }
 
 /** Registers the OAuth2 auth route. */

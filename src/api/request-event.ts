@@ -15,12 +15,31 @@ export function snakeHeaderName(name: string): string {
   return name.toLowerCase().replaceAll("-", "_");
 }
 
-/** `{query, headers, body, auth, method, context}` of a request. */
-export async function buildRequestInfo(c: Context<ApiEnv>, context = "default"): Promise<RequestInfo> {
+// Query and headers of a request, read once: a records request asks for its request info for
+// the rule check and again for its hook event (PocketBase caches RequestInfo per request too).
+const parsedRequests = new WeakMap<
+  Request,
+  { query: { [key: string]: string }; headers: { [key: string]: string } }
+>();
+
+function queryAndHeaders(c: Context<ApiEnv>): {
+  query: { [key: string]: string };
+  headers: { [key: string]: string };
+} {
+  const cached = parsedRequests.get(c.req.raw);
+  if (cached) return cached;
   const query: { [key: string]: string } = {};
   for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in query)) query[key] = value;
   const headers: { [key: string]: string } = {};
   for (const [key, value] of c.req.raw.headers) headers[snakeHeaderName(key)] ??= value;
+  const parsed = { query, headers };
+  parsedRequests.set(c.req.raw, parsed);
+  return parsed;
+}
+
+/** `{query, headers, body, auth, method, context}` of a request. */
+export async function buildRequestInfo(c: Context<ApiEnv>, context = "default"): Promise<RequestInfo> {
+  const { query, headers } = queryAndHeaders(c);
   const body = c.req.method === "GET" || c.req.method === "HEAD" ? {} : await readBody(c).catch(() => ({}));
   return { query, headers, body, auth: c.var.auth, method: c.req.method, context };
 }

@@ -4,17 +4,8 @@
  * every 2xx body.
  */
 import type { Context } from "hono";
-import { encodeJsonBody } from "../tools/json.ts";
+import { encodeJsonBody, sortKeysDeep } from "../tools/json.ts";
 import { pickFields, validatePickFields } from "../tools/picker.ts";
-
-function sortDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortDeep);
-  if (value === null || typeof value !== "object") return value;
-  const out: { [key: string]: unknown } = {};
-  for (const key of Object.keys(value).sort())
-    out[key] = sortDeep((value as { [key: string]: unknown })[key]);
-  return out;
-}
 
 /** A JSON response; 2xx bodies honour `?fields=`. */
 export function jsonResponse(c: Context, status: number, data: unknown): Response {
@@ -26,7 +17,7 @@ export function jsonResponse(c: Context, status: number, data: unknown): Respons
     if (fields) {
       // An invalid modifier fails the response (400), as PocketBase's picker does.
       validatePickFields(fields);
-      body = sortDeep(pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields));
+      body = sortKeysDeep(pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields));
     }
   }
   return new Response(c.req.method === "HEAD" ? null : encodeJsonBody(body), {

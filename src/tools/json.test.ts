@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RawJson, compactJson, encodeJson, encodeJsonBody, sortKeys } from "./json.ts";
+import { RawJson, compactJson, encodeJson, encodeJsonBody, sortKeys, sortKeysDeep } from "./json.ts";
 
 test("HTML characters are escaped like Go's encoder", () => {
   assert.equal(encodeJson({ a: "<b>&</b>\u2028" }), '{"a":"\\u003cb\\u003e\\u0026\\u003c/b\\u003e\\u2028"}');
@@ -31,4 +31,10 @@ test("compactJson keeps whitespace inside strings and escaped quotes", () => {
 
 test("sortKeys orders keys alphabetically", () => {
   assert.deepEqual(Object.keys(sortKeys({ b: 1, a: 2, C: 3 })), ["C", "a", "b"]);
+});
+
+test("sortKeysDeep orders keys at every level, inside arrays too, and leaves scalars alone", () => {
+  const sorted = sortKeysDeep({ b: { d: 1, c: [{ z: 1, y: 2 }] }, a: null });
+  assert.equal(JSON.stringify(sorted), '{"a":null,"b":{"c":[{"y":2,"z":1}],"d":1}}');
+  assert.equal(sortKeysDeep("x"), "x");
 });

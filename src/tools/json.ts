@@ -98,3 +98,13 @@ export function sortKeys<T extends Record<string, unknown>>(obj: T): T {
   for (const key of Object.keys(obj).sort()) out[key] = obj[key];
   return out as T;
 }
+
+/** A copy of a JSON-like value with object keys sorted at every level (Go's map encoding). */
+export function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value === null || typeof value !== "object") return value;
+  const out: { [key: string]: unknown } = {};
+  for (const key of Object.keys(value).sort())
+    out[key] = sortKeysDeep((value as { [key: string]: unknown })[key]);
+  return out;
+}
