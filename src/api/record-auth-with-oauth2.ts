@@ -21,17 +21,11 @@ import {
   resolveConfig,
   type AuthUser,
 } from "../auth/oauth2/index.ts";
+import { prepareRecordCreate } from "./record-crud.ts";
 import { sortKeysDeep } from "../tools/json.ts";
-import { loadRecordFiles } from "../core/records/record-files.ts";
 import { SUPERUSERS, type AuthOptions, type Collection } from "../core/collections/collection-model.ts";
-import {
-  RecordAuthWithOAuth2RequestEvent,
-  RecordRequestEvent,
-  type RequestInfo,
-} from "../core/hook-events.ts";
-import { canCreateRecord, isManagerOf, type RuleContext } from "../core/records/record-access.ts";
+import { RecordAuthWithOAuth2RequestEvent, RecordRequestEvent } from "../core/hook-events.ts";
 import { applyAuthBody } from "../core/records/record-auth-rules.ts";
-import { loadRecordBody } from "../core/records/record-body.ts";
 import {
   applyOAuth2Login,
   createExternalAuth,
@@ -42,7 +36,7 @@ import {
 } from "../core/records/record-oauth2.ts";
 import { saveRecord } from "../core/records/record-save.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
-import { Record, type AuthRecord } from "../core/records/record.ts";
+import type { AuthRecord } from "../core/records/record.ts";
 import type { App } from "../core/app.ts";
 import { ValidationError, ValidationErrors, errors as v, type ErrorTree } from "../tools/validation.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
@@ -127,30 +121,11 @@ async function createOAuth2Record(
   if (typeof body.password !== "string" || body.password === "") {
     body.password = body.passwordConfirm = randomOAuth2Password();
   }
-  const record = new Record(collection);
-  const resolved = loadRecordBody(record, body, { isSuperuser: superuser, skipTypes: ["file"] });
   // The provider's avatar arrives as an upload when the mapped field is a file field.
-  Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: superuser }));
-  const info: RequestInfo = { ...(await buildRequestInfo(c, "oauth2")), body: resolved };
-  const ctx: RuleContext = { requestInfo: info, isSuperuser: superuser };
-  // As the records API: the createRule (and manageRule) see the would-be record before any
-  // hook, with `verified` forced false so that no rule can be met by self-verifying.
-  let isManager = superuser;
-  if (!superuser) {
-    const verified = record.get("verified");
-    record.set("verified", false);
-    try {
-      if (!(await canCreateRecord(txApp, record, collection.createRule, ctx))) {
-        throw new ApiError(400, "Failed to create record.");
-      }
-      isManager = await isManagerOf(txApp, record, ctx);
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      throw new ApiError(400, "Failed to create record.", {}, err);
-    } finally {
-      record.set("verified", verified);
-    }
-  }
+  const { record, info, isManager } = await prepareRecordCreate(txApp, collection, body, {
+    requestInfo: await buildRequestInfo(c, "oauth2"),
+    isSuperuser: superuser,
+  });
   const event = new RecordRequestEvent(txApp, c.req.raw, c.var.auth, () => info, realIP(c));
   event.collection = collection;
   event.record = record;

@@ -136,6 +136,53 @@ function checkSuperuserOnlyFields(query: URLSearchParams): void {
   }
 }
 
+/** A would-be record that passed the create checks, and what the create hooks see. */
+export interface PreparedCreate {
+  record: Record;
+  /** The request info with `body` holding the resolved (modifier-applied) values. */
+  info: RequestInfo;
+  /** Whether the requester manages the record (superuser or manageRule). */
+  isManager: boolean;
+}
+
+/**
+ * The part of a record create before its hooks, shared by `POST /records` and OAuth2 sign-ups:
+ * the body (fields, modifiers, uploads) is loaded into a new record, then the createRule (and
+ * the manageRule) are checked against the would-be record, as PocketBase does — a refusal is a
+ * plain 400 with no hook events. `verified` is forced false for the check so that a rule can't
+ * be satisfied by self-verifying.
+ */
+export async function prepareRecordCreate(
+  app: App,
+  collection: Collection,
+  body: { [key: string]: unknown },
+  ctx: RuleContext,
+): Promise<PreparedCreate> {
+  const record = new Record(collection);
+  const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
+  Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
+  const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
+  const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
+  let isManager = ctx.isSuperuser;
+  if (!ctx.isSuperuser) {
+    const isAuth = collection.type === "auth";
+    const verified = record.get("verified");
+    if (isAuth) record.set("verified", false);
+    try {
+      if (!(await canCreateRecord(app, record, collection.createRule, ruleCtx))) {
+        throw new ApiError(400, "Failed to create record.");
+      }
+      if (isAuth) isManager = await isManagerOf(app, record, ruleCtx);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(400, "Failed to create record.", {}, err);
+    } finally {
+      if (isAuth) record.set("verified", verified);
+    }
+  }
+  return { record, info, isManager };
+}
+
 /** Registers the records routes. */
 export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections/:collection/records", async (c) => {
@@ -209,30 +256,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const body = await readBody(c);
     const ctx = await ruleContext(c);
     if (collection.createRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
-    const record = new Record(collection);
-    const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
-    Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
-    const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
-    const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
-    let isManager = ctx.isSuperuser;
-    // The create rule (and the manageRule) are checked against the would-be record before any
-    // hook fires, as PocketBase does: a refusal is a plain 400 with no hook events. `verified`
-    // is forced false for the check so that a rule can't be satisfied by self-verifying.
-    if (!ctx.isSuperuser) {
-      const verified = record.get("verified");
-      if (collection.type === "auth") record.set("verified", false);
-      try {
-        if (!(await canCreateRecord(app, record, collection.createRule, ruleCtx))) {
-          throw new ApiError(400, "Failed to create record.");
-        }
-        if (collection.type === "auth") isManager = await isManagerOf(app, record, ruleCtx);
-      } catch (err) {
-        if (err instanceof ApiError) throw err;
-        throw new ApiError(400, "Failed to create record.", {}, err);
-      } finally {
-        if (collection.type === "auth") record.set("verified", verified);
-      }
-    }
+    const { record, info, isManager } = await prepareRecordCreate(app, collection, body, ctx);
     const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
     event.collection = collection;
     event.record = record;
