@@ -26,7 +26,7 @@ interface ProviderInfo {
   codeChallengeMethod: string;
 }
 
-function providerInfos(oauth2: AuthOptions["oauth2"]): ProviderInfo[] {
+async function providerInfos(oauth2: AuthOptions["oauth2"]): Promise<ProviderInfo[]> {
   const out: ProviderInfo[] = [];
   for (const overrides of oauth2.providers) {
     const definition = findProvider(overrides.name);
@@ -34,7 +34,7 @@ function providerInfos(oauth2: AuthOptions["oauth2"]): ProviderInfo[] {
     const config = resolveConfig(definition, overrides);
     let start;
     try {
-      start = startAuthorization(definition, config);
+      start = await startAuthorization(definition, config);
     } catch {
       continue; // no usable authorization URL configured
     }
@@ -55,10 +55,10 @@ function providerInfos(oauth2: AuthOptions["oauth2"]): ProviderInfo[] {
 
 /** Registers the auth methods route. */
 export function bindAuthMethodsApi(router: Hono<ApiEnv>): void {
-  router.get("/api/collections/:collection/auth-methods", (c) => {
+  router.get("/api/collections/:collection/auth-methods", async (c) => {
     const options = findAuthCollection(c).auth;
     const password = options.passwordAuth;
-    const providers = options.oauth2.enabled ? providerInfos(options.oauth2) : [];
+    const providers = options.oauth2.enabled ? await providerInfos(options.oauth2) : [];
     const identityFields = password.enabled ? password.identityFields : [];
     return jsonResponse(c, 200, {
       password: { identityFields, enabled: password.enabled },

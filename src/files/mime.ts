@@ -6,9 +6,13 @@
  * our own text detection for what `file-type` leaves out (plain text, HTML, SVG, XML, JSON), with
  * mimetype's spelling (`text/plain; charset=utf-8`, `image/svg+xml`, ...).
  */
-import { fileTypeFromBuffer } from "file-type";
 import { DEFAULT_CONTENT_TYPE } from "./storage.ts";
 import { peekStream } from "./stream-util.ts";
+import type * as FileTypeModule from "file-type";
+
+// file-type is loaded with the first upload it has to sniff, not at startup.
+let fileTypeModule: Promise<typeof FileTypeModule> | undefined;
+const loadFileType = (): Promise<typeof FileTypeModule> => (fileTypeModule ??= import("file-type"));
 
 /** How many leading bytes are sniffed (mimetype's default read limit). */
 export const SNIFF_BYTES = 3072;
@@ -37,7 +41,7 @@ export async function detectMime(head: Uint8Array): Promise<DetectedType> {
   const bytes = head.byteLength > SNIFF_BYTES ? head.subarray(0, SNIFF_BYTES) : head;
   let found: { mime: string; ext: string } | undefined;
   try {
-    found = await fileTypeFromBuffer(bytes);
+    found = await (await loadFileType()).fileTypeFromBuffer(bytes);
   } catch {
     found = undefined;
   }

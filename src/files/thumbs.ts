@@ -13,7 +13,11 @@
  * Generation uses sharp (libvips): bytes differ from PocketBase's Go encoder, dimensions do not.
  */
 import { availableParallelism } from "node:os";
-import sharp from "sharp";
+import type { default as Sharp } from "sharp";
+
+// sharp maps libvips (tens of MB) into memory: loaded on the first thumb, not at startup.
+let sharpModule: Promise<typeof Sharp> | undefined;
+const loadSharp = (): Promise<typeof Sharp> => (sharpModule ??= import("sharp").then((m) => m.default));
 import type { Storage } from "./storage.ts";
 
 /** `WxH`, `WxHt`, `WxHb` or `WxHf` (W or H may be 0, not both). */
@@ -132,6 +136,7 @@ export async function renderThumb(
 ): Promise<Buffer> {
   const spec = typeof size === "string" ? parseThumbSize(size) : size;
   if (!spec) throw new Error(`Invalid thumb size ${JSON.stringify(size)}.`);
+  const sharp = await loadSharp();
   let image = sharp(input, { animated: false, pages: 1, failOn: "error" }).rotate();
   const kernel = "linear";
   switch (spec.mode) {

@@ -10,7 +10,7 @@
  * - Provider responses are size-capped and narrowed; a token response without an access token
  *   is a failure (GitHub answers errors with a 200).
  */
-import { CodeChallengeMethod, OAuth2Client, OAuth2Tokens } from "arctic";
+import type { OAuth2Tokens } from "arctic";
 import { formatDate } from "../../tools/dates.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 import { asObject } from "./payload.ts";
@@ -23,6 +23,12 @@ import type {
   ProviderDefinition,
   ProviderOverrides,
 } from "./provider.ts";
+import type * as ArcticModule from "arctic";
+
+// arctic (with its crypto dependencies, ~9 MB of memory) is loaded by the first OAuth2 flow,
+// not at startup: most servers list auth methods rarely and many never use OAuth2.
+let arcticModule: Promise<typeof ArcticModule> | undefined;
+const loadArctic = (): Promise<typeof ArcticModule> => (arcticModule ??= import("arctic"));
 
 /** How long the whole exchange (token + user requests) may take. */
 export const EXCHANGE_TIMEOUT_MS = 30_000;
@@ -65,7 +71,11 @@ export interface AuthorizationStart {
 }
 
 /** Builds a new authorization URL with a fresh state and, when enabled, a PKCE pair. */
-export function startAuthorization(def: ProviderDefinition, config: ProviderConfig): AuthorizationStart {
+export async function startAuthorization(
+  def: ProviderDefinition,
+  config: ProviderConfig,
+): Promise<AuthorizationStart> {
+  const { CodeChallengeMethod, OAuth2Client } = await loadArctic();
   const state = randomString(30, ALPHANUMERIC);
   const client = new OAuth2Client(config.clientId, null, null);
   let url: URL;
@@ -111,6 +121,7 @@ export async function exchangeCode(config: ProviderConfig, input: CodeExchange):
   const key = `${config.tokenURL}\n${config.clientId}`;
   const known = authStyles.get(key);
   const styles: AuthStyle[] = known ? [known] : ["header", "body"];
+  const { OAuth2Client } = await loadArctic();
   const verifier = config.pkce ? input.codeVerifier : null;
   let lastError: unknown = new OAuth2ProviderError("no token request was sent");
   for (const style of styles) {
@@ -163,7 +174,7 @@ async function bodyCredentialsExchange(
       `token request failed (${res.status}): ${JSON.stringify(data.error ?? "")}`,
     );
   }
-  return new OAuth2Tokens(data);
+  return new (await loadArctic()).OAuth2Tokens(data);
 }
 
 /** Fetches the user with the access token and maps it to the standard AuthUser. */

@@ -6,9 +6,10 @@
  * drop it, so a development machine without a mail setup never fails a request.
  */
 import { existsSync } from "node:fs";
-import nodemailer, { type SendMailOptions, type Transporter } from "nodemailer";
+import type { SendMailOptions } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport";
 import type { SmtpConfig } from "../settings/settings-model.ts";
+import type * as NodemailerModule from "nodemailer";
 
 /** An address with an optional display name. */
 export interface MailAddress {
@@ -44,6 +45,11 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
+// nodemailer is loaded with the first message: most processes never send one, and it costs
+// megabytes of memory at startup.
+let nodemailerModule: Promise<typeof NodemailerModule> | undefined;
+const loadNodemailer = (): Promise<typeof NodemailerModule> => (nodemailerModule ??= import("nodemailer"));
+
 /** Where sendmail usually lives. */
 const SENDMAIL_PATHS = ["/usr/sbin/sendmail", "/usr/bin/sendmail", "/usr/lib/sendmail"];
 
@@ -75,7 +81,7 @@ function toNodemailer(message: MailMessage): SendMailOptions {
 
 /** Delivers through an SMTP server. */
 export class SmtpMailer implements Mailer {
-  readonly #transport: Transporter;
+  readonly #options: SMTPTransport.Options;
 
   constructor(config: SmtpConfig) {
     const options: SMTPTransport.Options = {
@@ -91,14 +97,15 @@ export class SmtpMailer implements Mailer {
       options.auth = { user: config.username, pass: config.password };
       options.authMethod = config.authMethod === "LOGIN" ? "LOGIN" : "PLAIN";
     }
-    this.#transport = nodemailer.createTransport(options);
+    this.#options = options;
   }
 
   async send(message: MailMessage): Promise<void> {
+    const transport = (await loadNodemailer()).createTransport(this.#options);
     try {
-      await this.#transport.sendMail(toNodemailer(message));
+      await transport.sendMail(toNodemailer(message));
     } finally {
-      this.#transport.close();
+      transport.close();
     }
   }
 }
@@ -112,7 +119,11 @@ export class SendmailMailer implements Mailer {
   }
 
   async send(message: MailMessage): Promise<void> {
-    const transport = nodemailer.createTransport({ sendmail: true, newline: "unix", path: this.#path });
+    const transport = (await loadNodemailer()).createTransport({
+      sendmail: true,
+      newline: "unix",
+      path: this.#path,
+    });
     await transport.sendMail(toNodemailer(message));
   }
 }
