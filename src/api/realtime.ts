@@ -6,7 +6,7 @@
  * (`getRealtimeBroker`, `sendToTopic`, `sendToClient`) and keeps clients' auth in step with
  * auth record updates and deletions.
  */
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context, Hono } from "hono";
 import type { App } from "../core/app.ts";
@@ -25,6 +25,7 @@ import {
   createSseStream,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_TIMEOUT_MS,
+  pipeSseToChunkedSink,
   pipeSseToResponse,
   type SseStreamOptions,
 } from "../realtime/sse.ts";
@@ -37,6 +38,7 @@ import {
 import { encodeJson } from "../tools/json.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
+import { takeOverConnection } from "./connection-takeover.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
@@ -201,11 +203,12 @@ const SSE_HEADERS = {
   "x-accel-buffering": "no",
 } as const;
 
-/** The Node response of a request served by @hono/node-server (absent with `app.request`). */
-function nodeResponse(c: Context<ApiEnv>): ServerResponse | undefined {
-  const env = c.env as { outgoing?: ServerResponse } | undefined;
-  const outgoing = env?.outgoing;
-  return outgoing && typeof outgoing.writeHead === "function" ? outgoing : undefined;
+/** The Node request and response of a request served by @hono/node-server (absent with `app.request`). */
+function nodeExchange(c: Context<ApiEnv>): { req: IncomingMessage; res: ServerResponse } | undefined {
+  const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+  const req = env?.incoming;
+  const res = env?.outgoing;
+  return req && res && typeof res.writeHead === "function" ? { req, res } : undefined;
 }
 
 /** The headers of a response as a plain object for `writeHead` (Set-Cookie kept apart). */
@@ -223,8 +226,6 @@ function plainHeaders(headers: Headers): { [name: string]: string | string[] } {
 async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
   const app = c.var.app;
   const state = realtimeState(app);
-  // Only what the connection needs later is kept: the (lightweight) request, which the Node
-  // response's close handler holds anyway, the auth and IP. Its info is built on demand.
   const request = c.req.raw;
   const auth = c.var.auth;
   const ip = realIP(c);
@@ -233,21 +234,51 @@ async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
   event.idleTimeout = state.config.idleTimeout;
   event.maxTimeout = state.config.maxTimeout;
   event.transport = "sse";
-  const res = nodeResponse(c);
+  const exchange = nodeExchange(c);
   await app.hooks.onRealtimeConnectRequest.trigger(event, (e) => {
     const client = e.client;
     const broker = getRealtimeBroker(e.app);
     broker.register(client);
     client.send(connectMessage(client));
-    const options = sseOptions(e.app, client, request, auth, ip, e.idleTimeout, e.maxTimeout);
+    const options = sseOptions(e.app, client, laterRequest(c), auth, ip, e.idleTimeout, e.maxTimeout);
     options.pingInterval = state.config.ssePingInterval;
-    if (res) {
-      e.response = directSse(c, res, client, broker, options);
+    if (exchange) {
+      e.response = directSse(c, exchange, client, broker, options);
       return;
     }
     e.response = streamedSse(c, client, broker, options);
   });
   return event.response ?? new Response(null, { status: 204 });
+}
+
+/**
+ * The request of a connection as the message hooks see it later. Only what the connection
+ * needs is kept (its URL, method and raw headers), not the Node request, which can go once
+ * the connection is taken over; the Request is built when a hook first asks for it.
+ */
+function laterRequest(c: Context<ApiEnv>): () => Request {
+  const raw = c.req.raw;
+  const incoming = nodeExchange(c)?.req;
+  return incoming ? rebuiltRequest(raw.url, raw.method, incoming.rawHeaders) : () => raw;
+}
+
+/** A Request rebuilt on first call from a URL, a method and Node's raw header list. */
+function rebuiltRequest(url: string, method: string, rawHeaders: string[]): () => Request {
+  let request: Request | undefined;
+  return () => {
+    if (!request) {
+      const headers = new Headers();
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        try {
+          headers.append(rawHeaders[i]!, rawHeaders[i + 1]!);
+        } catch {
+          // a header the Fetch API refuses: left out
+        }
+      }
+      request = new Request(url, { method, headers });
+    }
+    return request;
+  };
 }
 
 /**
@@ -274,7 +305,7 @@ function realtimeRequestInfo(request: Request, auth: AuthRecord | null): Request
 function sseOptions(
   app: App,
   client: Client<AuthRecord>,
-  request: Request,
+  requestOf: () => Request,
   auth: AuthRecord | null,
   ip: string,
   idleTimeout: number,
@@ -290,6 +321,7 @@ function sseOptions(
         write(message);
         return;
       }
+      const request = requestOf();
       const event = new RealtimeMessageEvent(app, request, client.auth, lazyRequestInfo(request, auth), ip);
       event.client = client;
       // A copy: the same message object may be on its way to other clients too.
@@ -334,15 +366,17 @@ const ALREADY_SENT_HEADER = [...RESPONSE_ALREADY_SENT.headers.keys()][0] ?? "x-h
 const NativeResponse = RESPONSE_ALREADY_SENT.constructor as typeof Response;
 
 /**
- * The SSE stream written straight to the Node response (no web stream, no Hono context kept
+ * The SSE stream written straight to the connection (no web stream, no Hono context kept
  * alive): returns a marker response that @hono/node-server leaves alone. The head is written
  * once the middleware chain has finished with the marker (next turn of the event loop), so
  * the headers middlewares add after `next()` (CORS, security headers) are sent too; until then
- * only the context is kept.
+ * only the context is kept. The connection is then taken over from node:http, so that an open
+ * stream costs little more than its socket; when it can't be, the stream goes through the
+ * Node response.
  */
 function directSse(
   c: Context<ApiEnv>,
-  res: ServerResponse,
+  exchange: { req: IncomingMessage; res: ServerResponse },
   client: Client<AuthRecord>,
   broker: Broker<AuthRecord>,
   options: SseStreamOptions,
@@ -354,28 +388,59 @@ function directSse(
   const early = (): void => {
     broker.unregister(client.id);
   };
-  res.once("close", early);
+  exchange.res.once("close", early);
   let ctx: Context<ApiEnv> | null = c;
   setImmediate(() => {
-    res.off("close", early);
+    exchange.res.off("close", early);
     const final = ctx!.res;
     ctx = null;
-    if (!final.headers.has(ALREADY_SENT_HEADER) || res.headersSent || res.destroyed) {
-      // A hook or middleware replaced the response: this stream is not wanted.
-      broker.unregister(client.id);
-      return;
-    }
-    pipeSseToResponse(client, res, {
-      ...options,
-      headers: plainHeaders(final.headers),
-      onClose: () => {
-        broker.unregister(client.id);
-        // A consumer that stopped reading cannot be closed politely: drop its socket.
-        if (client.discardReason === "overflow") res.destroy();
-      },
-    });
+    startSse(exchange, final, client, broker, options);
   });
   return marker;
+}
+
+/**
+ * Starts writing the stream once the final response is known. A function of its own (as
+ * `closeHandler`), so that the closures living as long as the stream keep none of the
+ * connect request's objects alive: V8 keeps a closure's whole scope chain.
+ */
+function startSse(
+  { req, res }: { req: IncomingMessage; res: ServerResponse },
+  final: Response,
+  client: Client<AuthRecord>,
+  broker: Broker<AuthRecord>,
+  options: SseStreamOptions,
+): void {
+  if (!final.headers.has(ALREADY_SENT_HEADER) || res.headersSent || res.destroyed) {
+    // A hook or middleware replaced the response: this stream is not wanted.
+    broker.unregister(client.id);
+    return;
+  }
+  const socket = takeOverConnection(req, res, final.status, responseHeaders(final.headers));
+  if (socket) {
+    pipeSseToChunkedSink(client, socket, { ...options, onClose: closeHandler(client, broker, socket) });
+  } else {
+    const headers = plainHeaders(final.headers);
+    pipeSseToResponse(client, res, { ...options, headers, onClose: closeHandler(client, broker, res) });
+  }
+}
+
+/** What happens when a stream ends: the broker forgets the client, an overflowing peer is cut off. */
+function closeHandler(
+  client: Client<AuthRecord>,
+  broker: Broker<AuthRecord>,
+  sink: { destroy(): unknown },
+): () => void {
+  return () => {
+    broker.unregister(client.id);
+    // A consumer that stopped reading cannot be closed politely: drop its socket.
+    if (client.discardReason === "overflow") sink.destroy();
+  };
+}
+
+/** The headers of a response, but the marker of a response written by its handler. */
+function* responseHeaders(headers: Headers): Generator<[string, string]> {
+  for (const entry of headers) if (entry[0] !== ALREADY_SENT_HEADER) yield entry;
 }
 
 function destroySocket(c: Context<ApiEnv>): void {

@@ -41,6 +41,58 @@ describe("Client", () => {
     assert.equal(c.queuedMessages, 0);
   });
 
+  it("wakes its transport synchronously, once, when a message is queued or it is discarded", () => {
+    const c = new Client();
+    const taken: (string | null)[] = [];
+    const wake = (): void => {
+      taken.push(c.isDiscarded ? null : (c.take()?.data ?? "none"));
+    };
+    c.whenQueued(wake);
+    assert.deepEqual(taken, [], "nothing queued: the callback waits");
+    c.send({ name: "t", data: "1" });
+    assert.deepEqual(taken, ["1"], "called inside send()");
+    c.send({ name: "t", data: "2" });
+    assert.deepEqual(taken, ["1"], "one-shot: the next message stays queued");
+    assert.equal(c.queuedMessages, 1);
+    c.whenQueued(wake);
+    assert.deepEqual(taken, ["1", "2"], "called at once when a message is already queued");
+    c.whenQueued(wake);
+    c.discard();
+    assert.deepEqual(taken, ["1", "2", null], "called on discard");
+    c.whenQueued(wake);
+    assert.deepEqual(taken, ["1", "2", null, null], "called at once once discarded");
+  });
+
+  it("shares one frozen options object between subscriptions without options", () => {
+    const a = new Client();
+    const b = new Client();
+    a.subscribe("posts/*");
+    b.subscribe("users/*", "users/x?options=%7B%7D");
+    const options = a.subscriptionOptions("posts/*")!;
+    assert.deepEqual(options, { query: {}, headers: {} });
+    assert.equal(b.subscriptionOptions("users/*"), options);
+    assert.equal(b.subscriptionOptions("users/x?options=%7B%7D"), options);
+    assert.ok(Object.isFrozen(options.query) && Object.isFrozen(options.headers));
+    b.subscribe("users/y?options=" + encodeURIComponent('{"query":{"a":"1"}}'));
+    assert.notEqual(
+      b.subscriptionOptions("users/y?options=" + encodeURIComponent('{"query":{"a":"1"}}')),
+      options,
+    );
+  });
+
+  it("reports topic changes to its observer only when a topic comes or goes", () => {
+    const c = new Client();
+    const changes: string[] = [];
+    c.observeSubscriptions((_, removed, added) => changes.push(`-${removed.join(",")} +${added.join(",")}`));
+    c.subscribe("posts/*", "posts/*?options=%7B%7D", "posts/a");
+    c.subscribe("posts/*");
+    c.unsubscribe("posts/*");
+    c.unsubscribe("posts/*?options=%7B%7D", "posts/a");
+    assert.deepEqual(changes, ["- +posts/*,posts/a", "-posts/*,posts/a +"]);
+    assert.deepEqual(c.topics(), []);
+    assert.deepEqual(c.subscriptionsForTopic("posts/*"), []);
+  });
+
   it("is discarded when its queue overflows, without blocking the sender", async () => {
     const reasons: string[] = [];
     const c = new Client({ limits: { maxQueuedMessages: 3 } });

@@ -2,17 +2,35 @@
  * A realtime client, independent of its transport (SSE, WebSocket, or a test): its id, its
  * subscriptions with their decoded options, its auth, its connecting IP and a bounded queue of
  * outgoing messages. Producers call `send()` (synchronous, never blocks); the transport drains
- * the queue with `next()` at the pace its connection allows. A client whose queue grows past
+ * the queue with `take()` and `whenQueued()` (or `next()`) at the pace its connection allows. A client whose queue grows past
  * its limits is discarded (a slow or dead consumer never holds up anyone else), and its
  * transport closes the connection. Modelled on PocketBase's tools/subscriptions/client.go.
  */
 import { randomString, ALPHANUMERIC } from "../tools/random.ts";
-import { parseSubscription, subscriptionTopic, type SubscriptionOptions } from "./subscription.ts";
+import { parseSubscription, type SubscriptionOptions } from "./subscription.ts";
 
 /** One message: an event name (usually a subscription string) and its data (a JSON text). */
 export interface Message {
   name: string;
   data: string;
+}
+
+/** A subscription's topic (the part before `?`) and decoded options. */
+interface Subscription {
+  topic: string;
+  options: SubscriptionOptions;
+}
+
+/** The options of every subscription without any: one frozen object, not two per subscription. */
+const EMPTY_OPTIONS: SubscriptionOptions = Object.freeze({
+  query: Object.freeze({}),
+  headers: Object.freeze({}),
+});
+
+function isEmptyOptions(options: SubscriptionOptions): boolean {
+  for (const _ in options.query) return false;
+  for (const _ in options.headers) return false;
+  return true;
 }
 
 /** Length of a client id (`[A-Za-z0-9]{40}`). */
@@ -67,17 +85,22 @@ export class Client<A = unknown> {
   auth: A | null = null;
   readonly limits: Readonly<ClientLimits>;
 
-  readonly #subscriptions = new Map<string, SubscriptionOptions>();
-  /** Subscription strings per topic (the part before `?`). */
-  readonly #byTopic = new Map<string, Set<string>>();
+  /**
+   * Subscription string → its topic and options; created with the first subscription. Clients
+   * have a handful of subscriptions and a server has thousands of clients, so there is no
+   * per-client topic index (the broker has the one that matters): lookups by topic scan this.
+   */
+  #subscriptions: Map<string, Subscription> | null = null;
   /** The per-client store, created on first `set()`. */
   #store: Map<string, unknown> | null = null;
   #queue: Message[] = [];
   #head = 0;
   #queuedBytes = 0;
-  #waiter: ((message: Message | null) => void) | null = null;
+  /** The transport's one-shot wake-up, set while it waits for a message. */
+  #wake: (() => void) | null = null;
   #discarded: DiscardReason | null = null;
-  readonly #discardListeners = new Set<(reason: DiscardReason) => void>();
+  /** Usually two: the broker's and the transport's. */
+  #discardListeners: ((reason: DiscardReason) => void)[] = [];
   #observer: SubscriptionsObserver<A> | null = null;
 
   constructor(options: ClientOptions = {}) {
@@ -93,35 +116,35 @@ export class Client<A = unknown> {
   subscribe(...subscriptions: string[]): void {
     const added: string[] = [];
     for (const s of subscriptions) {
-      if (s === "") continue;
-      const parsed = parseSubscription(s);
-      this.#subscriptions.set(s, parsed.options);
-      let set = this.#byTopic.get(parsed.topic);
-      if (!set) {
-        set = new Set();
-        this.#byTopic.set(parsed.topic, set);
-        added.push(parsed.topic);
-      }
-      set.add(s);
+      if (s === "" || this.#subscriptions?.has(s)) continue;
+      const { topic, options } = parseSubscription(s);
+      if (!this.#hasTopic(topic) && !added.includes(topic)) added.push(topic);
+      this.#subscriptions ??= new Map();
+      this.#subscriptions.set(s, { topic, options: isEmptyOptions(options) ? EMPTY_OPTIONS : options });
     }
     if (added.length > 0) this.#observer?.(this, [], added);
   }
 
   /** Removes the given subscriptions, or all of them when called without arguments. */
   unsubscribe(...subscriptions: string[]): void {
-    const list = subscriptions.length > 0 ? subscriptions : [...this.#subscriptions.keys()];
+    const all = this.#subscriptions;
+    if (!all) return;
+    const list = subscriptions.length > 0 ? subscriptions : [...all.keys()];
     const removed: string[] = [];
     for (const s of list) {
-      if (!this.#subscriptions.delete(s)) continue;
-      const topic = subscriptionTopic(s);
-      const set = this.#byTopic.get(topic);
-      set?.delete(s);
-      if (set && set.size === 0) {
-        this.#byTopic.delete(topic);
-        removed.push(topic);
-      }
+      const entry = all.get(s);
+      if (!entry) continue;
+      all.delete(s);
+      if (!this.#hasTopic(entry.topic) && !removed.includes(entry.topic)) removed.push(entry.topic);
     }
+    if (all.size === 0) this.#subscriptions = null;
     if (removed.length > 0) this.#observer?.(this, removed, []);
+  }
+
+  #hasTopic(topic: string): boolean {
+    if (this.#subscriptions)
+      for (const entry of this.#subscriptions.values()) if (entry.topic === topic) return true;
+    return false;
   }
 
   /** Replaces the whole subscription set (what a subscribe request does). */
@@ -132,12 +155,12 @@ export class Client<A = unknown> {
 
   /** Whether the client has exactly this subscription string. */
   hasSubscription(subscription: string): boolean {
-    return this.#subscriptions.has(subscription);
+    return this.#subscriptions?.has(subscription) ?? false;
   }
 
   /** The decoded options of a subscription string. */
   subscriptionOptions(subscription: string): SubscriptionOptions | undefined {
-    return this.#subscriptions.get(subscription);
+    return this.#subscriptions?.get(subscription)?.options;
   }
 
   /**
@@ -146,23 +169,31 @@ export class Client<A = unknown> {
    * `posts/*` and `posts/*?options=…`).
    */
   subscriptions(...prefixes: string[]): Map<string, SubscriptionOptions> {
-    if (prefixes.length === 0) return new Map(this.#subscriptions);
     const out = new Map<string, SubscriptionOptions>();
+    if (!this.#subscriptions) return out;
+    if (prefixes.length === 0) {
+      for (const [s, entry] of this.#subscriptions) out.set(s, entry.options);
+      return out;
+    }
     for (const prefix of prefixes) {
-      for (const [s, options] of this.#subscriptions) if (`${s}?`.startsWith(prefix)) out.set(s, options);
+      for (const [s, entry] of this.#subscriptions) if (`${s}?`.startsWith(prefix)) out.set(s, entry.options);
     }
     return out;
   }
 
   /** The subscription strings whose topic (part before `?`) is exactly `topic`. */
   subscriptionsForTopic(topic: string): readonly string[] {
-    const set = this.#byTopic.get(topic);
-    return set ? [...set] : [];
+    const out: string[] = [];
+    if (this.#subscriptions)
+      for (const [s, entry] of this.#subscriptions) if (entry.topic === topic) out.push(s);
+    return out;
   }
 
   /** The distinct topics the client is subscribed to. */
   topics(): string[] {
-    return [...this.#byTopic.keys()];
+    const out = new Set<string>();
+    if (this.#subscriptions) for (const entry of this.#subscriptions.values()) out.add(entry.topic);
+    return [...out];
   }
 
   /** Sets the observer of subscription changes (one per client: its broker). */
@@ -205,13 +236,6 @@ export class Client<A = unknown> {
    */
   send(message: Message): boolean {
     if (this.#discarded) return false;
-    const waiter = this.#waiter;
-    if (waiter) {
-      // The transport is idle and waiting: hand the message over directly.
-      this.#waiter = null;
-      waiter(message);
-      return true;
-    }
     const size = message.name.length + message.data.length;
     if (
       this.queuedMessages + 1 > this.limits.maxQueuedMessages ||
@@ -222,7 +246,26 @@ export class Client<A = unknown> {
     }
     this.#queue.push(message);
     this.#queuedBytes += size;
+    const wake = this.#wake;
+    if (wake) {
+      // The transport is idle: it takes the message now, in this call (no promise per client).
+      this.#wake = null;
+      wake();
+    }
     return true;
+  }
+
+  /**
+   * Calls `callback` once, synchronously from the `send()` that queues the next message, or
+   * from `discard()`. Meant for the single consumer of the queue (its transport), when `take()`
+   * found it empty; a later call replaces an earlier callback.
+   */
+  whenQueued(callback: () => void): void {
+    if (this.#discarded || this.queuedMessages > 0) {
+      callback();
+      return;
+    }
+    this.#wake = callback;
   }
 
   /** Takes the next queued message without waiting (undefined when none). */
@@ -247,11 +290,8 @@ export class Client<A = unknown> {
    * dropped then). Meant for a single consumer: the client's transport.
    */
   next(): Promise<Message | null> {
-    if (this.#discarded) return Promise.resolve(null);
-    const message = this.take();
-    if (message) return Promise.resolve(message);
     return new Promise((resolve) => {
-      this.#waiter = resolve;
+      this.whenQueued(() => resolve(this.#discarded ? null : (this.take() ?? null)));
     });
   }
 
@@ -278,17 +318,18 @@ export class Client<A = unknown> {
     this.#queue = [];
     this.#head = 0;
     this.#queuedBytes = 0;
-    const waiter = this.#waiter;
-    this.#waiter = null;
-    waiter?.(null);
-    for (const listener of [...this.#discardListeners]) {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+    const listeners = this.#discardListeners;
+    this.#discardListeners = [];
+    for (const listener of listeners) {
       try {
         listener(reason);
       } catch (err) {
         console.error(err);
       }
     }
-    this.#discardListeners.clear();
   }
 
   /** Runs `listener` when the client is discarded (right away if it already is); returns an unsubscribe function. */
@@ -297,7 +338,10 @@ export class Client<A = unknown> {
       listener(this.#discarded);
       return () => {};
     }
-    this.#discardListeners.add(listener);
-    return () => this.#discardListeners.delete(listener);
+    this.#discardListeners.push(listener);
+    return () => {
+      const at = this.#discardListeners.indexOf(listener);
+      if (at >= 0) this.#discardListeners.splice(at, 1);
+    };
   }
 }

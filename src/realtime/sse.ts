@@ -214,20 +214,24 @@ export function createSseStream<A>(
 }
 
 /**
- * The part of a Node `http.ServerResponse` the direct SSE writer uses (kept small so tests can
- * pass a fake).
+ * Where the direct SSE writer puts its bytes: a Node `http.ServerResponse`, or a socket taken
+ * over from node:http (kept small so tests can pass a fake).
  */
-export interface SseResponse {
-  readonly headersSent: boolean;
+export interface SseSink {
   readonly destroyed: boolean;
   readonly writableEnded: boolean;
-  readonly socket?: { setNoDelay(noDelay?: boolean): unknown } | null;
-  writeHead(status: number, headers: { [name: string]: string | string[] }): unknown;
   write(chunk: Uint8Array): boolean;
   end(): unknown;
   destroy(): unknown;
   once(event: "drain" | "close", listener: () => void): unknown;
   off(event: "drain" | "close", listener: () => void): unknown;
+}
+
+/** The part of a Node `http.ServerResponse` `pipeSseToResponse` uses. */
+export interface SseResponse extends SseSink {
+  readonly headersSent: boolean;
+  readonly socket?: { setNoDelay(noDelay?: boolean): unknown } | null;
+  writeHead(status: number, headers: { [name: string]: string | string[] }): unknown;
 }
 
 /** Options of `pipeSseToResponse`: those of `createSseStream`, plus the response headers. */
@@ -236,49 +240,81 @@ export interface SsePipeOptions extends SseStreamOptions {
   headers?: { [name: string]: string | string[] };
 }
 
-/** `prefix` + the shared tail of `message`, in one (pooled) buffer. */
-function frameBuffer(prefix: Uint8Array, message: Message): Buffer {
-  const tail = messageTail(message);
-  const frame = Buffer.allocUnsafe(prefix.length + tail.length);
-  frame.set(prefix, 0);
-  frame.set(tail, prefix.length);
-  return frame;
-}
-
 /**
- * Writes a client's messages in SSE framing straight to a Node response, without a web
- * stream in between: a small pump takes messages from the client's bounded queue and writes
- * them, and waits for `'drain'` whenever `write()` reports a full socket buffer, so a slow
- * reader leaves messages in the client's queue (which discards it when it overflows). Ends
- * like `createSseStream` (idle and maximum timeouts, client discarded, delivery error, peer
- * gone: the response's `'close'`), and in every case discards the client. Keeps only the
- * response, the client and its timers alive.
+ * Writes a client's messages in SSE framing straight to a Node response (which adds the
+ * chunked transfer coding itself), without a web stream in between. See `pipeSse`.
  */
 export function pipeSseToResponse<A>(
   client: Client<A>,
   res: SseResponse,
   options: SsePipeOptions = {},
 ): void {
-  checkField("id", client.id);
-  const prefix = encoder.encode(`id:${client.id}\n`);
+  if (!res.headersSent && !res.destroyed) {
+    res.socket?.setNoDelay(true);
+    res.writeHead(200, options.headers ?? {});
+  }
+  pipeSse(client, res, options, false);
+}
+
+/**
+ * Writes a client's messages in SSE framing to a raw connection whose response head was
+ * already written with `transfer-encoding: chunked`: each frame goes out as one chunk, and the
+ * end writes the last chunk. See `pipeSse`.
+ */
+export function pipeSseToChunkedSink<A>(
+  client: Client<A>,
+  sink: SseSink,
+  options: SseStreamOptions = {},
+): void {
+  pipeSse(client, sink, options, true);
+}
+
+/** `0\r\n\r\n`: the last chunk of a chunked body. */
+const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+
+/**
+ * One client's frame in one (pooled) buffer: `id:<clientId>\n` + the message's shared tail,
+ * wrapped as one chunk of the chunked transfer coding when `chunked`.
+ */
+function frameBuffer(clientId: string, message: Message, chunked: boolean): Buffer {
+  const tail = messageTail(message);
+  // `id:` + id + `\n`; ids are checked to be single-line when the pipe starts.
+  const size = clientId.length + 4 + tail.length;
+  const head = chunked ? `${size.toString(16)}\r\n` : "";
+  const frame = Buffer.allocUnsafe(head.length + size + (chunked ? 2 : 0));
+  let at = frame.write(`${head}id:${clientId}\n`, 0, "utf8");
+  frame.set(tail, at);
+  at += tail.length;
+  if (chunked) {
+    frame[at] = 13;
+    frame[at + 1] = 10;
+  }
+  return frame;
+}
+
+/**
+ * The direct SSE writer: takes messages from the client's bounded queue as they arrive (the
+ * client wakes it synchronously, no promise is kept per idle connection) and writes them, and
+ * stops taking while `write()` reports a full socket buffer, until `'drain'`, so a slow reader
+ * leaves messages in the client's queue (which discards it when it overflows). Ends like
+ * `createSseStream` (idle and maximum timeouts, client discarded, delivery error, peer gone:
+ * the sink's `'close'`), and in every case discards the client. Keeps only the sink, the
+ * client and its timers alive.
+ */
+function pipeSse<A>(client: Client<A>, sink: SseSink, options: SseStreamOptions, chunked: boolean): void {
+  const id = client.id;
+  checkField("id", id);
   const deliver = options.deliver ?? ((message, write) => write(message));
   const onError = options.onError ?? ((err: unknown) => console.error(err));
   let closed = false;
-  /** Set while the socket buffer is full; resolved by 'drain' (or by the end). */
-  let drained: (() => void) | null = null;
+  /** Set while the sink's buffer is full (until 'drain'). */
   let full = false;
+  let waitingForDrain = false;
+  /** Set while the pump runs or a delivery (an async hook) is in flight. */
+  let busy = false;
   let idleTimer: NodeJS.Timeout | undefined;
   let maxTimer: NodeJS.Timeout | undefined;
   let pingTimer: NodeJS.Timeout | undefined;
-
-  const onDrain = (): void => {
-    full = false;
-    const resolve = drained;
-    drained = null;
-    resolve?.();
-  };
-  const onSocketClose = (): void => finish("disconnected");
-  let detach = (): void => {};
 
   const finish = (reason: SseCloseReason): void => {
     if (closed) return;
@@ -287,12 +323,12 @@ export function pipeSseToResponse<A>(
     clearTimeout(maxTimer);
     clearInterval(pingTimer);
     detach();
-    res.off("close", onSocketClose);
-    res.off("drain", onDrain);
-    onDrain();
-    if (reason !== "disconnected" && !res.destroyed && !res.writableEnded) {
+    sink.off("close", onSinkClose);
+    sink.off("drain", onDrain);
+    if (reason !== "disconnected" && !sink.destroyed && !sink.writableEnded) {
       try {
-        res.end();
+        if (chunked) sink.write(LAST_CHUNK);
+        sink.end();
       } catch {
         // the socket is already gone
       }
@@ -305,54 +341,75 @@ export function pipeSseToResponse<A>(
     if (closed) return;
     let frame: Buffer;
     try {
-      frame = frameBuffer(prefix, message);
+      frame = frameBuffer(id, message, chunked);
     } catch (err) {
       onError(err);
       return;
     }
-    if (!res.write(frame)) full = true;
+    if (!sink.write(frame)) full = true;
   };
 
-  const pump = async (): Promise<void> => {
+  const failed = (err: unknown): void => {
+    busy = false;
+    onError(err);
+    finish("error");
+  };
+
+  const delivered = (): void => {
+    busy = false;
+    idleTimer?.refresh();
+    pump();
+  };
+
+  const pump = (): void => {
+    if (busy || closed) return;
+    busy = true;
     while (!closed) {
-      let message: Message | null | undefined = client.take();
-      if (message === undefined) {
-        message = await client.next();
-        if (message === null) {
-          finish("discarded");
-          return;
-        }
-        if (closed) return;
+      if (full) {
+        waitForDrain();
+        break;
       }
-      try {
-        const pending = deliver(message, write);
-        if (pending) await pending;
-      } catch (err) {
-        onError(err);
-        finish("error");
+      const message = client.take();
+      if (message === undefined) {
+        busy = false;
+        if (client.isDiscarded) finish("discarded");
+        else client.whenQueued(pump);
         return;
       }
-      if (closed) return;
-      idleTimer?.refresh();
-      if (full) {
-        await new Promise<void>((resolve) => {
-          drained = resolve;
-          res.once("drain", onDrain);
-        });
+      let pending: Promise<void> | void;
+      try {
+        pending = deliver(message, write);
+      } catch (err) {
+        failed(err);
+        return;
       }
+      if (pending) {
+        pending.then(delivered, failed);
+        return;
+      }
+      idleTimer?.refresh();
     }
+    busy = false;
   };
 
-  res.once("close", onSocketClose);
+  function onDrain(): void {
+    waitingForDrain = false;
+    full = false;
+    pump();
+  }
+  function waitForDrain(): void {
+    if (waitingForDrain) return;
+    waitingForDrain = true;
+    sink.once("drain", onDrain);
+  }
+  const onSinkClose = (): void => finish("disconnected");
+  let detach = (): void => {};
   detach = client.onDiscard(() => finish("discarded"));
   if (closed) return;
-  if (res.destroyed) {
+  sink.once("close", onSinkClose);
+  if (sink.destroyed) {
     finish("disconnected");
     return;
-  }
-  if (!res.headersSent) {
-    res.socket?.setNoDelay(true);
-    res.writeHead(200, options.headers ?? {});
   }
   const idle = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
   const max = options.maxTimeout ?? DEFAULT_MAX_TIMEOUT_MS;
@@ -360,10 +417,14 @@ export function pipeSseToResponse<A>(
   if (max > 0) maxTimer = setTimeout(() => finish("max"), max).unref();
   const ping = options.pingInterval ?? 0;
   if (ping > 0) {
+    const pingFrame = chunked ? encoder.encode(`${PING.length.toString(16)}\r\n:\n\n\r\n`) : PING;
     pingTimer = setInterval(() => {
       // Only when the socket keeps up: a ping never piles up behind a slow reader.
-      if (!closed && !full && !res.write(PING)) full = true;
+      if (!closed && !full && !sink.write(pingFrame)) {
+        full = true;
+        waitForDrain();
+      }
     }, ping).unref();
   }
-  void pump();
+  pump();
 }
