@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +86,31 @@ describe("the command line", () => {
     const r = await run(["--version"]);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, "satchel version 0.1.0\n");
+  });
+
+  test("bin/satchel.js runs the CLI and fills Node's compile cache", async (t) => {
+    const cache = tempDir(t, "satchel-compile-cache-");
+    const bin = fileURLToPath(new URL("../bin/satchel.js", import.meta.url));
+    // Node turns the cache off when this variable is set at all, even to "".
+    const { NODE_DISABLE_COMPILE_CACHE: _off, ...withoutCacheSwitch } = process.env;
+    const runBin = (): Promise<Result> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [bin, "--version"], {
+          env: { ...withoutCacheSwitch, NODE_COMPILE_CACHE: cache },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+      });
+    const first = await runBin();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, "satchel version 0.1.0\n");
+    assert.ok(readdirSync(cache, { recursive: true }).length > 0, "the compile cache was written");
+    const second = await runBin();
+    assert.equal(second.stdout, "satchel version 0.1.0\n");
   });
 
   const bad: [string, string[], RegExp][] = [

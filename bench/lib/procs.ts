@@ -10,8 +10,8 @@ import { join, resolve } from "node:path";
 /** The repository root (bench/lib/../..). */
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 
-/** The Satchel CLI entry point. */
-export const SATCHEL_MAIN = join(ROOT, "src", "main.ts");
+/** The Satchel CLI entry point, as users run it (with Node's compile cache on). */
+export const SATCHEL_MAIN = join(ROOT, "bin", "satchel.js");
 
 /** The limit server entry point. */
 export const LIMIT_MAIN = join(ROOT, "bench", "limit-server.ts");
