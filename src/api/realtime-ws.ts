@@ -12,10 +12,9 @@
  * Liveness by ping/pong; outgoing frames are paced by the socket's `bufferedAmount`, so a slow
  * peer leaves messages in its bounded client queue and is dropped when that overflows.
  */
-import { upgradeWebSocket } from "@hono/node-server";
 import type { Context, Hono } from "hono";
-import type { WSContext, WSEvents } from "hono/ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { App } from "../core/app.ts";
 import { RealtimeConnectRequestEvent, RealtimeSubscribeRequestEvent } from "../core/hook-events.ts";
 import type { AuthRecord } from "../core/records/record.ts";
 import { findAuthRecordByToken } from "../core/records/record-tokens.ts";
@@ -28,12 +27,15 @@ import {
   checkAuthChange,
   connectMessage,
   getRealtimeBroker,
+  laterRequest,
+  lazyRequestInfo,
   messageDeliverer,
   newRealtimeClient,
   readSubscribeForm,
   realtimeConfig,
 } from "./realtime.ts";
 import { requestEventArgs } from "./request-event.ts";
+import type { PendingUpgrade } from "./websocket-upgrade.ts";
 
 /** Largest accepted client frame: room for 1000 subscriptions of 2500 characters. */
 export const MAX_WS_PAYLOAD = 8 << 20;
@@ -53,9 +55,10 @@ export function bindRealtimeWsApi(router: Hono<ApiEnv>): void {
 }
 
 /** The text frame of a message: its data is spliced in when it is JSON, sent as a string otherwise. */
-const frames = new WeakMap<Message, { name: string; data: string; frame: string }>();
+const frames = new WeakMap<Message, { name: string; data: string; frame: Buffer }>();
 
-export function wsFrame(message: Message): string {
+/** The UTF-8 bytes of a message's frame, encoded once and shared by every client it goes to. */
+export function wsFrame(message: Message): Buffer {
   const cached = frames.get(message);
   if (cached && cached.name === message.name && cached.data === message.data) return cached.frame;
   let data = message.data;
@@ -64,79 +67,85 @@ export function wsFrame(message: Message): string {
   } catch {
     data = encodeJson(data);
   }
-  const frame = `{"event":${encodeJson(message.name)},"data":${data}}`;
+  const frame = Buffer.from(`{"event":${encodeJson(message.name)},"data":${data}}`, "utf8");
   frames.set(message, { name: message.name, data: message.data, frame });
   return frame;
 }
 
+/** The upgrade of a request routed by `routeWebSocketUpgrades` (absent for plain requests). */
+function pendingUpgrade(c: Context<ApiEnv>): PendingUpgrade | undefined {
+  return (c.env as { upgrade?: PendingUpgrade } | undefined)?.upgrade;
+}
+
 async function realtimeWsConnect(c: Context<ApiEnv>): Promise<Response> {
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+  const upgrade = pendingUpgrade(c);
+  if (!upgrade || c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw badRequest("The request must be a WebSocket upgrade.");
   }
   const app = c.var.app;
   const config = realtimeConfig(app);
-  const args = await requestEventArgs(c);
-  const event = new RealtimeConnectRequestEvent(...args);
+  const event = new RealtimeConnectRequestEvent(...(await requestEventArgs(c)));
   event.client = newRealtimeClient(app, realIP(c));
   event.idleTimeout = config.idleTimeout;
   event.maxTimeout = config.maxTimeout;
   event.transport = "websocket";
-  let events: WSEvents<WebSocket> | undefined;
+  let connection: WsConnection | undefined;
   await app.hooks.onRealtimeConnectRequest.trigger(event, (e) => {
-    events = new WsConnection(c, e, args).events();
+    connection = new WsConnection(e, laterRequest(c), c.var.auth, realIP(c));
   });
   if (event.response) return event.response;
-  if (!events) return new Response(null, { status: 204 });
-  return upgradeWebSocket(c, events as WSEvents<unknown> as never);
+  if (!connection) return new Response(null, { status: 204 });
+  return upgrade.accept(connection.open);
 }
 
 type CloseReason = "disconnected" | "discarded" | "overflow" | "idle" | "max" | "dead" | "error";
 
-type Args = Awaited<ReturnType<typeof requestEventArgs>>;
-
-/** One WebSocket connection: pumps the client's queue into the socket and handles its requests. */
+/**
+ * One WebSocket connection: pumps the client's queue into the socket and handles its requests.
+ * It keeps only what later messages need (no request context): the app, the client, the
+ * connect request's auth, IP and a way to rebuild its Request for hooks.
+ */
 class WsConnection {
-  readonly #c: Context<ApiEnv>;
-  readonly #app: RealtimeConnectRequestEvent["app"];
+  readonly #app: App;
   readonly #client: Client<AuthRecord>;
-  readonly #args: Args;
+  readonly #requestOf: () => Request;
+  /** The auth of the upgrade request (its Authorization header). */
+  readonly #connectAuth: AuthRecord | null;
+  readonly #ip: string;
   readonly #idleTimeout: number;
   readonly #maxTimeout: number;
+  readonly #deliver: ReturnType<typeof messageDeliverer>;
   #ws: WebSocket | undefined;
   #closed = false;
   #alive = true;
+  /** Set while the pump runs or a delivery (an async hook) is in flight. */
+  #busy = false;
+  /** Set while the socket holds more than HIGH_WATER_BYTES (until that frame is flushed). */
+  #stalled = false;
   #timers: NodeJS.Timeout[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
   /** Requests are handled one at a time, in order. */
   #requests: Promise<void> = Promise.resolve();
 
-  constructor(c: Context<ApiEnv>, e: RealtimeConnectRequestEvent, args: Args) {
-    this.#c = c;
+  constructor(e: RealtimeConnectRequestEvent, requestOf: () => Request, auth: AuthRecord | null, ip: string) {
     this.#app = e.app;
     this.#client = e.client;
-    this.#args = args;
+    this.#requestOf = requestOf;
+    this.#connectAuth = auth;
+    this.#ip = ip;
     this.#idleTimeout = e.idleTimeout;
     this.#maxTimeout = e.maxTimeout;
+    this.#deliver = messageDeliverer(e.app, e.client, requestOf, auth, ip);
   }
 
-  events(): WSEvents<WebSocket> {
-    return {
-      onOpen: (_evt, ws) => this.#open(ws),
-      onMessage: (evt) => {
-        const data = evt.data;
-        this.#requests = this.#requests
-          .then(() => this.#handle(data))
-          .catch((err: unknown) => this.#fail(err));
-      },
-      onClose: () => this.#finish("disconnected"),
-      onError: () => this.#finish("disconnected"),
-    };
-  }
-
-  #open(ctx: WSContext<WebSocket>): void {
-    const ws = ctx.raw;
-    if (!ws) return;
+  readonly open = (ws: WebSocket): void => {
     this.#ws = ws;
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      const text = isBinary ? null : rawDataText(data);
+      this.#requests = this.#requests.then(() => this.#handle(text)).catch((err: unknown) => this.#fail(err));
+    });
+    ws.on("close", () => this.#finish("disconnected"));
+    ws.on("error", () => this.#finish("disconnected"));
     const client = this.#client;
     const broker = getRealtimeBroker(this.#app);
     broker.register(client);
@@ -165,39 +174,74 @@ class WsConnection {
     if (this.#maxTimeout > 0) {
       this.#timers.push(setTimeout(() => this.#finish("max"), this.#maxTimeout).unref());
     }
-    void this.#pump();
-  }
+    this.#pump();
+  };
 
-  async #pump(): Promise<void> {
+  readonly #write = (message: Message): void => {
+    const ws = this.#ws;
+    if (this.#closed || !ws || ws.readyState !== ws.OPEN) return;
+    const frame = wsFrame(message);
+    if (ws.bufferedAmount + frame.length <= HIGH_WATER_BYTES) {
+      ws.send(frame, { binary: false });
+      return;
+    }
+    // Backpressure: take no more messages until this frame is flushed.
+    this.#stalled = true;
+    ws.send(frame, { binary: false }, () => {
+      this.#stalled = false;
+      this.#pump();
+    });
+  };
+
+  /**
+   * Takes messages from the client's queue as they arrive (the client wakes it synchronously:
+   * nothing is kept per idle connection but the callback) and writes them.
+   */
+  readonly #pump = (): void => {
+    if (this.#busy || this.#closed) return;
+    this.#busy = true;
     const client = this.#client;
-    const deliver = messageDeliverer(this.#app, client, this.#args);
-    let written: Promise<void> = Promise.resolve();
-    const write = (message: Message): void => {
-      const ws = this.#ws;
-      if (this.#closed || !ws || ws.readyState !== ws.OPEN) return;
-      written = new Promise((resolve) => ws.send(wsFrame(message), () => resolve()));
-    };
-    for (;;) {
-      const message = await client.next();
-      if (message === null || this.#closed) return;
+    while (!this.#closed && !this.#stalled) {
+      const message = client.take();
+      if (message === undefined) {
+        this.#busy = false;
+        if (!client.isDiscarded) client.whenQueued(this.#pump);
+        return;
+      }
+      let pending: Promise<void> | void;
       try {
-        await deliver(message, write);
+        pending = this.#deliver(message, this.#write);
       } catch (err) {
-        this.#fail(err);
-        this.#finish("error");
+        this.#deliveryFailed(err);
+        return;
+      }
+      if (pending) {
+        pending.then(
+          () => {
+            this.#busy = false;
+            this.#idleTimer?.refresh();
+            this.#pump();
+          },
+          (err: unknown) => this.#deliveryFailed(err),
+        );
         return;
       }
       this.#idleTimer?.refresh();
-      // Backpressure: wait for the socket to take the last frame before writing more.
-      if ((this.#ws?.bufferedAmount ?? 0) > HIGH_WATER_BYTES) await written;
     }
+    this.#busy = false;
+  };
+
+  #deliveryFailed(err: unknown): void {
+    this.#busy = false;
+    this.#fail(err);
+    this.#finish("error");
   }
 
-  async #handle(data: unknown): Promise<void> {
+  async #handle(data: string | null): Promise<void> {
     if (this.#closed) return;
     let request: unknown;
     try {
-      if (typeof data !== "string") throw new Error("binary frame");
+      if (data === null) throw new Error("binary frame");
       request = JSON.parse(data);
     } catch {
       this.#reply(undefined, badRequest("Invalid message: expected a JSON object."));
@@ -221,7 +265,7 @@ class WsConnection {
     const app = this.#app;
     const client = this.#client;
     const form = readSubscribeForm({ clientId: client.id, subscriptions: body.subscriptions }, false, false);
-    let auth = this.#c.var.auth;
+    let auth = this.#connectAuth;
     if ("authorization" in body) {
       const raw = body.authorization;
       if (raw !== null && raw !== undefined && typeof raw !== "string") {
@@ -233,15 +277,15 @@ class WsConnection {
         : null;
     }
     checkAuthChange(client, auth);
-    const [, request, , , ip] = this.#args;
-    const info = this.#args[3]();
+    const request = this.#requestOf();
+    const info = lazyRequestInfo(request, this.#connectAuth)();
     const requestInfo = {
       ...info,
       headers: { ...info.headers },
       body: { subscriptions: form.subscriptions },
       auth,
     };
-    const event = new RealtimeSubscribeRequestEvent(app, request, auth, () => requestInfo, ip);
+    const event = new RealtimeSubscribeRequestEvent(app, request, auth, () => requestInfo, this.#ip);
     event.client = client;
     event.subscriptions = form.subscriptions;
     let accepted = false;
@@ -301,3 +345,9 @@ const CLOSE_CODES: Record<"disconnected" | "discarded" | "idle" | "max" | "error
   max: [1000, "Maximum connection time reached."],
   error: [1011, "Failed to deliver a message."],
 };
+
+/** The text of a frame (`ws` hands text frames over as bytes). */
+function rawDataText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString("utf8");
+}

@@ -162,8 +162,6 @@ export function connectMessage(client: Client<AuthRecord>): Message {
   return { name: "PB_CONNECT", data: encodeJson({ clientId: client.id }) };
 }
 
-type RequestEventArgs = Awaited<ReturnType<typeof requestEventArgs>>;
-
 /**
  * The delivery step of a transport: runs `onRealtimeMessageSend` (when it has handlers) with
  * the connection's request, and writes the event's message as its default behaviour.
@@ -171,16 +169,18 @@ type RequestEventArgs = Awaited<ReturnType<typeof requestEventArgs>>;
 export function messageDeliverer(
   app: App,
   client: Client<AuthRecord>,
-  args: RequestEventArgs,
+  requestOf: () => Request,
+  auth: AuthRecord | null,
+  ip: string,
 ): (message: Message, write: (message: Message) => void) => Promise<void> | void {
-  const [, request, , info, ip] = args;
   return (message, write) => {
     const hook = app.hooks.onRealtimeMessageSend;
     if (hook.length === 0) {
       write(message);
       return;
     }
-    const event = new RealtimeMessageEvent(app, request, client.auth, info, ip);
+    const request = requestOf();
+    const event = new RealtimeMessageEvent(app, request, client.auth, lazyRequestInfo(request, auth), ip);
     event.client = client;
     // A copy: the same message object may be on its way to other clients too.
     event.message = { name: message.name, data: message.data };
@@ -256,9 +256,9 @@ async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
  * needs is kept (its URL, method and raw headers), not the Node request, which can go once
  * the connection is taken over; the Request is built when a hook first asks for it.
  */
-function laterRequest(c: Context<ApiEnv>): () => Request {
+export function laterRequest(c: Context<ApiEnv>): () => Request {
   const raw = c.req.raw;
-  const incoming = nodeExchange(c)?.req;
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   return incoming ? rebuiltRequest(raw.url, raw.method, incoming.rawHeaders) : () => raw;
 }
 
@@ -285,7 +285,7 @@ function rebuiltRequest(url: string, method: string, rawHeaders: string[]): () =
  * `{query, headers, body, auth, method, context}` of a realtime GET request, built on first
  * call (and only then: nothing is kept per connection until a hook asks for it).
  */
-function lazyRequestInfo(request: Request, auth: AuthRecord | null): () => RequestInfo {
+export function lazyRequestInfo(request: Request, auth: AuthRecord | null): () => RequestInfo {
   let info: RequestInfo | undefined;
   return () => (info ??= realtimeRequestInfo(request, auth));
 }
@@ -315,21 +315,7 @@ function sseOptions(
     idleTimeout,
     maxTimeout,
     pingInterval: 0,
-    deliver: (message, write) => {
-      const hook = app.hooks.onRealtimeMessageSend;
-      if (hook.length === 0) {
-        write(message);
-        return;
-      }
-      const request = requestOf();
-      const event = new RealtimeMessageEvent(app, request, client.auth, lazyRequestInfo(request, auth), ip);
-      event.client = client;
-      // A copy: the same message object may be on its way to other clients too.
-      event.message = { name: message.name, data: message.data };
-      return hook.trigger(event, (e) => {
-        write(e.message);
-      });
-    },
+    deliver: messageDeliverer(app, client, requestOf, auth, ip),
     onError: (err: unknown) => {
       if (app.isDev) console.error("realtime:", err);
     },

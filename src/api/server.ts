@@ -3,12 +3,14 @@
  * down gracefully (stop accepting, let in-flight requests finish, then close the databases).
  */
 import { serve, type ServerType } from "@hono/node-server";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/hook-events.ts";
 import { createRouter, type RouterOptions } from "./router.ts";
 import { shutdownRealtime } from "./realtime.ts";
 import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
+import { routeWebSocketUpgrades } from "./websocket-upgrade.ts";
 
 /** A running server. */
 export interface RunningServer {
@@ -39,10 +41,10 @@ export async function startServer(
   let server: ServerType | undefined;
   await app.hooks.onServe.trigger(event, async () => {
     server = await new Promise<ServerType>((resolve, reject) => {
-      // WebSocket upgrades go through the router too (GET /api/realtime/ws).
-      const websocket = { server: createRealtimeWebSocketServer() };
-      const s = serve({ fetch: router.fetch, hostname: host, port, websocket }, () => resolve(s));
+      const s = serve({ fetch: router.fetch, hostname: host, port }, () => resolve(s));
       s.once("error", reject);
+      // WebSocket upgrades go through the router too (GET /api/realtime/ws).
+      routeWebSocketUpgrades(s as Server, createRealtimeWebSocketServer(), router.fetch);
     });
   });
   if (!server) throw new Error("The server was not started (an onServe handler did not call e.next()).");

@@ -1,0 +1,127 @@
+/**
+ * WebSocket upgrades through the router. node:http hands an upgrade request to its
+ * `'upgrade'` listeners with the raw socket; this one runs it through the router like any
+ * request (middlewares, hooks, errors), with an `upgrade` in the env. A handler that wants the
+ * connection calls `accept(onOpen)` and returns the marker response it gets; the WebSocket
+ * handshake is then completed by `ws`. Any other response is written back as a plain HTTP
+ * response and the connection closed.
+ *
+ * Once open, a WebSocket keeps nothing of its upgrade request but what its handler kept: this
+ * replaces @hono/node-server's `upgradeWebSocket`, whose per-connection closures hold the whole
+ * request context for the connection's lifetime (about 10 KB per connection).
+ */
+import type { IncomingMessage, Server } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocket, WebSocketServer } from "ws";
+
+/** The `upgrade` of a request's env: how its handler takes the connection. */
+export interface PendingUpgrade {
+  /**
+   * Completes the WebSocket handshake once the router's response is back, then calls `onOpen`
+   * with the socket. Returns the response the handler must return.
+   */
+  accept(onOpen: (ws: WebSocket) => void): Response;
+}
+
+type Fetch = (
+  request: Request,
+  env: { incoming: IncomingMessage; upgrade: PendingUpgrade },
+) => Promise<Response> | Response;
+
+/** A marker status: the handler accepted the upgrade (never written to the wire). */
+const ACCEPTED_STATUS = 299;
+
+/** Routes the WebSocket upgrade requests of `server` through `fetch`, completing them with `wss`. */
+export function routeWebSocketUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch): void {
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", ignoreError);
+    void handleUpgrade(wss, fetch, req, socket, head);
+  });
+  server.on("close", () => wss.close());
+}
+
+async function handleUpgrade(
+  wss: WebSocketServer,
+  fetch: Fetch,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  let onOpen: ((ws: WebSocket) => void) | undefined;
+  let marker: Response | undefined;
+  const upgrade: PendingUpgrade = {
+    accept(open) {
+      onOpen = open;
+      marker = new Response(null, { status: ACCEPTED_STATUS });
+      return marker;
+    },
+  };
+  let response: Response;
+  try {
+    const request = upgradeRequest(req);
+    if (!request) {
+      reject(socket, 400, null);
+      return;
+    }
+    response = await fetch(request, { incoming: req, upgrade });
+  } catch {
+    reject(socket, 500, null);
+    return;
+  }
+  if (socket.destroyed) return;
+  if (!onOpen || response !== marker) {
+    reject(socket, response.status, response);
+    return;
+  }
+  const open = onOpen;
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    socket.off("error", ignoreError);
+    open(ws);
+  });
+}
+
+/** The upgrade request as a web Request (its URL from the Host header), or null when it has no valid URL. */
+function upgradeRequest(req: IncomingMessage): Request | null {
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  let url: URL;
+  try {
+    const target = req.url ?? "/";
+    if (!target.startsWith("/")) return null;
+    url = new URL(target, `${scheme}://${req.headers.host || "localhost"}`);
+  } catch {
+    return null;
+  }
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // a header the Fetch API refuses: left out
+    }
+  }
+  return new Request(url, { method: req.method, headers });
+}
+
+function ignoreError(): void {}
+
+/** Answers an upgrade that is not accepted with a plain HTTP response, then closes. */
+function reject(socket: Duplex, status: number, response: Response | null): void {
+  if (socket.destroyed) return;
+  const code = status >= 200 && status < 600 && status !== 101 && status !== ACCEPTED_STATUS ? status : 400;
+  void (async () => {
+    let body = new Uint8Array(0);
+    try {
+      if (response?.body) body = new Uint8Array(await response.arrayBuffer());
+    } catch {
+      // the body could not be read: sent without it
+    }
+    if (socket.destroyed) return;
+    let head = `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ""}\r\n`;
+    const type = response?.headers.get("content-type");
+    if (type) head += `content-type: ${type}\r\n`;
+    head += `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+    socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]));
+  })();
+}
