@@ -296,6 +296,36 @@ describe("realtime SSE on the wire", () => {
     await waitFor(() => client2.auth === null, "the deleted auth");
   });
 
+  it("lets clients of one auth record share one copy of it", async (t) => {
+    const srv = await startTestServer(t, { user: true });
+    const [a, b, admin] = await Promise.all([openSse(srv.url), openSse(srv.url), openSse(srv.url)]);
+    t.after(() => Promise.all([a.close(), b.close(), admin.close()]));
+    assert.equal((await subscribe(srv.url, a.clientId, ["x"], srv.userToken)).status, 204);
+    assert.equal((await subscribe(srv.url, b.clientId, ["x"], srv.userToken)).status, 204);
+    assert.equal((await subscribe(srv.url, admin.clientId, ["x"], srv.token)).status, 204);
+    const broker = getRealtimeBroker(srv.app);
+    const [ca, cb, cadmin] = [a, b, admin].map((s) => broker.client(s.clientId)!);
+    assert.equal(ca!.auth?.email, USER.email);
+    assert.equal(ca!.auth, cb!.auth, "two subscribe requests of one user: one record object");
+    assert.notEqual(cadmin!.auth, ca!.auth);
+
+    // A change to the record: a later subscribe doesn't reuse the stale copy…
+    const users = srv.app.findCollectionByNameOrId("users")!;
+    const user = (await findAuthRecordByEmail(srv.app, users, USER.email))!;
+    user.set("name", "Changed");
+    await saveRecord(srv.app, user);
+    // …and the clients that held the old one get one fresh copy between them.
+    await waitFor(
+      () => ca!.auth?.get("name") === "Changed" && cb!.auth?.get("name") === "Changed",
+      "the refresh",
+    );
+    assert.equal(ca!.auth, cb!.auth);
+    const c = await openSse(srv.url);
+    t.after(() => c.close());
+    assert.equal((await subscribe(srv.url, c.clientId, ["x"], srv.userToken)).status, 204);
+    assert.equal(broker.client(c.clientId)!.auth?.get("name"), "Changed");
+  });
+
   it("refuses a subscribe request from another IP than the connection", async (t) => {
     const srv = await startTestServer(t, { superuser: false });
     const settings = structuredClone(srv.app.settings());

@@ -33,6 +33,7 @@ import {
   newRealtimeClient,
   readSubscribeForm,
   realtimeConfig,
+  sharedAuth,
 } from "./realtime.ts";
 import { requestEventArgs } from "./request-event.ts";
 import type { PendingUpgrade } from "./websocket-upgrade.ts";
@@ -290,7 +291,7 @@ class WsConnection {
     event.subscriptions = form.subscriptions;
     let accepted = false;
     await app.hooks.onRealtimeSubscribeRequest.trigger(event, (e) => {
-      e.client.auth = e.auth;
+      e.client.auth = sharedAuth(e.app, e.auth);
       e.client.setSubscriptions(e.subscriptions);
       accepted = true;
     });

@@ -72,6 +72,12 @@ export const DEFAULT_REALTIME_CONFIG: Readonly<RealtimeConfig> = {
 interface RealtimeState {
   broker: Broker<AuthRecord>;
   config: RealtimeConfig;
+  /** The auth records clients hold, by collection and id (see `sharedAuth`). */
+  auths: Map<string, WeakRef<AuthRecord>>;
+  /** `auths` is swept of collected entries when it reaches this size. */
+  authsSweepAt: number;
+  /** Logs a transport's delivery error (in dev mode); one function for all connections. */
+  logError: (err: unknown) => void;
 }
 
 /**
@@ -86,6 +92,11 @@ function realtimeState(app: App): RealtimeState {
     state = {
       broker: new MemoryBroker<AuthRecord>(),
       config: { ...DEFAULT_REALTIME_CONFIG, clientLimits: { ...DEFAULT_REALTIME_CONFIG.clientLimits } },
+      auths: new Map(),
+      authsSweepAt: 1024,
+      logError: (err: unknown) => {
+        if (app.isDev) console.error("realtime:", err);
+      },
     };
     states.set(app.hooks, state);
     bindRealtimeAuthSync(app);
@@ -144,6 +155,38 @@ export function sendToClient(app: App, clientId: string, name: string, data: unk
 export function shutdownRealtime(app: App): void {
   const state = states.get(app.hooks);
   state?.broker.closeAll();
+}
+
+/**
+ * The auth a client keeps: `auth` itself, or an equal copy another client already holds. Every
+ * subscribe request loads its auth record anew, so without this 10,000 tabs of one user (or
+ * clients of one service account) would keep 10,000 copies of the same record. Records are
+ * equal when they are of the same collection definition and have the same values.
+ */
+export function sharedAuth(app: App, auth: AuthRecord | null): AuthRecord | null {
+  if (!auth) return null;
+  const state = realtimeState(app);
+  const key = `${auth.collection.id}/${auth.id}`;
+  const held = state.auths.get(key)?.deref();
+  if (held && held !== auth && sameRecordValues(held, auth)) return held;
+  state.auths.set(key, new WeakRef(auth));
+  if (state.auths.size >= state.authsSweepAt) {
+    for (const [k, ref] of state.auths) if (!ref.deref()) state.auths.delete(k);
+    state.authsSweepAt = Math.max(1024, state.auths.size * 2);
+  }
+  return auth;
+}
+
+function sameRecordValues(a: RecordModel, b: RecordModel): boolean {
+  if (a.collection !== b.collection) return false;
+  for (const [field, value] of a.entries()) {
+    const other = b.get(field.name);
+    if (value === other) continue;
+    if (typeof value !== "object" || typeof other !== "object" || value === null || other === null)
+      return false;
+    if (JSON.stringify(value) !== JSON.stringify(other)) return false;
+  }
+  return true;
 }
 
 /** Whether two auth states are the same record (both guests counts as the same). */
@@ -316,9 +359,7 @@ function sseOptions(
     maxTimeout,
     pingInterval: 0,
     deliver: messageDeliverer(app, client, requestOf, auth, ip),
-    onError: (err: unknown) => {
-      if (app.isDev) console.error("realtime:", err);
-    },
+    onError: realtimeState(app).logError,
   };
 }
 
@@ -475,7 +516,7 @@ async function realtimeSetSubscriptions(c: Context<ApiEnv>): Promise<Response> {
   event.client = client;
   event.subscriptions = form.subscriptions;
   await app.hooks.onRealtimeSubscribeRequest.trigger(event, (e) => {
-    e.client.auth = e.auth;
+    e.client.auth = sharedAuth(e.app, e.auth);
     e.client.setSubscriptions(e.subscriptions);
     e.response = new Response(null, { status: 204 });
   });
@@ -521,9 +562,11 @@ function bindRealtimeAuthSync(app: App): void {
     func: async (e: ModelEvent) => {
       const model = e.model;
       if (model instanceof RecordModel && model.collection.type === "auth") {
+        // One copy of the updated record for all its clients.
+        let updated: RecordModel | undefined;
         forEachClientOf(e.app, (client, auth) => {
           if (auth.id !== model.id || auth.collection.id !== model.collection.id) return;
-          client.auth = auth.tokenKey === model.tokenKey ? snapshot(model) : null;
+          client.auth = auth.tokenKey === model.tokenKey ? (updated ??= snapshot(model)) : null;
         });
       } else if (isCollectionModel(model) && isAuthCollection(model)) {
         const secret = model.auth.authToken.secret;

@@ -302,129 +302,184 @@ function frameBuffer(clientId: string, message: Message, chunked: boolean): Buff
  * client and its timers alive.
  */
 function pipeSse<A>(client: Client<A>, sink: SseSink, options: SseStreamOptions, chunked: boolean): void {
-  const id = client.id;
-  checkField("id", id);
-  const deliver = options.deliver ?? ((message, write) => write(message));
-  const onError = options.onError ?? ((err: unknown) => console.error(err));
-  let closed = false;
-  /** Set while the sink's buffer is full (until 'drain'). */
-  let full = false;
-  let waitingForDrain = false;
-  /** Set while the pump runs or a delivery (an async hook) is in flight. */
-  let busy = false;
-  let idleTimer: NodeJS.Timeout | undefined;
-  let maxTimer: NodeJS.Timeout | undefined;
-  let pingTimer: NodeJS.Timeout | undefined;
+  checkField("id", client.id);
+  new SsePipe(client, sink, options, chunked).start(options);
+}
 
-  const finish = (reason: SseCloseReason): void => {
-    if (closed) return;
-    closed = true;
-    clearTimeout(idleTimer);
-    clearTimeout(maxTimer);
-    clearInterval(pingTimer);
-    detach();
-    sink.off("close", onSinkClose);
-    sink.off("drain", onDrain);
+/**
+ * The state of one direct stream. A class rather than closures: thousands of these live for
+ * minutes, and a handful of bound callbacks over one object is the smallest form they take.
+ */
+class SsePipe<A> {
+  readonly #client: Client<A>;
+  readonly #sink: SseSink;
+  readonly #chunked: boolean;
+  readonly #deliver: NonNullable<SseStreamOptions["deliver"]>;
+  readonly #onError: (err: unknown) => void;
+  readonly #onClose: ((reason: SseCloseReason) => void) | undefined;
+  #closed = false;
+  /** Set while the sink's buffer is full (until 'drain'). */
+  #full = false;
+  #waitingForDrain = false;
+  /** Set while the pump runs or a delivery (an async hook) is in flight. */
+  #busy = false;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #maxTimer: NodeJS.Timeout | undefined;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #detach: () => void = noop;
+
+  constructor(client: Client<A>, sink: SseSink, options: SseStreamOptions, chunked: boolean) {
+    this.#client = client;
+    this.#sink = sink;
+    this.#chunked = chunked;
+    this.#deliver = options.deliver ?? deliverAsIs;
+    this.#onError = options.onError ?? logError;
+    this.#onClose = options.onClose;
+  }
+
+  start(options: SseStreamOptions): void {
+    this.#detach = this.#client.onDiscard(this.#discarded);
+    if (this.#closed) return;
+    this.#sink.once("close", this.#disconnected);
+    if (this.#sink.destroyed) {
+      this.finish("disconnected");
+      return;
+    }
+    const idle = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const max = options.maxTimeout ?? DEFAULT_MAX_TIMEOUT_MS;
+    if (idle > 0) this.#idleTimer = setTimeout(finishPipe, idle, this, "idle" as const).unref();
+    if (max > 0) this.#maxTimer = setTimeout(finishPipe, max, this, "max" as const).unref();
+    const ping = options.pingInterval ?? 0;
+    if (ping > 0) this.#pingTimer = setInterval(pingPipe, ping, this).unref();
+    this.#pump();
+  }
+
+  finish(reason: SseCloseReason): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#maxTimer);
+    clearInterval(this.#pingTimer);
+    this.#detach();
+    const sink = this.#sink;
+    sink.off("close", this.#disconnected);
+    sink.off("drain", this.#drained);
     if (reason !== "disconnected" && !sink.destroyed && !sink.writableEnded) {
       try {
-        if (chunked) sink.write(LAST_CHUNK);
+        if (this.#chunked) sink.write(LAST_CHUNK);
         sink.end();
       } catch {
         // the socket is already gone
       }
     }
-    client.discard("closed");
-    options.onClose?.(reason);
+    this.#client.discard("closed");
+    this.#onClose?.(reason);
+  }
+
+  /** A keepalive comment, only when the socket keeps up: it never piles up behind a slow reader. */
+  ping(): void {
+    if (this.#closed || this.#full) return;
+    if (!this.#sink.write(this.#chunked ? CHUNKED_PING : PING)) {
+      this.#full = true;
+      this.#waitForDrain();
+    }
+  }
+
+  readonly #discarded = (): void => this.finish("discarded");
+  readonly #disconnected = (): void => this.finish("disconnected");
+
+  readonly #drained = (): void => {
+    this.#waitingForDrain = false;
+    this.#full = false;
+    this.#pump();
   };
 
-  const write = (message: Message): void => {
-    if (closed) return;
+  #waitForDrain(): void {
+    if (this.#waitingForDrain) return;
+    this.#waitingForDrain = true;
+    this.#sink.once("drain", this.#drained);
+  }
+
+  readonly #write = (message: Message): void => {
+    if (this.#closed) return;
     let frame: Buffer;
     try {
-      frame = frameBuffer(id, message, chunked);
+      frame = frameBuffer(this.#client.id, message, this.#chunked);
     } catch (err) {
-      onError(err);
+      this.#onError(err);
       return;
     }
-    if (!sink.write(frame)) full = true;
+    if (!this.#sink.write(frame)) this.#full = true;
   };
 
-  const failed = (err: unknown): void => {
-    busy = false;
-    onError(err);
-    finish("error");
-  };
-
-  const delivered = (): void => {
-    busy = false;
-    idleTimer?.refresh();
-    pump();
-  };
-
-  const pump = (): void => {
-    if (busy || closed) return;
-    busy = true;
-    while (!closed) {
-      if (full) {
-        waitForDrain();
+  /**
+   * Takes messages from the client's queue as they arrive (the client wakes it synchronously,
+   * no promise is kept per idle connection) and writes them, until the queue is empty, the
+   * sink is full, or a delivery (an async hook) is in flight.
+   */
+  readonly #pump = (): void => {
+    if (this.#busy || this.#closed) return;
+    this.#busy = true;
+    const client = this.#client;
+    while (!this.#closed) {
+      if (this.#full) {
+        this.#waitForDrain();
         break;
       }
       const message = client.take();
       if (message === undefined) {
-        busy = false;
-        if (client.isDiscarded) finish("discarded");
-        else client.whenQueued(pump);
+        this.#busy = false;
+        if (client.isDiscarded) this.finish("discarded");
+        else client.whenQueued(this.#pump);
         return;
       }
       let pending: Promise<void> | void;
       try {
-        pending = deliver(message, write);
+        pending = this.#deliver(message, this.#write);
       } catch (err) {
-        failed(err);
+        this.#failed(err);
         return;
       }
       if (pending) {
-        pending.then(delivered, failed);
+        pending.then(
+          () => {
+            this.#busy = false;
+            this.#idleTimer?.refresh();
+            this.#pump();
+          },
+          (err: unknown) => this.#failed(err),
+        );
         return;
       }
-      idleTimer?.refresh();
+      this.#idleTimer?.refresh();
     }
-    busy = false;
+    this.#busy = false;
   };
 
-  function onDrain(): void {
-    waitingForDrain = false;
-    full = false;
-    pump();
+  #failed(err: unknown): void {
+    this.#busy = false;
+    this.#onError(err);
+    this.finish("error");
   }
-  function waitForDrain(): void {
-    if (waitingForDrain) return;
-    waitingForDrain = true;
-    sink.once("drain", onDrain);
-  }
-  const onSinkClose = (): void => finish("disconnected");
-  let detach = (): void => {};
-  detach = client.onDiscard(() => finish("discarded"));
-  if (closed) return;
-  sink.once("close", onSinkClose);
-  if (sink.destroyed) {
-    finish("disconnected");
-    return;
-  }
-  const idle = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const max = options.maxTimeout ?? DEFAULT_MAX_TIMEOUT_MS;
-  if (idle > 0) idleTimer = setTimeout(() => finish("idle"), idle).unref();
-  if (max > 0) maxTimer = setTimeout(() => finish("max"), max).unref();
-  const ping = options.pingInterval ?? 0;
-  if (ping > 0) {
-    const pingFrame = chunked ? encoder.encode(`${PING.length.toString(16)}\r\n:\n\n\r\n`) : PING;
-    pingTimer = setInterval(() => {
-      // Only when the socket keeps up: a ping never piles up behind a slow reader.
-      if (!closed && !full && !sink.write(pingFrame)) {
-        full = true;
-        waitForDrain();
-      }
-    }, ping).unref();
-  }
-  pump();
 }
+
+function noop(): void {}
+
+function deliverAsIs(message: Message, write: (message: Message) => void): void {
+  write(message);
+}
+
+function logError(err: unknown): void {
+  console.error(err);
+}
+
+function finishPipe(pipe: { finish(reason: SseCloseReason): void }, reason: SseCloseReason): void {
+  pipe.finish(reason);
+}
+
+function pingPipe(pipe: { ping(): void }): void {
+  pipe.ping();
+}
+
+/** A keepalive comment as one chunk. */
+const CHUNKED_PING = encoder.encode(`${PING.length.toString(16)}\r\n:\n\n\r\n`);
