@@ -174,6 +174,18 @@ describe("SSE connections", () => {
     await conn.closed;
   });
 
+  it("answers HEAD with the head only", async (t) => {
+    const srv = await startTestServer(t, { superuser: false });
+    const conn = rawConnection(srv, "HEAD /api/realtime HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    t.after(() => conn.socket.destroy());
+    await conn.waitFor(/\r\n\r\n/);
+    await new Promise((r) => setTimeout(r, 100));
+    const text = conn.received();
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(text, /content-type: text\/event-stream/i);
+    assert.equal(text.slice(text.indexOf("\r\n\r\n") + 4), "", "no body bytes after the head");
+  });
+
   it("closes open streams when the server stops", async (t) => {
     const srv = await startTestServer(t, { superuser: false });
     const conns = [rawConnection(srv, GET()), rawConnection(srv, GET())];

@@ -10,8 +10,9 @@
  *
  * This reaches one step into node:http: `freeParser` of the `_http_common` module, the same
  * call node:http makes on upgrade. When it is missing, or the connection is not a plain
- * HTTP/1.1 one whose current response is this one, nothing is taken over and the caller keeps
- * writing through the response.
+ * HTTP/1.1 GET whose current response is this one (a HEAD response has no body, which
+ * node:http takes care of), nothing is taken over and the caller keeps writing through the
+ * response.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
@@ -69,6 +70,7 @@ export function takeOverConnection(
     socket._httpMessage !== res ||
     res.headersSent ||
     req.httpVersion !== "1.1" ||
+    req.method !== "GET" ||
     !req.complete
   ) {
     return null;
