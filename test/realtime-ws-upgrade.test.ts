@@ -136,6 +136,11 @@ describe("WebSocket upgrades", () => {
     // A request target that is no path.
     const bad = await rawExchange(srv, `GET http://[::1 HTTP/1.1\r\nHost: x\r\n${upgrade}${key}\r\n`);
     assert.match(bad, /^HTTP\/1\.1 400 /);
+    // The SSE endpoint with an Upgrade header: its stream never ends, so it is cancelled (and
+    // its client forgotten) and the upgrade refused.
+    const sse = await rawExchange(srv, `GET /api/realtime HTTP/1.1\r\nHost: x\r\n${upgrade}${key}\r\n`);
+    assert.match(sse, /^HTTP\/1\.1 400 /);
+    assert.match(sse, /"status":400/);
     assert.equal(getRealtimeBroker(srv.app).size, 0);
   });
 });

@@ -106,22 +106,67 @@ function upgradeRequest(req: IncomingMessage): Request | null {
 
 function ignoreError(): void {}
 
-/** Answers an upgrade that is not accepted with a plain HTTP response, then closes. */
+/** The largest response body written back to a refused upgrade. */
+const MAX_REFUSAL_BODY = 1 << 20;
+/** How long a refused upgrade's response body may take to produce. */
+const REFUSAL_BODY_TIMEOUT_MS = 5_000;
+
+/**
+ * Answers an upgrade that is not accepted with a plain HTTP response, then closes. A response
+ * that can't be written whole (an event stream, which never ends, or a body too large or too
+ * slow) is cancelled, which releases whatever produces it, and answered with a 400.
+ */
 function reject(socket: Duplex, status: number, response: Response | null): void {
   if (socket.destroyed) return;
-  const code = status >= 200 && status < 600 && status !== 101 && status !== ACCEPTED_STATUS ? status : 400;
   void (async () => {
-    let body = new Uint8Array(0);
-    try {
-      if (response?.body) body = new Uint8Array(await response.arrayBuffer());
-    } catch {
-      // the body could not be read: sent without it
+    let code = status >= 200 && status < 600 && status !== 101 && status !== ACCEPTED_STATUS ? status : 400;
+    let type = response?.headers.get("content-type") ?? "";
+    let body = response ? await boundedBody(response) : new Uint8Array(0);
+    if (!body) {
+      code = 400;
+      type = "application/json";
+      body = Buffer.from(
+        '{"data":{},"message":"The response to this request can\'t be sent on an upgrade request.","status":400}',
+      );
     }
     if (socket.destroyed) return;
     let head = `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ""}\r\n`;
-    const type = response?.headers.get("content-type");
     if (type) head += `content-type: ${type}\r\n`;
     head += `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
     socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]));
   })();
+}
+
+/** A response's whole body, or null (the body cancelled) when it is an event stream, too large or too slow. */
+async function boundedBody(response: Response): Promise<Uint8Array | null> {
+  const stream = response.body;
+  if (!stream) return new Uint8Array(0);
+  if ((response.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream")) {
+    await stream.cancel().catch(() => {});
+    return null;
+  }
+  const reader = stream.getReader();
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    void reader.cancel().catch(() => {});
+  }, REFUSAL_BODY_TIMEOUT_MS);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return late ? null : Buffer.concat(chunks);
+      size += value.length;
+      if (size > MAX_REFUSAL_BODY) {
+        await reader.cancel().catch(() => {});
+        return null;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
