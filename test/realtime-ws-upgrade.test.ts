@@ -122,6 +122,32 @@ describe("WebSocket upgrades", () => {
     ws.terminate();
   });
 
+  it("cuts off a peer that floods it with requests", async (t) => {
+    const srv = await startTestServer(t, { superuser: false });
+    const { ws, clientId } = await open(srv);
+    t.after(() => ws.terminate());
+    const closed = new Promise<number>((resolve) => ws.once("close", (code: number) => resolve(code)));
+    const request = JSON.stringify({ type: "subscribe", subscriptions: ["a", "b"] });
+    for (let i = 0; i < 200; i++) ws.send(request);
+    assert.equal(await closed, 1008);
+    assert.equal(getRealtimeBroker(srv.app).client(clientId), undefined);
+    // A peer that waits for its answers is fine.
+    const calm = await open(srv);
+    t.after(() => calm.ws.terminate());
+    for (let i = 0; i < 40; i++) {
+      calm.ws.send(request);
+      const end = Date.now() + 5000;
+      while (
+        calm.frames.filter((f) => f.startsWith('{"event":"PB_SUBSCRIBE"')).length <= i &&
+        Date.now() < end
+      ) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    assert.equal(calm.frames.filter((f) => f.startsWith('{"event":"PB_SUBSCRIBE"')).length, 40);
+    assert.equal(calm.ws.readyState, WebSocket.OPEN);
+  });
+
   it("answers malformed or misdirected upgrades and closes them", async (t) => {
     const srv = await startTestServer(t, { superuser: false });
     const upgrade = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";

@@ -99,7 +99,10 @@ async function realtimeWsConnect(c: Context<ApiEnv>): Promise<Response> {
   return upgrade.accept(connection.open);
 }
 
-type CloseReason = "disconnected" | "discarded" | "overflow" | "idle" | "max" | "dead" | "error";
+type CloseReason = "disconnected" | "discarded" | "overflow" | "idle" | "max" | "dead" | "error" | "flood";
+
+/** Requests a connection may have waiting (each is handled in turn). */
+const MAX_PENDING_REQUESTS = 32;
 
 /**
  * One WebSocket connection: pumps the client's queue into the socket and handles its requests.
@@ -127,6 +130,8 @@ class WsConnection {
   #idleTimer: NodeJS.Timeout | undefined;
   /** Requests are handled one at a time, in order. */
   #requests: Promise<void> = Promise.resolve();
+  /** Requests received and not handled yet; a peer that floods past MAX_PENDING_REQUESTS is cut off. */
+  #pending = 0;
 
   constructor(e: RealtimeConnectRequestEvent, requestOf: () => Request, auth: AuthRecord | null, ip: string) {
     this.#app = e.app;
@@ -142,8 +147,15 @@ class WsConnection {
   readonly open = (ws: WebSocket): void => {
     this.#ws = ws;
     ws.on("message", (data: RawData, isBinary: boolean) => {
+      if (++this.#pending > MAX_PENDING_REQUESTS) {
+        this.#finish("flood");
+        return;
+      }
       const text = isBinary ? null : rawDataText(data);
-      this.#requests = this.#requests.then(() => this.#handle(text)).catch((err: unknown) => this.#fail(err));
+      this.#requests = this.#requests
+        .then(() => this.#handle(text))
+        .catch((err: unknown) => this.#fail(err))
+        .finally(() => this.#pending--);
     });
     ws.on("close", () => this.#finish("disconnected"));
     ws.on("error", () => this.#finish("disconnected"));
@@ -339,7 +351,11 @@ class WsConnection {
   }
 }
 
-const CLOSE_CODES: Record<"disconnected" | "discarded" | "idle" | "max" | "error", [number, string]> = {
+const CLOSE_CODES: Record<
+  "disconnected" | "discarded" | "idle" | "max" | "error" | "flood",
+  [number, string]
+> = {
+  flood: [1008, "Too many requests waiting."],
   disconnected: [1000, ""],
   discarded: [1001, "Going away."],
   idle: [1000, "Idle timeout."],
