@@ -15,6 +15,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import type { Context } from "hono";
 import { uploadBaseName } from "../files/file-names.ts";
+import { jsonTooDeep } from "../tools/json.ts";
 import { ApiError, badRequest } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { UploadSpool } from "./uploads.ts";
@@ -115,6 +116,7 @@ async function parseBody(c: Context<ApiEnv>): Promise<Body> {
     if (text.trim() === "") return {};
     let parsed: unknown;
     try {
+      if (jsonTooDeep(text)) throw invalidFormat();
       parsed = JSON.parse(text);
     } catch {
       throw invalidFormat();
@@ -152,6 +154,7 @@ function formBody(entries: readonly FormEntry[]): Body {
     const value = text ?? "";
     if (key === "@jsonPayload") {
       try {
+        if (jsonTooDeep(value)) throw invalidFormat();
         payload = JSON.parse(value);
       } catch {
         throw invalidFormat();

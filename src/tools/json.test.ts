@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RawJson, compactJson, encodeJson, encodeJsonBody, sortKeys, sortKeysDeep } from "./json.ts";
+import {
+  RawJson,
+  compactJson,
+  encodeJson,
+  encodeJsonBody,
+  jsonTooDeep,
+  sortKeys,
+  sortKeysDeep,
+} from "./json.ts";
 
 test("HTML characters are escaped like Go's encoder", () => {
   assert.equal(encodeJson({ a: "<b>&</b>\u2028" }), '{"a":"\\u003cb\\u003e\\u0026\\u003c/b\\u003e\\u2028"}');
@@ -37,4 +45,14 @@ test("sortKeysDeep orders keys at every level, inside arrays too, and leaves sca
   const sorted = sortKeysDeep({ b: { d: 1, c: [{ z: 1, y: 2 }] }, a: null });
   assert.equal(JSON.stringify(sorted), '{"a":null,"b":{"c":[{"y":2,"z":1}],"d":1}}');
   assert.equal(sortKeysDeep("x"), "x");
+});
+
+test("jsonTooDeep counts nesting outside strings only", () => {
+  assert.equal(jsonTooDeep("[".repeat(3) + "]".repeat(3), 3), false);
+  assert.equal(jsonTooDeep("[".repeat(4) + "]".repeat(4), 3), true);
+  assert.equal(jsonTooDeep('{"a":[{"b":[]}]}', 4), false);
+  assert.equal(jsonTooDeep('{"a":[{"b":[]}]}', 3), true);
+  // Brackets inside strings, escaped quotes included, are text.
+  assert.equal(jsonTooDeep(JSON.stringify({ s: '[[[[[[\\"{{{{{{' }), 2), false);
+  assert.equal(jsonTooDeep("[1,[2],[3],[4]]", 2), false);
 });

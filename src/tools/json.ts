@@ -108,3 +108,27 @@ export function sortKeysDeep(value: unknown): unknown {
     out[key] = sortKeysDeep((value as { [key: string]: unknown })[key]);
   return out;
 }
+
+/**
+ * The deepest nesting request bodies may have. Go's decoder stops at 10,000; values are walked
+ * recursively here (validation, encoding), which a stack of ordinary size can't do that deep,
+ * and no real document nests past a few dozen levels.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Whether a JSON text nests arrays and objects deeper than `max` (brackets in strings don't count). */
+export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+  return false;
+}

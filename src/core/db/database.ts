@@ -79,17 +79,58 @@ class Connection {
   }
 
   all(sql: string, params: readonly SqlValue[]): Row[] {
-    return this.statement(sql).all(...params);
+    const stmt = this.statement(sql);
+    try {
+      return stmt.all(...params);
+    } catch (err) {
+      if (!isOutOfRange(err)) throw err;
+      return withBigInts(stmt, () => stmt.all(...params)).map(unBigIntRow);
+    }
   }
 
   get(sql: string, params: readonly SqlValue[]): Row | undefined {
-    return this.statement(sql).get(...params);
+    const stmt = this.statement(sql);
+    try {
+      return stmt.get(...params);
+    } catch (err) {
+      if (!isOutOfRange(err)) throw err;
+      const row = withBigInts(stmt, () => stmt.get(...params));
+      return row && unBigIntRow(row);
+    }
   }
 
   run(sql: string, params: readonly SqlValue[]): RunResult {
     const result = this.statement(sql).run(...params);
     return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
   }
+}
+
+/**
+ * node:sqlite refuses to read an INTEGER beyond ±2^53 as a number. A NUMERIC column stores such
+ * a number (say 2^53, accepted by a number field) as an INTEGER, so reading it back would fail;
+ * PocketBase reads it as a float64. Reads (`all`/`get`: never used for writes) that hit one are
+ * run again with BigInts, which are then turned into the nearest numbers. The retry costs
+ * nothing on the usual path.
+ */
+function isOutOfRange(err: unknown): boolean {
+  return err instanceof RangeError && (err as NodeJS.ErrnoException).code === "ERR_OUT_OF_RANGE";
+}
+
+function withBigInts<T>(stmt: StatementSync, read: () => T): T {
+  stmt.setReadBigInts(true);
+  try {
+    return read();
+  } finally {
+    stmt.setReadBigInts(false);
+  }
+}
+
+function unBigIntRow(row: Row): Row {
+  for (const key in row) {
+    const value = row[key];
+    if (typeof value === "bigint") row[key] = Number(value);
+  }
+  return row;
 }
 
 /** The operations of an open transaction; reads and writes go to the write connection. */
