@@ -36,6 +36,14 @@ describe("Go regex patterns", () => {
     });
   }
 
+  it("matches in linear time: a pattern that makes backtracking engines explode doesn't", () => {
+    const started = performance.now();
+    assert.equal(matchesGoRegex("^(a+)+$", `${"a".repeat(100_000)}!`), false);
+    assert.equal(matchesGoRegex("^(a|aa)*$", "a".repeat(100_000)), true);
+    // A backtracking engine takes longer than the age of the universe on these.
+    assert.ok(performance.now() - started < 5000);
+  });
+
   it("caches compiled patterns", () => {
     assert.equal(compileGoRegex("^x$"), compileGoRegex("^x$"));
   });
