@@ -12,6 +12,17 @@ describe("the request pipeline", () => {
     s = await startTestServer(cleanup, { template: await buildTemplate(cleanup) });
   });
 
+  test("request lines and headers up to Go's 1 MB are read, larger ones get 431", async () => {
+    const longQuery = await request(s.url, "GET", `/api/health?x=${"a".repeat(100_000)}`);
+    assert.equal(longQuery.status, 200);
+    const bigHeader = await request(s.url, "GET", "/api/health", {
+      headers: { "x-big": "b".repeat(100_000) },
+    });
+    assert.equal(bigHeader.status, 200);
+    const tooBig = await request(s.url, "GET", `/api/health?x=${"a".repeat(1_100_000)}`).catch(() => null);
+    assert.ok(tooBig === null || tooBig.status === 431, `got ${tooBig?.status}`);
+  });
+
   test("health answers guests with an empty data object", async () => {
     const res = await request(s.url, "GET", "/api/health");
     assert.equal(res.status, 200);

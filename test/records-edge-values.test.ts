@@ -37,6 +37,36 @@ describe("deeply nested JSON bodies", () => {
   });
 });
 
+describe("password fields other than an auth collection's own", () => {
+  it("check the plain value's min, max and pattern before hashing it", async (t) => {
+    const srv = await startTestServer(t);
+    const created = await request(srv.url, "POST", "/api/collections", {
+      token: srv.token,
+      body: {
+        name: "secrets",
+        type: "base",
+        createRule: "",
+        fields: [{ name: "pw", type: "password", min: 3, pattern: "^[a-z]+$" }],
+      },
+    });
+    assert.equal(created.status, 200, created.text);
+    const create = (pw: string) =>
+      request(srv.url, "POST", "/api/collections/secrets/records", { body: { pw } });
+    const short = await create("ab");
+    assert.equal(short.status, 400);
+    assert.equal(short.json.data.pw.code, "validation_min_text_constraint");
+    const long = await create("a".repeat(100));
+    assert.equal(long.status, 400);
+    assert.equal(long.json.data.pw.code, "validation_max_text_constraint");
+    const pattern = await create("abc1");
+    assert.equal(pattern.status, 400);
+    assert.equal(pattern.json.data.pw.code, "validation_invalid_format");
+    const ok = await create("abcd");
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.pw, undefined, "a password field is never output");
+  });
+});
+
 describe("number fields beyond 2^53", () => {
   it("are stored and read back through every read path", async (t) => {
     const srv = await startTestServer(t);

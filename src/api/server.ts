@@ -12,6 +12,12 @@ import { shutdownRealtime } from "./realtime.ts";
 import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
 import { routeWebSocketUpgrades } from "./websocket-upgrade.ts";
 
+/**
+ * The most bytes of request line and headers accepted: Go's default (and so PocketBase's), 1 MB,
+ * rather than Node's 16 KB, which long `filter`/`fields` query strings and big tokens exceed.
+ */
+const MAX_HEADER_BYTES = 1 << 20;
+
 /** A running server. */
 export interface RunningServer {
   /** The base URL, e.g. `http://127.0.0.1:8090`. */
@@ -41,7 +47,8 @@ export async function startServer(
   let server: ServerType | undefined;
   await app.hooks.onServe.trigger(event, async () => {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: router.fetch, hostname: host, port }, () => resolve(s));
+      const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES };
+      const s = serve({ fetch: router.fetch, hostname: host, port, serverOptions }, () => resolve(s));
       s.once("error", reject);
       // WebSocket upgrades go through the router too (GET /api/realtime/ws).
       routeWebSocketUpgrades(s as Server, createRealtimeWebSocketServer(), router.fetch);

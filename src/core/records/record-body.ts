@@ -100,6 +100,7 @@ export async function hashPasswordFields(
     if (field.hidden && !options.isSuperuser) continue;
     const plain = body[field.name];
     if (typeof plain !== "string" || plain === "") continue;
+    record.notePlainPassword(field.name, plain);
     record.set(field.name, await hashPassword(plain, bcryptCost(field)));
   }
 }

@@ -79,7 +79,7 @@ export async function validateRecord(app: App, record: Record): Promise<void> {
   for (const [field, value] of record.entries()) {
     // A new plain password is checked against the field's min/max/pattern here, with the other
     // field errors (PocketBase's password field validator sees the plain value).
-    const plain = field.type === "password" && field.name === "password" ? record.plainPassword : undefined;
+    const plain = field.type === "password" ? record.plainPasswordOf(field.name) : undefined;
     const plainErr = plain ? validatePlain(field as PasswordField, plain) : null;
     const err =
       plainErr ?? (await getFieldType(field.type).validateValue(field, value, { record: view, data }));

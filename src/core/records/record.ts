@@ -28,8 +28,8 @@ export class Record {
   expand: { [key: string]: Record | Record[] } = {};
   /** Whether an expand was resolved for this record (then `expand` is output even when empty). */
   hasExpand = false;
-  /** Plain password set by `setPassword` (for validation), never stored. */
-  #plainPassword: string | undefined;
+  /** Plain passwords set in this session, by field (for validation), never stored. */
+  #plainPasswords: Map<string, string> | null = null;
 
   constructor(collection: Collection) {
     this.collection = collection;
@@ -146,14 +146,24 @@ export class Record {
     const field = this.field("password");
     const cost =
       field && "cost" in field && typeof field.cost === "number" && field.cost > 0 ? field.cost : 10;
-    this.#plainPassword = plain;
+    this.notePlainPassword("password", plain);
     this.set("password", await hashPassword(plain, cost));
     this.refreshTokenKey();
   }
 
   /** The plain password given to `setPassword` in this session, for validation. */
   get plainPassword(): string | undefined {
-    return this.#plainPassword;
+    return this.plainPasswordOf("password");
+  }
+
+  /** Remembers the plain value a password field's new hash was made from (for validation). */
+  notePlainPassword(fieldName: string, plain: string): void {
+    (this.#plainPasswords ??= new Map()).set(fieldName, plain);
+  }
+
+  /** The plain value of a password field set in this session, if any. */
+  plainPasswordOf(fieldName: string): string | undefined {
+    return this.#plainPasswords?.get(fieldName);
   }
 
   /** Checks a plain password against the stored hash. */
