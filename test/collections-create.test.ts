@@ -408,6 +408,31 @@ describe("creating collections", () => {
     assert.match(masterRow(s.dir, "idx_pair")?.sql ?? "", /ON `indexed`/i);
   });
 
+  test("rules that resolve are accepted: relations, back-relations, @collection (itself too), @request", async (t) => {
+    const s = await startTestServer(t, { template });
+    const users = await s.pb.collections.getOne("users");
+    const created = await s.pb.collections.create({
+      name: "posts_r",
+      fields: [
+        { type: "text", name: "title", hidden: true },
+        { type: "relation", name: "author", collectionId: users.id, maxSelect: 1 },
+        { type: "json", name: "meta" },
+      ],
+      listRule: "author.email != '' && author.verified = true || @request.auth.id = author",
+      viewRule: "@collection.posts_r.title ?= title && meta.a.b != 1 && @request.query.x = ''",
+      createRule: "@request.body.title:isset = true && @request.body.author = @request.auth.id",
+      updateRule: "@request.body.title:changed = false && title:lower ~ 'x' && @request.headers.x_y = ''",
+      deleteRule: "@request.auth.collectionName = 'users' && author.posts_r_via_author.id ?!= ''",
+    });
+    assert.equal(created.name, "posts_r");
+    // A rule may also name what the same save adds.
+    const updated = await s.pb.collections.update("posts_r", {
+      fields: [...created.fields, { type: "number", name: "score" }],
+      listRule: "score > 1",
+    });
+    assert.equal(updated.listRule, "score > 1");
+  });
+
   test("a custom collection id is kept", async (t) => {
     const s = await startTestServer(t, { template });
     const created = await s.pb.collections.create({ id: "my_custom_id", name: "custom" });
@@ -737,6 +762,28 @@ describe("invalid collection create requests", () => {
       expectedContent: ['"listRule":{"code":"validation_invalid_rule"'],
       notExpectedContent: ['"viewRule"'],
       after: created("ruled"),
+    },
+    {
+      name: "a rule naming what doesn't exist is rejected, like PocketBase's resolver does",
+      method: "POST",
+      url: "/api/collections",
+      auth: "superuser",
+      body: {
+        name: "ruled2",
+        fields: [{ type: "text", name: "title" }],
+        listRule: "unknownfield = 1",
+        viewRule: "@collection.nonexistent.id = id",
+        createRule: "title_via_nothing.id != ''",
+        updateRule: "title = 'x' && @request.auth.id != ''",
+      },
+      expectedStatus: 400,
+      expectedContent: [
+        '"listRule":{"code":"validation_invalid_rule"',
+        '"viewRule":{"code":"validation_invalid_rule"',
+        '"createRule":{"code":"validation_invalid_rule"',
+      ],
+      notExpectedContent: ['"updateRule"'],
+      after: created("ruled2"),
     },
     {
       name: "a view without a query is rejected",

@@ -10,7 +10,7 @@ import { getFieldType, hasFieldType, type Field } from "../fields/registry.ts";
 import type { CollectionInfo } from "../fields/field.ts";
 import { indexNameOf } from "./collection-schema-sync.ts";
 import { RULE_KEYS, TOKEN_CONFIG_KEYS, type Collection } from "./collection-model.ts";
-import { validateRuleSyntax } from "./collection-rules.ts";
+import { validateRule, validateRuleSyntax } from "./collection-rules.ts";
 
 const NAME_RE = /^\w+$/;
 const RESERVED_FIELD_NAMES = ["null", "true", "false", "_rowid_", "collectionid", "collectionname", "expand"];
@@ -296,6 +296,13 @@ export function validateCollection(app: App, c: Collection, old: Collection | nu
   const nameErr = validateName(app, c, old);
   if (nameErr) tree.name = nameErr;
 
+  const fieldsErr = validateFields(c, old, app);
+  // Rules are resolved against the fields (a view's are only known once its query ran, and
+  // broken fields would fail every rule): otherwise only their syntax is checked.
+  const checkRule = (rule: string): ValidationError | null =>
+    c.type !== "view" && !fieldsErr
+      ? validateRule(rule, c, (nameOrId) => app.findCollectionByNameOrId(nameOrId) ?? null)
+      : validateRuleSyntax(rule);
   for (const key of RULE_KEYS) {
     const rule = c[key];
     if (old?.system && old[key] !== rule) {
@@ -313,23 +320,22 @@ export function validateCollection(app: App, c: Collection, old: Collection | nu
       tree[key] = err("validation_nil_invalid", "Must be blank.");
       continue;
     }
-    const ruleErr = rule ? validateRuleSyntax(rule) : null;
+    const ruleErr = rule ? checkRule(rule) : null;
     if (ruleErr) tree[key] = ruleErr;
   }
   if (c.type === "auth" && c.auth) {
     for (const key of ["authRule", "manageRule"] as const) {
       const rule = c.auth[key];
       if (key === "manageRule" && rule === "") continue;
-      const ruleErr = rule ? validateRuleSyntax(rule) : null;
+      const ruleErr = rule ? checkRule(rule) : null;
       if (ruleErr) tree[key] = ruleErr;
     }
     if (c.auth.mfa.rule) {
-      const ruleErr = validateRuleSyntax(c.auth.mfa.rule);
+      const ruleErr = checkRule(c.auth.mfa.rule);
       if (ruleErr) tree.mfa = { rule: ruleErr };
     }
   }
 
-  const fieldsErr = validateFields(c, old, app);
   if (fieldsErr) tree.fields = fieldsErr;
   const indexesErr = validateIndexes(c, app);
   if (indexesErr) tree.indexes = indexesErr;
