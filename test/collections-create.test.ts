@@ -786,6 +786,16 @@ describe("invalid collection create requests", () => {
       after: created("ruled2"),
     },
     {
+      name: "a view that SQLite creates but can't read is rejected (and nothing is left behind)",
+      method: "POST",
+      url: "/api/collections",
+      auth: "superuser",
+      body: { name: "v_unsafe", type: "view", viewQuery: "SELECT id, load_extension('x') AS z FROM users" },
+      expectedStatus: 400,
+      expectedContent: ['"viewQuery":{"code":"validation_invalid_view_query"'],
+      after: created("v_unsafe"),
+    },
+    {
       name: "a view without a query is rejected",
       method: "POST",
       url: "/api/collections",

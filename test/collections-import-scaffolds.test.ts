@@ -177,6 +177,21 @@ describe("importing collections", () => {
       },
     },
     {
+      name: "changing an existing collection's type is refused, as on PATCH",
+      method: "PUT",
+      url: "/api/collections/import",
+      auth: "superuser",
+      body: { collections: [{ name: "users", type: "base" }] },
+      expectedStatus: 400,
+      expectedContent: [
+        '"collections":{"code":"validation_collections_import_failure"',
+        "Collection type cannot be changed.",
+      ],
+      after(s) {
+        assert.equal(collectionNames(s.dir).length, 8);
+      },
+    },
+    {
       name: "a failure of a hook is reported with its raw error",
       method: "PUT",
       url: "/api/collections/import",

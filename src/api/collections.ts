@@ -60,6 +60,8 @@ function importOnto(
 ): Collection {
   const body = deleteMissing && raw.fields == null ? { ...raw, fields: [] } : raw;
   const imported = applyCollectionBody(cloneCollection(existing), body).collection;
+  // A different type is kept so that validation refuses it, as on PATCH.
+  if ("type" in raw && raw.type !== existing.type) imported.type = raw.type as Collection["type"];
   for (const field of existing.fields) {
     if (!field.system && deleteMissing) continue;
     if (imported.fields.some((f) => f.id === field.id || f.name === field.name)) continue;

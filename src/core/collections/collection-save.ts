@@ -27,7 +27,12 @@ import {
 } from "./collection-schema-sync.ts";
 import { deleteCollectionRow, insertCollectionRow, updateCollectionRow } from "./collection-store.ts";
 import { validateCollection } from "./collection-validate.ts";
-import { executorViewColumns, inferViewFields, normalizeViewQuery } from "./collection-view.ts";
+import {
+  executorViewColumns,
+  inferViewFields,
+  invalidViewQuery,
+  normalizeViewQuery,
+} from "./collection-view.ts";
 
 type Kind = "create" | "update" | "delete";
 const CHAINS = {
@@ -256,6 +261,7 @@ export async function saveCollection(
             await createCollectionSchema(execApp.db, c, viewBody);
             await insertCollectionRow(execApp, c);
           }
+          if (c.type === "view") await ensureViewRuns(execApp, c);
           await execApp.reloadCollections();
         });
       });
@@ -284,6 +290,20 @@ export function referencingCollections(app: App, c: Collection): string[] {
  * SQLite keeps a view whose table is gone and fails only when it is read; PocketBase re-saves
  * the views after a delete and so refuses to delete what a view still reads from.
  */
+/**
+ * A saved view must be readable: SQLite accepts some queries in CREATE VIEW that fail when the
+ * view is read (e.g. functions defensive mode refuses), which would leave a view that breaks
+ * every later schema change. Such a query is a `viewQuery` error, and the save rolls back.
+ */
+async function ensureViewRuns(app: App, view: Collection): Promise<void> {
+  try {
+    await app.db.all(`SELECT * FROM ${quoteIdent(view.name)} LIMIT 0`);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new ValidationErrors({ viewQuery: invalidViewQuery(detail) });
+  }
+}
+
 async function ensureViewsStillWork(app: App, deleted: Collection): Promise<void> {
   for (const view of app.findAllCollections("view")) {
     if (view.id === deleted.id) continue;
