@@ -67,6 +67,43 @@ describe("password fields other than an auth collection's own", () => {
   });
 });
 
+describe("concurrent updates of one record", () => {
+  it("each see the previous one's result: parallel file appends all land", async (t) => {
+    const srv = await startTestServer(t);
+    const created = await request(srv.url, "POST", "/api/collections", {
+      token: srv.token,
+      body: {
+        name: "albums",
+        type: "base",
+        createRule: "",
+        updateRule: "",
+        viewRule: "",
+        fields: [
+          { name: "photos", type: "file", maxSelect: 20, maxSize: 1000 },
+          { name: "n", type: "number" },
+        ],
+      },
+    });
+    assert.equal(created.status, 200, created.text);
+    const album = await request(srv.url, "POST", "/api/collections/albums/records", { body: {} });
+    const id = album.json.id as string;
+    const appends = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const form = new FormData();
+        form.append("photos+", new Blob([`photo ${i}`], { type: "text/plain" }), `p${i}.txt`);
+        form.append("n+", "1");
+        return (
+          await fetch(`${srv.url}/api/collections/albums/records/${id}`, { method: "PATCH", body: form })
+        ).status;
+      }),
+    );
+    assert.deepEqual(appends, Array(10).fill(200));
+    const view = await request(srv.url, "GET", `/api/collections/albums/records/${id}`);
+    assert.equal(view.json.photos.length, 10, JSON.stringify(view.json.photos));
+    assert.equal(view.json.n, 10);
+  });
+});
+
 describe("number fields beyond 2^53", () => {
   it("are stored and read back through every read path", async (t) => {
     const srv = await startTestServer(t);

@@ -29,8 +29,12 @@ import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
 import { buildRequestInfo, requestEventArgs } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
+import { KeyedMutex } from "../tools/keyed-mutex.ts";
 
 const ONLY_SUPERUSERS = "Only superusers can perform this action.";
+
+/** One lock per record being updated (collection id + record id). */
+const recordLocks = new KeyedMutex();
 
 function findCollection(c: Context<ApiEnv>): Collection {
   const collection = c.var.app.findCollectionByNameOrId(c.req.param("collection") ?? "");
@@ -283,43 +287,47 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     // The body is read first: a malformed one is a 400 before any access check (PocketBase
     // binds it while building the request info).
     const body = await readBody(c);
-    const ctx = await ruleContext(c);
-    if (collection.updateRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const id = c.req.param("id");
-    const record = await findRecordByRule(app, collection, id, null, { ...ctx, isSuperuser: true });
-    if (!record) throw notFound();
-    const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
-    Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
-    const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
-    const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
-    // The rule sees the stored row (looked up by the id in the URL, even when the body tries
-    // to change it) and the submitted, modifier-resolved body.
-    const allowed = await findRecordByRule(app, collection, id, collection.updateRule, ruleCtx).catch(
-      () => null,
-    );
-    if (!allowed) throw notFound();
-    const manageRule = collection.auth?.manageRule ?? "";
-    const isManager =
-      ctx.isSuperuser ||
-      (collection.type === "auth" &&
-        manageRule !== "" &&
-        ctx.requestInfo.auth !== null &&
-        (await findRecordByRule(app, collection, id, manageRule, ruleCtx).catch(() => null)) !== null);
-    const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
-    event.collection = collection;
-    event.record = record;
-    return respond(c, async () => {
-      await app.hooks.onRecordUpdateRequest.trigger(event, async (e) => {
-        try {
-          await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
-          await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
-          await saveRecord(e.app, e.record);
-        } catch (err) {
-          writeError("Failed to update record.", err);
-        }
-        e.response = await respondRecord(c, e.app, e.record, info);
+    // Concurrent updates of one record run one after the other: each reads what the previous
+    // one saved, so appends (`files+`, `tags+`) and maxSelect checks never lose a write.
+    return recordLocks.run(`${collection.id}/${id.toLowerCase()}`, async () => {
+      const ctx = await ruleContext(c);
+      if (collection.updateRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
+      const record = await findRecordByRule(app, collection, id, null, { ...ctx, isSuperuser: true });
+      if (!record) throw notFound();
+      const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
+      Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
+      const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
+      const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
+      // The rule sees the stored row (looked up by the id in the URL, even when the body tries
+      // to change it) and the submitted, modifier-resolved body.
+      const allowed = await findRecordByRule(app, collection, id, collection.updateRule, ruleCtx).catch(
+        () => null,
+      );
+      if (!allowed) throw notFound();
+      const manageRule = collection.auth?.manageRule ?? "";
+      const isManager =
+        ctx.isSuperuser ||
+        (collection.type === "auth" &&
+          manageRule !== "" &&
+          ctx.requestInfo.auth !== null &&
+          (await findRecordByRule(app, collection, id, manageRule, ruleCtx).catch(() => null)) !== null);
+      const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
+      event.collection = collection;
+      event.record = record;
+      return respond(c, async () => {
+        await app.hooks.onRecordUpdateRequest.trigger(event, async (e) => {
+          try {
+            await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
+            await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
+            await saveRecord(e.app, e.record);
+          } catch (err) {
+            writeError("Failed to update record.", err);
+          }
+          e.response = await respondRecord(c, e.app, e.record, info);
+        });
+        return event.response;
       });
-      return event.response;
     });
   });
 
