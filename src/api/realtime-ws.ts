@@ -19,6 +19,7 @@ import { RealtimeConnectRequestEvent, RealtimeSubscribeRequestEvent } from "../c
 import type { AuthRecord } from "../core/records/record.ts";
 import { findAuthRecordByToken } from "../core/records/record-tokens.ts";
 import type { Client, Message } from "../realtime/client.ts";
+import { ClientPump, type PumpTarget } from "../realtime/client-pump.ts";
 import { encodeJson } from "../tools/json.ts";
 import type { ApiEnv } from "./env.ts";
 import { ApiError, badRequest, toApiError } from "./errors.ts";
@@ -109,7 +110,7 @@ const MAX_PENDING_REQUESTS = 32;
  * It keeps only what later messages need (no request context): the app, the client, the
  * connect request's auth, IP and a way to rebuild its Request for hooks.
  */
-class WsConnection {
+class WsConnection implements PumpTarget {
   readonly #app: App;
   readonly #client: Client<AuthRecord>;
   readonly #requestOf: () => Request;
@@ -118,12 +119,10 @@ class WsConnection {
   readonly #ip: string;
   readonly #idleTimeout: number;
   readonly #maxTimeout: number;
-  readonly #deliver: ReturnType<typeof messageDeliverer>;
+  readonly #pump: ClientPump<AuthRecord>;
   #ws: WebSocket | undefined;
   #closed = false;
   #alive = true;
-  /** Set while the pump runs or a delivery (an async hook) is in flight. */
-  #busy = false;
   /** Set while the socket holds more than HIGH_WATER_BYTES (until that frame is flushed). */
   #stalled = false;
   #timers: NodeJS.Timeout[] = [];
@@ -141,7 +140,7 @@ class WsConnection {
     this.#ip = ip;
     this.#idleTimeout = e.idleTimeout;
     this.#maxTimeout = e.maxTimeout;
-    this.#deliver = messageDeliverer(e.app, e.client, requestOf, auth, ip);
+    this.#pump = new ClientPump(e.client, messageDeliverer(e.app, e.client, requestOf, auth, ip), this);
   }
 
   readonly open = (ws: WebSocket): void => {
@@ -187,10 +186,16 @@ class WsConnection {
     if (this.#maxTimeout > 0) {
       this.#timers.push(setTimeout(() => this.#finish("max"), this.#maxTimeout).unref());
     }
-    this.#pump();
+    this.#pump.run();
   };
 
-  readonly #write = (message: Message): void => {
+  // ---- PumpTarget ----
+
+  canWrite(): boolean {
+    return !this.#closed && !this.#stalled;
+  }
+
+  write(message: Message): void {
     const ws = this.#ws;
     if (this.#closed || !ws || ws.readyState !== ws.OPEN) return;
     const frame = wsFrame(message);
@@ -202,50 +207,15 @@ class WsConnection {
     this.#stalled = true;
     ws.send(frame, { binary: false }, () => {
       this.#stalled = false;
-      this.#pump();
+      this.#pump.run();
     });
-  };
+  }
 
-  /**
-   * Takes messages from the client's queue as they arrive (the client wakes it synchronously:
-   * nothing is kept per idle connection but the callback) and writes them.
-   */
-  readonly #pump = (): void => {
-    if (this.#busy || this.#closed) return;
-    this.#busy = true;
-    const client = this.#client;
-    while (!this.#closed && !this.#stalled) {
-      const message = client.take();
-      if (message === undefined) {
-        this.#busy = false;
-        if (!client.isDiscarded) client.whenQueued(this.#pump);
-        return;
-      }
-      let pending: Promise<void> | void;
-      try {
-        pending = this.#deliver(message, this.#write);
-      } catch (err) {
-        this.#deliveryFailed(err);
-        return;
-      }
-      if (pending) {
-        pending.then(
-          () => {
-            this.#busy = false;
-            this.#idleTimer?.refresh();
-            this.#pump();
-          },
-          (err: unknown) => this.#deliveryFailed(err),
-        );
-        return;
-      }
-      this.#idleTimer?.refresh();
-    }
-    this.#busy = false;
-  };
+  delivered(): void {
+    this.#idleTimer?.refresh();
+  }
 
-  #deliveryFailed(err: unknown): void {
-    this.#busy = false;
+  failed(err: unknown): void {
     this.#fail(err);
     this.#finish("error");
   }

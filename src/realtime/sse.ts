@@ -8,6 +8,7 @@
  * The writer shape follows Hono's streaming/sse.ts; the field validation tRPC's stream/sse.ts.
  */
 import type { Client, Message } from "./client.ts";
+import { ClientPump, type Deliver, type PumpTarget } from "./client-pump.ts";
 
 /** Default idle timeout: 5 minutes without a delivered message. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -95,6 +96,9 @@ function frameWithPrefix(prefix: Uint8Array, message: Message): Uint8Array {
   return frame;
 }
 
+/** The default delivery step: every message as it is. */
+const deliverAsIs: Deliver = (message, write) => write(message);
+
 /** A keepalive comment (ignored by EventSource). */
 const PING = encoder.encode(":\n\n");
 
@@ -111,7 +115,7 @@ export interface SseStreamOptions {
    * changed one) to put it on the wire, or doesn't to drop it. The API layer runs the
    * `onRealtimeMessageSend` hook here. Throwing closes the stream.
    */
-  deliver?: (message: Message, write: (message: Message) => void) => Promise<void> | void;
+  deliver?: Deliver;
   /** Called once when the stream ends, with the reason. */
   onClose?: (reason: SseCloseReason) => void;
   /** Called for delivery errors (including messages that cannot be framed, which are skipped). */
@@ -129,7 +133,7 @@ export function createSseStream<A>(
 ): ReadableStream<Uint8Array> {
   checkField("id", client.id);
   const prefix = encoder.encode(`id:${client.id}\n`);
-  const deliver = options.deliver ?? ((message, write) => write(message));
+  const deliver = options.deliver ?? deliverAsIs;
   const onError = options.onError ?? ((err: unknown) => console.error(err));
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
@@ -307,22 +311,20 @@ function pipeSse<A>(client: Client<A>, sink: SseSink, options: SseStreamOptions,
 }
 
 /**
- * The state of one direct stream. A class rather than closures: thousands of these live for
- * minutes, and a handful of bound callbacks over one object is the smallest form they take.
+ * The state of one direct stream: its timers and the sink's backpressure, with a `ClientPump`
+ * moving the client's messages. A class rather than closures: thousands of these live for
+ * minutes, and a few bound callbacks over one object is the smallest form they take.
  */
-class SsePipe<A> {
+class SsePipe<A> implements PumpTarget {
   readonly #client: Client<A>;
   readonly #sink: SseSink;
   readonly #chunked: boolean;
-  readonly #deliver: NonNullable<SseStreamOptions["deliver"]>;
+  readonly #pump: ClientPump<A>;
   readonly #onError: (err: unknown) => void;
   readonly #onClose: ((reason: SseCloseReason) => void) | undefined;
   #closed = false;
-  /** Set while the sink's buffer is full (until 'drain'). */
+  /** Set while the sink's buffer is full, until its 'drain'. */
   #full = false;
-  #waitingForDrain = false;
-  /** Set while the pump runs or a delivery (an async hook) is in flight. */
-  #busy = false;
   #idleTimer: NodeJS.Timeout | undefined;
   #maxTimer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
@@ -332,7 +334,7 @@ class SsePipe<A> {
     this.#client = client;
     this.#sink = sink;
     this.#chunked = chunked;
-    this.#deliver = options.deliver ?? deliverAsIs;
+    this.#pump = new ClientPump(client, options.deliver ?? deliverAsIs, this);
     this.#onError = options.onError ?? logError;
     this.#onClose = options.onClose;
   }
@@ -351,7 +353,7 @@ class SsePipe<A> {
     if (max > 0) this.#maxTimer = setTimeout(finishPipe, max, this, "max" as const).unref();
     const ping = options.pingInterval ?? 0;
     if (ping > 0) this.#pingTimer = setInterval(pingPipe, ping, this).unref();
-    this.#pump();
+    this.#pump.run();
   }
 
   finish(reason: SseCloseReason): void {
@@ -378,29 +380,16 @@ class SsePipe<A> {
 
   /** A keepalive comment, only when the socket keeps up: it never piles up behind a slow reader. */
   ping(): void {
-    if (this.#closed || this.#full) return;
-    if (!this.#sink.write(this.#chunked ? CHUNKED_PING : PING)) {
-      this.#full = true;
-      this.#waitForDrain();
-    }
+    if (this.canWrite()) this.#sent(this.#sink.write(this.#chunked ? CHUNKED_PING : PING));
   }
 
-  readonly #discarded = (): void => this.finish("discarded");
-  readonly #disconnected = (): void => this.finish("disconnected");
+  // ---- PumpTarget ----
 
-  readonly #drained = (): void => {
-    this.#waitingForDrain = false;
-    this.#full = false;
-    this.#pump();
-  };
-
-  #waitForDrain(): void {
-    if (this.#waitingForDrain) return;
-    this.#waitingForDrain = true;
-    this.#sink.once("drain", this.#drained);
+  canWrite(): boolean {
+    return !this.#closed && !this.#full;
   }
 
-  readonly #write = (message: Message): void => {
+  write(message: Message): void {
     if (this.#closed) return;
     let frame: Buffer;
     try {
@@ -409,65 +398,37 @@ class SsePipe<A> {
       this.#onError(err);
       return;
     }
-    if (!this.#sink.write(frame)) this.#full = true;
-  };
+    this.#sent(this.#sink.write(frame));
+  }
 
-  /**
-   * Takes messages from the client's queue as they arrive (the client wakes it synchronously,
-   * no promise is kept per idle connection) and writes them, until the queue is empty, the
-   * sink is full, or a delivery (an async hook) is in flight.
-   */
-  readonly #pump = (): void => {
-    if (this.#busy || this.#closed) return;
-    this.#busy = true;
-    const client = this.#client;
-    while (!this.#closed) {
-      if (this.#full) {
-        this.#waitForDrain();
-        break;
-      }
-      const message = client.take();
-      if (message === undefined) {
-        this.#busy = false;
-        if (client.isDiscarded) this.finish("discarded");
-        else client.whenQueued(this.#pump);
-        return;
-      }
-      let pending: Promise<void> | void;
-      try {
-        pending = this.#deliver(message, this.#write);
-      } catch (err) {
-        this.#failed(err);
-        return;
-      }
-      if (pending) {
-        pending.then(
-          () => {
-            this.#busy = false;
-            this.#idleTimer?.refresh();
-            this.#pump();
-          },
-          (err: unknown) => this.#failed(err),
-        );
-        return;
-      }
-      this.#idleTimer?.refresh();
-    }
-    this.#busy = false;
-  };
+  delivered(): void {
+    this.#idleTimer?.refresh();
+  }
 
-  #failed(err: unknown): void {
-    this.#busy = false;
+  failed(err: unknown): void {
     this.#onError(err);
     this.finish("error");
+  }
+
+  // ---- callbacks ----
+
+  readonly #discarded = (): void => this.finish("discarded");
+  readonly #disconnected = (): void => this.finish("disconnected");
+
+  readonly #drained = (): void => {
+    this.#full = false;
+    this.#pump.run();
+  };
+
+  /** After a write: a full sink stops the pump until it drains. */
+  #sent(accepted: boolean): void {
+    if (accepted || this.#full) return;
+    this.#full = true;
+    this.#sink.once("drain", this.#drained);
   }
 }
 
 function noop(): void {}
-
-function deliverAsIs(message: Message, write: (message: Message) => void): void {
-  write(message);
-}
 
 function logError(err: unknown): void {
   console.error(err);
