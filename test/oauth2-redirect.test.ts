@@ -6,6 +6,7 @@ import { getRealtimeBroker } from "../src/api/realtime.ts";
 import { enableOAuth2, oidcProviderConfig } from "./helpers/oauth2.ts";
 import { browserLogin, startOidcProvider } from "./helpers/oidc.ts";
 import { buildTemplate, startTestServer, suiteCleanup, type TestServer } from "./helpers/server.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 // The SDK's realtime client needs an EventSource; Node has none by default.
 (globalThis as { EventSource?: unknown }).EventSource ??= EventSource;
@@ -21,10 +22,6 @@ async function subscriber(s: TestServer) {
   const messages: OAuth2Message[] = [];
   const unsubscribe = await pb.realtime.subscribe("@oauth2", (e: OAuth2Message) => messages.push(e));
   return { pb, messages, clientId: pb.realtime.clientId, close: unsubscribe };
-}
-
-async function waitFor(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
@@ -69,7 +66,7 @@ describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
     const res = await fetch(`${s.url}/api/oauth2-redirect?state=${a.clientId}&code=abc`);
     assert.equal(res.status, 200);
     assert.equal(await res.text(), SUCCESS_TEXT);
-    await waitFor(() => a.messages.length > 0);
+    await waitFor(() => a.messages.length > 0, "the OAuth2 flow to settle", 2000, 20);
     assert.deepEqual(a.messages, [{ state: a.clientId, code: "abc" }]);
     assert.deepEqual(b.messages, [], "other clients never see the code");
 
@@ -89,7 +86,7 @@ describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
     const a = await subscriber(s);
     const res = await fetch(`${s.url}/api/oauth2-redirect?state=${a.clientId}&error=access_denied`);
     assert.equal(await res.text(), FAILURE_TEXT);
-    await waitFor(() => a.messages.length > 0);
+    await waitFor(() => a.messages.length > 0, "the OAuth2 flow to settle", 2000, 20);
     assert.deepEqual(a.messages, [{ state: a.clientId, code: "", error: "access_denied" }]);
     await a.close();
   });
@@ -121,7 +118,7 @@ describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
     });
     assert.equal(posted.status, 303);
     assert.equal(posted.headers.get("location"), "../_/#/auth/oauth2-redirect-success");
-    await waitFor(() => a.messages.length > 0);
+    await waitFor(() => a.messages.length > 0, "the OAuth2 flow to settle", 2000, 20);
     assert.deepEqual(a.messages, [{ state: a.clientId, code: "apple-code" }]);
     assert.equal(takeAppleRedirectName(s.app, "apple-code"), "Ada Lovelace");
     assert.equal(takeAppleRedirectName(s.app, "apple-code"), "", "taken once");

@@ -4,44 +4,15 @@
  * scenarios (apis/collection_test.go, collection_import_test.go) gives the same answers.
  */
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
+import { describe, test } from "node:test";
 import { App } from "../src/core/app.ts";
-import { startServer } from "../src/api/server.ts";
 import { request } from "./helpers/http.ts";
 import { authToken } from "./helpers/jwt.ts";
 import { runScenarios, type Scenario } from "./helpers/scenario.ts";
-import type { TestServer } from "./helpers/server.ts";
 import { hasTable, query, tableColumns, withDb } from "./helpers/sqlite.ts";
+import { startOnTestdata } from "./helpers/records-testdata.ts";
 import { PB_TOKENS, TESTDATA, copyTestdata } from "./helpers/testdata.ts";
-import PocketBase, { type CollectionModel } from "pocketbase";
-
-/** A server on a fresh copy of the test data folder (null after t.skip when it is missing). */
-async function startOnTestdata(t: TestContext): Promise<TestServer | null> {
-  const dir = copyTestdata(t);
-  if (!dir) return null;
-  const app = new App({ dataDir: dir });
-  await app.bootstrap();
-  const server = await startServer(app, "127.0.0.1:0");
-  t.after(() => server.close());
-  const client = () => {
-    const pb = new PocketBase(server.url);
-    pb.autoCancellation(false);
-    return pb;
-  };
-  const pb = client();
-  pb.authStore.save(PB_TOKENS.superuser, null);
-  return {
-    app,
-    url: server.url,
-    dir,
-    server,
-    token: PB_TOKENS.superuser,
-    userToken: PB_TOKENS.user,
-    pb,
-    client,
-    close: () => server.close(),
-  };
-}
+import type { CollectionModel } from "pocketbase";
 
 const schema = (dir: string) =>
   withDb(dir, (db) =>

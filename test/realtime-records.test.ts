@@ -18,18 +18,10 @@ import { deleteRecord, saveRecord } from "../src/core/records/record-save.ts";
 import { newAuthToken } from "../src/core/records/record-tokens.ts";
 import { request } from "./helpers/http.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 // The SDK's realtime service needs a global EventSource, which Node does not have.
 (globalThis as { EventSource?: unknown }).EventSource ??= EventSource;
-
-/** Polls until `check` holds (the SDK works in the background). */
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A user with a token and an SDK client authenticated as them. */
 interface Actor {

@@ -10,6 +10,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { configureRealtime, getRealtimeBroker, sendToClient } from "../src/api/realtime.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 /** A raw TCP connection to the server, with everything it received so far. */
 interface RawConnection {
@@ -112,10 +113,7 @@ describe("SSE connections", () => {
     const expected = frames
       .map((f) => `${Buffer.byteLength(f).toString(16)}\r\n${Buffer.from(f).toString("latin1")}\r\n`)
       .join("");
-    const end = Date.now() + 5000;
-    while (conn.received().length < headEnd + 4 + expected.length && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(() => conn.received().length >= headEnd + 4 + expected.length, "the two frames", 5000);
     assert.equal(conn.received().slice(headEnd + 4), expected);
     assert.equal(dechunk(expected).complete, false, "the stream stays open");
   });
@@ -150,9 +148,7 @@ describe("SSE connections", () => {
     // Half-closing counts as leaving.
     conn.socket.end();
     await conn.closed;
-    const end = Date.now() + 2000;
-    while (getRealtimeBroker(srv.app).size > 0 && Date.now() < end)
-      await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => getRealtimeBroker(srv.app).size === 0, "the client to be forgotten", 2000);
     assert.equal(getRealtimeBroker(srv.app).size, 0);
   });
 

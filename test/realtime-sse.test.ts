@@ -14,18 +14,10 @@ import { deleteRecord, saveRecord } from "../src/core/records/record-save.ts";
 import { findAuthRecordByEmail } from "../src/core/records/record-query.ts";
 import { newAuthToken } from "../src/core/records/record-tokens.ts";
 import { startTestServer, USER, type TestServer } from "./helpers/server.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 // The SDK's realtime service needs a global EventSource, which Node does not have.
 (globalThis as { EventSource?: unknown }).EventSource ??= EventSource;
-
-/** Polls until `check` holds (the SDK works in the background). */
-async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A raw SSE connection read frame by frame. */
 interface RawSse {

@@ -11,6 +11,7 @@ import { WebSocket } from "ws";
 import { getRealtimeBroker, sendToClient } from "../src/api/realtime.ts";
 import { forbidden } from "../src/api/errors.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 /** Opens a WebSocket with extra headers; resolves with it and its client id (from PB_CONNECT). */
 function open(
@@ -73,10 +74,7 @@ describe("WebSocket upgrades", () => {
     const { ws, clientId, frames } = await open(srv, { authorization: srv.userToken });
     t.after(() => ws.terminate());
     ws.send(JSON.stringify({ type: "subscribe", subscriptions: ["custom"] }));
-    const end = Date.now() + 5000;
-    while (!frames.some((f) => f.startsWith('{"event":"PB_SUBSCRIBE"')) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(() => frames.some((f) => f.startsWith('{"event":"PB_SUBSCRIBE"')), "PB_SUBSCRIBE", 5000);
     const client = getRealtimeBroker(srv.app).client(clientId);
     assert.equal(client?.auth?.collection.name, "users");
     assert.ok(client?.hasSubscription("custom"));
@@ -97,10 +95,7 @@ describe("WebSocket upgrades", () => {
     const { ws, clientId, frames } = await open(srv, { "x-trace": "abc" });
     t.after(() => ws.terminate());
     assert.ok(sendToClient(srv.app, clientId, "custom", { n: 1 }));
-    const end = Date.now() + 5000;
-    while (!frames.some((f) => f.includes('"event":"custom"')) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(() => frames.some((f) => f.includes('"event":"custom"')), "the custom message", 5000);
     assert.ok(frames.includes('{"event":"custom","data":{"n":1}}'));
     assert.ok(seen.includes("abc abc /api/realtime/ws"), JSON.stringify(seen));
   });
@@ -136,13 +131,8 @@ describe("WebSocket upgrades", () => {
     t.after(() => calm.ws.terminate());
     for (let i = 0; i < 40; i++) {
       calm.ws.send(request);
-      const end = Date.now() + 5000;
-      while (
-        calm.frames.filter((f) => f.startsWith('{"event":"PB_SUBSCRIBE"')).length <= i &&
-        Date.now() < end
-      ) {
-        await new Promise((r) => setTimeout(r, 2));
-      }
+      const replies = () => calm.frames.filter((f) => f.startsWith('{"event":"PB_SUBSCRIBE"')).length;
+      await waitFor(() => replies() > i, "a reply", 5000);
     }
     assert.equal(calm.frames.filter((f) => f.startsWith('{"event":"PB_SUBSCRIBE"')).length, 40);
     assert.equal(calm.ws.readyState, WebSocket.OPEN);

@@ -39,10 +39,11 @@ import { encodeJson } from "../tools/json.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
 import { takeOverConnection } from "./connection-takeover.ts";
+import { headersFromRaw } from "./raw-headers.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
-import { requestEventArgs, snakeHeaderName } from "./request-event.ts";
+import { queryAndHeaders, requestEventArgs } from "./request-event.ts";
 import { bindRealtimeWsApi } from "./realtime-ws.ts";
 import { bindRealtimeRecordEvents } from "./realtime-records.ts";
 
@@ -309,17 +310,7 @@ export function laterRequest(c: Context<ApiEnv>): () => Request {
 function rebuiltRequest(url: string, method: string, rawHeaders: string[]): () => Request {
   let request: Request | undefined;
   return () => {
-    if (!request) {
-      const headers = new Headers();
-      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-        try {
-          headers.append(rawHeaders[i]!, rawHeaders[i + 1]!);
-        } catch {
-          // a header the Fetch API refuses: left out
-        }
-      }
-      request = new Request(url, { method, headers });
-    }
+    request ??= new Request(url, { method, headers: headersFromRaw(rawHeaders) });
     return request;
   };
 }
@@ -334,11 +325,16 @@ export function lazyRequestInfo(request: Request, auth: AuthRecord | null): () =
 }
 
 function realtimeRequestInfo(request: Request, auth: AuthRecord | null): RequestInfo {
-  const query: { [key: string]: string } = {};
-  for (const [key, value] of new URL(request.url).searchParams) if (!(key in query)) query[key] = value;
-  const headers: { [key: string]: string } = {};
-  for (const [key, value] of request.headers) headers[snakeHeaderName(key)] ??= value;
-  return { query, headers, body: {}, auth, method: request.method, context: "default" };
+  // Copies: each message event's info is its own, as when it was built per event.
+  const { query, headers } = queryAndHeaders(request);
+  return {
+    query: { ...query },
+    headers: { ...headers },
+    body: {},
+    auth,
+    method: request.method,
+    context: "default",
+  };
 }
 
 /**

@@ -22,24 +22,25 @@ const parsedRequests = new WeakMap<
   { query: { [key: string]: string }; headers: { [key: string]: string } }
 >();
 
-function queryAndHeaders(c: Context<ApiEnv>): {
+/** `@request.query` (first value of each key) and `@request.headers` (snake-cased names) of a request. */
+export function queryAndHeaders(request: Request): {
   query: { [key: string]: string };
   headers: { [key: string]: string };
 } {
-  const cached = parsedRequests.get(c.req.raw);
+  const cached = parsedRequests.get(request);
   if (cached) return cached;
   const query: { [key: string]: string } = {};
-  for (const [key, value] of new URL(c.req.url).searchParams) if (!(key in query)) query[key] = value;
+  for (const [key, value] of new URL(request.url).searchParams) if (!(key in query)) query[key] = value;
   const headers: { [key: string]: string } = {};
-  for (const [key, value] of c.req.raw.headers) headers[snakeHeaderName(key)] ??= value;
+  for (const [key, value] of request.headers) headers[snakeHeaderName(key)] ??= value;
   const parsed = { query, headers };
-  parsedRequests.set(c.req.raw, parsed);
+  parsedRequests.set(request, parsed);
   return parsed;
 }
 
 /** `{query, headers, body, auth, method, context}` of a request. */
 export async function buildRequestInfo(c: Context<ApiEnv>, context = "default"): Promise<RequestInfo> {
-  const { query, headers } = queryAndHeaders(c);
+  const { query, headers } = queryAndHeaders(c.req.raw);
   const body = c.req.method === "GET" || c.req.method === "HEAD" ? {} : await readBody(c).catch(() => ({}));
   return { query, headers, body, auth: c.var.auth, method: c.req.method, context };
 }

@@ -14,6 +14,7 @@ import type { IncomingMessage, Server } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
+import { headersFromRaw } from "./raw-headers.ts";
 
 /** The `upgrade` of a request's env: how its handler takes the connection. */
 export interface PendingUpgrade {
@@ -92,16 +93,7 @@ function upgradeRequest(req: IncomingMessage): Request | null {
   } catch {
     return null;
   }
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i]!, raw[i + 1]!);
-    } catch {
-      // a header the Fetch API refuses: left out
-    }
-  }
-  return new Request(url, { method: req.method, headers });
+  return new Request(url, { method: req.method, headers: headersFromRaw(req.rawHeaders) });
 }
 
 function ignoreError(): void {}

@@ -290,27 +290,31 @@ export function referencingCollections(app: App, c: Collection): string[] {
  * SQLite keeps a view whose table is gone and fails only when it is read; PocketBase re-saves
  * the views after a delete and so refuses to delete what a view still reads from.
  */
+/** Why reading a view fails (SQLite's message), or null when it can be read. */
+async function viewReadError(app: App, view: Collection): Promise<string | null> {
+  try {
+    await app.db.all(`SELECT * FROM ${quoteIdent(view.name)} LIMIT 0`);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 /**
  * A saved view must be readable: SQLite accepts some queries in CREATE VIEW that fail when the
  * view is read (e.g. functions defensive mode refuses), which would leave a view that breaks
  * every later schema change. Such a query is a `viewQuery` error, and the save rolls back.
  */
 async function ensureViewRuns(app: App, view: Collection): Promise<void> {
-  try {
-    await app.db.all(`SELECT * FROM ${quoteIdent(view.name)} LIMIT 0`);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new ValidationErrors({ viewQuery: invalidViewQuery(detail) });
-  }
+  const detail = await viewReadError(app, view);
+  if (detail !== null) throw new ValidationErrors({ viewQuery: invalidViewQuery(detail) });
 }
 
 async function ensureViewsStillWork(app: App, deleted: Collection): Promise<void> {
   for (const view of app.findAllCollections("view")) {
     if (view.id === deleted.id) continue;
-    try {
-      await app.db.all(`SELECT * FROM ${quoteIdent(view.name)} LIMIT 0`);
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
+    const detail = await viewReadError(app, view);
+    if (detail !== null) {
       throw new Error(`[${deleted.name}] failed to delete due to existing view dependency: ${detail}`);
     }
   }
