@@ -39,6 +39,8 @@ Flags:
   --queryTimeout   default SELECT timeout in seconds (default 30)
   --http           address to listen on (serve; default 127.0.0.1:8090)
   --origins        comma-separated CORS origins (serve; default *)
+  --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
+  --automigrate    write a migration for every collection change made through the API (serve; default true)
 `;
 
 function version(): string {
@@ -77,7 +79,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case "serve": {
-      const args = parseArgs(rest, { ...GLOBAL_FLAGS, http: "string", origins: "string" });
+      const args = parseArgs(rest, {
+        ...GLOBAL_FLAGS,
+        http: "string",
+        origins: "string",
+        migrationsDir: "string",
+        automigrate: "boolean",
+      });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
     }
