@@ -33,6 +33,11 @@ import type { Settings } from "./settings/settings-model.ts";
 import type { Storage } from "../files/storage.ts";
 import { LocalStorage } from "../files/local-storage.ts";
 import { S3Storage } from "../files/s3-storage.ts";
+import { Cron } from "../tools/cron.ts";
+import { registerSystemCronJobs } from "./cron-jobs.ts";
+import { Logger } from "./logs/logger.ts";
+import { LogWriter } from "./logs/log-writer.ts";
+import { bindLogsSettings } from "./logs/logs-settings.ts";
 
 /** How an App is configured (resolved once by the CLI). */
 export interface AppConfig {
@@ -57,6 +62,10 @@ interface Shared {
   collectionsByKey: Map<string, Collection>;
   /** The record files storage and the settings it was built from (see `storage()`). */
   storage: { key: string; storage: Storage } | null;
+  /** The scheduler (`app.cron()`), started by `serve`. */
+  cron: Cron;
+  /** The app logger (`app.logger()`), writing `_logs` in batches. */
+  logger: Logger;
 }
 
 /** The application: one per data folder. */
@@ -89,6 +98,11 @@ export class App {
       collections: [],
       collectionsByKey: new Map(),
       storage: null,
+      cron: new Cron({ onError: (id, err) => this.logger().error(`Cron job ${id} failed`, "error", err) }),
+      logger: new Logger(
+        { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
+        new LogWriter(() => (this.#shared.auxDb?.isClosed === false ? this.#shared.auxDb : null)),
+      ),
     };
     this.#tx = null;
   }
@@ -166,12 +180,16 @@ export class App {
       await this.reloadCollections();
       // System behaviour registered as ordinary (id-bound, so idempotent) hook handlers.
       bindExternalAuthSystemHooks(this);
+      bindLogsSettings(this);
+      registerSystemCronJobs(this);
     });
   }
 
   /** Closes the databases cleanly (waits for in-flight writes). Runs `onTerminate`. */
   async terminate(isRestart = false): Promise<void> {
     await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
+      this.#shared.cron.stop();
+      await this.#shared.logger.writer.flush();
       await this.#shared.db?.close();
       await this.#shared.auxDb?.close();
     });
@@ -203,6 +221,16 @@ export class App {
       void Promise.resolve()
         .then(fn)
         .catch((err: unknown) => console.error(err));
+  }
+
+  /** The cron scheduler: built-in jobs, hooks' `cronAdd` jobs, auto backups. */
+  cron(): Cron {
+    return this.#shared.cron;
+  }
+
+  /** The app logger; entries land in auxiliary.db `_logs` per `settings.logs`. */
+  logger(): Logger {
+    return this.#shared.logger;
   }
 
   // ---- settings ------------------------------------------------------------------------
