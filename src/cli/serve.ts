@@ -35,6 +35,8 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   }
   const base = server.url;
   const running = server;
+  // The scheduler runs while serving (the app's terminate stops it).
+  app.cron().start();
   // Signal handlers go in before anything else is awaited, so a SIGTERM that comes early
   // (while the installer account is being hashed) still stops the server gracefully.
   let stopping = false;

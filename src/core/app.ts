@@ -40,6 +40,11 @@ import type { FilterParams } from "../query/placeholders.ts";
 import type { RequestInfo } from "./hook-events.ts";
 import { deleteModel, saveModel, validateModel, type SavableModel } from "./model-persist.ts";
 import { truncateCollection } from "./collections/collection-save.ts";
+import { Cron } from "../tools/cron.ts";
+import { registerSystemCronJobs } from "./cron-jobs.ts";
+import { Logger } from "./logs/logger.ts";
+import { LogWriter } from "./logs/log-writer.ts";
+import { bindLogsSettings } from "./logs/logs-settings.ts";
 
 /** How an App is configured (resolved once by the CLI). */
 export interface AppConfig {
@@ -64,6 +69,10 @@ interface Shared {
   collectionsByKey: Map<string, Collection>;
   /** The record files storage and the settings it was built from (see `storage()`). */
   storage: { key: string; storage: Storage } | null;
+  /** The scheduler (`app.cron()`), started by `serve`. */
+  cron: Cron;
+  /** The app logger (`app.logger()`), writing `_logs` in batches. */
+  logger: Logger;
 }
 
 /** The application: one per data folder. */
@@ -96,6 +105,11 @@ export class App {
       collections: [],
       collectionsByKey: new Map(),
       storage: null,
+      cron: new Cron({ onError: (id, err) => this.logger().error(`Cron job ${id} failed`, "error", err) }),
+      logger: new Logger(
+        { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
+        new LogWriter(() => (this.#shared.auxDb?.isClosed === false ? this.#shared.auxDb : null)),
+      ),
     };
     this.#tx = null;
   }
@@ -173,12 +187,16 @@ export class App {
       await this.reloadCollections();
       // System behaviour registered as ordinary (id-bound, so idempotent) hook handlers.
       bindExternalAuthSystemHooks(this);
+      bindLogsSettings(this);
+      registerSystemCronJobs(this);
     });
   }
 
   /** Closes the databases cleanly (waits for in-flight writes). Runs `onTerminate`. */
   async terminate(isRestart = false): Promise<void> {
     await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
+      this.#shared.cron.stop();
+      await this.#shared.logger.writer.flush();
       await this.#shared.db?.close();
       await this.#shared.auxDb?.close();
     });
@@ -210,6 +228,16 @@ export class App {
       void Promise.resolve()
         .then(fn)
         .catch((err: unknown) => console.error(err));
+  }
+
+  /** The cron scheduler: built-in jobs, hooks' `cronAdd` jobs, auto backups. */
+  cron(): Cron {
+    return this.#shared.cron;
+  }
+
+  /** The app logger; entries land in auxiliary.db `_logs` per `settings.logs`. */
+  logger(): Logger {
+    return this.#shared.logger;
   }
 
   // ---- settings ------------------------------------------------------------------------
