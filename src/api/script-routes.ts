@@ -278,7 +278,13 @@ export function scriptRoutes(): MiddlewareHandler<ApiEnv> {
       q.final = c.res;
     };
     await runChain(req, [...sortMiddlewares(routing.middlewares).map((x) => x.step), builtIn]);
-    return req.toResponse();
+    if (req.response.written || !req.final) return req.toResponse();
+    // the built-in route answered: add the headers the middlewares set (Hono keeps c.res)
+    for (const [k, v] of req.response.headers) {
+      if (k.toLowerCase() === "set-cookie") c.res.headers.append(k, v);
+      else c.res.headers.set(k, v);
+    }
+    return undefined;
   };
 }
 

@@ -333,7 +333,17 @@ function mailMessage(app: App, m: Obj): MailMessage {
 export function createOps(host: OpsHost) {
   const { handles } = host;
   return async (op: string, args: unknown[], ctx: CallContext): Promise<unknown> => {
-    const appOf = (id: unknown) => handles.get(str(id, "main"));
+    const appOf = async (id: unknown): Promise<App> => {
+      const app = handles.get(str(id, "main"));
+      if (app === handles.main) return app;
+      // a transaction that ended (e.g. an after-success hook holding its txApp): the main app
+      const closed = await app.db.get("SELECT 1").then(
+        () => false,
+        () => true,
+      );
+      if (closed) handles.release(app);
+      return closed ? handles.main : app;
+    };
     const runOf = (id: unknown): RunContext => {
       const run = ctx.run(Number(id));
       if (!run) throw new Error("the event is no longer available");
@@ -346,12 +356,12 @@ export function createOps(host: OpsHost) {
         return run.next(args[1] as never);
       }
       case "app": {
-        const app = appOf(args[0]);
+        const app = await appOf(args[0]);
         const decoded = (await decodeValue(args[2], app, handles)) as unknown[];
         return encodeValue(await appMethod(host, app, String(args[1]), decoded), handles);
       }
       case "app.tx": {
-        const app = appOf(args[0]);
+        const app = await appOf(args[0]);
         await app.runInTransaction(async (tx) => {
           try {
             await host
@@ -364,7 +374,7 @@ export function createOps(host: OpsHost) {
         return null;
       }
       case "db": {
-        const app = appOf(args[0]);
+        const app = await appOf(args[0]);
         const mode = String(args[1]);
         const bound = bindNamed(str(args[2]), (args[3] as Obj) ?? {});
         if (mode === "execute") {

@@ -163,7 +163,9 @@ export class HooksRuntime {
     let regs: Registrations | null = null;
     let pool: WorkerPool | null = null;
     if (files.length > 0) {
-      regs = await loadRegistrations(dir, files, this.#ops, this.options.timeoutMs, this.options.output);
+      // the loader gets at least a minute: starting its thread alone takes a moment
+      const loadLimit = this.options.timeoutMs > 0 ? Math.max(this.options.timeoutMs, 60_000) : 0;
+      regs = await loadRegistrations(dir, files, this.#ops, loadLimit, this.options.output);
       pool = new WorkerPool({
         hooksDir: dir,
         handlers: regs.handlers,

@@ -292,3 +292,50 @@ export const standinGlobals: { [name: string]: unknown } = {
   Collection,
   Record,
 };
+
+/** A `$dbx` expression: SQL with `{:name}` placeholders and its params. */
+class Expression {
+  readonly #build: (params: Obj) => string;
+  constructor(build: (params: Obj) => string) {
+    this.#build = build;
+  }
+  build(_db: unknown, params: Obj): string {
+    return this.#build(params);
+  }
+}
+
+let paramSeq = 0;
+const quoteCol = (name: string) =>
+  name
+    .split(".")
+    .map((p) => "`" + p.replaceAll("`", "``") + "`")
+    .join(".");
+
+/** A few `$dbx` expression builders (the full set comes with src/hooks/globals/). */
+export const dbxStandin = {
+  exp: (sql: string, params: Obj = {}) =>
+    new Expression((out) => {
+      Object.assign(out, params);
+      return sql;
+    }),
+  hashExp: (values: Obj) =>
+    new Expression((out) =>
+      Object.keys(values)
+        .sort()
+        .map((col) => {
+          const v = values[col];
+          if (v === null) return `${quoteCol(col)} IS NULL`;
+          const name = `p${paramSeq++}`;
+          out[name] = v;
+          return `${quoteCol(col)}={:${name}}`;
+        })
+        .join(" AND "),
+    ),
+  and: (...exprs: Expression[]) =>
+    new Expression((out) => exprs.map((e) => `(${e.build(null, out)})`).join(" AND ")),
+  or: (...exprs: Expression[]) =>
+    new Expression((out) => exprs.map((e) => `(${e.build(null, out)})`).join(" OR ")),
+  not: (e: Expression) => new Expression((out) => `NOT (${e.build(null, out)})`),
+};
+
+standinGlobals.$dbx = dbxStandin;
