@@ -28,6 +28,7 @@ import { loadAuthToken } from "./middlewares/load-auth-token.ts";
 import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
+import { scriptRoutes } from "./script-routes.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -59,6 +60,8 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
   router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
+  // pb_hooks: routerAdd routes and routerUse middlewares (a no-op without hook files)
+  router.use("*", scriptRoutes());
 
   bindHealthApi(router);
   bindSettingsApi(router);
