@@ -411,7 +411,7 @@ function sprintf(format: string, args: unknown[]): string {
   return (
     format.replace(
       /%([-+ 0#]*)(\d*)(?:\.(\d+))?([vsdqfgtxXeT%])/g,
-      (whole, _flags: string, width: string, prec: string | undefined, verb: string) => {
+      (whole, flags: string, width: string, prec: string | undefined, verb: string) => {
         if (verb === "%") return "%";
         if (i >= args.length) return `%!${verb}(MISSING)`;
         const a = args[i++];
@@ -449,7 +449,16 @@ function sprintf(format: string, args: unknown[]): string {
             out = prec !== undefined && verb === "s" ? goPrint(a).slice(0, Number(prec)) : goPrint(a);
         }
         void whole;
-        return width ? out.padStart(Number(width)) : out;
+        if (!width) return out;
+        if (flags.includes("-")) return out.padEnd(Number(width));
+        if (flags.includes("0") && /^-?\d/.test(out)) {
+          const negative = out.startsWith("-");
+          return (
+            (negative ? "-" : "") +
+            out.slice(negative ? 1 : 0).padStart(Number(width) - (negative ? 1 : 0), "0")
+          );
+        }
+        return out.padStart(Number(width));
       },
     ) + (i < args.length ? `%!(EXTRA ${args.slice(i).map(goPrint).join(", ")})` : "")
   );
