@@ -27,6 +27,9 @@ import { loadAuthToken } from "./middlewares/load-auth-token.ts";
 import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
+import { bindBackupsApi } from "./backups.ts";
+import { restartGate } from "./middlewares/restart-gate.ts";
+import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -53,11 +56,15 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
     c.set("body", undefined);
     await next();
   });
+  router.use("*", restartGate());
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
-  router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
+  router.use(
+    "*",
+    bodyLimit(DEFAULT_BODY_LIMIT, (c) => routeBodyLimit(c) ?? recordsBodyLimit(c)),
+  );
 
   bindHealthApi(router);
   bindSettingsApi(router);
@@ -74,6 +81,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindFilesApi(router);
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
+  bindBackupsApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

@@ -6,6 +6,7 @@ import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
 import type { ParsedArgs } from "./args.ts";
+import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
@@ -19,6 +20,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
       : ["*"];
   // A bad address is a usage error: report it before the data folder is created or opened.
   parseAddress(address);
+  await recoverInterruptedRestore(app.dataDir);
   await app.bootstrap();
   let server;
   try {

@@ -464,3 +464,13 @@ export class FileTokenRequestEvent extends RequestEvent implements TaggedEvent {
     return this.record ? [this.record.collection.id, this.record.collection.name] : [];
   }
 }
+
+/**
+ * onBackupCreate / onBackupRestore: a backup named `name` is about to be created or restored.
+ * `exclude` lists the top-level entries of the data folder left out of the archive (and, on a
+ * restore, kept from the current folder); handlers may change both before calling `next()`.
+ */
+export class BackupEvent extends AppEvent {
+  name = "";
+  exclude: string[] = [];
+}

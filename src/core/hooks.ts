@@ -5,6 +5,7 @@
  */
 import { Hook, TaggedHook, type HookBinder, type HookEvent, type TaggedEvent } from "../tools/hook.ts";
 import {
+  BackupEvent,
   BootstrapEvent,
   CollectionErrorEvent,
   CollectionEvent,
@@ -138,6 +139,8 @@ export interface HookEventMap {
   onRecordConfirmVerificationRequest: RecordConfirmVerificationRequestEvent;
   onRecordRequestEmailChangeRequest: RecordRequestEmailChangeRequestEvent;
   onRecordConfirmEmailChangeRequest: RecordConfirmEmailChangeRequestEvent;
+  onBackupCreate: BackupEvent;
+  onBackupRestore: BackupEvent;
 }
 
 /** Every hook of the app: name → event class and whether it takes tags. */
@@ -228,6 +231,9 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
   onRecordConfirmVerificationRequest: tagged(RecordConfirmVerificationRequestEvent),
   onRecordRequestEmailChangeRequest: tagged(RecordRequestEmailChangeRequestEvent),
   onRecordConfirmEmailChangeRequest: tagged(RecordConfirmEmailChangeRequestEvent),
+
+  onBackupCreate: plain(BackupEvent),
+  onBackupRestore: plain(BackupEvent),
 };
 
 /** The hook names. */
