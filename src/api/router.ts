@@ -28,6 +28,7 @@ import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
 import { bindBackupsApi } from "./backups.ts";
+import { bindBatchApi } from "./batch.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 
@@ -82,6 +83,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
   bindBackupsApi(router);
+  bindBatchApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

@@ -474,3 +474,16 @@ export class BackupEvent extends AppEvent {
   name = "";
   exclude: string[] = [];
 }
+
+/** One sub-request of a batch, as `onBatchRequest` handlers see (and may change) it. */
+export interface BatchSubRequest {
+  method: string;
+  url: string;
+  headers: { [name: string]: string };
+  body: { [key: string]: unknown };
+}
+
+/** onBatchRequest: a batch is about to run (in one transaction) its `batch` of sub-requests. */
+export class BatchRequestEvent extends RequestEvent {
+  batch: BatchSubRequest[] = [];
+}

@@ -6,6 +6,7 @@
 import { Hook, TaggedHook, type HookBinder, type HookEvent, type TaggedEvent } from "../tools/hook.ts";
 import {
   BackupEvent,
+  BatchRequestEvent,
   BootstrapEvent,
   CollectionErrorEvent,
   CollectionEvent,
@@ -141,6 +142,7 @@ export interface HookEventMap {
   onRecordConfirmEmailChangeRequest: RecordConfirmEmailChangeRequestEvent;
   onBackupCreate: BackupEvent;
   onBackupRestore: BackupEvent;
+  onBatchRequest: BatchRequestEvent;
 }
 
 /** Every hook of the app: name → event class and whether it takes tags. */
@@ -234,6 +236,7 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
 
   onBackupCreate: plain(BackupEvent),
   onBackupRestore: plain(BackupEvent),
+  onBatchRequest: plain(BatchRequestEvent),
 };
 
 /** The hook names. */
