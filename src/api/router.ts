@@ -27,6 +27,7 @@ import { loadAuthToken } from "./middlewares/load-auth-token.ts";
 import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
+import { bindDashboard } from "./dashboard.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -74,6 +75,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindFilesApi(router);
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
+  bindDashboard(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {
