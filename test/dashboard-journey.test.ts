@@ -116,8 +116,16 @@ describe("dashboard journey", { skip: skip ?? false }, () => {
 
     // Settings.
     await page.getByRole("link", { name: "Settings" }).click();
-    await page.getByLabel("Application name").waitFor();
+    const appName = page.getByLabel("Application name");
+    await appName.fill("Journey app");
     await screenshot(page, "settings-application");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Successfully saved application settings.").waitFor();
+    assert.equal(
+      ((await api.settings.getAll()) as { meta: { appName: string } }).meta.appName,
+      "Journey app",
+    );
+    await page.getByRole("link", { name: "Journey app home" }).waitFor();
 
     // Logs.
     await page.getByRole("link", { name: "Logs" }).click();
