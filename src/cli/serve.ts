@@ -5,7 +5,9 @@
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
+import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import type { ParsedArgs } from "./args.ts";
+import { migrationsDir } from "./dirs.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
@@ -20,6 +22,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // A bad address is a usage error: report it before the data folder is created or opened.
   parseAddress(address);
   await app.bootstrap();
+  if (args.flags.automigrate !== false) bindAutomigrate(app, migrationsDir(app, args.flags));
   let server;
   try {
     server = await startServer(app, address, { origins, logErrors: app.isDev });
