@@ -7,14 +7,14 @@ export const FIELD_TYPES = [
   { type: "number", label: "Number", icon: "#" },
   { type: "bool", label: "Bool", icon: "◩" },
   { type: "email", label: "Email", icon: "@" },
-  { type: "url", label: "URL", icon: "⛓" },
+  { type: "url", label: "URL", icon: "↗" },
   { type: "date", label: "Datetime", icon: "◷" },
   { type: "autodate", label: "Autodate", icon: "⟳" },
   { type: "select", label: "Select", icon: "☰" },
   { type: "file", label: "File", icon: "▣" },
   { type: "relation", label: "Relation", icon: "⇄" },
   { type: "json", label: "JSON", icon: "{}" },
-  { type: "geoPoint", label: "Geo Point", icon: "⌖" },
+  { type: "geoPoint", label: "Geo Point", icon: "◎" },
   { type: "password", label: "Password", icon: "•" },
 ] as const;
 
