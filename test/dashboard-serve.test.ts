@@ -72,6 +72,17 @@ describe("dashboard files", () => {
     assert.ok(gunzipSync(readFileSync(join(DASHBOARD_DIST, "assets", js + ".gz"))).equals(original));
   });
 
+  test("the first load (login + collections) is under 150 KB of gzipped JS and CSS", () => {
+    const html = readFileSync(join(DASHBOARD_DIST, "index.html"), "utf8");
+    const first = [...html.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+    assert.ok(
+      first.some((f) => f.endsWith(".js")),
+      html,
+    );
+    const gzipped = first.reduce((n, f) => n + readFileSync(join(DASHBOARD_DIST, f + ".gz")).length, 0);
+    assert.ok(gzipped < 150 * 1024, `first load is ${gzipped} bytes gzipped`);
+  });
+
   test("paths outside the build and unknown files are 404 in PocketBase's error format", async (t) => {
     const { url } = await startTestServer(t, { superuser: false });
     for (const path of [
