@@ -60,12 +60,12 @@ describe("dashboard journey", { skip: skip ?? false }, () => {
     // New collection with a text, a number and a bool field.
     await page.getByRole("button", { name: "New collection", exact: true }).click();
     const panel = page.getByRole("dialog", { name: "New collection" });
-    await panel.getByLabel("Name", { exact: true }).fill("posts");
+    await panel.getByLabel("Name").fill("posts");
     for (const type of ["Plain text", "Number", "Bool"]) {
       await panel.getByRole("button", { name: "New field" }).click();
       await panel.getByRole("menuitem", { name: type }).click();
     }
-    await panel.getByRole("textbox", { name: "Field name" }).nth(1).fill("title");
+    await panel.getByRole("textbox", { name: "Field identifier" }).nth(1).fill("title");
     await screenshot(page, "collection-new");
     await panel.getByRole("tab", { name: "API rules" }).click();
     await panel.getByRole("button", { name: "Unlock and set custom rule" }).first().click();

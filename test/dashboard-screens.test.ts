@@ -66,7 +66,7 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
       await panel.getByRole("button", { name: "New field" }).click();
       await panel.getByRole("menuitem", { name: type, exact: true }).click();
     }
-    await panel.getByRole("textbox", { name: "Field name" }).nth(1).fill("title");
+    await panel.getByRole("textbox", { name: "Field identifier" }).nth(1).fill("title");
     // Options of the select, file and relation fields (their rows open when added).
     await panel.getByLabel("Choices (one per line)").fill("draft\npublished");
     await panel.getByLabel("Thumb sizes").fill("100x100");

@@ -12,27 +12,40 @@ function parse(): Route {
 
 export const route = $state<{ current: Route }>({ current: parse() });
 
-type Guard = () => boolean | Promise<boolean>;
-let leaveGuard: Guard | null = null;
+import { confirm } from "./confirm.svelte.ts";
+
+let isDirty: (() => boolean) | null = null;
 let lastHash = location.hash;
 let restoring = false;
 
-/** Registers a check run before the route changes (unsaved changes); null removes it. */
-export function setLeaveGuard(guard: Guard | null): void {
-  leaveGuard = guard;
+/**
+ * Registers the unsaved-changes check of an open form (null removes it): while it returns true,
+ * leaving the route asks first, and closing the tab gets the browser's "Leave site?" question.
+ */
+export function setLeaveGuard(dirty: (() => boolean) | null): void {
+  isDirty = dirty;
 }
+
+async function mayLeave(): Promise<boolean> {
+  if (!isDirty?.()) return true;
+  return confirm("You have unsaved changes. Do you really want to discard them?", { yes: "Yes, discard" });
+}
+
+window.addEventListener("beforeunload", (e) => {
+  if (isDirty?.()) e.preventDefault();
+});
 
 window.addEventListener("hashchange", async () => {
   if (restoring) {
     restoring = false;
     return;
   }
-  if (leaveGuard && !(await leaveGuard())) {
+  if (!(await mayLeave())) {
     restoring = true;
     location.hash = lastHash;
     return;
   }
-  leaveGuard = null;
+  isDirty = null;
   lastHash = location.hash;
   route.current = parse();
 });
