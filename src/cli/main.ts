@@ -10,6 +10,7 @@ import { parseArgs, type FlagSpec } from "./args.ts";
 import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
 import { runTypegen } from "./typegen.ts";
+import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 
 const GLOBAL_FLAGS: FlagSpec = {
   dir: "string",
@@ -26,6 +27,7 @@ const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
+                [--hooksDir=./pb_hooks] [--hooksWatch=true] [--hooksPool=N] [--hooksTimeout=30]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
@@ -41,7 +43,7 @@ Flags:
   --origins        comma-separated CORS origins (serve; default *)
   --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
   --automigrate    write a migration for every collection change made through the API (serve; default true)
-`;
+${HOOKS_USAGE}`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -85,6 +87,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         origins: "string",
         migrationsDir: "string",
         automigrate: "boolean",
+        ...HOOKS_FLAGS,
       });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
