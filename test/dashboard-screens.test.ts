@@ -229,6 +229,14 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
       await screenshot(page, name);
     }
 
+    // Crons: the app's jobs are listed and run on demand.
+    await page.getByRole("link", { name: "Crons" }).click();
+    const jobs = await srv.pb.crons.getFullList();
+    assert.ok(jobs.some((j) => j.id === "__pbOTPCleanup__"));
+    await page.getByRole("cell", { name: "__pbOTPCleanup__", exact: true }).waitFor();
+    await page.getByRole("button", { name: "Run __pbOTPCleanup__" }).click();
+    await page.getByText('Successfully triggered "__pbOTPCleanup__".').waitFor();
+
     // Import: a pasted configuration is reviewed before it is applied.
     await page.getByRole("link", { name: "Import collections" }).click();
     await page
