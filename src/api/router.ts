@@ -33,6 +33,7 @@ import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
+import { bindDashboard } from "./dashboard.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -89,6 +90,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindCronsApi(router);
   bindBackupsApi(router);
   bindBatchApi(router);
+  bindDashboard(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {
