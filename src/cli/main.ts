@@ -10,6 +10,9 @@ import { parseArgs, type FlagSpec } from "./args.ts";
 import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
 import { runTypegen } from "./typegen.ts";
+import { runMigrate } from "./migrate.ts";
+import { migrationsDir } from "./dirs.ts";
+import { migrationLoader } from "../hooks/migration-loader.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 import { executableDir, runtimeName } from "../tools/runtime.ts";
 
@@ -32,6 +35,7 @@ Usage:
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
+  satchel migrate [up | down [N] | create NAME | collections | history-sync] [--migrationsDir=DIR]
   satchel typegen [--out=pocketbase-types.ts] [--dir=DIR]   (TypeScript types of every collection)
   satchel --help | --version
 
@@ -104,6 +108,19 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const args = parseArgs(rest, GLOBAL_FLAGS);
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runSuperuser(appFromFlags(args.flags), args.positionals);
+    }
+    case "migrate": {
+      const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string" });
+      if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      const app = appFromFlags(args.flags);
+      await app.bootstrap();
+      const load = migrationLoader(app);
+      try {
+        return await runMigrate(app, args.positionals, { dir: migrationsDir(app, args.flags), load });
+      } finally {
+        await load.close();
+        await app.terminate();
+      }
     }
     case "typegen": {
       const args = parseArgs(rest, { ...GLOBAL_FLAGS, out: "string" });

@@ -6,6 +6,8 @@ import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
+import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
+import { migrationLoader } from "../hooks/migration-loader.ts";
 import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
 import { HooksRuntime } from "../hooks/runtime.ts";
@@ -35,7 +37,19 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     await hooks.close();
     throw err;
   }
-  if (args.flags.automigrate !== false) bindAutomigrate(app, migrationsDir(app, args.flags));
+  // Pending pb_migrations apply before the server listens; a failing one stops the start.
+  const migrations = migrationsDir(app, args.flags);
+  const load = migrationLoader(app, { hooksDir: hooks.options.hooksDir });
+  try {
+    await applyPendingMigrations(app, migrations, load);
+  } catch (err) {
+    await hooks.close();
+    await app.terminate();
+    throw err;
+  } finally {
+    await load.close();
+  }
+  if (args.flags.automigrate !== false) bindAutomigrate(app, migrations);
   let server;
   try {
     server = await startServer(app, address, { origins, logErrors: app.isDev });

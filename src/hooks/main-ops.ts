@@ -16,7 +16,8 @@ import {
 import { deleteRecord, saveRecord, validateRecord } from "../core/records/record-save.ts";
 import { listRecords } from "../core/records/record-access.ts";
 import { findAuthRecordByToken, TOKEN_TYPES, type TokenType } from "../core/records/record-tokens.ts";
-import { deleteCollection, saveCollection, truncateCollection } from "../core/collections/collection-save.ts";
+import { deleteCollection, truncateCollection } from "../core/collections/collection-save.ts";
+import { importCollectionsData } from "../core/collections/collection-import.ts";
 import { sendMail } from "../core/mails/mail-send.ts";
 import * as recordMails from "../core/mails/record-mails.ts";
 import type { MailMessage } from "../core/mails/mailer.ts";
@@ -119,7 +120,10 @@ async function saveModel(app: App, model: unknown, skipValidation: boolean): Pro
     return null;
   }
   if (model && typeof model === "object" && "fields" in model) {
-    return saveCollection(app, model as Collection);
+    // app.save tells a new collection from a stored one (by its id in _collections)
+    const c = model as Collection;
+    await (skipValidation ? app.saveNoValidate(c) : app.save(c));
+    return app.findCollectionByNameOrId(c.id) ?? c;
   }
   throw new Error("save: unsupported model");
 }
@@ -216,6 +220,12 @@ async function appMethod(host: OpsHost, app: App, method: string, a: unknown[]):
         await deleteCollection(app, a[0] as Collection);
       else throw new Error("delete: unsupported model");
       return null;
+    case "importCollections": {
+      const list = Array.isArray(a[0]) ? (a[0] as unknown[]) : [];
+      const raw = list.filter((x): x is Obj => typeof x === "object" && x !== null);
+      await importCollectionsData(app, raw, a[1] === true);
+      return null;
+    }
     case "truncateCollection":
       await truncateCollection(app, collectionOf(app, a[0]));
       return null;
