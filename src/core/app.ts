@@ -80,6 +80,7 @@ interface Shared {
 export class App {
   readonly #shared: Shared;
   readonly #tx: Transaction | null;
+  readonly #parent: App | null;
 
   /**
    * Creates an app for a data folder (no I/O until `bootstrap`). `parent` and `tx` are for
@@ -89,6 +90,7 @@ export class App {
     if (parent && tx) {
       this.#shared = parent.#shared;
       this.#tx = tx;
+      this.#parent = parent;
       return;
     }
     this.#shared = {
@@ -112,6 +114,7 @@ export class App {
       ),
     };
     this.#tx = null;
+    this.#parent = null;
   }
 
   /** The configuration the app was created with. */
@@ -157,6 +160,11 @@ export class App {
   /** Whether this app is bound to an open transaction. */
   get isTransactional(): boolean {
     return this.#tx !== null;
+  }
+
+  /** The app outside any transaction (this app when it is not transactional). */
+  get nonTransactional(): App {
+    return this.#parent ?? this;
   }
 
   /** The current settings (loaded at bootstrap). */
@@ -240,6 +248,14 @@ export class App {
     return this.#shared.logger;
   }
 
+  /**
+   * Runs `fn` with the error once the current transaction has rolled back (after the write lock
+   * is released); nothing outside a transaction.
+   */
+  afterRollback(fn: (err: unknown) => void | Promise<void>): void {
+    this.#tx?.onRollback(fn);
+  }
+
   // ---- settings ------------------------------------------------------------------------
 
   /** Reloads settings from `_params` (saving defaults when missing) and fires onSettingsReload. */
@@ -256,16 +272,15 @@ export class App {
   async saveSettings(settings: Settings): Promise<void> {
     const model: ParamsModel = { tableName: "_params", id: "settings", value: settings };
     try {
-      await this.runInTransaction(async (tx) => {
-        await tx.hooks.onModelUpdate.trigger(new ModelEvent(tx, model, "update"), async (e) => {
-          await e.app.hooks.onModelValidate.trigger(new ModelEvent(e.app, model, "validate"), () => {
-            const errors = validateSettings(model.value);
-            if (!isEmptyErrorTree(errors)) throw new ValidationErrors(errors);
-          });
-          await e.app.hooks.onModelUpdateExecute.trigger(new ModelEvent(e.app, model, "update"), (x) =>
-            saveSettings(x.app, model.value),
-          );
+      // One statement: no transaction (and no lock held while the hooks run).
+      await this.hooks.onModelUpdate.trigger(new ModelEvent(this, model, "update"), async (e) => {
+        await e.app.hooks.onModelValidate.trigger(new ModelEvent(e.app, model, "validate"), () => {
+          const errors = validateSettings(model.value);
+          if (!isEmptyErrorTree(errors)) throw new ValidationErrors(errors);
         });
+        await e.app.hooks.onModelUpdateExecute.trigger(new ModelEvent(e.app, model, "update"), (x) =>
+          saveSettings(x.app, model.value),
+        );
       });
     } catch (err) {
       await this.hooks.onModelAfterUpdateError.trigger(new ModelErrorEvent(this, model, "update", err));
