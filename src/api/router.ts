@@ -21,12 +21,14 @@ import { bindAuthWithOAuth2Api } from "./record-auth-with-oauth2.ts";
 import { bodyLimit, DEFAULT_BODY_LIMIT, recordsBodyLimit } from "./middlewares/body-limit.ts";
 import { bindFilesApi } from "./files.ts";
 import { bindFilesTokenApi } from "./files-token.ts";
+import { bindCronsApi } from "./crons.ts";
 import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
 import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
+import { scriptRoutes } from "./script-routes.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -58,6 +60,8 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
   router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
+  // pb_hooks: routerAdd routes and routerUse middlewares (a no-op without hook files)
+  router.use("*", scriptRoutes());
 
   bindHealthApi(router);
   bindSettingsApi(router);
@@ -74,6 +78,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindFilesApi(router);
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
+  bindCronsApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

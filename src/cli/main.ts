@@ -9,6 +9,8 @@ import { setIdTokenLeeway } from "../auth/oauth2/id-token.ts";
 import { parseArgs, type FlagSpec } from "./args.ts";
 import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
+import { runTypegen } from "./typegen.ts";
+import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 
 const GLOBAL_FLAGS: FlagSpec = {
   dir: "string",
@@ -25,9 +27,11 @@ const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
+                [--hooksDir=./pb_hooks] [--hooksWatch=true] [--hooksPool=N] [--hooksTimeout=30]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
+  satchel typegen [--out=pocketbase-types.ts] [--dir=DIR]   (TypeScript types of every collection)
   satchel --help | --version
 
 Flags:
@@ -37,7 +41,9 @@ Flags:
   --queryTimeout   default SELECT timeout in seconds (default 30)
   --http           address to listen on (serve; default 127.0.0.1:8090)
   --origins        comma-separated CORS origins (serve; default *)
-`;
+  --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
+  --automigrate    write a migration for every collection change made through the API (serve; default true)
+${HOOKS_USAGE}`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -75,7 +81,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case "serve": {
-      const args = parseArgs(rest, { ...GLOBAL_FLAGS, http: "string", origins: "string" });
+      const args = parseArgs(rest, {
+        ...GLOBAL_FLAGS,
+        http: "string",
+        origins: "string",
+        migrationsDir: "string",
+        automigrate: "boolean",
+        ...HOOKS_FLAGS,
+      });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
     }
@@ -83,6 +96,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const args = parseArgs(rest, GLOBAL_FLAGS);
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runSuperuser(appFromFlags(args.flags), args.positionals);
+    }
+    case "typegen": {
+      const args = parseArgs(rest, { ...GLOBAL_FLAGS, out: "string" });
+      if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      if (args.positionals.length > 0) throw new Error(`unexpected argument "${args.positionals[0]}"`);
+      const out = typeof args.flags.out === "string" ? args.flags.out : undefined;
+      return runTypegen(appFromFlags(args.flags), out);
     }
     default:
       throw new Error(`unknown command "${command}" (see satchel --help)`);
