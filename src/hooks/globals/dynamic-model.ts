@@ -27,15 +27,38 @@ interface NullMarker {
 
 const marker = (kind: ColumnKind): NullMarker => ({ [NULL_MARKER]: kind });
 
+/** A nullable text column of a DynamicModel (default null). */
+export function nullString(): NullMarker {
+  return marker("string");
+}
+
+/** A nullable integer column of a DynamicModel (default null). */
+export function nullInt(): NullMarker {
+  return marker("int");
+}
+
+/** A nullable float column of a DynamicModel (default null). */
+export function nullFloat(): NullMarker {
+  return marker("float");
+}
+
+/** A nullable boolean column of a DynamicModel (default null). */
+export function nullBool(): NullMarker {
+  return marker("bool");
+}
+
+/** A nullable JSON array column of a DynamicModel (default null). */
+export function nullArray(): NullMarker {
+  return marker("array");
+}
+
+/** A nullable JSON object column of a DynamicModel (default null). */
+export function nullObject(): NullMarker {
+  return marker("object");
+}
+
 /** Markers for nullable DynamicModel columns (default null). */
-export const nullMarkers = {
-  nullString: () => marker("string"),
-  nullInt: () => marker("int"),
-  nullFloat: () => marker("float"),
-  nullBool: () => marker("bool"),
-  nullArray: () => marker("array"),
-  nullObject: () => marker("object"),
-};
+export const nullMarkers = { nullString, nullInt, nullFloat, nullBool, nullArray, nullObject };
 
 function isMarker(v: unknown): v is NullMarker {
   return typeof v === "object" && v !== null && NULL_MARKER in v;

@@ -18,6 +18,7 @@ import { bytesOf, JSONRaw } from "./bytes.ts";
 import { Collection } from "./collection.ts";
 import { DateTime } from "./datetime.ts";
 import type { Field } from "./fields.ts";
+import { unmarshal } from "./helpers.ts";
 
 type Obj = { [key: string]: unknown };
 
@@ -438,10 +439,9 @@ export class Record {
     return this.getUnsavedFiles(key);
   }
 
-  /** JSON-decodes a field into `dst` (a DynamicModel or object), merging keys. */
+  /** JSON-decodes a field into `dst` (a DynamicModel or other model), as the global `unmarshal`. */
   unmarshalJSONField(key: string, dst: unknown): void {
-    const parsed: unknown = JSON.parse(this.getString(key) || "null");
-    if (isObj(dst) && isObj(parsed)) Object.assign(dst, parsed);
+    unmarshal(this.get(key), dst);
   }
 
   /** `get()` of every field. */
