@@ -10,10 +10,11 @@ import {
   collectionToExportJson,
   mergeAuthOptions,
 } from "../../core/collections/collection-json.ts";
-import type {
-  AuthOptions,
-  Collection as CoreCollection,
-  CollectionType,
+import {
+  TOKEN_CONFIG_KEYS,
+  type AuthOptions,
+  type Collection as CoreCollection,
+  type CollectionType,
 } from "../../core/collections/collection-model.ts";
 import type { CollectionWire } from "../wire.ts";
 import { FieldsList } from "./fields.ts";
@@ -43,10 +44,19 @@ const AUTH_KEYS = [
 
 const RULES = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"] as const;
 
-// The auth options merges start from: only its shape matters (every key is then overridden by
-// the collection's own values), so one copy serves all instead of minting secrets per call.
+// The auth options merges start from. When the collection already has every token secret, only
+// the template's shape matters, so one copy serves all instead of minting secrets per call; a
+// collection that lacks one (e.g. a base collection turned into an auth one) gets fresh secrets,
+// never ones shared with another collection.
 let authTemplate: AuthOptions | null = null;
-const authBase = (): AuthOptions => (authTemplate ??= newCollection("auth").auth as AuthOptions);
+function authBase(current: Obj): AuthOptions {
+  const complete = TOKEN_CONFIG_KEYS.every((key) => {
+    const config = current[key];
+    return isObj(config) && typeof config.secret === "string" && config.secret !== "";
+  });
+  if (!complete) return newCollection("auth").auth as AuthOptions;
+  return (authTemplate ??= newCollection("auth").auth as AuthOptions);
+}
 
 const asType = (v: unknown): CollectionType => (v === "auth" || v === "view" ? v : "base");
 const nullableString = (v: unknown, fallback: string | null): string | null =>
@@ -147,7 +157,7 @@ export class Collection {
     if (type === "auth") {
       const raw: Obj = {};
       for (const key of AUTH_KEYS) if (key in this) raw[key] = plain(this[key]);
-      core.auth = mergeAuthOptions(authBase(), raw);
+      core.auth = mergeAuthOptions(authBase(raw), raw);
     }
     if (type === "view") core.viewQuery = typeof this.viewQuery === "string" ? this.viewQuery : "";
     return core;
@@ -182,7 +192,7 @@ export class Collection {
     if (mergeAuth && asType(this.type) === "auth") {
       const current: Obj = {};
       for (const key of AUTH_KEYS) if (key in this) current[key] = plain(this[key]);
-      const base = mergeAuthOptions(authBase(), current);
+      const base = mergeAuthOptions(authBase(current), current);
       Object.assign(this, mergeAuthOptions(base, data));
     }
   }
