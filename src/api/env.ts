@@ -17,5 +17,7 @@ export interface ApiEnv {
     uploads: UploadSpool | undefined;
     /** The response may be framed: no `X-Frame-Options` (PocketBase's file downloads). */
     allowFraming: boolean | undefined;
+    /** A successful outcome of this request is not logged (`skipSuccessActivityLog`). */
+    skipSuccessLog: boolean | undefined;
   };
 }

@@ -22,6 +22,8 @@ import { bodyLimit, DEFAULT_BODY_LIMIT, recordsBodyLimit } from "./middlewares/b
 import { bindFilesApi } from "./files.ts";
 import { bindFilesTokenApi } from "./files-token.ts";
 import { bindCronsApi } from "./crons.ts";
+import { bindLogsApi } from "./logs.ts";
+import { requestLogger } from "./middlewares/request-logger.ts";
 import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
@@ -56,6 +58,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   });
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
+  router.use("*", requestLogger());
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
   router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
@@ -76,6 +79,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
   bindCronsApi(router);
+  bindLogsApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {
