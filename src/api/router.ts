@@ -24,6 +24,8 @@ import { bindFilesTokenApi } from "./files-token.ts";
 import { bindCronsApi } from "./crons.ts";
 import { bindLogsApi } from "./logs.ts";
 import { requestLogger } from "./middlewares/request-logger.ts";
+import { rateLimit } from "./middlewares/rate-limit.ts";
+import { superuserIPs } from "./middlewares/superuser-ips.ts";
 import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
@@ -61,6 +63,8 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   router.use("*", requestLogger());
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
+  router.use("*", superuserIPs());
+  router.use("*", rateLimit());
   router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
 
   bindHealthApi(router);
