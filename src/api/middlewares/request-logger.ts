@@ -39,27 +39,24 @@ export function requestLogger(): MiddlewareHandler<ApiEnv> {
     const requestUri = path + url.search;
     const logs = app.settings().logs;
     const auth = c.var.auth;
-    const data: { [key: string]: unknown } = {
-      type: "request",
-      url: cut(requestUri, 2000),
-      method: c.req.method,
-      status: c.res.status,
-      execTime,
-      auth: auth ? auth.collection.name : "",
-      referer: cut(c.req.header("referer") ?? "", 2000),
-      userAgent: cut(c.req.header("user-agent") ?? "", 3000),
-    };
+    // Built in key order (Go sorts map keys), which spares the logger a sort.
+    const data: { [key: string]: unknown } = { auth: auth ? auth.collection.name : "" };
     if (auth && logs.logAuthId) data.authId = auth.id;
-    if (logs.logIP) {
-      data.userIP = realIP(c);
-      data.remoteIP = remoteIP(c);
-    }
     if (c.error !== undefined) {
       const apiError = toApiError(c.error);
-      data.error = apiError.message;
       const cause = apiError.cause;
       data.details = cause instanceof Error ? cause.message : apiError.data;
+      data.error = apiError.message;
     }
+    data.execTime = execTime;
+    data.method = c.req.method;
+    data.referer = cut(c.req.header("referer") ?? "", 2000);
+    if (logs.logIP) data.remoteIP = remoteIP(c);
+    data.status = c.res.status;
+    data.type = "request";
+    data.url = cut(requestUri, 2000);
+    data.userAgent = cut(c.req.header("user-agent") ?? "", 3000);
+    if (logs.logIP) data.userIP = realIP(c);
     logger.write(level, `${c.req.method} ${unescape(requestUri)}`, data);
   };
 }
