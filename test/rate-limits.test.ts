@@ -194,4 +194,25 @@ describe("superuserIPs", () => {
     assert.equal(ok.status, 200);
     assert.equal(typeof ok.json.token, "string");
   });
+
+  it("a superuser's file token from another IP counts for nothing", async (t) => {
+    const s = await startTestServer(t, { template: await (template ??= buildTemplate(cleanup)) });
+    await s.pb.collections.create({
+      name: "vault",
+      createRule: "",
+      viewRule: null,
+      fields: [{ name: "doc", type: "file", maxSelect: 1, protected: true }],
+    });
+    const rec = await s.pb.collection("vault").create({ doc: new File(["top secret"], "secret.txt") });
+    const fileToken = await s.pb.files.getToken();
+    const settings = structuredClone(s.app.settings());
+    settings.superuserIPs = ["10.0.0.0/24"];
+    settings.trustedProxy = { headers: ["X-Real-IP"], useLeftmostIP: false };
+    await s.app.saveSettings(settings);
+    const url = s.pb.files.getURL(rec, rec.doc as string, { token: fileToken });
+    assert.equal((await fetch(url)).status, 404);
+    const allowed = await fetch(url, { headers: { "x-real-ip": "10.0.0.3" } });
+    assert.equal(allowed.status, 200);
+    assert.equal(await allowed.text(), "top secret");
+  });
 });

@@ -50,19 +50,20 @@ export function requestLogger(): MiddlewareHandler<ApiEnv> {
     }
     data.execTime = execTime;
     data.method = c.req.method;
-    data.referer = cut(c.req.header("referer") ?? "", 2000);
+    data.referer = cut(c.req.header("referer") ?? "");
     if (logs.logIP) data.remoteIP = remoteIP(c);
     data.status = c.res.status;
     data.type = "request";
-    data.url = cut(requestUri, 2000);
-    data.userAgent = cut(c.req.header("user-agent") ?? "", 3000);
+    data.url = requestUri;
+    data.userAgent = cut(c.req.header("user-agent") ?? "");
     if (logs.logIP) data.userIP = realIP(c);
     logger.write(level, `${c.req.method} ${unescape(requestUri)}`, data);
   };
 }
 
-function cut(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max) : text;
+/** Long header values are cut to 2000 characters and marked with `...`, as PocketBase does. */
+function cut(text: string, max = 2000): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 /** The URL as the user typed it (`%20` → space); a malformed escape leaves it as it is. */
