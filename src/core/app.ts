@@ -5,7 +5,7 @@
  */
 import { mkdirSync, accessSync, constants } from "node:fs";
 import { join } from "node:path";
-import { Database, type DbExecutor, type Transaction } from "./db/database.ts";
+import { Database, printQuery, type DbExecutor, type Transaction } from "./db/database.ts";
 import {
   createHooks,
   hookAccessor,
@@ -188,8 +188,10 @@ export class App {
       } catch {
         throw new Error(`The data folder ${dir} is not writable.`);
       }
-      this.#shared.db = Database.open(join(dir, "data.db"));
-      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"));
+      // Dev mode prints every SQL statement with its duration (PocketBase's `--dev`).
+      const trace = this.isDev ? printQuery : undefined;
+      this.#shared.db = Database.open(join(dir, "data.db"), { trace });
+      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"), { trace });
       await runSystemMigrations(this);
       await this.reloadSettings();
       await this.reloadCollections();
