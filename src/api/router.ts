@@ -29,6 +29,7 @@ import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
 import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
+import { bindSqlApi } from "./sql.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 
@@ -84,6 +85,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindRealtimeApi(router);
   bindBackupsApi(router);
   bindBatchApi(router);
+  bindSqlApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {
