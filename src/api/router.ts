@@ -35,6 +35,7 @@ import { encodeJsonBody } from "../tools/json.ts";
 import { scriptRoutes } from "./script-routes.ts";
 import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
+import { bindSqlApi } from "./sql.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 import { bindDashboard } from "./dashboard.ts";
@@ -99,6 +100,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindBatchApi(router);
   bindDashboard(router);
   bindLogsApi(router);
+  bindSqlApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {
