@@ -11,11 +11,9 @@ import { collectionToApiJson } from "../core/collections/collection-json.ts";
 import { cloneCollection, type Collection } from "../core/collections/collection-model.ts";
 import { listCollections } from "../core/collections/collection-list.ts";
 import {
-  deleteCollection,
   importCollections,
   referencingCollections,
   saveCollection,
-  truncateCollection,
 } from "../core/collections/collection-save.ts";
 import { ValidationError, ValidationErrors, type ErrorTree } from "../tools/validation.ts";
 import { ApiError, badRequest, notFound, safeErrorData } from "./errors.ts";
@@ -219,7 +217,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
     event.collection = findOr404(c);
     await app.hooks.onCollectionDeleteRequest.trigger(event, async (e) => {
       try {
-        await deleteCollection(e.app, e.collection);
+        await e.app.delete(e.collection);
       } catch (err) {
         // Any failure (system collection, references, SQL) is PocketBase's generic delete 400.
         const refs = referencingCollections(e.app, e.collection);
@@ -238,7 +236,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       throw badRequest("View collections cannot be truncated since they don't store their own records.");
     }
     try {
-      await truncateCollection(c.var.app, collection);
+      await c.var.app.truncateCollection(collection);
     } catch (err) {
       throw new ApiError(
         400,

@@ -17,7 +17,6 @@ import {
 import { applyAuthBody } from "../core/records/record-auth-rules.ts";
 import { hashPasswordFields, loadRecordBody } from "../core/records/record-body.ts";
 import { loadRecordFiles } from "../core/records/record-files.ts";
-import { deleteRecord, saveRecord } from "../core/records/record-save.ts";
 import { Record } from "../core/records/record.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
@@ -269,7 +268,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
         try {
           await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
           await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
-          await saveRecord(e.app, e.record);
+          await e.app.save(e.record);
         } catch (err) {
           writeError("Failed to create record.", err);
         }
@@ -320,7 +319,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
           try {
             await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
             await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
-            await saveRecord(e.app, e.record);
+            await e.app.save(e.record);
           } catch (err) {
             writeError("Failed to update record.", err);
           }
@@ -352,7 +351,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     return respond(c, async () => {
       await app.hooks.onRecordDeleteRequest.trigger(event, async (e) => {
         try {
-          await deleteRecord(e.app, e.record);
+          await e.app.delete(e.record);
         } catch (err) {
           writeError(
             "Failed to delete record. Make sure that the record is not part of a required relation reference.",

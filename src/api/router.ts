@@ -21,6 +21,7 @@ import { bindAuthWithOAuth2Api } from "./record-auth-with-oauth2.ts";
 import { bodyLimit, DEFAULT_BODY_LIMIT, recordsBodyLimit } from "./middlewares/body-limit.ts";
 import { bindFilesApi } from "./files.ts";
 import { bindFilesTokenApi } from "./files-token.ts";
+import { bindCronsApi } from "./crons.ts";
 import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
@@ -77,6 +78,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindFilesApi(router);
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
+  bindCronsApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

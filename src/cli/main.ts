@@ -9,6 +9,7 @@ import { setIdTokenLeeway } from "../auth/oauth2/id-token.ts";
 import { parseArgs, type FlagSpec } from "./args.ts";
 import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
+import { runTypegen } from "./typegen.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 
 const GLOBAL_FLAGS: FlagSpec = {
@@ -30,6 +31,7 @@ Usage:
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
+  satchel typegen [--out=pocketbase-types.ts] [--dir=DIR]   (TypeScript types of every collection)
   satchel --help | --version
 
 Flags:
@@ -39,6 +41,8 @@ Flags:
   --queryTimeout   default SELECT timeout in seconds (default 30)
   --http           address to listen on (serve; default 127.0.0.1:8090)
   --origins        comma-separated CORS origins (serve; default *)
+  --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
+  --automigrate    write a migration for every collection change made through the API (serve; default true)
 ${HOOKS_USAGE}`;
 
 function version(): string {
@@ -77,7 +81,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case "serve": {
-      const args = parseArgs(rest, { ...GLOBAL_FLAGS, http: "string", origins: "string", ...HOOKS_FLAGS });
+      const args = parseArgs(rest, {
+        ...GLOBAL_FLAGS,
+        http: "string",
+        origins: "string",
+        migrationsDir: "string",
+        automigrate: "boolean",
+        ...HOOKS_FLAGS,
+      });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
     }
@@ -85,6 +96,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const args = parseArgs(rest, GLOBAL_FLAGS);
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runSuperuser(appFromFlags(args.flags), args.positionals);
+    }
+    case "typegen": {
+      const args = parseArgs(rest, { ...GLOBAL_FLAGS, out: "string" });
+      if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      if (args.positionals.length > 0) throw new Error(`unexpected argument "${args.positionals[0]}"`);
+      const out = typeof args.flags.out === "string" ? args.flags.out : undefined;
+      return runTypegen(appFromFlags(args.flags), out);
     }
     default:
       throw new Error(`unknown command "${command}" (see satchel --help)`);

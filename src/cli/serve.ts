@@ -5,7 +5,9 @@
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
+import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import type { ParsedArgs } from "./args.ts";
+import { migrationsDir } from "./dirs.ts";
 import { HooksRuntime } from "../hooks/runtime.ts";
 import { hooksOptionsFromFlags } from "./hooks-options.ts";
 
@@ -31,6 +33,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     await hooks.close();
     throw err;
   }
+  if (args.flags.automigrate !== false) bindAutomigrate(app, migrationsDir(app, args.flags));
   let server;
   try {
     server = await startServer(app, address, { origins, logErrors: app.isDev });
@@ -44,6 +47,8 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   }
   const base = server.url;
   const running = server;
+  // The scheduler runs while serving (the app's terminate stops it).
+  app.cron().start();
   // Signal handlers go in before anything else is awaited, so a SIGTERM that comes early
   // (while the installer account is being hashed) still stops the server gracefully.
   let stopping = false;
