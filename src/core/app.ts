@@ -40,6 +40,7 @@ import type { FilterParams } from "../query/placeholders.ts";
 import type { RequestInfo } from "./hook-events.ts";
 import { deleteModel, saveModel, validateModel, type SavableModel } from "./model-persist.ts";
 import { truncateCollection } from "./collections/collection-save.ts";
+import { importCollectionsData } from "./collections/collection-import.ts";
 import { Cron } from "../tools/cron.ts";
 import { registerSystemCronJobs } from "./cron-jobs.ts";
 import { Logger } from "./logs/logger.ts";
@@ -459,6 +460,14 @@ export class App {
   /** Deletes every record of a collection through the record delete hooks, in one transaction. */
   truncateCollection(collection: CollectionRef): Promise<void> {
     return truncateCollection(this, finders.collectionOf(this, collection));
+  }
+
+  /**
+   * Imports collection definitions (as the import API and `migrate collections` snapshots do):
+   * matched by id then name and updated, or created; `deleteMissing` drops the others.
+   */
+  importCollections(data: readonly { [key: string]: unknown }[], deleteMissing = false): Promise<void> {
+    return importCollectionsData(this, data, deleteMissing);
   }
 }
 
