@@ -168,6 +168,19 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await edit.getByRole("button", { name: "Close", exact: true }).click();
     await edit.waitFor({ state: "detached" });
 
+    // Bulk edit (batch API, or one request per record when batches are off).
+    await page.getByRole("checkbox", { name: "Select all" }).check();
+    await page.getByRole("button", { name: "Edit selected" }).click();
+    const bulk = page.getByRole("dialog", { name: "Edit 2 selected records" });
+    await bulk.getByLabel("Field").selectOption("number");
+    await bulk.getByLabel("number", { exact: true }).fill("99");
+    await bulk.getByRole("button", { name: "Apply to selected" }).click();
+    await page.getByText("Successfully updated 2 records.").waitFor();
+    assert.deepEqual(
+      (await api.collection("articles").getFullList()).map((r) => r.number),
+      [99, 99],
+    );
+
     // Bulk delete.
     await page.getByRole("checkbox", { name: "Select all" }).check();
     await page.getByText("Selected 2 records").waitFor();
