@@ -108,6 +108,18 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     const relation = articles.fields.find((f) => f.type === "relation")!;
     assert.equal(relation.maxSelect > 1, true);
 
+    // Collections overview: fields with relations, and one rule across collections.
+    await page.getByRole("button", { name: "Collections overview" }).click();
+    const overview = page.getByRole("dialog", { name: "Collections overview" });
+    await overview.getByText("→ tags (multiple)").waitFor();
+    await screenshot(page, "collections-overview");
+    await overview.getByRole("tab", { name: "Rules" }).click();
+    await overview
+      .getByRole("row", { name: /articles/ })
+      .getByText("@request.auth.id")
+      .waitFor();
+    await overview.getByRole("button", { name: "Close panel" }).click();
+
     // A record with a file and a relation.
     await page.getByRole("link", { name: "articles" }).click();
     await page.getByRole("button", { name: "New record", exact: true }).click();
@@ -137,6 +149,28 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     assert.equal(first!.relation.length, 1);
     // The table shows the thumb of the uploaded image.
     await page.getByRole("img", { name: first!.file }).waitFor();
+
+    // Unsaved edits survive as a draft: another tab offers to restore them.
+    await page.getByRole("button", { name: "New record", exact: true }).click();
+    await page
+      .getByRole("dialog", { name: "New articles record" })
+      .getByLabel("title", { exact: true })
+      .fill("Draft title");
+    await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("draft_")));
+    const second = await page.context().newPage();
+    second.on("pageerror", (err) => errors.push(`second tab: ${err.message}`));
+    await second.goto(page.url().replace(/&record=[^&]*/, ""));
+    await second.getByRole("button", { name: "New record", exact: true }).click();
+    await second.getByText("The record has previous unsaved changes.").waitFor();
+    await second.getByRole("button", { name: "Restore draft" }).click();
+    assert.equal(await second.getByLabel("title", { exact: true }).inputValue(), "Draft title");
+    await second.close();
+    await page
+      .getByRole("dialog", { name: "New articles record" })
+      .getByRole("button", { name: "Close", exact: true })
+      .click();
+    await page.getByRole("dialog", { name: "Confirm" }).getByRole("button", { name: "Yes, discard" }).click();
+    await page.getByRole("dialog", { name: "New articles record" }).waitFor({ state: "detached" });
 
     // Live update: a record created through the API appears without a reload.
     await api.collection("articles").create({ title: "From the API", number: 1 });
