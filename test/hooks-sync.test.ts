@@ -143,7 +143,7 @@ describe("pb_hooks: synchronous calls", () => {
       s.logs.join("\n"),
     );
     assert.equal(await (await get("/fast")).text(), "fast");
-    assert.equal(await (await get("/hello")).status, 200);
+    assert.equal((await get("/hello")).status, 200);
   });
 
   test("§7.11 a throw inside runInTransaction rolls the save back", async () => {

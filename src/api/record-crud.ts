@@ -289,7 +289,12 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const id = c.req.param("id");
     // Concurrent updates of one record run one after the other: each reads what the previous
     // one saved, so appends (`files+`, `tags+`) and maxSelect checks never lose a write.
-    return recordLocks.run(`${collection.id}/${id.toLowerCase()}`, async () => {
+    // (A batch already holds the write transaction, which serialises its updates: taking the
+    // lock there could deadlock with a request that holds it and waits for the transaction.)
+    const serialize = app.isTransactional
+      ? <T>(_key: string, fn: () => Promise<T>) => fn()
+      : recordLocks.run.bind(recordLocks);
+    return serialize(`${collection.id}/${id.toLowerCase()}`, async () => {
       const ctx = await ruleContext(c);
       if (collection.updateRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
       const record = await findRecordByRule(app, collection, id, null, { ...ctx, isSuperuser: true });

@@ -29,6 +29,10 @@ import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
 import { scriptRoutes } from "./script-routes.ts";
+import { bindBackupsApi } from "./backups.ts";
+import { bindBatchApi } from "./batch.ts";
+import { restartGate } from "./middlewares/restart-gate.ts";
+import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 import { bindDashboard } from "./dashboard.ts";
 
 /** Options of the router. */
@@ -56,11 +60,15 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
     c.set("body", undefined);
     await next();
   });
+  router.use("*", restartGate());
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
-  router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
+  router.use(
+    "*",
+    bodyLimit(DEFAULT_BODY_LIMIT, (c) => routeBodyLimit(c) ?? recordsBodyLimit(c)),
+  );
   // pb_hooks: routerAdd routes and routerUse middlewares (a no-op without hook files)
   router.use("*", scriptRoutes());
 
@@ -80,6 +88,8 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
   bindCronsApi(router);
+  bindBackupsApi(router);
+  bindBatchApi(router);
   bindDashboard(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));

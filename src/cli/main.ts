@@ -2,8 +2,8 @@
  * The `satchel` command line: `serve`, `superuser …`, `--help`, `--version`. The only code that
  * reads argv and the environment; everything it does goes through the App.
  */
-import { resolve } from "node:path";
-import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
 import { App } from "../core/app.ts";
 import { setIdTokenLeeway } from "../auth/oauth2/id-token.ts";
 import { parseArgs, type FlagSpec } from "./args.ts";
@@ -11,6 +11,7 @@ import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
 import { runTypegen } from "./typegen.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
+import { executableDir, runtimeName } from "../tools/runtime.ts";
 
 const GLOBAL_FLAGS: FlagSpec = {
   dir: "string",
@@ -35,7 +36,7 @@ Usage:
   satchel --help | --version
 
 Flags:
-  --dir            the data folder (default ./pb_data)
+  --dir            the data folder (default ./pb_data; next to the executable for the single executable)
   --dev            log errors and details to stderr
   --encryptionEnv  name of an env variable holding a 32-character key to encrypt the stored settings
   --queryTimeout   default SELECT timeout in seconds (default 30)
@@ -45,11 +46,18 @@ Flags:
   --automigrate    write a migration for every collection change made through the API (serve; default true)
 ${HOOKS_USAGE}`;
 
+/** `satchel version 0.1.0 (node v24.21.0, linux-x64)`: what it is, on what, for where. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+  return `satchel version ${pkg.version} (${runtimeName()}, ${process.platform}-${process.arch})`;
+}
+
+/**
+ * The default data folder: `pb_data` next to the single executable (as PocketBase's binary),
+ * `./pb_data` in the working folder otherwise (npm start, npx).
+ */
+export function defaultDataDir(): string {
+  const home = executableDir();
+  return home ? join(home, "pb_data") : resolve("pb_data");
 }
 
 /** Builds the App from the global flags. */
@@ -61,7 +69,7 @@ export function appFromFlags(flags: { [name: string]: string | boolean }): App {
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new Error(`invalid --queryTimeout: ${String(flags.queryTimeout)}`);
   return new App({
-    dataDir: resolve(typeof flags.dir === "string" ? flags.dir : "pb_data"),
+    dataDir: typeof flags.dir === "string" ? resolve(flags.dir) : defaultDataDir(),
     isDev: flags.dev === true,
     encryptionEnv: typeof flags.encryptionEnv === "string" ? flags.encryptionEnv : "",
     queryTimeout: timeout,
@@ -76,7 +84,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return command === undefined ? 1 : 0;
   }
   if (command === "--version" || command === "-v") {
-    process.stdout.write(`satchel version ${version()}\n`);
+    process.stdout.write(`${version()}\n`);
     return 0;
   }
   switch (command) {

@@ -10,6 +10,7 @@ import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
 import { HooksRuntime } from "../hooks/runtime.ts";
 import { hooksOptionsFromFlags } from "./hooks-options.ts";
+import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
@@ -23,6 +24,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
       : ["*"];
   // A bad address is a usage error: report it before the data folder is created or opened.
   parseAddress(address);
+  await recoverInterruptedRestore(app.dataDir);
   // pb_hooks load before bootstrap (their onBootstrap handlers run in it); a file that fails to
   // load stops the start with its file and line
   const hooks = new HooksRuntime(app, hooksOptionsFromFlags(args.flags, app.dataDir));
