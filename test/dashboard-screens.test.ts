@@ -264,7 +264,6 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
 
     for (const [link, name, heading] of [
       ["Files storage", "settings-storage", "Files storage"],
-      ["Backups", "settings-backups", "Backups"],
       ["Crons", "settings-crons", "Crons"],
       ["Export collections", "settings-export", "Export collections"],
       ["Import collections", "settings-import", "Import collections"],
