@@ -227,6 +227,33 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     assert.deepEqual(errors, [], "no uncaught page errors");
   });
 
+  test("protected files show their thumbs through a file token", async (t) => {
+    ensureDashboardBuilt();
+    const srv = await startTestServer(t);
+    await srv.pb.collections.create({
+      name: "private",
+      type: "base",
+      fields: [
+        { name: "title", type: "text" },
+        { name: "scan", type: "file", maxSelect: 1, protected: true, thumbs: ["100x100"] },
+      ],
+    });
+    const rec = await srv.pb
+      .collection("private")
+      .create({ title: "secret", scan: new File([PNG], "scan.png", { type: "image/png" }) });
+    const browser = await launchBrowser(t);
+    const { page, errors } = await newPage(browser);
+    await login(page, srv.url);
+    await page.getByRole("link", { name: "private" }).click();
+    const img = page.getByRole("img", { name: rec.scan });
+    await img.waitFor();
+    await page.waitForFunction((name) => {
+      const el = document.querySelector<HTMLImageElement>(`img[alt="${name}"]`);
+      return !!el && el.complete && el.naturalWidth > 0 && el.src.includes("token=");
+    }, rec.scan);
+    assert.deepEqual(errors, [], "no uncaught page errors");
+  });
+
   test("settings pages, test email, logs, dark mode, phone width", async (t) => {
     ensureDashboardBuilt();
     const srv = await startTestServer(t);
