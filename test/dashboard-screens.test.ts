@@ -108,6 +108,18 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     const relation = articles.fields.find((f) => f.type === "relation")!;
     assert.equal(relation.maxSelect > 1, true);
 
+    // Collections overview: fields with relations, and one rule across collections.
+    await page.getByRole("button", { name: "Collections overview" }).click();
+    const overview = page.getByRole("dialog", { name: "Collections overview" });
+    await overview.getByText("→ tags (multiple)").waitFor();
+    await screenshot(page, "collections-overview");
+    await overview.getByRole("tab", { name: "Rules" }).click();
+    await overview
+      .getByRole("row", { name: /articles/ })
+      .getByText("@request.auth.id")
+      .waitFor();
+    await overview.getByRole("button", { name: "Close panel" }).click();
+
     // A record with a file and a relation.
     await page.getByRole("link", { name: "articles" }).click();
     await page.getByRole("button", { name: "New record", exact: true }).click();
@@ -137,6 +149,28 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     assert.equal(first!.relation.length, 1);
     // The table shows the thumb of the uploaded image.
     await page.getByRole("img", { name: first!.file }).waitFor();
+
+    // Unsaved edits survive as a draft: another tab offers to restore them.
+    await page.getByRole("button", { name: "New record", exact: true }).click();
+    await page
+      .getByRole("dialog", { name: "New articles record" })
+      .getByLabel("title", { exact: true })
+      .fill("Draft title");
+    await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("draft_")));
+    const second = await page.context().newPage();
+    second.on("pageerror", (err) => errors.push(`second tab: ${err.message}`));
+    await second.goto(page.url().replace(/&record=[^&]*/, ""));
+    await second.getByRole("button", { name: "New record", exact: true }).click();
+    await second.getByText("The record has previous unsaved changes.").waitFor();
+    await second.getByRole("button", { name: "Restore draft" }).click();
+    assert.equal(await second.getByLabel("title", { exact: true }).inputValue(), "Draft title");
+    await second.close();
+    await page
+      .getByRole("dialog", { name: "New articles record" })
+      .getByRole("button", { name: "Close", exact: true })
+      .click();
+    await page.getByRole("dialog", { name: "Confirm" }).getByRole("button", { name: "Yes, discard" }).click();
+    await page.getByRole("dialog", { name: "New articles record" }).waitFor({ state: "detached" });
 
     // Live update: a record created through the API appears without a reload.
     await api.collection("articles").create({ title: "From the API", number: 1 });
@@ -168,6 +202,19 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await edit.getByRole("button", { name: "Close", exact: true }).click();
     await edit.waitFor({ state: "detached" });
 
+    // Bulk edit (batch API, or one request per record when batches are off).
+    await page.getByRole("checkbox", { name: "Select all" }).check();
+    await page.getByRole("button", { name: "Edit selected" }).click();
+    const bulk = page.getByRole("dialog", { name: "Edit 2 selected records" });
+    await bulk.getByLabel("Field").selectOption("number");
+    await bulk.getByLabel("number", { exact: true }).fill("99");
+    await bulk.getByRole("button", { name: "Apply to selected" }).click();
+    await page.getByText("Successfully updated 2 records.").waitFor();
+    assert.deepEqual(
+      (await api.collection("articles").getFullList()).map((r) => r.number),
+      [99, 99],
+    );
+
     // Bulk delete.
     await page.getByRole("checkbox", { name: "Select all" }).check();
     await page.getByText("Selected 2 records").waitFor();
@@ -177,6 +224,33 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await page.getByText("Successfully deleted 2 records.").waitFor();
     assert.equal((await api.collection("articles").getList(1, 1)).totalItems, 0);
 
+    assert.deepEqual(errors, [], "no uncaught page errors");
+  });
+
+  test("protected files show their thumbs through a file token", async (t) => {
+    ensureDashboardBuilt();
+    const srv = await startTestServer(t);
+    await srv.pb.collections.create({
+      name: "private",
+      type: "base",
+      fields: [
+        { name: "title", type: "text" },
+        { name: "scan", type: "file", maxSelect: 1, protected: true, thumbs: ["100x100"] },
+      ],
+    });
+    const rec = await srv.pb
+      .collection("private")
+      .create({ title: "secret", scan: new File([PNG], "scan.png", { type: "image/png" }) });
+    const browser = await launchBrowser(t);
+    const { page, errors } = await newPage(browser);
+    await login(page, srv.url);
+    await page.getByRole("link", { name: "private" }).click();
+    const img = page.getByRole("img", { name: rec.scan });
+    await img.waitFor();
+    await page.waitForFunction((name) => {
+      const el = document.querySelector<HTMLImageElement>(`img[alt="${name}"]`);
+      return !!el && el.complete && el.naturalWidth > 0 && el.src.includes("token=");
+    }, rec.scan);
     assert.deepEqual(errors, [], "no uncaught page errors");
   });
 
@@ -217,7 +291,6 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
 
     for (const [link, name, heading] of [
       ["Files storage", "settings-storage", "Files storage"],
-      ["Backups", "settings-backups", "Backups"],
       ["Crons", "settings-crons", "Crons"],
       ["Export collections", "settings-export", "Export collections"],
       ["Import collections", "settings-import", "Import collections"],

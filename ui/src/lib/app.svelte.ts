@@ -7,11 +7,14 @@ export const store = $state<{
   collections: CollectionModel[];
   collectionsLoaded: boolean;
   appName: string;
+  /** `meta.hideControls`: hide schema controls and lock record saves. */
+  hideControls: boolean;
   scheme: "auto" | "light" | "dark";
 }>({
   collections: [],
   collectionsLoaded: false,
   appName: "Satchel",
+  hideControls: false,
   scheme: load<"auto" | "light" | "dark">("pbColorScheme", "auto"),
 });
 
@@ -23,8 +26,10 @@ export async function loadCollections(): Promise<void> {
 
 export async function loadAppName(): Promise<void> {
   try {
-    const s = await pb.settings.getAll({ fields: "meta.appName", requestKey: null });
-    store.appName = (s as { meta?: { appName?: string } }).meta?.appName || "Satchel";
+    const s = await pb.settings.getAll({ fields: "meta.appName,meta.hideControls", requestKey: null });
+    const meta = (s as { meta?: { appName?: string; hideControls?: boolean } }).meta;
+    store.appName = meta?.appName || "Satchel";
+    store.hideControls = !!meta?.hideControls;
   } catch {
     // The name is cosmetic.
   }
