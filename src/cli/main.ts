@@ -26,6 +26,7 @@ const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
+  satchel serve example.com [www.example.com] [--http=0.0.0.0:80] [--https=0.0.0.0:443] [--acmeDirectory=URL]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
@@ -38,6 +39,8 @@ Flags:
   --queryTimeout   default SELECT timeout in seconds (default 30)
   --http           address to listen on (serve; default 127.0.0.1:8090)
   --origins        comma-separated CORS origins (serve; default *)
+  --https          HTTPS address when domains are given (serve; default 0.0.0.0:443, certificates via ACME)
+  --acmeDirectory  ACME directory URL of the CA (serve with domains; default Let's Encrypt)
 `;
 
 /** `satchel version 0.1.0 (node v24.21.0, linux-x64)`: what it is, on what, for where. */
@@ -83,7 +86,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case "serve": {
-      const args = parseArgs(rest, { ...GLOBAL_FLAGS, http: "string", origins: "string" });
+      const args = parseArgs(rest, {
+        ...GLOBAL_FLAGS,
+        http: "string",
+        origins: "string",
+        https: "string",
+        acmeDirectory: "string",
+      });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
     }
