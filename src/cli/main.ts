@@ -32,6 +32,7 @@ const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
                 [--hooksDir=./pb_hooks] [--hooksWatch=true] [--hooksPool=N] [--hooksTimeout=30]
+  satchel serve example.com [www.example.com] [--http=0.0.0.0:80] [--https=0.0.0.0:443] [--acmeDirectory=URL]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
@@ -48,6 +49,8 @@ Flags:
   --origins        comma-separated CORS origins (serve; default *)
   --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
   --automigrate    write a migration for every collection change made through the API (serve; default true)
+  --https          HTTPS address when domains are given (serve; default 0.0.0.0:443, certificates via ACME)
+  --acmeDirectory  ACME directory URL of the CA (serve with domains; default Let's Encrypt)
 ${HOOKS_USAGE}`;
 
 /** `satchel version 0.1.0 (node v24.21.0, linux-x64)`: what it is, on what, for where. */
@@ -100,6 +103,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         migrationsDir: "string",
         automigrate: "boolean",
         ...HOOKS_FLAGS,
+        https: "string",
+        acmeDirectory: "string",
       });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
