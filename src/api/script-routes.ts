@@ -212,15 +212,27 @@ export function compilePattern(path: string): { regex: RegExp; names: string[]; 
   return { regex: new RegExp(source), names, specificity };
 }
 
-/** Installs (or, with null, removes) the script routing of an app. */
-export function setScriptRouting(app: App, routing: ScriptRouting | null): void {
-  if (!routing) {
+const sources = new WeakMap<App, Map<string, ScriptRouting>>();
+
+/**
+ * Installs (or, with null, removes) what one source (the pb_hooks scripts, the TypeScript hook
+ * modules) adds to the routing of an app; the routes and middlewares of all sources are served
+ * together.
+ */
+export function setScriptRouting(app: App, routing: ScriptRouting | null, source = "scripts"): void {
+  const bySource = sources.get(app) ?? new Map<string, ScriptRouting>();
+  sources.set(app, bySource);
+  if (routing) bySource.set(source, routing);
+  else bySource.delete(source);
+  const all = [...bySource.values()];
+  if (all.length === 0) {
     routings.delete(app);
     return;
   }
-  const compiled = routing.routes.map((route, order) => ({ route, order, ...compilePattern(route.path) }));
+  const routes = all.flatMap((r) => r.routes);
+  const compiled = routes.map((route, order) => ({ route, order, ...compilePattern(route.path) }));
   compiled.sort((a, b) => b.specificity - a.specificity || a.order - b.order);
-  routings.set(app, { compiled, middlewares: routing.middlewares });
+  routings.set(app, { compiled, middlewares: all.flatMap((r) => r.middlewares) });
 }
 
 function sortMiddlewares(list: ScriptMiddleware[]): ScriptMiddleware[] {

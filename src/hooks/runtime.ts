@@ -17,6 +17,7 @@ import { createOps } from "./main-ops.ts";
 import { RunError, WorkerPool, loadRegistrations } from "./pool.ts";
 import type { FnSource, Registrations } from "./registrations.ts";
 import { scriptRouting } from "./route-bridge.ts";
+import { isModuleHookFile, ModuleHooks } from "./module-hooks.ts";
 
 /** Options of the runtime (from the CLI). */
 export interface HooksOptions {
@@ -43,11 +44,14 @@ export function defaultPoolSize(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/** The hook files of a folder in load order: `*.pb.js` / `*.pb.ts`, direct children, byte order. */
+/**
+ * The hook files of a folder in load order: `*.pb.js` / `*.pb.ts` scripts and `*.pb.mjs` /
+ * default-exporting `*.pb.ts` modules (see module-hooks.ts), direct children, byte order.
+ */
 export function hookFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((name) => /\.pb\.(js|ts)$/.test(name))
+    .filter((name) => /\.pb\.(js|ts|mjs)$/.test(name))
     .map((name) => join(dir, name))
     .filter((path) => statSync(path).isFile())
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -73,6 +77,7 @@ export class HooksRuntime {
   readonly options: Required<Omit<HooksOptions, "output">> & Pick<HooksOptions, "output">;
   readonly #handles: AppHandles;
   readonly #store = new Map<string, unknown>();
+  readonly #modules: ModuleHooks;
   readonly #ops;
   #current: Loaded | null = null;
   #watcher: FSWatcher | null = null;
@@ -89,6 +94,7 @@ export class HooksRuntime {
       hooksDir: resolve(options.hooksDir),
     };
     this.#handles = new AppHandles(app);
+    this.#modules = new ModuleHooks(app);
     this.#ops = createOps({
       app,
       handles: this.#handles,
@@ -140,6 +146,7 @@ export class HooksRuntime {
     clearTimeout(this.#debounce);
     clearTimeout(this.#cronTimer);
     await this.#reloading;
+    this.#modules.unload();
     const current = this.#current;
     this.#current = null;
     if (current) {
@@ -151,14 +158,17 @@ export class HooksRuntime {
 
   async #load(): Promise<void> {
     const dir = this.options.hooksDir;
-    const files = hookFiles(dir);
-    for (const file of files) {
+    const all = hookFiles(dir);
+    for (const file of all) {
       // as PocketBase: an empty hook file gets the types reference line
       if (statSync(file).size === 0) {
         const types = relative(dir, join(this.app.dataDir, "types.d.ts"));
         writeFileSync(file, `/// <reference path="${types}" />\n\n`);
       }
     }
+    // ES/TypeScript modules run on the main thread; the rest are PocketBase scripts for the pool
+    const modules = all.filter(isModuleHookFile);
+    const files = all.filter((f) => !modules.includes(f));
     const log = this.options.log;
     let regs: Registrations | null = null;
     let pool: WorkerPool | null = null;
@@ -192,6 +202,7 @@ export class HooksRuntime {
     for (const id of [...this.#crons.keys()]) this.#cronRemove(id);
     for (const c of regs?.crons ?? []) this.#cronAdd(c.id, c.expr, regs!.handlers[c.handler]!);
     previous?.pool?.closeWhenIdle();
+    await this.#modules.load(modules);
   }
 
   #watch(): void {
