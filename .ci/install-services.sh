@@ -6,6 +6,7 @@
 set -euo pipefail
 
 PACKAGES=(swift-proxy swift-object swift-container swift-account memcached)
+PACKAGES+=(chromium)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

@@ -107,4 +107,22 @@ describe("crons API", () => {
     );
     assert.equal(await s.app.cron().run("__pbDBOptimize__"), true);
   });
+
+  it("keeps __pbAutoBackup__ in step with settings.backups.cron", async (t) => {
+    const s = await setup(t);
+    const settings = structuredClone(s.app.settings());
+    settings.backups.cron = "0 3 * * *";
+    settings.backups.cronMaxKeep = 2;
+    await s.app.saveSettings(settings);
+    assert.deepEqual(
+      s.app
+        .cron()
+        .jobs()
+        .find((j) => j.id === "__pbAutoBackup__"),
+      { id: "__pbAutoBackup__", expression: "0 3 * * *" },
+    );
+    settings.backups.cron = "";
+    await s.app.saveSettings(settings);
+    assert.equal(s.app.cron().has("__pbAutoBackup__"), false);
+  });
 });

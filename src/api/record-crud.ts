@@ -17,7 +17,6 @@ import {
 import { applyAuthBody } from "../core/records/record-auth-rules.ts";
 import { hashPasswordFields, loadRecordBody } from "../core/records/record-body.ts";
 import { loadRecordFiles } from "../core/records/record-files.ts";
-import { deleteRecord, saveRecord } from "../core/records/record-save.ts";
 import { Record } from "../core/records/record.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
@@ -228,7 +227,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
         try {
           await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
           await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
-          await saveRecord(e.app, e.record);
+          await e.app.save(e.record);
         } catch (err) {
           writeError("Failed to create record.", err);
         }
@@ -248,7 +247,12 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const id = c.req.param("id");
     // Concurrent updates of one record run one after the other: each reads what the previous
     // one saved, so appends (`files+`, `tags+`) and maxSelect checks never lose a write.
-    return recordLocks.run(`${collection.id}/${id.toLowerCase()}`, async () => {
+    // (A batch already holds the write transaction, which serialises its updates: taking the
+    // lock there could deadlock with a request that holds it and waits for the transaction.)
+    const serialize = app.isTransactional
+      ? <T>(_key: string, fn: () => Promise<T>) => fn()
+      : recordLocks.run.bind(recordLocks);
+    return serialize(`${collection.id}/${id.toLowerCase()}`, async () => {
       const ctx = await ruleContext(c);
       if (collection.updateRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
       const record = await findRecordByRule(app, collection, id, null, { ...ctx, isSuperuser: true });
@@ -278,7 +282,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
           try {
             await applyAuthBody(e.record, body, { isManager, isSuperuser: ctx.isSuperuser });
             await hashPasswordFields(e.record, body, { isSuperuser: ctx.isSuperuser });
-            await saveRecord(e.app, e.record);
+            await e.app.save(e.record);
           } catch (err) {
             writeError("Failed to update record.", err);
           }
@@ -309,7 +313,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     return respond(c, async () => {
       await app.hooks.onRecordDeleteRequest.trigger(event, async (e) => {
         try {
-          await deleteRecord(e.app, e.record);
+          await e.app.delete(e.record);
         } catch (err) {
           writeError(
             "Failed to delete record. Make sure that the record is not part of a required relation reference.",

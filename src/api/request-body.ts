@@ -142,10 +142,13 @@ interface FormEntry {
   file?: File;
 }
 
-/** Binds form values: texts type-inferred, repeated keys as arrays, `@jsonPayload` merged. */
+/**
+ * Binds form values: texts type-inferred, repeated keys as arrays, `@jsonPayload` merged. The
+ * official SDK sends one `@jsonPayload` part per object-valued field, so every part is merged.
+ */
 function formBody(entries: readonly FormEntry[]): Body {
   const out: Body = {};
-  let payload: unknown;
+  const payloads: unknown[] = [];
   for (const { key, text, file } of entries) {
     if (file) {
       addValue(out, key, file);
@@ -155,7 +158,7 @@ function formBody(entries: readonly FormEntry[]): Body {
     if (key === "@jsonPayload") {
       try {
         if (jsonTooDeep(value)) throw invalidFormat();
-        payload = JSON.parse(value);
+        payloads.push(JSON.parse(value));
       } catch {
         throw invalidFormat();
       }
@@ -163,8 +166,10 @@ function formBody(entries: readonly FormEntry[]): Body {
     }
     addValue(out, key, inferFormValue(value));
   }
-  if (payload && typeof payload === "object" && !Array.isArray(payload)) {
-    for (const [key, value] of Object.entries(payload)) setOwn(out, key, value);
+  for (const payload of payloads) {
+    if (payload && typeof payload === "object" && !Array.isArray(payload)) {
+      for (const [key, value] of Object.entries(payload)) setOwn(out, key, value);
+    }
   }
   return out;
 }

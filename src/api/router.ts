@@ -32,6 +32,12 @@ import { loadAuthToken } from "./middlewares/load-auth-token.ts";
 import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
+import { scriptRoutes } from "./script-routes.ts";
+import { bindBackupsApi } from "./backups.ts";
+import { bindBatchApi } from "./batch.ts";
+import { restartGate } from "./middlewares/restart-gate.ts";
+import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
+import { bindDashboard } from "./dashboard.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -58,6 +64,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
     c.set("body", undefined);
     await next();
   });
+  router.use("*", restartGate());
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
   router.use("*", requestLogger());
@@ -65,7 +72,12 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   router.use("*", loadAuthToken());
   router.use("*", superuserIPs());
   router.use("*", rateLimit());
-  router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
+  router.use(
+    "*",
+    bodyLimit(DEFAULT_BODY_LIMIT, (c) => routeBodyLimit(c) ?? recordsBodyLimit(c)),
+  );
+  // pb_hooks: routerAdd routes and routerUse middlewares (a no-op without hook files)
+  router.use("*", scriptRoutes());
 
   bindHealthApi(router);
   bindSettingsApi(router);
@@ -84,6 +96,9 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindRealtimeApi(router);
   bindCronsApi(router);
   bindLogsApi(router);
+  bindBackupsApi(router);
+  bindBatchApi(router);
+  bindDashboard(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

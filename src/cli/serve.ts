@@ -5,7 +5,14 @@
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
+import { bindAutomigrate } from "../core/migrations/automigrate.ts";
+import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
+import { migrationLoader } from "../hooks/migration-loader.ts";
 import type { ParsedArgs } from "./args.ts";
+import { migrationsDir } from "./dirs.ts";
+import { HooksRuntime } from "../hooks/runtime.ts";
+import { hooksOptionsFromFlags } from "./hooks-options.ts";
+import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
@@ -19,12 +26,36 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
       : ["*"];
   // A bad address is a usage error: report it before the data folder is created or opened.
   parseAddress(address);
-  await app.bootstrap();
+  await recoverInterruptedRestore(app.dataDir);
+  // pb_hooks load before bootstrap (their onBootstrap handlers run in it); a file that fails to
+  // load stops the start with its file and line
+  const hooks = new HooksRuntime(app, hooksOptionsFromFlags(args.flags, app.dataDir));
+  await hooks.start();
+  try {
+    await app.bootstrap();
+  } catch (err) {
+    await hooks.close();
+    throw err;
+  }
+  // Pending pb_migrations apply before the server listens; a failing one stops the start.
+  const migrations = migrationsDir(app, args.flags);
+  const load = migrationLoader(app, { hooksDir: hooks.options.hooksDir });
+  try {
+    await applyPendingMigrations(app, migrations, load);
+  } catch (err) {
+    await hooks.close();
+    await app.terminate();
+    throw err;
+  } finally {
+    await load.close();
+  }
+  if (args.flags.automigrate !== false) bindAutomigrate(app, migrations);
   let server;
   try {
     server = await startServer(app, address, { origins, logErrors: app.isDev });
   } catch (err) {
     await app.terminate();
+    await hooks.close();
     const code = (err as { code?: string }).code;
     if (code === "EADDRINUSE") throw new Error(`address ${address} is already in use`);
     if (code === "EACCES") throw new Error(`no permission to listen on ${address}`);
@@ -43,6 +74,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
       process.stdout.write(`\n${signal} received, shutting down…\n`);
       running
         .close()
+        .then(() => hooks.close())
         .then(() => resolve(0))
         .catch((err: unknown) => {
           console.error(err);
@@ -64,6 +96,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     // Shutting down while the installer account was being created is not an error.
     if (stopping) return stopped;
     await running.close();
+    await hooks.close();
     throw err;
   }
   return stopped;

@@ -33,6 +33,13 @@ import type { Settings } from "./settings/settings-model.ts";
 import type { Storage } from "../files/storage.ts";
 import { LocalStorage } from "../files/local-storage.ts";
 import { S3Storage } from "../files/s3-storage.ts";
+import * as finders from "./records/record-finders.ts";
+import type { CollectionRef, ExpandFetch, SqlExpression } from "./records/record-finders.ts";
+import type { Record } from "./records/record.ts";
+import type { FilterParams } from "../query/placeholders.ts";
+import type { RequestInfo } from "./hook-events.ts";
+import { deleteModel, saveModel, validateModel, type SavableModel } from "./model-persist.ts";
+import { truncateCollection } from "./collections/collection-save.ts";
 import { Cron } from "../tools/cron.ts";
 import { registerSystemCronJobs } from "./cron-jobs.ts";
 import { Logger } from "./logs/logger.ts";
@@ -326,6 +333,117 @@ export class App {
   findCollectionByNameOrId(nameOrId: string): Collection | null {
     const map = this.#shared.collectionsByKey;
     return map.get(nameOrId) ?? map.get(nameOrId.toLowerCase()) ?? null;
+  }
+
+  // ---- records and models: the one API of hooks, the API layer and tests ------------------
+  // PocketBase's App methods (its JS names). A collection is the object, its name or its id;
+  // look-ups that find nothing throw NotFoundError (→ 404); filters take `{:name}` params.
+
+  /** The record with that id (throws NotFoundError). */
+  findRecordById(collection: CollectionRef, id: string): Promise<Record> {
+    return finders.findRecordById(this, collection, id);
+  }
+
+  /** The existing records among these ids. */
+  findRecordsByIds(collection: CollectionRef, ids: readonly string[]): Promise<Record[]> {
+    return finders.findRecordsByIds(this, collection, ids);
+  }
+
+  /** Every record matching all the SQL expressions (null ones skipped). */
+  findAllRecords(collection: CollectionRef, ...expressions: SqlExpression[]): Promise<Record[]> {
+    return finders.findAllRecords(this, collection, ...expressions);
+  }
+
+  /** Records by filter, sort (`-created,title`), limit and offset (0 = none), with `{:name}` params. */
+  findRecordsByFilter(
+    collection: CollectionRef,
+    filter: string,
+    sort = "",
+    limit = 0,
+    offset = 0,
+    ...params: FilterParams[]
+  ): Promise<Record[]> {
+    return finders.findRecordsByFilter(this, collection, filter, sort, limit, offset, ...params);
+  }
+
+  /** The first record matching a filter (throws NotFoundError). */
+  findFirstRecordByFilter(
+    collection: CollectionRef,
+    filter: string,
+    ...params: FilterParams[]
+  ): Promise<Record> {
+    return finders.findFirstRecordByFilter(this, collection, filter, ...params);
+  }
+
+  /** The first record whose field equals the value (throws NotFoundError; the field must exist). */
+  findFirstRecordByData(collection: CollectionRef, field: string, value: unknown): Promise<Record> {
+    return finders.findFirstRecordByData(this, collection, field, value);
+  }
+
+  /** How many records match a filter (with its params) or SQL expressions; all without either. */
+  countRecords(
+    collection: CollectionRef,
+    ...filterOrExpressions: (string | FilterParams | SqlExpression)[]
+  ): Promise<number> {
+    return finders.countRecords(this, collection, ...filterOrExpressions);
+  }
+
+  /** An auth record by email, case-insensitive (throws NotFoundError). */
+  findAuthRecordByEmail(collection: CollectionRef, email: string): Promise<Record> {
+    return finders.findAuthRecordByEmail(this, collection, email);
+  }
+
+  /** The auth record of a valid token of one of `types` (any type when none); throws NotFoundError. */
+  findAuthRecordByToken(token: string, ...types: string[]): Promise<Record> {
+    return finders.findAuthRecordByToken(this, token, ...types);
+  }
+
+  /** Whether the request may access the record under `rule` (superusers always; null: nobody else). */
+  canAccessRecord(record: Record, requestInfo: RequestInfo, rule: string | null): Promise<boolean> {
+    return finders.canAccessRecord(this, record, requestInfo, rule);
+  }
+
+  /** Expands relation paths on one record; returns the failed paths with their errors. */
+  expandRecord(
+    record: Record,
+    expands: readonly string[],
+    fetch: ExpandFetch | null = null,
+  ): Promise<{ [path: string]: Error }> {
+    return finders.expandRecords(this, [record], expands, fetch);
+  }
+
+  /** Expands relation paths on records of one collection; returns the failed paths with their errors. */
+  expandRecords(
+    records: Record[],
+    expands: readonly string[],
+    fetch: ExpandFetch | null = null,
+  ): Promise<{ [path: string]: Error }> {
+    return finders.expandRecords(this, records, expands, fetch);
+  }
+
+  /** Creates or updates a record, a collection or the settings through its full hook chains. */
+  save(model: SavableModel): Promise<void> {
+    return saveModel(this, model, { validate: true });
+  }
+
+  /** `save` without validation (records; collections and settings are always validated). */
+  saveNoValidate(model: SavableModel): Promise<void> {
+    return saveModel(this, model, { validate: false });
+  }
+
+  /** Validates a model without saving it (through the validate hooks for records); throws ValidationErrors. */
+  validate(model: SavableModel): Promise<void> {
+    return validateModel(this, model);
+  }
+
+  /** Deletes a record (with its cascade) or a collection through its hook chains. */
+  delete(model: SavableModel): Promise<void> {
+    return deleteModel(this, model);
+  }
+
+  /** Deletes every record of a collection through the record delete hooks, in one transaction. */
+  truncateCollection(collection: CollectionRef): Promise<void> {
+    return truncateCollection(this, finders.collectionOf(this, collection));
   }
 }
 

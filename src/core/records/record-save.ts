@@ -89,6 +89,22 @@ export async function validateRecord(app: App, record: Record): Promise<void> {
   if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
 }
 
+/**
+ * Validates a record through its hook chains (`onModelValidate` → `onRecordValidate` → the
+ * field checks), as a save does and `app.validate(record)` does on its own.
+ */
+export async function validateRecordWithHooks(
+  app: App,
+  record: Record,
+  context: { [key: string]: unknown } = {},
+): Promise<void> {
+  await app.hooks.onModelValidate.trigger(new ModelEvent(app, record, "validate", context), () =>
+    app.hooks.onRecordValidate.trigger(new RecordEvent(app, record, "validate", context), () =>
+      validateRecord(app, record),
+    ),
+  );
+}
+
 /** Maps a UNIQUE constraint failure to `validation_not_unique` on the columns it names. */
 function uniqueViolation(err: unknown, record: Record): ValidationErrors | null {
   const message = err instanceof Error ? err.message : "";
@@ -291,14 +307,7 @@ export async function saveRecord(app: App, record: Record, options: SaveRecordOp
       triggerPair(tx, record, type, "main", context, async (txApp) => {
         fillSystemValues(record);
         if (record.collection.type === "auth" && record.tokenKey === "") record.refreshTokenKey();
-        if (!options.skipValidation) {
-          const validate = new ModelEvent(txApp, record, "validate", context);
-          await txApp.hooks.onModelValidate.trigger(validate, () =>
-            txApp.hooks.onRecordValidate.trigger(new RecordEvent(txApp, record, "validate", context), () =>
-              validateRecord(txApp, record),
-            ),
-          );
-        }
+        if (!options.skipValidation) await validateRecordWithHooks(txApp, record, context);
         await triggerPair(txApp, record, type, "exec", context, async (execApp) => {
           if (record.collection.type === "auth") await checkAuthIdUnique(execApp, record);
           try {
