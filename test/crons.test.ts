@@ -125,4 +125,14 @@ describe("crons API", () => {
     await s.app.saveSettings(settings);
     assert.equal(s.app.cron().has("__pbAutoBackup__"), false);
   });
+
+  it("an in-process restart (backup restore) keeps the scheduler running; a plain terminate stops it", async (t) => {
+    const s = await setup(t);
+    s.app.cron().start();
+    await s.app.terminate(true);
+    await s.app.bootstrap();
+    assert.equal(s.app.cron().isStarted, true);
+    await s.app.terminate();
+    assert.equal(s.app.cron().isStarted, false);
+  });
 });
