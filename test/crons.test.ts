@@ -107,4 +107,32 @@ describe("crons API", () => {
     );
     assert.equal(await s.app.cron().run("__pbDBOptimize__"), true);
   });
+
+  it("keeps __pbAutoBackup__ in step with settings.backups.cron", async (t) => {
+    const s = await setup(t);
+    const settings = structuredClone(s.app.settings());
+    settings.backups.cron = "0 3 * * *";
+    settings.backups.cronMaxKeep = 2;
+    await s.app.saveSettings(settings);
+    assert.deepEqual(
+      s.app
+        .cron()
+        .jobs()
+        .find((j) => j.id === "__pbAutoBackup__"),
+      { id: "__pbAutoBackup__", expression: "0 3 * * *" },
+    );
+    settings.backups.cron = "";
+    await s.app.saveSettings(settings);
+    assert.equal(s.app.cron().has("__pbAutoBackup__"), false);
+  });
+
+  it("an in-process restart (backup restore) keeps the scheduler running; a plain terminate stops it", async (t) => {
+    const s = await setup(t);
+    s.app.cron().start();
+    await s.app.terminate(true);
+    await s.app.bootstrap();
+    assert.equal(s.app.cron().isStarted, true);
+    await s.app.terminate();
+    assert.equal(s.app.cron().isStarted, false);
+  });
 });

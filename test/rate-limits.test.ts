@@ -108,6 +108,25 @@ describe("rate limits", () => {
     );
   });
 
+  it("limits each batch sub-request like the same request on its own", async (t) => {
+    const s = await setup(t);
+    const settings = structuredClone(s.app.settings());
+    settings.batch.enabled = true;
+    settings.rateLimits = { rules: [rule("users:create", 1)], excludedIPs: [], enabled: true };
+    await s.app.saveSettings(settings);
+    const create = (email: string) => ({
+      method: "POST",
+      url: "/api/collections/users/records",
+      body: { email, password: "1234567890", passwordConfirm: "1234567890" },
+    });
+    const res = await request(s.url, "POST", "/api/batch", {
+      body: { requests: [create("b1@example.com"), create("b2@example.com")] },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.json.data.requests["1"].response.status, 429);
+    assert.equal(res.json.data.requests["0"], undefined);
+  });
+
   it("exempts superusers and excluded IPs (CIDR ranges included)", async (t) => {
     const s = await setup(t);
     await limit(s, [rule("/api/", 1)]);

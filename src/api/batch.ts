@@ -11,6 +11,7 @@
  * Multipart bodies carry the JSON in `@jsonPayload` and files as `requests.N.field` (or
  * `requests[N].field`) parts, modifiers allowed (`requests.0.files+`).
  */
+import { rateLimit } from "./middlewares/rate-limit.ts";
 import { Hono, type Context } from "hono";
 import type { App } from "../core/app.ts";
 import { BatchRequestEvent, type BatchSubRequest } from "../core/hook-events.ts";
@@ -68,6 +69,8 @@ function subRouter(c: Context<ApiEnv>, txApp: App, body: { [key: string]: unknow
     sc.set("requestContext", "batch");
     await next();
   });
+  // Each sub-request is rate limited like the same request sent on its own.
+  sub.use("*", rateLimit());
   bindRecordCrudApi(sub);
   sub.onError((err) => {
     const apiError = toApiError(err);

@@ -72,6 +72,8 @@ interface Shared {
   storage: { key: string; storage: Storage } | null;
   /** The scheduler (`app.cron()`), started by `serve`. */
   cron: Cron;
+  /** The scheduler ran when a restart terminated the app: bootstrap starts it again. */
+  resumeCron: boolean;
   /** The app logger (`app.logger()`), writing `_logs` in batches. */
   logger: Logger;
 }
@@ -108,6 +110,7 @@ export class App {
       collections: [],
       collectionsByKey: new Map(),
       storage: null,
+      resumeCron: false,
       cron: new Cron({ onError: (id, err) => this.logger().error(`Cron job ${id} failed`, "error", err) }),
       logger: new Logger(
         { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
@@ -200,12 +203,16 @@ export class App {
       bindExternalAuthSystemHooks(this);
       bindLogsSettings(this);
       registerSystemCronJobs(this);
+      // An in-process restart (backup restore) keeps the scheduler running.
+      if (this.#shared.resumeCron) this.#shared.cron.start();
+      this.#shared.resumeCron = false;
     });
   }
 
   /** Closes the databases cleanly (waits for in-flight writes). Runs `onTerminate`. */
   async terminate(isRestart = false): Promise<void> {
     await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
+      this.#shared.resumeCron = isRestart && this.#shared.cron.isStarted;
       this.#shared.cron.stop();
       await this.#shared.logger.writer.flush();
       await this.#shared.db?.close();

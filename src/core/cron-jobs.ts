@@ -1,9 +1,11 @@
 /**
  * The jobs PocketBase's scheduler always has, under its ids and schedules (§12.8): expired
  * OTP and MFA rows every hour, old logs every six hours, and a daily WAL checkpoint plus
- * `PRAGMA optimize` of both databases. The backups feature adds `__pbAutoBackup__` itself.
+ * `PRAGMA optimize` of both databases, plus `__pbAutoBackup__` whenever `settings.backups.cron`
+ * is set (kept in step with the settings on every reload).
  */
 import type { App } from "./app.ts";
+import { syncAutoBackupJob } from "./backups/auto-backup.ts";
 import { deleteOldLogs } from "./logs/log-cleanup.ts";
 import { MFAS, OTPS, purgeExpired } from "./records/record-auth-system.ts";
 
@@ -14,6 +16,23 @@ export function registerSystemCronJobs(app: App): void {
   cron.add("__pbMFACleanup__", "0 * * * *", () => purgeExpired(app, MFAS));
   cron.add("__pbLogsCleanup__", "0 */6 * * *", () => deleteOldLogs(app));
   cron.add("__pbDBOptimize__", "0 0 * * *", () => optimizeDatabases(app));
+  syncAutoBackup(app);
+  app.hooks.onSettingsReload.bind({
+    id: "__pbAutoBackupSync__",
+    func: async (e) => {
+      await e.next();
+      syncAutoBackup(e.app);
+    },
+  });
+}
+
+/** (Re)registers `__pbAutoBackup__`; a stored expression that no longer parses is logged, not fatal. */
+function syncAutoBackup(app: App): void {
+  try {
+    syncAutoBackupJob(app, app.cron());
+  } catch (err) {
+    app.logger().error("Invalid backups.cron expression, auto backups are off", "error", err);
+  }
 }
 
 /** Checkpoints and truncates both WAL files and lets SQLite refresh its query statistics. */
