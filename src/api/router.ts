@@ -30,6 +30,7 @@ import { encodeJsonBody } from "../tools/json.ts";
 import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
 import { bindSqlApi } from "./sql.ts";
+import { bindStaticFiles } from "./static-files.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 
@@ -39,6 +40,10 @@ export interface RouterOptions {
   origins?: string[];
   /** Log request errors to stderr. */
   logErrors?: boolean;
+  /** The folder served at `/` (pb_public); nothing is served when unset. */
+  publicDir?: string;
+  /** Serve the public folder's `index.html` for missing paths (default true). */
+  indexFallback?: boolean;
 }
 
 function errorResponse(err: ApiError, method: string): Response {
@@ -86,6 +91,9 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindBackupsApi(router);
   bindBatchApi(router);
   bindSqlApi(router);
+
+  // The catch-all static route goes last: it never shadows a route above.
+  if (options.publicDir) bindStaticFiles(router, options.publicDir, options.indexFallback ?? true);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

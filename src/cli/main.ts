@@ -24,7 +24,7 @@ const GLOBAL_FLAGS: FlagSpec = {
 const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 
 Usage:
-  satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
+  satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--publicDir=DIR] [--indexFallback=true] [--encryptionEnv=VAR] [--queryTimeout=30]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
@@ -37,6 +37,8 @@ Flags:
   --queryTimeout   default SELECT timeout in seconds (default 30)
   --http           address to listen on (serve; default 127.0.0.1:8090)
   --origins        comma-separated CORS origins (serve; default *)
+  --publicDir      the folder of static files served at / (serve; default pb_public beside the data folder)
+  --indexFallback  serve publicDir's index.html for missing paths, for single-page apps (serve; default true)
 `;
 
 function version(): string {
@@ -75,7 +77,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case "serve": {
-      const args = parseArgs(rest, { ...GLOBAL_FLAGS, http: "string", origins: "string" });
+      const args = parseArgs(rest, {
+        ...GLOBAL_FLAGS,
+        http: "string",
+        origins: "string",
+        publicDir: "string",
+        indexFallback: "boolean",
+      });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
     }

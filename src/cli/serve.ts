@@ -2,11 +2,21 @@
  * `satchel serve`: bootstraps the app, starts the HTTP server, prints the banner (and the
  * installer link while no superuser exists), and stops gracefully on SIGINT/SIGTERM.
  */
+import { dirname, join, resolve } from "node:path";
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
 import type { ParsedArgs } from "./args.ts";
 import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
+
+/** `--publicDir` (default `pb_public` beside the data folder) and `--indexFallback` (default on). */
+function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFallback: boolean } {
+  const dir = args.flags.publicDir;
+  return {
+    publicDir: typeof dir === "string" ? resolve(dir) : join(dirname(app.dataDir), "pb_public"),
+    indexFallback: args.flags.indexFallback !== false,
+  };
+}
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
@@ -24,7 +34,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   await app.bootstrap();
   let server;
   try {
-    server = await startServer(app, address, { origins, logErrors: app.isDev });
+    server = await startServer(app, address, { origins, logErrors: app.isDev, ...publicFolder(app, args) });
   } catch (err) {
     await app.terminate();
     const code = (err as { code?: string }).code;

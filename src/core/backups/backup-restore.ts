@@ -137,7 +137,8 @@ export async function recoverInterruptedRestore(dataDir: string): Promise<void> 
       await rm(path, { force: true });
     }
   }
-  await rm(join(dataDir, TEMP_DIR_NAME), { recursive: true, force: true });
+  // A data folder that can't be used is reported by the bootstrap that follows, not here.
+  await rm(join(dataDir, TEMP_DIR_NAME), { recursive: true, force: true }).catch(() => undefined);
 }
 
 /**
