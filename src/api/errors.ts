@@ -5,6 +5,7 @@
  */
 import { InvalidFilterError, SuperuserOnlyFilterError } from "../core/records/record-access.ts";
 import { ValidationError, ValidationErrors, renderMessage, type ErrorTree } from "../tools/validation.ts";
+import { NotFoundError } from "../core/errors.ts";
 
 const DEFAULT_MESSAGES: Record<number, string> = {
   400: "Something went wrong while processing your request.",
@@ -93,10 +94,8 @@ export const notFound = (message = ""): ApiError => new ApiError(404, message);
 /** 413. */
 export const tooLarge = (message = ""): ApiError => new ApiError(413, message);
 
-/** Marks domain errors that mean "not found" (like Go's sql.ErrNoRows). */
-export class NotFoundError extends Error {
-  override name = "NotFoundError";
-}
+/** Domain errors that mean "not found" (like Go's sql.ErrNoRows) are core's. */
+export { NotFoundError } from "../core/errors.ts";
 
 /**
  * Turns anything thrown into an ApiError: ApiErrors pass through, validation errors become a

@@ -8,7 +8,6 @@ import type { Context } from "hono";
 import { isEmailFormat } from "../core/fields/formats.ts";
 import { ValidationErrors, errors as v, type ErrorTree, type ValidationError } from "../tools/validation.ts";
 import type { App } from "../core/app.ts";
-import { saveRecord } from "../core/records/record-save.ts";
 import type { Record } from "../core/records/record.ts";
 import { ApiError, badRequest } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
@@ -61,7 +60,7 @@ export function throwIfInvalid(tree: { [key: string]: ValidationError | null }):
  */
 export async function saveOrBadRequest(app: App, record: Record, message: string): Promise<void> {
   try {
-    await saveRecord(app, record);
+    await app.save(record);
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (err instanceof ValidationErrors) throw badRequest(message, err);

@@ -5,9 +5,7 @@
  */
 import type { Hono } from "hono";
 import { newStaticAuthToken } from "../core/records/record-tokens.ts";
-import { findRecordById } from "../core/records/record-query.ts";
 import { errors as v } from "../tools/validation.ts";
-import { notFound } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { requireSuperuser } from "./guards.ts";
 import { findAuthCollection } from "./record-auth-collection.ts";
@@ -20,8 +18,7 @@ export function bindImpersonateApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/impersonate/:id", async (c) => {
     requireSuperuser(c);
     const collection = findAuthCollection(c);
-    const record = await findRecordById(c.var.app, collection, c.req.param("id"));
-    if (!record) throw notFound();
+    const record = await c.var.app.findRecordById(collection, c.req.param("id"));
     const body = await readBody(c);
     let duration = 0;
     if (body.duration !== undefined && body.duration !== null && body.duration !== "") {

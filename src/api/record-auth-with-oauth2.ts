@@ -34,7 +34,6 @@ import {
   randomOAuth2Password,
   resolveOAuth2Record,
 } from "../core/records/record-oauth2.ts";
-import { saveRecord } from "../core/records/record-save.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
 import type { AuthRecord } from "../core/records/record.ts";
 import type { App } from "../core/app.ts";
@@ -96,7 +95,6 @@ async function readOAuth2Form(c: Context<ApiEnv>, collection: AuthCollection): P
     tree.provider = invalidProvider(form.provider);
   }
   if (!form.code) tree.code = v.required();
-  if (!form.redirectURL) tree.redirectURL = v.required();
   if (Object.keys(tree).length > 0) {
     throw badRequest("An error occurred while loading the submitted data.", new ValidationErrors(tree));
   }
@@ -132,7 +130,7 @@ async function createOAuth2Record(
   await txApp.hooks.onRecordCreateRequest.trigger(event, async (e) => {
     try {
       await applyAuthBody(e.record, body, { isManager, isSuperuser: superuser });
-      await saveRecord(e.app, e.record);
+      await e.app.save(e.record);
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof ValidationErrors) throw badRequest("Failed to create record.", err);

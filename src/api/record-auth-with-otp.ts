@@ -9,7 +9,6 @@ import { RecordAuthWithOTPRequestEvent } from "../core/hook-events.ts";
 import { findOTPById, deleteOTP, otpHasExpired } from "../core/records/record-auth-otp.ts";
 import { allowAttempt } from "../core/records/record-auth-limits.ts";
 import { findRecordById } from "../core/records/record-query.ts";
-import { saveRecord } from "../core/records/record-save.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
 import { ALPHANUMERIC, randomString } from "../tools/random.ts";
 import { ApiError, badRequest, forbidden } from "./errors.ts";
@@ -66,7 +65,7 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
         // password: without MFA (where the password is the other factor) it is replaced.
         if (!collection.auth.mfa.enabled) await e.record.setPassword(randomString(30, ALPHANUMERIC));
         try {
-          await saveRecord(e.app, e.record);
+          await e.app.save(e.record);
         } catch (err) {
           console.error("[auth] failed to mark the record verified after its OTP:", err);
         }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, accessSync, constants } from "node:fs";
 import { join } from "node:path";
-import { Database, type DbExecutor, type Transaction } from "./db/database.ts";
+import { Database, printQuery, type DbExecutor, type Transaction } from "./db/database.ts";
 import {
   createHooks,
   hookAccessor,
@@ -33,6 +33,19 @@ import type { Settings } from "./settings/settings-model.ts";
 import type { Storage } from "../files/storage.ts";
 import { LocalStorage } from "../files/local-storage.ts";
 import { S3Storage } from "../files/s3-storage.ts";
+import * as finders from "./records/record-finders.ts";
+import type { CollectionRef, ExpandFetch, SqlExpression } from "./records/record-finders.ts";
+import type { Record } from "./records/record.ts";
+import type { FilterParams } from "../query/placeholders.ts";
+import type { RequestInfo } from "./hook-events.ts";
+import { deleteModel, saveModel, validateModel, type SavableModel } from "./model-persist.ts";
+import { truncateCollection } from "./collections/collection-save.ts";
+import { importCollectionsData } from "./collections/collection-import.ts";
+import { Cron } from "../tools/cron.ts";
+import { registerSystemCronJobs } from "./cron-jobs.ts";
+import { Logger } from "./logs/logger.ts";
+import { LogWriter } from "./logs/log-writer.ts";
+import { bindLogsSettings } from "./logs/logs-settings.ts";
 
 /** How an App is configured (resolved once by the CLI). */
 export interface AppConfig {
@@ -57,6 +70,10 @@ interface Shared {
   collectionsByKey: Map<string, Collection>;
   /** The record files storage and the settings it was built from (see `storage()`). */
   storage: { key: string; storage: Storage } | null;
+  /** The scheduler (`app.cron()`), started by `serve`. */
+  cron: Cron;
+  /** The app logger (`app.logger()`), writing `_logs` in batches. */
+  logger: Logger;
 }
 
 /** The application: one per data folder. */
@@ -64,6 +81,7 @@ interface Shared {
 export class App {
   readonly #shared: Shared;
   readonly #tx: Transaction | null;
+  readonly #parent: App | null;
 
   /**
    * Creates an app for a data folder (no I/O until `bootstrap`). `parent` and `tx` are for
@@ -73,6 +91,7 @@ export class App {
     if (parent && tx) {
       this.#shared = parent.#shared;
       this.#tx = tx;
+      this.#parent = parent;
       return;
     }
     this.#shared = {
@@ -89,8 +108,14 @@ export class App {
       collections: [],
       collectionsByKey: new Map(),
       storage: null,
+      cron: new Cron({ onError: (id, err) => this.logger().error(`Cron job ${id} failed`, "error", err) }),
+      logger: new Logger(
+        { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
+        new LogWriter(() => (this.#shared.auxDb?.isClosed === false ? this.#shared.auxDb : null)),
+      ),
     };
     this.#tx = null;
+    this.#parent = null;
   }
 
   /** The configuration the app was created with. */
@@ -138,6 +163,11 @@ export class App {
     return this.#tx !== null;
   }
 
+  /** The app outside any transaction (this app when it is not transactional). */
+  get nonTransactional(): App {
+    return this.#parent ?? this;
+  }
+
   /** The current settings (loaded at bootstrap). */
   settings(): Settings {
     const settings = this.#shared.settings;
@@ -159,19 +189,25 @@ export class App {
       } catch {
         throw new Error(`The data folder ${dir} is not writable.`);
       }
-      this.#shared.db = Database.open(join(dir, "data.db"));
-      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"));
+      // Dev mode prints every SQL statement with its duration (PocketBase's `--dev`).
+      const trace = this.isDev ? printQuery : undefined;
+      this.#shared.db = Database.open(join(dir, "data.db"), { trace });
+      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"), { trace });
       await runSystemMigrations(this);
       await this.reloadSettings();
       await this.reloadCollections();
       // System behaviour registered as ordinary (id-bound, so idempotent) hook handlers.
       bindExternalAuthSystemHooks(this);
+      bindLogsSettings(this);
+      registerSystemCronJobs(this);
     });
   }
 
   /** Closes the databases cleanly (waits for in-flight writes). Runs `onTerminate`. */
   async terminate(isRestart = false): Promise<void> {
     await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
+      this.#shared.cron.stop();
+      await this.#shared.logger.writer.flush();
       await this.#shared.db?.close();
       await this.#shared.auxDb?.close();
     });
@@ -205,6 +241,24 @@ export class App {
         .catch((err: unknown) => console.error(err));
   }
 
+  /** The cron scheduler: built-in jobs, hooks' `cronAdd` jobs, auto backups. */
+  cron(): Cron {
+    return this.#shared.cron;
+  }
+
+  /** The app logger; entries land in auxiliary.db `_logs` per `settings.logs`. */
+  logger(): Logger {
+    return this.#shared.logger;
+  }
+
+  /**
+   * Runs `fn` with the error once the current transaction has rolled back (after the write lock
+   * is released); nothing outside a transaction.
+   */
+  afterRollback(fn: (err: unknown) => void | Promise<void>): void {
+    this.#tx?.onRollback(fn);
+  }
+
   // ---- settings ------------------------------------------------------------------------
 
   /** Reloads settings from `_params` (saving defaults when missing) and fires onSettingsReload. */
@@ -221,16 +275,15 @@ export class App {
   async saveSettings(settings: Settings): Promise<void> {
     const model: ParamsModel = { tableName: "_params", id: "settings", value: settings };
     try {
-      await this.runInTransaction(async (tx) => {
-        await tx.hooks.onModelUpdate.trigger(new ModelEvent(tx, model, "update"), async (e) => {
-          await e.app.hooks.onModelValidate.trigger(new ModelEvent(e.app, model, "validate"), () => {
-            const errors = validateSettings(model.value);
-            if (!isEmptyErrorTree(errors)) throw new ValidationErrors(errors);
-          });
-          await e.app.hooks.onModelUpdateExecute.trigger(new ModelEvent(e.app, model, "update"), (x) =>
-            saveSettings(x.app, model.value),
-          );
+      // One statement: no transaction (and no lock held while the hooks run).
+      await this.hooks.onModelUpdate.trigger(new ModelEvent(this, model, "update"), async (e) => {
+        await e.app.hooks.onModelValidate.trigger(new ModelEvent(e.app, model, "validate"), () => {
+          const errors = validateSettings(model.value);
+          if (!isEmptyErrorTree(errors)) throw new ValidationErrors(errors);
         });
+        await e.app.hooks.onModelUpdateExecute.trigger(new ModelEvent(e.app, model, "update"), (x) =>
+          saveSettings(x.app, model.value),
+        );
       });
     } catch (err) {
       await this.hooks.onModelAfterUpdateError.trigger(new ModelErrorEvent(this, model, "update", err));
@@ -296,6 +349,125 @@ export class App {
   findCollectionByNameOrId(nameOrId: string): Collection | null {
     const map = this.#shared.collectionsByKey;
     return map.get(nameOrId) ?? map.get(nameOrId.toLowerCase()) ?? null;
+  }
+
+  // ---- records and models: the one API of hooks, the API layer and tests ------------------
+  // PocketBase's App methods (its JS names). A collection is the object, its name or its id;
+  // look-ups that find nothing throw NotFoundError (→ 404); filters take `{:name}` params.
+
+  /** The record with that id (throws NotFoundError). */
+  findRecordById(collection: CollectionRef, id: string): Promise<Record> {
+    return finders.findRecordById(this, collection, id);
+  }
+
+  /** The existing records among these ids. */
+  findRecordsByIds(collection: CollectionRef, ids: readonly string[]): Promise<Record[]> {
+    return finders.findRecordsByIds(this, collection, ids);
+  }
+
+  /** Every record matching all the SQL expressions (null ones skipped). */
+  findAllRecords(collection: CollectionRef, ...expressions: SqlExpression[]): Promise<Record[]> {
+    return finders.findAllRecords(this, collection, ...expressions);
+  }
+
+  /** Records by filter, sort (`-created,title`), limit and offset (0 = none), with `{:name}` params. */
+  findRecordsByFilter(
+    collection: CollectionRef,
+    filter: string,
+    sort = "",
+    limit = 0,
+    offset = 0,
+    ...params: FilterParams[]
+  ): Promise<Record[]> {
+    return finders.findRecordsByFilter(this, collection, filter, sort, limit, offset, ...params);
+  }
+
+  /** The first record matching a filter (throws NotFoundError). */
+  findFirstRecordByFilter(
+    collection: CollectionRef,
+    filter: string,
+    ...params: FilterParams[]
+  ): Promise<Record> {
+    return finders.findFirstRecordByFilter(this, collection, filter, ...params);
+  }
+
+  /** The first record whose field equals the value (throws NotFoundError; the field must exist). */
+  findFirstRecordByData(collection: CollectionRef, field: string, value: unknown): Promise<Record> {
+    return finders.findFirstRecordByData(this, collection, field, value);
+  }
+
+  /** How many records match a filter (with its params) or SQL expressions; all without either. */
+  countRecords(
+    collection: CollectionRef,
+    ...filterOrExpressions: (string | FilterParams | SqlExpression)[]
+  ): Promise<number> {
+    return finders.countRecords(this, collection, ...filterOrExpressions);
+  }
+
+  /** An auth record by email, case-insensitive (throws NotFoundError). */
+  findAuthRecordByEmail(collection: CollectionRef, email: string): Promise<Record> {
+    return finders.findAuthRecordByEmail(this, collection, email);
+  }
+
+  /** The auth record of a valid token of one of `types` (any type when none); throws NotFoundError. */
+  findAuthRecordByToken(token: string, ...types: string[]): Promise<Record> {
+    return finders.findAuthRecordByToken(this, token, ...types);
+  }
+
+  /** Whether the request may access the record under `rule` (superusers always; null: nobody else). */
+  canAccessRecord(record: Record, requestInfo: RequestInfo, rule: string | null): Promise<boolean> {
+    return finders.canAccessRecord(this, record, requestInfo, rule);
+  }
+
+  /** Expands relation paths on one record; returns the failed paths with their errors. */
+  expandRecord(
+    record: Record,
+    expands: readonly string[],
+    fetch: ExpandFetch | null = null,
+  ): Promise<{ [path: string]: Error }> {
+    return finders.expandRecords(this, [record], expands, fetch);
+  }
+
+  /** Expands relation paths on records of one collection; returns the failed paths with their errors. */
+  expandRecords(
+    records: Record[],
+    expands: readonly string[],
+    fetch: ExpandFetch | null = null,
+  ): Promise<{ [path: string]: Error }> {
+    return finders.expandRecords(this, records, expands, fetch);
+  }
+
+  /** Creates or updates a record, a collection or the settings through its full hook chains. */
+  save(model: SavableModel): Promise<void> {
+    return saveModel(this, model, { validate: true });
+  }
+
+  /** `save` without validation (records; collections and settings are always validated). */
+  saveNoValidate(model: SavableModel): Promise<void> {
+    return saveModel(this, model, { validate: false });
+  }
+
+  /** Validates a model without saving it (through the validate hooks for records); throws ValidationErrors. */
+  validate(model: SavableModel): Promise<void> {
+    return validateModel(this, model);
+  }
+
+  /** Deletes a record (with its cascade) or a collection through its hook chains. */
+  delete(model: SavableModel): Promise<void> {
+    return deleteModel(this, model);
+  }
+
+  /** Deletes every record of a collection through the record delete hooks, in one transaction. */
+  truncateCollection(collection: CollectionRef): Promise<void> {
+    return truncateCollection(this, finders.collectionOf(this, collection));
+  }
+
+  /**
+   * Imports collection definitions (as the import API and `migrate collections` snapshots do):
+   * matched by id then name and updated, or created; `deleteMissing` drops the others.
+   */
+  importCollections(data: readonly { [key: string]: unknown }[], deleteMissing = false): Promise<void> {
+    return importCollectionsData(this, data, deleteMissing);
   }
 }
 

@@ -100,3 +100,115 @@ test("tagged handlers run only for events with a matching tag", async () => {
   await hook.trigger(b);
   assert.deepEqual(b.log, ["posts", "all"]);
 });
+
+/** Resolves after a few event-loop turns, so the rest of a chain is really asynchronous. */
+const later = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+
+test("a handler that calls next without awaiting it: trigger resolves after the rest of the chain", async () => {
+  const hook = new Hook<TestEvent>();
+  hook.bindFunc((e) => {
+    e.log.push("sync-before");
+    void e.next();
+    e.log.push("sync-after");
+  });
+  hook.bindFunc(async (e) => {
+    await later();
+    e.log.push("second");
+    await e.next();
+  });
+  const e = new TestEvent();
+  await hook.trigger(e, async (ev) => {
+    await later();
+    ev.log.push("default");
+  });
+  assert.deepEqual(e.log, ["sync-before", "sync-after", "second", "default"]);
+});
+
+test("an error of an un-awaited next rejects the trigger, with no unhandled rejection", async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const hook = new Hook<TestEvent>();
+    hook.bindFunc((e) => void e.next());
+    const e = new TestEvent();
+    await assert.rejects(
+      hook.trigger(e, async () => {
+        await later();
+        throw new Error("stored later, failed");
+      }),
+      /stored later, failed/,
+    );
+    await later();
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+});
+
+test("an error the handler awaited and handled does not reach the trigger", async () => {
+  const hook = new Hook<TestEvent>();
+  hook.bindFunc(async (e) => {
+    try {
+      await e.next();
+    } catch (err) {
+      e.log.push(`caught ${(err as Error).message}`);
+    }
+  });
+  const e = new TestEvent();
+  await hook.trigger(e, async () => {
+    await later();
+    throw new Error("x");
+  });
+  assert.deepEqual(e.log, ["caught x"]);
+});
+
+test("a handler that throws after an un-awaited next rejects once the rest has finished", async () => {
+  const hook = new Hook<TestEvent>();
+  hook.bindFunc((e) => {
+    void e.next();
+    throw new Error("after next");
+  });
+  const e = new TestEvent();
+  await assert.rejects(
+    hook.trigger(e, async (ev) => {
+      await later();
+      ev.log.push("default");
+    }),
+    /after next/,
+  );
+  assert.deepEqual(e.log, ["default"]);
+});
+
+test("calling next twice runs the rest of the chain once", async () => {
+  const hook = new Hook<TestEvent>();
+  hook.bindFunc(async (e) => {
+    void e.next();
+    await e.next();
+    await e.next();
+  });
+  hook.bindFunc(async (e) => {
+    await later();
+    e.log.push("second");
+    await e.next();
+  });
+  const e = new TestEvent();
+  await hook.trigger(e, (ev) => void ev.log.push("default"));
+  assert.deepEqual(e.log, ["second", "default"]);
+});
+
+test("next called again after an un-awaited next continues the caller's own link", async () => {
+  const hook = new Hook<TestEvent>();
+  hook.bindFunc((e) => {
+    void e.next(); // the second handler is now waiting inside its own code
+    void e.next(); // must not run the default behaviour on the second handler's behalf
+    e.log.push("first done");
+  });
+  hook.bindFunc(async (e) => {
+    await later();
+    e.log.push("second decides to stop");
+  });
+  const e = new TestEvent();
+  await hook.trigger(e, (ev) => void ev.log.push("default"));
+  assert.deepEqual(e.log, ["first done", "second decides to stop"]);
+});

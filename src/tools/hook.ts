@@ -3,9 +3,54 @@
  * (lower first, ties in binding order) and each must call `e.next()` to continue; the last link
  * is the default behaviour passed to `trigger`. Not calling `next()` stops the chain, throwing
  * aborts it. Modelled on PocketBase's tools/hook.
+ *
+ * PocketBase handlers are written in a synchronous style: `e.next()` is often not awaited. So
+ * `trigger` never resolves before the rest of the chain has finished, even when a handler
+ * returned without awaiting its `next()`, and an error of that un-awaited continuation rejects
+ * the trigger instead of becoming an unhandled rejection. `next()` runs the rest once: a second
+ * call returns the same promise.
+ *
+ * Which link `e.next()` continues is found through an AsyncLocalStorage frame per running
+ * handler (not a slot on the event): a handler whose code runs on after an un-awaited `next()`
+ * still continues its own link, not the one of the handler running after it.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 
 const NEXT = Symbol("next");
+
+/** The continuation of one running handler, linked to the handlers running around it. */
+interface Link {
+  readonly event: HookEvent;
+  readonly next: () => Promise<void>;
+  readonly parent: Link | undefined;
+}
+
+const running = new AsyncLocalStorage<Link>();
+
+/**
+ * The promise `next()` returns. It records whether the handler looked at it (awaited it or
+ * attached a handler): an error of a continuation the handler never looked at is the
+ * trigger's error; one it looked at is the handler's to rethrow or to swallow.
+ */
+class NextPromise extends Promise<void> {
+  observed = false;
+
+  // Derived promises (`then`, `catch`) are plain ones.
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  // `await` calls this too: a subclass instance is not passed through as a native promise.
+  override then<A = void, B = never>(
+    onFulfilled?: ((value: void) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.observed = true;
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+const ignore = (): void => {};
 
 /** The base of every hook event: carries the continuation of the running chain. */
 export class HookEvent {
@@ -13,6 +58,11 @@ export class HookEvent {
 
   /** Runs the rest of the chain (the next handler, or the default behaviour). */
   next(): Promise<void> {
+    for (let link = running.getStore(); link; link = link.parent) {
+      if (link.event === this) return link.next();
+    }
+    // Called outside the handler's async context (e.g. from an event listener): the
+    // innermost running link of this event.
     const next = this[NEXT];
     return next ? next() : Promise.resolve();
   }
@@ -89,20 +139,68 @@ export class Hook<E extends HookEvent> implements HookBinder<E> {
    */
   async trigger(event: E, ...oneOffs: HookFunc<E>[]): Promise<void> {
     this.#sorted ??= [...this.#handlers].sort((a, b) => a.priority - b.priority || a.order - b.order);
-    const chain: HookFunc<E>[] = [...this.#sorted.map((h) => h.func), ...oneOffs];
+    const chain: HookFunc<E>[] =
+      oneOffs.length === 0
+        ? this.#sorted.map((h) => h.func)
+        : [...this.#sorted.map((h) => h.func), ...oneOffs];
     const previous = event[NEXT];
-    const call = async (index: number): Promise<void> => {
-      const func = chain[index];
-      if (!func) return;
-      event[NEXT] = () => call(index + 1);
-      await func(event);
-    };
     try {
-      await call(0);
+      await runChain(chain, 0, event, running.getStore());
     } finally {
       event[NEXT] = previous;
     }
   }
+}
+
+/**
+ * Runs `chain[index]` with a `next` that runs the rest once, and settles only when both the
+ * handler and (if it called `next`) the rest of the chain have settled.
+ */
+async function runChain<E extends HookEvent>(
+  chain: readonly HookFunc<E>[],
+  index: number,
+  event: E,
+  parent: Link | undefined,
+): Promise<void> {
+  const func = chain[index];
+  if (!func) return;
+  let rest: Promise<void> | undefined;
+  let returned: NextPromise | undefined;
+  const next = (): Promise<void> => {
+    if (!returned) {
+      const started = runChain(chain, index + 1, event, parent);
+      rest = started;
+      started.catch(ignore); // settled below; never an unhandled rejection meanwhile
+      const promise = new NextPromise(
+        (resolve, reject) => void Promise.prototype.then.call(started, resolve, reject),
+      );
+      // Marks it handled without counting as observed (the base `then`, not the override).
+      void Promise.prototype.then.call(promise, undefined, ignore);
+      returned = promise;
+    }
+    return returned;
+  };
+  event[NEXT] = next;
+  let failed = false;
+  let error: unknown;
+  try {
+    await running.run({ event, next, parent }, func, event);
+  } catch (err) {
+    failed = true;
+    error = err;
+  }
+  if (rest) {
+    try {
+      await rest;
+    } catch (err) {
+      // An error the handler awaited is already its own outcome (rethrown or handled).
+      if (!failed && !returned?.observed) {
+        failed = true;
+        error = err;
+      }
+    }
+  }
+  if (failed) throw error;
 }
 
 /** An event that can be filtered by tags (collection ids/names, table names). */

@@ -163,14 +163,14 @@ async function expandLevel(
   return failed;
 }
 
-/** Expands records of one collection in place. */
+/** Expands records of one collection in place; returns the paths that failed. */
 export async function expandRecords(
   app: App,
   records: Record[],
   expand: string,
   fetch: VisibleFetcher,
-): Promise<void> {
+): Promise<Set<string>> {
   const first = records[0];
-  if (!first || !expand.trim()) return;
-  await expandLevel(app, records, first.collection, parseExpand(expand), fetch);
+  if (!first || !expand.trim()) return new Set();
+  return expandLevel(app, records, first.collection, parseExpand(expand), fetch);
 }
