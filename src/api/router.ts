@@ -36,6 +36,8 @@ import { scriptRoutes } from "./script-routes.ts";
 import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
 import { bindSqlApi } from "./sql.ts";
+import { bindCollectionsDryRunViewApi } from "./collections-dry-run-view.ts";
+import { bindAppleClientSecretApi } from "./settings-apple-secret.ts";
 import { bindStaticFiles } from "./static-files.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
@@ -88,6 +90,8 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindHealthApi(router);
   bindSettingsApi(router);
   bindOAuth2ProvidersApi(router);
+  bindCollectionsDryRunViewApi(router);
+  bindAppleClientSecretApi(router);
   bindCollectionsApi(router);
   bindAuthWithPasswordApi(router);
   bindAuthRefreshApi(router);
