@@ -16,6 +16,8 @@ import { after, before, describe, test } from "node:test";
 import yazl from "yazl";
 import { beginBackup } from "../src/core/backups/backup-state.ts";
 import { recoverInterruptedRestore } from "../src/core/backups/backup-restore.ts";
+import { AUTO_BACKUP_JOB_ID, pruneAutoBackups, runAutoBackup } from "../src/core/backups/auto-backup.ts";
+import { createBackup } from "../src/core/backups/backup-create.ts";
 import { newRecordToken } from "../src/core/records/record-tokens.ts";
 import { findSuperuser } from "../src/core/records/superusers.ts";
 import { S3Storage } from "../src/files/s3-storage.ts";
@@ -348,17 +350,18 @@ describe("backups API scenarios", () => {
   test("uploads: over 32 MiB accepted; corrupt, foreign and non-zip files are 400s", async (t) => {
     const s = await setup(t);
     const dir = tempDir(t);
-    // A valid backup bigger than the global 32 MiB body limit (random bytes: no compression).
+    // A valid backup bigger than the global 32 MiB body limit (random bytes: no compression),
+    // made before any request (an idle keep-alive connection could be closed under the upload).
     const big = join(dir, "big.zip");
+    await makeZip(big, {
+      "data.db": readFileSync(join(s.dir, "data.db")),
+      "storage/x/y/blob": randomBytes(33 << 20),
+    });
     const created = await request(s.url, "POST", "/api/backups", {
       token: s.token,
       body: { name: "base.zip" },
     });
     assert.equal(created.status, 204);
-    await makeZip(big, {
-      "data.db": readFileSync(join(s.dir, "data.db")),
-      "storage/x/y/blob": randomBytes(33 << 20),
-    });
     const ok = await upload(s, "big.zip", readFileSync(big));
     assert.equal(ok.status, 204, JSON.stringify(ok.json));
     assert.equal(readFileSync(join(s.dir, "backups", "big.zip")).length, readFileSync(big).length);
@@ -494,6 +497,36 @@ describe("backup and restore", () => {
     assert.equal(res.status, 400);
     assert.equal((await request(s.url, "GET", "/api/health", { token: s.token })).json.data.canBackup, true);
     assert.equal((await request(s.url, "GET", "/api/collections", { token: s.token })).status, 200);
+  });
+
+  test("scheduled backups follow settings.backups.cron and keep cronMaxKeep", async (t) => {
+    const s = await startTestServer(t, { template });
+    const jobIds = () =>
+      s.app
+        .cron()
+        .jobs()
+        .map((j: { id: string }) => j.id);
+    assert.ok(!jobIds().includes(AUTO_BACKUP_JOB_ID));
+    await s.pb.settings.update({ backups: { cron: "0 3 * * *", cronMaxKeep: 2 } });
+    assert.ok(jobIds().includes(AUTO_BACKUP_JOB_ID));
+    for (const ts of ["20200101000000", "20200102000000", "20200103000000"]) {
+      await createBackup(s.app, `@auto_pb_backup_acme_${ts}.zip`);
+    }
+    await createBackup(s.app, "manual.zip");
+    await pruneAutoBackups(s.app, 2);
+    const names = (await readdir(join(s.dir, "backups"))).filter((n) => !n.endsWith(".attrs")).sort();
+    assert.deepEqual(names, [
+      "@auto_pb_backup_acme_20200102000000.zip",
+      "@auto_pb_backup_acme_20200103000000.zip",
+      "manual.zip",
+    ]);
+    await runAutoBackup(s.app);
+    const after = (await readdir(join(s.dir, "backups"))).filter(
+      (n) => n.startsWith("@auto") && !n.endsWith(".attrs"),
+    );
+    assert.equal(after.length, 2);
+    await s.pb.settings.update({ backups: { cron: "" } });
+    assert.ok(!jobIds().includes(AUTO_BACKUP_JOB_ID));
   });
 
   test("a swap interrupted by a kill is completed or undone on the next start", async (t) => {

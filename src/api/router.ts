@@ -36,6 +36,9 @@ import { scriptRoutes } from "./script-routes.ts";
 import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
 import { bindSqlApi } from "./sql.ts";
+import { bindCollectionsDryRunViewApi } from "./collections-dry-run-view.ts";
+import { bindAppleClientSecretApi } from "./settings-apple-secret.ts";
+import { bindStaticFiles } from "./static-files.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 import { bindDashboard } from "./dashboard.ts";
@@ -46,6 +49,10 @@ export interface RouterOptions {
   origins?: string[];
   /** Log request errors to stderr. */
   logErrors?: boolean;
+  /** The folder served at `/` (pb_public); nothing is served when unset. */
+  publicDir?: string;
+  /** Serve the public folder's `index.html` for missing paths (default true). */
+  indexFallback?: boolean;
 }
 
 function errorResponse(err: ApiError, method: string): Response {
@@ -83,6 +90,8 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindHealthApi(router);
   bindSettingsApi(router);
   bindOAuth2ProvidersApi(router);
+  bindCollectionsDryRunViewApi(router);
+  bindAppleClientSecretApi(router);
   bindCollectionsApi(router);
   bindAuthWithPasswordApi(router);
   bindAuthRefreshApi(router);
@@ -101,6 +110,9 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindDashboard(router);
   bindLogsApi(router);
   bindSqlApi(router);
+
+  // The catch-all static route goes last: it never shadows a route above.
+  if (options.publicDir) bindStaticFiles(router, options.publicDir, options.indexFallback ?? true);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

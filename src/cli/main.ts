@@ -31,6 +31,7 @@ const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
+                [--publicDir=DIR] [--indexFallback=true]
                 [--hooksDir=./pb_hooks] [--hooksWatch=true] [--hooksPool=N] [--hooksTimeout=30]
   satchel serve example.com [www.example.com] [--http=0.0.0.0:80] [--https=0.0.0.0:443] [--acmeDirectory=URL]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
@@ -47,6 +48,8 @@ Flags:
   --queryTimeout   default SELECT timeout in seconds (default 30)
   --http           address to listen on (serve; default 127.0.0.1:8090)
   --origins        comma-separated CORS origins (serve; default *)
+  --publicDir      the folder of static files served at / (serve; default pb_public beside the data folder)
+  --indexFallback  serve publicDir's index.html for missing paths, for single-page apps (serve; default true)
   --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
   --automigrate    write a migration for every collection change made through the API (serve; default true)
   --https          HTTPS address when domains are given (serve; default 0.0.0.0:443, certificates via ACME)
@@ -100,6 +103,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         ...GLOBAL_FLAGS,
         http: "string",
         origins: "string",
+        publicDir: "string",
+        indexFallback: "boolean",
         migrationsDir: "string",
         automigrate: "boolean",
         ...HOOKS_FLAGS,

@@ -2,6 +2,7 @@
  * `satchel serve`: bootstraps the app, starts the HTTP server, prints the banner (and the
  * installer link while no superuser exists), and stops gracefully on SIGINT/SIGTERM.
  */
+import { dirname, join, resolve } from "node:path";
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
@@ -15,6 +16,15 @@ import { migrationsDir } from "./dirs.ts";
 import { HooksRuntime } from "../hooks/runtime.ts";
 import { hooksOptionsFromFlags } from "./hooks-options.ts";
 import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
+
+/** `--publicDir` (default `pb_public` beside the data folder) and `--indexFallback` (default on). */
+function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFallback: boolean } {
+  const dir = args.flags.publicDir;
+  return {
+    publicDir: typeof dir === "string" ? resolve(dir) : join(dirname(app.dataDir), "pb_public"),
+    indexFallback: args.flags.indexFallback !== false,
+  };
+}
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
@@ -62,7 +72,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   if (args.flags.automigrate !== false) bindAutomigrate(app, migrations);
   let server;
   try {
-    const routerOptions = { origins, logErrors: app.isDev };
+    const routerOptions = { origins, logErrors: app.isDev, ...publicFolder(app, args) };
     server = domains.length
       ? await startDomainServer(
           app,

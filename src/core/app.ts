@@ -43,6 +43,7 @@ import { truncateCollection } from "./collections/collection-save.ts";
 import { importCollectionsData } from "./collections/collection-import.ts";
 import { Cron } from "../tools/cron.ts";
 import { registerSystemCronJobs } from "./cron-jobs.ts";
+import { bindAutoBackups } from "./backups/auto-backup.ts";
 import { Logger } from "./logs/logger.ts";
 import { LogWriter } from "./logs/log-writer.ts";
 import { bindLogsSettings } from "./logs/logs-settings.ts";
@@ -203,6 +204,7 @@ export class App {
       bindExternalAuthSystemHooks(this);
       bindLogsSettings(this);
       registerSystemCronJobs(this);
+      bindAutoBackups(this);
       // An in-process restart (backup restore) keeps the scheduler running.
       if (this.#shared.resumeCron) this.#shared.cron.start();
       this.#shared.resumeCron = false;

@@ -45,3 +45,18 @@ export function syncAutoBackupJob(app: App, scheduler: CronScheduler): void {
   scheduler.remove(AUTO_BACKUP_JOB_ID);
   if (expression !== "") scheduler.add(AUTO_BACKUP_JOB_ID, expression, () => runAutoBackup(app));
 }
+
+/**
+ * Keeps `__pbAutoBackup__` on `app.cron()` in step with the settings: synced now and on every
+ * settings reload (a PATCH of `backups.cron` takes effect at once). Idempotent.
+ */
+export function bindAutoBackups(app: App): void {
+  app.hooks.onSettingsReload.bind({
+    id: "__pbAutoBackupSync__",
+    func: async (e) => {
+      syncAutoBackupJob(e.app, e.app.cron());
+      await e.next();
+    },
+  });
+  syncAutoBackupJob(app, app.cron());
+}

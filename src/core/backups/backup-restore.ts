@@ -137,7 +137,8 @@ export async function recoverInterruptedRestore(dataDir: string): Promise<void> 
       await rm(path, { force: true });
     }
   }
-  await rm(join(dataDir, TEMP_DIR_NAME), { recursive: true, force: true });
+  // A data folder that can't be used is reported by the bootstrap that follows, not here.
+  await rm(join(dataDir, TEMP_DIR_NAME), { recursive: true, force: true }).catch(() => undefined);
 }
 
 /**
@@ -153,6 +154,8 @@ export async function restoreBackupZip(app: App, name: string, zipPath: string):
     await app.hooks.onBackupRestore.trigger(event, async (e) => {
       const newDir = await extractBesideDataDir(app.dataDir, zipPath);
       await holdRequestsDuring(app, async () => {
+        // terminate stops the scheduler: it starts again on the restored folder
+        const cronWasStarted = app.cron().isStarted;
         await app.terminate(true);
         try {
           await swapDataDir(app.dataDir, newDir, e.exclude);
@@ -160,6 +163,7 @@ export async function restoreBackupZip(app: App, name: string, zipPath: string):
           // Back up in either case: on the restored folder, or on the untouched old one.
           await recoverInterruptedRestore(app.dataDir);
           await app.bootstrap();
+          if (cronWasStarted) app.cron().start();
         }
       });
     });
