@@ -6,13 +6,14 @@ import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
 import { checkDomain } from "../api/autocert.ts";
-import { startDomainServer } from "../api/https-serve.ts";
+import { checkDomainServeSupported, startDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // `serve example.com [www.example.com]`: HTTPS with ACME certificates (src/api/https-serve.ts).
   const domains = args.positionals.map(checkDomain);
+  if (domains.length > 0) checkDomainServeSupported();
   const httpsAddress =
     typeof args.flags.https === "string" ? args.flags.https : domains.length ? "0.0.0.0:443" : "";
   if (httpsAddress && domains.length === 0)
