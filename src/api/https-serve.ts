@@ -15,6 +15,8 @@ import type { SecureContext } from "node:tls";
 import type { App } from "../core/app.ts";
 import { isBun } from "../tools/runtime.ts";
 import { Autocert } from "./autocert.ts";
+
+export { checkDomain } from "./autocert.ts";
 import type { RouterOptions } from "./router.ts";
 import { parseAddress, startServer, type RunningServer } from "./server.ts";
 

@@ -5,15 +5,21 @@
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
-import { checkDomain } from "../api/autocert.ts";
-import { checkDomainServeSupported, startDomainServer } from "../api/https-serve.ts";
+import type { startDomainServer as StartDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // `serve example.com [www.example.com]`: HTTPS with ACME certificates (src/api/https-serve.ts).
-  const domains = args.positionals.map(checkDomain);
-  if (domains.length > 0) checkDomainServeSupported();
+  // The ACME client (and what it pulls in) is loaded only when domains are given.
+  let startDomainServer: typeof StartDomainServer | undefined;
+  let domains: string[] = [];
+  if (args.positionals.length > 0) {
+    const https = await import("../api/https-serve.ts");
+    domains = args.positionals.map(https.checkDomain);
+    https.checkDomainServeSupported();
+    startDomainServer = https.startDomainServer;
+  }
   const httpsAddress =
     typeof args.flags.https === "string" ? args.flags.https : domains.length ? "0.0.0.0:443" : "";
   if (httpsAddress && domains.length === 0)
@@ -34,7 +40,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   let server;
   try {
     const routerOptions = { origins, logErrors: app.isDev };
-    server = domains.length
+    server = startDomainServer
       ? await startDomainServer(
           app,
           {
