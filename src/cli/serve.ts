@@ -9,8 +9,7 @@ import { parseAddress, startServer } from "../api/server.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
 import { migrationLoader } from "../hooks/migration-loader.ts";
-import { checkDomain } from "../api/autocert.ts";
-import { startDomainServer } from "../api/https-serve.ts";
+import type { startDomainServer as StartDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
 import { HooksRuntime } from "../hooks/runtime.ts";
@@ -29,7 +28,15 @@ function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFal
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // `serve example.com [www.example.com]`: HTTPS with ACME certificates (src/api/https-serve.ts).
-  const domains = args.positionals.map(checkDomain);
+  // The ACME client (and what it pulls in) is loaded only when domains are given.
+  let startDomainServer: typeof StartDomainServer | undefined;
+  let domains: string[] = [];
+  if (args.positionals.length > 0) {
+    const https = await import("../api/https-serve.ts");
+    domains = args.positionals.map(https.checkDomain);
+    https.checkDomainServeSupported();
+    startDomainServer = https.startDomainServer;
+  }
   const httpsAddress =
     typeof args.flags.https === "string" ? args.flags.https : domains.length ? "0.0.0.0:443" : "";
   if (httpsAddress && domains.length === 0)
@@ -73,7 +80,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   let server;
   try {
     const routerOptions = { origins, logErrors: app.isDev, ...publicFolder(app, args) };
-    server = domains.length
+    server = startDomainServer
       ? await startDomainServer(
           app,
           {
