@@ -107,7 +107,21 @@ export class DynamicModel {
     const signature = JSON.stringify(columns);
     let proto = shapePrototypes.get(signature);
     if (!proto) {
-      proto = Object.create(new.target.prototype, { [COLUMNS]: { value: columns } }) as object;
+      const descriptors: PropertyDescriptorMap = { [COLUMNS]: { value: columns } };
+      // A column whose key differs from its JS name (`Total` → `total`) also answers to the key,
+      // casting what is assigned: row fillers that set columns by name land in the right place.
+      for (const c of columns) {
+        if (c.key === c.prop) continue;
+        descriptors[c.key] = {
+          get(this: DynamicModel) {
+            return this[c.prop];
+          },
+          set(this: DynamicModel, v: unknown) {
+            this[c.prop] = castColumn(c, v);
+          },
+        };
+      }
+      proto = Object.create(new.target.prototype, descriptors) as object;
       shapePrototypes.set(signature, proto);
     }
     Object.setPrototypeOf(this, proto);

@@ -74,6 +74,9 @@ test("DynamicModel: types from defaults, mapped names, JSON with the shape keys"
     JSON.stringify(m),
     '{"Total":7,"meta":{"k":1},"name":"5","note":null,"ok":true,"ratio":1.5,"tags":["a"]}',
   );
+  (m as { [k: string]: unknown }).Total = "12";
+  assert.equal(m.total, 12, "the column key is an alias of the mapped property");
+  m.total = 7;
   const copy = Object.create(Object.getPrototypeOf(m) as object) as DynamicModel;
   Object.assign(copy, structuredClone({ ...m, meta: { k: 2 } }));
   assert.ok(copy instanceof DynamicModel);
