@@ -96,12 +96,13 @@ export async function recordAuthResponse(
   if (!(await canAuthenticate(app, record, info))) {
     throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
   }
-  const event = new RecordAuthRequestEvent(...(await requestEventArgs(c, context)));
-  event.collection = collection;
-  event.record = record;
-  event.token = token;
-  event.meta = meta;
-  event.authMethod = authMethod;
+  const event = new RecordAuthRequestEvent(await requestEventArgs(c, context), {
+    collection,
+    record,
+    token,
+    meta,
+    authMethod,
+  });
   await app.hooks.onRecordAuthRequest.trigger(event, async (e) => {
     if (e.response) return;
     const mfaId = await checkMFA(c, e.record, e.authMethod, info);

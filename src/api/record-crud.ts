@@ -72,13 +72,12 @@ async function respondRecord(
   return jsonResponse(c, 200, json);
 }
 
-/** Fixed-window hit counters (per app) of the records routes' rate limits. */
-const rateLimitWindows = new WeakMap<object, Map<string, { resetAt: number; hits: number }>>();
+/** Fixed-window hit counters of the records routes' rate limits, in `app.store()`. */
+type RateLimitWindows = Map<string, { resetAt: number; hits: number }>;
 
 /** Counts a hit of `key` in a window of `durationSeconds`; false when over `maxRequests`. */
 function allowHit(app: App, key: string, maxRequests: number, durationSeconds: number): boolean {
-  let windows = rateLimitWindows.get(app.hooks);
-  if (!windows) rateLimitWindows.set(app.hooks, (windows = new Map()));
+  const windows = app.store().getOrSet("@recordsRateLimits", (): RateLimitWindows => new Map());
   const now = Date.now();
   let w = windows.get(key);
   if (!w || now >= w.resetAt)
@@ -207,10 +206,11 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       },
       ctx,
     );
-    const event = new RecordsListRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.records = records;
-    event.result = listResult(records, paging, total);
+    const event = new RecordsListRequestEvent(await requestEventArgs(c), {
+      collection,
+      records,
+      result: listResult(records, paging, total),
+    });
     return respond(c, async () => {
       await app.hooks.onRecordsListRequest.trigger(event, async (e) => {
         await enrichRecords(e.app, e.records, c.req.query("expand") ?? "", ctx);
@@ -238,9 +238,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       () => null,
     );
     if (!record) throw notFound();
-    const event = new RecordRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestEvent(await requestEventArgs(c), { collection, record });
     return respond(c, async () => {
       await app.hooks.onRecordViewRequest.trigger(event, async (e) => {
         e.response = await respondRecord(c, e.app, e.record, ctx.requestInfo);
@@ -260,9 +258,10 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const ctx = await ruleContext(c);
     if (collection.createRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const { record, info, isManager } = await prepareRecordCreate(app, collection, body, ctx);
-    const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestEvent([app, c.req.raw, c.var.auth, () => info, realIP(c)], {
+      collection,
+      record,
+    });
     return respond(c, async () => {
       await app.hooks.onRecordCreateRequest.trigger(event, async (e) => {
         try {
@@ -311,9 +310,10 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
           manageRule !== "" &&
           ctx.requestInfo.auth !== null &&
           (await findRecordByRule(app, collection, id, manageRule, ruleCtx).catch(() => null)) !== null);
-      const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
-      event.collection = collection;
-      event.record = record;
+      const event = new RecordRequestEvent([app, c.req.raw, c.var.auth, () => info, realIP(c)], {
+        collection,
+        record,
+      });
       return respond(c, async () => {
         await app.hooks.onRecordUpdateRequest.trigger(event, async (e) => {
           try {
@@ -345,9 +345,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       ctx,
     ).catch(() => null);
     if (!record) throw notFound();
-    const event = new RecordRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestEvent(await requestEventArgs(c), { collection, record });
     return respond(c, async () => {
       await app.hooks.onRecordDeleteRequest.trigger(event, async (e) => {
         try {

@@ -33,6 +33,7 @@ import type { Settings } from "./settings/settings-model.ts";
 import type { Storage } from "../files/storage.ts";
 import { LocalStorage } from "../files/local-storage.ts";
 import { S3Storage } from "../files/s3-storage.ts";
+import { Store } from "../tools/store.ts";
 import * as finders from "./records/record-finders.ts";
 import type { CollectionRef, ExpandFetch, SqlExpression } from "./records/record-finders.ts";
 import type { Record } from "./records/record.ts";
@@ -64,6 +65,8 @@ interface Shared {
   collectionsByKey: Map<string, Collection>;
   /** The record files storage and the settings it was built from (see `storage()`). */
   storage: { key: string; storage: Storage } | null;
+  /** Per-app state (`store()`). */
+  store: Store;
 }
 
 /** The application: one per data folder. */
@@ -98,6 +101,7 @@ export class App {
       collections: [],
       collectionsByKey: new Map(),
       storage: null,
+      store: new Store(),
     };
     this.#tx = null;
     this.#parent = null;
@@ -121,6 +125,14 @@ export class App {
   /** The hook chains. */
   get hooks(): Hooks {
     return this.#shared.hooks;
+  }
+
+  /**
+   * The app's key/value store (PocketBase's `app.Store()`), shared with its transaction apps:
+   * per-app state lives here, not in module-level maps. Satchel's own keys start with `@`.
+   */
+  store(): Store {
+    return this.#shared.store;
   }
 
   /** Whether `bootstrap` has completed (and `terminate` not yet run). */
