@@ -15,6 +15,7 @@ import {
 } from "./helpers/server.ts";
 import { createUser, loadUser, updateAuthOptions } from "./helpers/auth-fixtures.ts";
 import { query } from "./helpers/sqlite.ts";
+import { waitFor } from "./helpers/wait.ts";
 import { App } from "../src/core/app.ts";
 import { upsertSuperuser } from "../src/core/records/superusers.ts";
 import { cleanupExpiredAuthRows } from "../src/core/records/record-auth-system.ts";
@@ -119,6 +120,11 @@ describe("one-time passwords and multi-factor auth", () => {
     assert.equal(query(s.dir, "SELECT id FROM _otps WHERE id = ?", otpId).length, 0);
 
     await s.client().collection("users").requestOTP("late@example.com");
+    // The code is stored after the answer (issue 16 §5): wait for the row.
+    await waitFor(
+      () => query(s.dir, "SELECT id FROM _otps WHERE recordRef = ?", user.id).length > 0,
+      "the OTP",
+    );
     await s.app.db.run("UPDATE _otps SET created = ? WHERE recordRef = ?", [old, user.id]);
     const purged = await cleanupExpiredAuthRows(s.app);
     assert.ok(purged.otps >= 1);

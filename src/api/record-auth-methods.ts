@@ -12,7 +12,7 @@ import type { ApiEnv } from "./env.ts";
 import { findAuthCollection } from "./record-auth-collection.ts";
 import { jsonResponse } from "./response.ts";
 
-/** One provider as listed (without `logo` in the legacy `authProviders`). */
+/** One provider as listed (with an empty `logo` in the legacy `authProviders`). */
 interface ProviderInfo {
   name: string;
   displayName: string;
@@ -66,7 +66,7 @@ export function bindAuthMethodsApi(router: Hono<ApiEnv>): void {
       mfa: { enabled: options.mfa.enabled, duration: options.mfa.enabled ? options.mfa.duration : 0 },
       otp: { enabled: options.otp.enabled, duration: options.otp.enabled ? options.otp.duration : 0 },
       // Legacy (pre-0.23) fields.
-      authProviders: options.oauth2.enabled ? providers.map(({ logo: _logo, ...rest }) => rest) : null,
+      authProviders: options.oauth2.enabled ? providers.map((p) => ({ ...p, logo: "" })) : null,
       usernamePassword: password.enabled && password.identityFields.includes("username"),
       emailPassword: password.enabled && password.identityFields.includes("email"),
     });

@@ -9,12 +9,14 @@ import type { App } from "../core/app.ts";
 import { RecordCreateOTPRequestEvent } from "../core/hook-events.ts";
 import { sendRecordOTP } from "../core/mails/record-mails.ts";
 import { findAuthRecordByEmail } from "../core/records/record-query.ts";
+import { OTPS, purgeExpired } from "../core/records/record-auth-system.ts";
 import {
   createOTP,
   deleteOTP,
   generateOTPCode,
+  liveOTPs,
   markOTPSent,
-  reusableOTP,
+  MAX_ACTIVE_OTPS,
 } from "../core/records/record-auth-otp.ts";
 import type { Record } from "../core/records/record.ts";
 import { LOWER_ALPHANUMERIC, RECORD_ID_LENGTH, randomString } from "../tools/random.ts";
@@ -25,16 +27,54 @@ import { checkEmail, readForm, throwIfInvalid } from "./record-auth-form.ts";
 import { requestEventArgs } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 
-/** Mails an OTP in the background; a failed send deletes the OTP and is logged. */
-export function sendOTPInBackground(app: App, record: Record, otp: Record, code: string): void {
+/** Mails an OTP; a failed send deletes the OTP and is logged. */
+async function sendOTP(app: App, record: Record, otp: Record, code: string): Promise<void> {
+  try {
+    await sendRecordOTP(app, record, otp.id, code, (a, sentTo) => markOTPSent(a, otp.id, sentTo));
+  } catch (err) {
+    console.error(`[auth] failed to send the OTP email of ${record.collection.name}/${record.id}:`, err);
+    await deleteOTP(app, otp).catch(() => undefined);
+  }
+}
+
+/**
+ * Hashes, stores and mails a new OTP whose id was already answered. All of it runs after the
+ * response, so a known address answers as fast as an unknown one (no enumeration by timing);
+ * the code only reaches the inbox after the row exists.
+ */
+function createAndSendOTPInBackground(app: App, record: Record, otpId: string, code: string): void {
+  const key = `${record.collection.id}/${record.id}`;
+  const pending = pendingOTPs.get(key) ?? [];
+  pending.push(otpId);
+  pendingOTPs.set(key, pending);
   void (async () => {
+    let otp: Record;
     try {
-      await sendRecordOTP(app, record, otp.id, code, (a, sentTo) => markOTPSent(a, otp.id, sentTo));
+      await purgeExpired(app, OTPS, record);
+      otp = await createOTP(app, record, code, otpId);
     } catch (err) {
-      console.error(`[auth] failed to send the OTP email of ${record.collection.name}/${record.id}:`, err);
-      await deleteOTP(app, otp).catch(() => undefined);
+      console.error(`[auth] failed to create the OTP of ${record.collection.name}/${record.id}:`, err);
+      return;
+    } finally {
+      pending.splice(pending.indexOf(otpId), 1);
+      if (pending.length === 0) pendingOTPs.delete(key);
     }
+    await sendOTP(app, record, otp, code);
   })();
+}
+
+/**
+ * Ids of OTPs answered but not stored yet, by owner: they count towards `MAX_ACTIVE_OTPS` so
+ * that a burst of requests cannot create (and mail) more codes than the limit.
+ */
+const pendingOTPs = new Map<string, string[]>();
+
+/** The id to answer again instead of creating a code, when the owner has enough live ones. */
+async function reusableOTPId(app: App, record: Record): Promise<string | undefined> {
+  const pending = pendingOTPs.get(`${record.collection.id}/${record.id}`) ?? [];
+  const live = await liveOTPs(app, record);
+  if (live.length + pending.length <= MAX_ACTIVE_OTPS) return undefined;
+  return pending.at(-1) ?? live[0]?.id;
 }
 
 /** Registers the OTP request route. */
@@ -61,12 +101,12 @@ export function bindRequestOTPApi(router: Hono<ApiEnv>): void {
         e.response = jsonResponse(c, 200, { otpId: randomString(RECORD_ID_LENGTH, LOWER_ALPHANUMERIC) });
         return;
       }
-      let otp = app.isDev ? null : await reusableOTP(e.app, e.record);
-      if (!otp) {
-        otp = await createOTP(e.app, e.record, e.password);
-        sendOTPInBackground(app, e.record, otp, e.password);
+      let otpId = app.isDev ? undefined : await reusableOTPId(e.app, e.record);
+      if (otpId === undefined) {
+        otpId = randomString(RECORD_ID_LENGTH, LOWER_ALPHANUMERIC);
+        createAndSendOTPInBackground(app, e.record, otpId, e.password);
       }
-      e.response = jsonResponse(c, 200, { otpId: otp.id });
+      e.response = jsonResponse(c, 200, { otpId });
     });
     return event.response ?? c.body(null, 204);
   });

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, accessSync, constants } from "node:fs";
 import { join } from "node:path";
-import { Database, type DbExecutor, type Transaction } from "./db/database.ts";
+import { Database, printQuery, type DbExecutor, type Transaction } from "./db/database.ts";
 import {
   createHooks,
   hookAccessor,
@@ -41,6 +41,12 @@ import type { FilterParams } from "../query/placeholders.ts";
 import type { RequestInfo } from "./hook-events.ts";
 import { deleteModel, saveModel, validateModel, type SavableModel } from "./model-persist.ts";
 import { truncateCollection } from "./collections/collection-save.ts";
+import { importCollectionsData } from "./collections/collection-import.ts";
+import { Cron } from "../tools/cron.ts";
+import { registerSystemCronJobs } from "./cron-jobs.ts";
+import { Logger } from "./logs/logger.ts";
+import { LogWriter } from "./logs/log-writer.ts";
+import { bindLogsSettings } from "./logs/logs-settings.ts";
 
 /** How an App is configured (resolved once by the CLI). */
 export interface AppConfig {
@@ -67,6 +73,10 @@ interface Shared {
   storage: { key: string; storage: Storage } | null;
   /** Per-app state (`store()`). */
   store: Store;
+  /** The scheduler (`app.cron()`), started by `serve`. */
+  cron: Cron;
+  /** The app logger (`app.logger()`), writing `_logs` in batches. */
+  logger: Logger;
 }
 
 /** The application: one per data folder. */
@@ -102,6 +112,11 @@ export class App {
       collectionsByKey: new Map(),
       storage: null,
       store: new Store(),
+      cron: new Cron({ onError: (id, err) => this.logger().error(`Cron job ${id} failed`, "error", err) }),
+      logger: new Logger(
+        { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
+        new LogWriter(() => (this.#shared.auxDb?.isClosed === false ? this.#shared.auxDb : null)),
+      ),
     };
     this.#tx = null;
     this.#parent = null;
@@ -186,19 +201,25 @@ export class App {
       } catch {
         throw new Error(`The data folder ${dir} is not writable.`);
       }
-      this.#shared.db = Database.open(join(dir, "data.db"));
-      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"));
+      // Dev mode prints every SQL statement with its duration (PocketBase's `--dev`).
+      const trace = this.isDev ? printQuery : undefined;
+      this.#shared.db = Database.open(join(dir, "data.db"), { trace });
+      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"), { trace });
       await runSystemMigrations(this);
       await this.reloadSettings();
       await this.reloadCollections();
       // System behaviour registered as ordinary (id-bound, so idempotent) hook handlers.
       bindExternalAuthSystemHooks(this);
+      bindLogsSettings(this);
+      registerSystemCronJobs(this);
     });
   }
 
   /** Closes the databases cleanly (waits for in-flight writes). Runs `onTerminate`. */
   async terminate(isRestart = false): Promise<void> {
     await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
+      this.#shared.cron.stop();
+      await this.#shared.logger.writer.flush();
       await this.#shared.db?.close();
       await this.#shared.auxDb?.close();
     });
@@ -230,6 +251,16 @@ export class App {
       void Promise.resolve()
         .then(fn)
         .catch((err: unknown) => console.error(err));
+  }
+
+  /** The cron scheduler: built-in jobs, hooks' `cronAdd` jobs, auto backups. */
+  cron(): Cron {
+    return this.#shared.cron;
+  }
+
+  /** The app logger; entries land in auxiliary.db `_logs` per `settings.logs`. */
+  logger(): Logger {
+    return this.#shared.logger;
   }
 
   /**
@@ -441,6 +472,14 @@ export class App {
   /** Deletes every record of a collection through the record delete hooks, in one transaction. */
   truncateCollection(collection: CollectionRef): Promise<void> {
     return truncateCollection(this, finders.collectionOf(this, collection));
+  }
+
+  /**
+   * Imports collection definitions (as the import API and `migrate collections` snapshots do):
+   * matched by id then name and updated, or created; `deleteMissing` drops the others.
+   */
+  importCollections(data: readonly { [key: string]: unknown }[], deleteMissing = false): Promise<void> {
+    return importCollectionsData(this, data, deleteMissing);
   }
 }
 

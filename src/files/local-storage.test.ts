@@ -177,14 +177,24 @@ void describe("LocalStorage", () => {
     }
   });
 
-  void it("reserves the .attrs suffix and never lists side files or temporary files", async (t) => {
+  void it("reserves the side files of objects and never lists them or temporary files", async (t) => {
     const dir = tempRoot(t);
     const storage = new LocalStorage(dir);
+    await storage.write("a/b.png", Buffer.from("x"), { contentType: "image/png" });
     await assert.rejects(storage.write("a/b.png.attrs", Buffer.from("x")), (e: unknown) => {
       return e instanceof StorageError && e.code === "invalid_key";
     });
-    await storage.write("a/b.png", Buffer.from("x"), { contentType: "image/png" });
     writeFileSync(join(dir, "a", "c.png.0123.satchel-tmp"), "partial");
+    // A name ending in .attrs that is no object's side file is an object (PocketBase stores it).
+    await storage.write("a/x.txt.attrs", Buffer.from("side"), { contentType: "text/plain" });
+    assert.equal(readFileSync(join(dir, "a", "x.txt.attrs"), "utf8"), "side");
+    assert.ok(existsSync(join(dir, "a", "x.txt.attrs.attrs")));
+    assert.deepEqual(
+      (await storage.list("")).map((e) => e.key),
+      ["a/b.png", "a/x.txt.attrs"],
+    );
+    await storage.delete("a/x.txt.attrs");
+    assert.ok(!existsSync(join(dir, "a", "x.txt.attrs.attrs")));
     assert.deepEqual(
       (await storage.list("")).map((e) => e.key),
       ["a/b.png"],

@@ -12,7 +12,7 @@
  * place, so readers never see half a file.
  */
 import { randomBytes } from "node:crypto";
-import { createWriteStream, type Stats, type BigIntStats } from "node:fs";
+import { createWriteStream, statSync, type Stats, type BigIntStats } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
@@ -138,11 +138,15 @@ export class LocalStorage implements Storage {
     this.root = resolve(root);
   }
 
-  /** The file path of a key (validated; side-file and temp names are reserved). */
+  /**
+   * The file path of a key (validated; temp names are reserved). A key may end in `.attrs`
+   * (PocketBase stores `x.txt.attrs` uploads) unless it names the side file of an existing
+   * object, i.e. the key without the suffix is a file.
+   */
   pathOf(key: string): string {
     this.#checkOpen();
     validateKey(key);
-    if (key.endsWith(ATTRS_SUFFIX) || key.endsWith(TEMP_SUFFIX)) {
+    if (key.endsWith(TEMP_SUFFIX) || this.#isSideFileKey(key)) {
       throw new StorageError("invalid_key", `Invalid storage key ${JSON.stringify(key)}: reserved suffix.`, {
         key,
       });
@@ -154,6 +158,17 @@ export class LocalStorage implements Storage {
       });
     }
     return path;
+  }
+
+  /** Whether `key` is the `.attrs` side file of a stored object (a rare sync stat). */
+  #isSideFileKey(key: string): boolean {
+    if (!key.endsWith(ATTRS_SUFFIX)) return false;
+    const owner = join(this.root, ...key.slice(0, -ATTRS_SUFFIX.length).split("/"));
+    try {
+      return statSync(owner).isFile();
+    } catch {
+      return false;
+    }
   }
 
   #checkOpen(): void {
@@ -364,6 +379,7 @@ export class LocalStorage implements Storage {
       if (isErrno(err, "ENOENT", "ENOTDIR")) return;
       throw ioError(err, dirKey || "/", "list");
     }
+    const files = new Set(children.filter((c) => !c.isDirectory()).map((c) => c.name));
     for (const child of children) {
       const name = child.name;
       const key = dirKey === "" ? name : `${dirKey}/${name}`;
@@ -373,7 +389,9 @@ export class LocalStorage implements Storage {
         if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) await this.#walk(path, key, prefix, out);
         continue;
       }
-      if (name.endsWith(ATTRS_SUFFIX) || name.endsWith(TEMP_SUFFIX) || !key.startsWith(prefix)) continue;
+      // `x.attrs` is x's side file when x is a file here, else an object of its own.
+      const sideFile = name.endsWith(ATTRS_SUFFIX) && files.has(name.slice(0, -ATTRS_SUFFIX.length));
+      if (sideFile || name.endsWith(TEMP_SUFFIX) || !key.startsWith(prefix)) continue;
       let info: Stats;
       try {
         info = await stat(path);

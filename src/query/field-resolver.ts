@@ -115,6 +115,12 @@ export interface FieldResolver {
    * Macros (`@now`…) and functions never reach the resolver.
    */
   resolve(identifier: string): FieldResolution | undefined;
+  /**
+   * Resolves an operand of a `?` (any-of) operator, where a resolver may give a name another
+   * meaning (records: a plain multi-value field means each of its values). `resolve` is used
+   * when this is absent.
+   */
+  resolveAnyOf?(identifier: string): FieldResolution | undefined;
   /** The LEFT JOIN clauses needed by everything resolved so far, in order. */
   joins(): readonly SqlFragment[];
   /** The main table's row id, for `sort=@rowid`; omit when the source has none. */

@@ -13,7 +13,7 @@
  *   //     params: ["%post%", "base"] }
  */
 import type { ExpressionNode, FunctionNode, IdentifierNode, OperandNode } from "./ast.ts";
-import { visit } from "./ast.ts";
+import { isAnyOfOperator, visit } from "./ast.ts";
 import type { Visitor } from "./ast.ts";
 import { buildComparison } from "./comparison.ts";
 import type { CompiledOperand, ComparisonContext } from "./comparison.ts";
@@ -51,6 +51,8 @@ export interface BuildFilterOptions extends CompileOptions {
 interface CompileContext extends ComparisonContext {
   readonly resolver: FieldResolver;
   readonly now: Date;
+  /** Whether the operands being compiled belong to a `?` (any-of) comparison. */
+  readonly anyOf: boolean;
 }
 
 /** Literal keywords an unresolved identifier falls back to (PocketBase: case-insensitive). */
@@ -84,7 +86,9 @@ function boundConstant(
 
 function resolve(node: IdentifierNode, context: CompileContext): FieldResolution | undefined {
   try {
-    return context.resolver.resolve(node.name);
+    const resolver = context.resolver;
+    if (context.anyOf && resolver.resolveAnyOf !== undefined) return resolver.resolveAnyOf(node.name);
+    return resolver.resolve(node.name);
   } catch (error) {
     if (error instanceof FilterError) throw error.withPosition(node.start);
     throw error;
@@ -131,7 +135,7 @@ function compileFunction(node: FunctionNode, context: CompileContext): CompiledO
   // Wrappers of the arguments (e.g. email visibility) still apply to the whole comparison.
   const wrappers: ((condition: SqlFragment) => SqlFragment)[] = [];
   const compileArgument = (argument: OperandNode): CompiledOperand => {
-    const compiled = visit(operandCompiler, argument, context);
+    const compiled = visit(operandCompiler, argument, { ...context, anyOf: false });
     if (compiled.wrapCondition !== undefined) wrappers.push(compiled.wrapCondition);
     return compiled;
   };
@@ -151,13 +155,15 @@ const operandCompiler: Visitor<OperandNode, CompiledOperand, CompileContext> = {
 };
 
 const expressionCompiler: Visitor<ExpressionNode, SqlFragment, CompileContext> = {
-  comparison: (node, context) =>
-    buildComparison(
+  comparison: (node, context) => {
+    const operands = { ...context, anyOf: isAnyOfOperator(node.operator) };
+    return buildComparison(
       node.operator,
-      visit(operandCompiler, node.left, context),
-      visit(operandCompiler, node.right, context),
+      visit(operandCompiler, node.left, operands),
+      visit(operandCompiler, node.right, operands),
       context,
-    ),
+    );
+  },
   logical: (node, context) => {
     const parts = node.items.map((item) => visit(expressionCompiler, item, context));
     return sql`(${joinSql(parts, node.operator === "&&" ? " AND " : " OR ")})`;
@@ -172,6 +178,7 @@ export function compileFilter(node: ExpressionNode, options: CompileOptions): Sq
     dialect: options.dialect ?? sqliteDialect,
     now: options.now ?? new Date(),
     nextAlias: (prefix) => `${prefix}${++aliases}`,
+    anyOf: false,
   };
   return visit(expressionCompiler, node, context);
 }

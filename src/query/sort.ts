@@ -92,7 +92,15 @@ function compileField(field: SortField, options: CompileSortOptions, dialect: Sq
       field.position,
     );
   }
-  return sql`${{ sql: resolution.sql, params: resolution.params ?? [] }} ${direction}`;
+  let value: SqlFragment = { sql: resolution.sql, params: resolution.params ?? [] };
+  // A value filters only under a condition (e.g. an auth record's email only where it is public):
+  // sort by it under the same condition, as NULL elsewhere, so ordering reveals no more than
+  // filtering does.
+  const wrap = resolution.wrapCondition;
+  if (wrap !== undefined) {
+    value = sql`(CASE WHEN ${wrap(raw(dialect.booleanLiteral(true)))} THEN ${value} END)`;
+  }
+  return sql`${value} ${direction}`;
 }
 
 /** The ORDER BY list (without the keywords) for `fields`; empty SQL when there are none. */

@@ -66,7 +66,21 @@ const lockHolds = new AsyncLocalStorage<LockHold>();
 export interface DatabaseOptions {
   /** Open without write access (and without creating the file). */
   readOnly?: boolean;
+  /** Called after each statement with its SQL, parameters and duration (`--dev` prints them). */
+  trace?: QueryTrace;
 }
+
+/** Receives every executed statement (see `DatabaseOptions.trace`). */
+export type QueryTrace = (sql: string, params: readonly SqlValue[], ms: number) => void;
+
+/** The `--dev` trace: each statement with its duration on stderr, as PocketBase's dev mode. */
+export const printQuery: QueryTrace = (sql, params, ms) => {
+  const shown =
+    params.length > 0
+      ? ` ${JSON.stringify(params, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`
+      : "";
+  process.stderr.write(`[${ms.toFixed(2)}ms] ${sql}${shown}\n`);
+};
 
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -74,8 +88,10 @@ const STATEMENT_CACHE_SIZE = 500;
 class Connection {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #trace: QueryTrace | undefined;
 
-  constructor(path: string, readOnly: boolean) {
+  constructor(path: string, readOnly: boolean, trace?: QueryTrace) {
+    this.#trace = trace;
     this.db = new DatabaseSync(path, { readOnly, timeout: 10_000, enableForeignKeyConstraints: true });
     // PocketBase's pragmas (§7.1). WAL and journal_size_limit are per-database and need write access.
     if (!readOnly) this.db.exec("PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 200000000;");
@@ -107,6 +123,33 @@ class Connection {
   }
 
   all(sql: string, params: readonly SqlValue[]): Row[] {
+    return this.#trace ? this.#traced(sql, params, () => this.#all(sql, params)) : this.#all(sql, params);
+  }
+
+  get(sql: string, params: readonly SqlValue[]): Row | undefined {
+    return this.#trace ? this.#traced(sql, params, () => this.#get(sql, params)) : this.#get(sql, params);
+  }
+
+  run(sql: string, params: readonly SqlValue[]): RunResult {
+    return this.#trace ? this.#traced(sql, params, () => this.#run(sql, params)) : this.#run(sql, params);
+  }
+
+  /** Runs a script of statements (no parameters). */
+  exec(sql: string): void {
+    if (this.#trace) this.#traced(sql, [], () => this.db.exec(sql));
+    else this.db.exec(sql);
+  }
+
+  #traced<T>(sql: string, params: readonly SqlValue[], fn: () => T): T {
+    const start = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.#trace?.(sql, params, performance.now() - start);
+    }
+  }
+
+  #all(sql: string, params: readonly SqlValue[]): Row[] {
     const stmt = this.statement(sql);
     try {
       return stmt.all(...params);
@@ -116,7 +159,7 @@ class Connection {
     }
   }
 
-  get(sql: string, params: readonly SqlValue[]): Row | undefined {
+  #get(sql: string, params: readonly SqlValue[]): Row | undefined {
     const stmt = this.statement(sql);
     try {
       return stmt.get(...params);
@@ -127,7 +170,7 @@ class Connection {
     }
   }
 
-  run(sql: string, params: readonly SqlValue[]): RunResult {
+  #run(sql: string, params: readonly SqlValue[]): RunResult {
     const result = this.statement(sql).run(...params);
     return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
   }
@@ -233,8 +276,8 @@ export class Database implements DbExecutor {
 
   private constructor(path: string, options: DatabaseOptions) {
     this.path = path;
-    this.#writer = options.readOnly ? null : new Connection(path, false);
-    this.#reader = new Connection(path, true);
+    this.#writer = options.readOnly ? null : new Connection(path, false, options.trace);
+    this.#reader = new Connection(path, true, options.trace);
   }
 
   /** Opens (creating when missing, unless read-only) a database file. */
@@ -273,7 +316,7 @@ export class Database implements DbExecutor {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
     await this.#writeLock.run(() => {
-      writer.db.exec(sql);
+      writer.exec(sql);
       writer.resetStatements();
     });
     this.#reader.resetStatements();

@@ -42,14 +42,20 @@ export function otpHasExpired(otp: Record, owner: Record): boolean {
 export async function reusableOTP(app: App, owner: Record): Promise<Record | null> {
   // Expired rows are dead weight: drop them while we are here.
   await purgeExpired(app, OTPS, owner);
-  const otps = await findSystemRecordsOf(app, OTPS, owner);
-  const live = otps.filter((o) => !otpHasExpired(o, owner));
+  const live = await liveOTPs(app, owner);
   return live.length > MAX_ACTIVE_OTPS ? live[0]! : null;
 }
 
+/** The owner's unexpired OTPs, newest first (a read only). */
+export async function liveOTPs(app: App, owner: Record): Promise<Record[]> {
+  const otps = await findSystemRecordsOf(app, OTPS, owner);
+  return otps.filter((o) => !otpHasExpired(o, owner));
+}
+
 /** Creates and stores an OTP for `owner` with the plain `code` (hashed before storage). */
-export async function createOTP(app: App, owner: Record, code: string): Promise<Record> {
+export async function createOTP(app: App, owner: Record, code: string, id?: string): Promise<Record> {
   const otp = newSystemRecord(app, OTPS, owner);
+  if (id !== undefined) otp.id = id;
   await otp.setPassword(code);
   await saveRecord(app, otp);
   return otp;

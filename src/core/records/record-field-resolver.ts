@@ -166,6 +166,8 @@ export class RecordFieldResolver implements FieldResolver {
   readonly #clientFilter: boolean;
   readonly #allowHidden: boolean;
   readonly #registry: JoinRegistry;
+  /** Set while resolving an operand of a `?` operator (see `resolveAnyOf`). */
+  #anyOf = false;
 
   constructor(options: RecordFieldResolverOptions) {
     this.#options = options;
@@ -213,6 +215,21 @@ export class RecordFieldResolver implements FieldResolver {
     const result = this.#walkProps(walk, props);
     if (result === undefined && props.length > 1) throw invalid(identifier, "unknown field");
     return result;
+  }
+
+  /**
+   * Resolves an operand of a `?` (any-of) operator. A plain multi-value field (multiple
+   * select/relation/file, also at the end of a relation path) then means each of its values,
+   * as `field:each` does: `tags ?= 'news'` matches records holding 'news' among their tags and
+   * `tags ?!= 'news'` records holding some other value (PocketBase v0.39).
+   */
+  resolveAnyOf(identifier: string): FieldResolution | undefined {
+    this.#anyOf = true;
+    try {
+      return this.resolve(identifier);
+    } finally {
+      this.#anyOf = false;
+    }
   }
 
   /** The LEFT JOINs needed by everything resolved so far (by this and sharing resolvers). */
@@ -335,8 +352,12 @@ export class RecordFieldResolver implements FieldResolver {
       case "each":
         requireMultiValuer(walk.identifier, field);
         return this.#each(walk, field, column, mmColumn);
-      case "lower":
       case "":
+        if (this.#anyOf && isMultiple(field)) {
+          return this.#each(walk, field, column, mmColumn);
+        }
+        break;
+      case "lower":
         break;
     }
 

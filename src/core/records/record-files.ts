@@ -29,10 +29,11 @@ import {
   recordFileKey,
   recordPrefix,
   ORIGINAL_FILENAME_METADATA,
+  StorageError,
   type Storage,
 } from "../../files/storage.ts";
 import { thumbsPrefix } from "../../files/thumbs.ts";
-import { ValidationError, type ErrorTree } from "../../tools/validation.ts";
+import { ValidationError, ValidationErrors, type ErrorTree } from "../../tools/validation.ts";
 import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
@@ -383,6 +384,22 @@ async function deleteKeys(storage: Storage, keys: readonly string[]): Promise<vo
   }
 }
 
+/**
+ * A field error for an upload the storage refused or failed to write, naming the file and the
+ * storage's reason (the client gets a 400 that says which field and why).
+ */
+function uploadRefused(
+  upload: { field: FileField; file: UploadedFile },
+  err: StorageError,
+): ValidationErrors {
+  const reason = err.code === "io" ? "the storage could not write it" : err.message.replace(/\.$/, "");
+  const message = `Failed to upload ${JSON.stringify(upload.file.originalName)}: ${reason}.`;
+  return new ValidationErrors(
+    { [upload.field.name]: new ValidationError("validation_file_upload_failed", message) },
+    "Failed to upload the files.",
+  );
+}
+
 function logFailures(what: string, failures: readonly Error[]): void {
   if (failures.length > 0) console.error(`${what}:`, ...failures);
 }
@@ -404,8 +421,11 @@ export async function writeRecordWithFiles(
   const storage = uploads.length > 0 ? app.storage() : null;
   if (storage) {
     if (record.id === "") throw new Error("Uploading files requires the record to have a valid nonempty id.");
+    let current: { field: FileField; file: UploadedFile } | undefined;
     try {
-      for (const { file } of uploads) {
+      for (const upload of uploads) {
+        current = upload;
+        const { file } = upload;
         const key = recordFileKey(record.collection.id, record.id, file.name);
         await storage.write(key, file.blob.stream(), {
           contentType: file.contentType,
@@ -416,6 +436,7 @@ export async function writeRecordWithFiles(
       }
     } catch (err) {
       await deleteKeys(storage, written);
+      if (err instanceof StorageError && current !== undefined) throw uploadRefused(current, err);
       throw new Error(`Failed to upload all files: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
       });

@@ -1,0 +1,394 @@
+/**
+ * The worker pool on the main thread. A handler run goes to an idle worker (the pool grows on
+ * demand up to its size, then runs queue); while the worker runs, its synchronous calls arrive
+ * here and are answered after the real (async) work. A hook fired by such a call runs on the
+ * same worker, which serves it while it waits: AsyncLocalStorage tells which worker and call a
+ * trigger belongs to. A run that exceeds the time limit has its worker stopped and replaced.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { EventState, EventWire, FromWorker, RunTarget, ToWorker, WorkerInit } from "./protocol.ts";
+import type { FnSource, Registrations } from "./registrations.ts";
+import type { ErrorWire } from "./wire.ts";
+import { HookTimeoutError, errorFromWire, errorToWire } from "./main-codec.ts";
+import { ApiError } from "../api/errors.ts";
+
+/** What the main thread keeps about a run while it is in flight (its event's bridge). */
+export interface RunContext {
+  /** `e.next()` from the script: apply its state, continue the chain, return the new state. */
+  next?(state: EventState): Promise<EventState>;
+  /** Request operations (`e.request.body`, `e.requestInfo()`, …) by name. */
+  request?(op: string, args: unknown[]): Promise<unknown>;
+}
+
+/** Who made a synchronous call. */
+export interface CallContext {
+  worker: HookWorker;
+  /** The context of one of this worker's runs. */
+  run(id: number): RunContext | undefined;
+}
+
+/** Answers a worker's synchronous calls. */
+export type OpHandler = (op: string, args: unknown[], ctx: CallContext) => Promise<unknown>;
+
+/** The outcome of a run. */
+export interface RunResult {
+  value: unknown;
+  state: EventState | null;
+}
+
+/** A run that threw: the error as the main thread sees it, and the event state at the time. */
+export class RunError extends Error {
+  readonly error: Error;
+  readonly wire: ErrorWire;
+  readonly state: EventState | null;
+  constructor(wire: ErrorWire, state: EventState | null) {
+    super(wire.message);
+    this.wire = wire;
+    this.error = errorFromWire(wire);
+    this.state = state;
+  }
+}
+
+interface PendingRun {
+  ctx: RunContext;
+  resolve(r: RunResult): void;
+  reject(err: unknown): void;
+}
+
+/** One worker thread and what is in flight on it. */
+export class HookWorker {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly #flag: Int32Array;
+  readonly runs = new Map<number, PendingRun>();
+  readonly pendingCalls = new Set<number>();
+  dead = false;
+  readonly ready: Promise<void>;
+  onMessage: (m: FromWorker) => void = () => undefined;
+  onExit: (err: Error) => void = () => undefined;
+
+  constructor(init: Omit<WorkerInit, "flag">, output?: (text: string) => void) {
+    const flag = new SharedArrayBuffer(4);
+    this.#flag = new Int32Array(flag);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      workerData: { ...init, flag, port: port2 },
+      transferList: [port2],
+      // console.* of scripts goes to the server's output (or the runtime's sink)
+      stdout: output !== undefined,
+      stderr: output !== undefined,
+    });
+    if (output) {
+      this.worker.stdout.on("data", (chunk: Buffer) => output(chunk.toString("utf8")));
+      this.worker.stderr.on("data", (chunk: Buffer) => output(chunk.toString("utf8")));
+    }
+    let ready: () => void = () => undefined;
+    this.ready = new Promise((resolve) => (ready = resolve));
+    port1.on("message", (m: FromWorker) => {
+      if (m.t === "ready") ready();
+      else this.onMessage(m);
+    });
+    const fail = (err: Error) => {
+      if (this.dead) return;
+      this.dead = true;
+      this.port.close();
+      this.onExit(err);
+      ready();
+    };
+    this.worker.on("error", fail);
+    this.worker.on("exit", (code) => fail(new Error(`the hooks worker exited (code ${code})`)));
+  }
+
+  /** Posts to the worker and wakes it if it is waiting on a call. */
+  send(message: ToWorker): void {
+    if (this.dead) return;
+    this.port.postMessage(message);
+    Atomics.store(this.#flag, 0, 1);
+    Atomics.notify(this.#flag, 0);
+  }
+
+  /** Stops the worker; every run in flight on it fails with `err`. */
+  kill(err: Error): void {
+    const runs = [...this.runs.values()];
+    this.runs.clear();
+    if (!this.dead) {
+      this.dead = true;
+      this.port.close();
+      void this.worker.terminate();
+    }
+    for (const run of runs) run.reject(err);
+  }
+}
+
+/** A worker waiting on one of its calls. */
+export interface Nesting {
+  worker: HookWorker;
+  callId: number;
+}
+
+const nesting = new AsyncLocalStorage<Nesting>();
+
+/**
+ * The async context of this module's load: workers are created in it, so their message
+ * listeners (and every call they serve) do not inherit the context of the request that happened
+ * to start the worker (the hook chain's AsyncLocalStorage would take it for a running link).
+ */
+const rootContext = AsyncLocalStorage.snapshot();
+
+/** Which worker call the current async context serves (to re-enter it from another context). */
+export function currentNesting(): Nesting | undefined {
+  return nesting.getStore();
+}
+
+/** Runs `fn` as part of a worker call, so hooks it fires run on that worker. */
+export function withNesting<T>(n: Nesting | undefined, fn: () => T): T {
+  return n ? nesting.run(n, fn) : fn();
+}
+
+/** Options of a pool. */
+export interface PoolOptions {
+  hooksDir: string;
+  handlers: FnSource[];
+  /** Most workers at once. */
+  size: number;
+  /** Per-run time limit in ms (0 = none). */
+  timeoutMs: number;
+  ops: OpHandler;
+  /** Where errors of the pool itself are reported. */
+  log(message: string): void;
+  /** Where scripts' console output goes (default: the process's stdout/stderr). */
+  output?: (text: string) => void;
+}
+
+/** The pool of handler workers. */
+export class WorkerPool {
+  readonly #options: PoolOptions;
+  readonly #workers = new Set<HookWorker>();
+  readonly #idle: HookWorker[] = [];
+  readonly #waiting: ((w: HookWorker) => void)[] = [];
+  #starting = 0;
+  #runSeq = 0;
+  #closed = false;
+  #active = 0;
+  #draining = false;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+  }
+
+  /** Workers alive now. */
+  get size(): number {
+    return this.#workers.size;
+  }
+
+  /** Runs a handler (or a callback) with an event; resolves with its result and final state. */
+  async run(
+    target: RunTarget,
+    event: EventWire | null,
+    args: unknown[],
+    ctx: RunContext,
+  ): Promise<RunResult> {
+    const nest = nesting.getStore();
+    this.#active++;
+    try {
+      // a hook fired by one of this pool's waiting workers runs on that worker
+      if (nest && this.#workers.has(nest.worker) && nest.worker.pendingCalls.has(nest.callId))
+        return await this.#dispatch(nest.worker, target, event, args, ctx, false);
+      const worker = await this.#acquire();
+      try {
+        return await this.#dispatch(worker, target, event, args, ctx, true);
+      } finally {
+        this.#release(worker);
+      }
+    } finally {
+      this.#active--;
+      if (this.#active === 0 && this.#draining) void this.close();
+    }
+  }
+
+  /** Closes the pool once the runs in flight have finished (a reload replaced it). */
+  closeWhenIdle(): void {
+    this.#draining = true;
+    if (this.#active === 0) void this.close();
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const err = new Error("the hooks pool was closed");
+    for (const w of this.#workers) w.kill(err);
+    this.#workers.clear();
+    this.#idle.length = 0;
+  }
+
+  #dispatch(
+    w: HookWorker,
+    target: RunTarget,
+    event: EventWire | null,
+    args: unknown[],
+    ctx: RunContext,
+    timed: boolean,
+  ): Promise<RunResult> {
+    const run = ++this.#runSeq;
+    return new Promise<RunResult>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = this.#options.timeoutMs;
+      if (timed && limit > 0) {
+        timer = setTimeout(() => {
+          const what = target.kind === "handler" ? this.#options.handlers[target.handler] : undefined;
+          const where = what ? ` registered at ${what.file}:${what.line}` : "";
+          this.#options.log(
+            `pb_hooks: a handler${where} ran longer than ${limit} ms; its worker was stopped`,
+          );
+          this.#drop(w);
+          w.kill(new ApiError(500, "", {}, new HookTimeoutError(`handler timed out after ${limit} ms`)));
+        }, limit);
+      }
+      w.runs.set(run, {
+        ctx,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      });
+      w.send({ t: "run", run, target, event, args });
+    });
+  }
+
+  #spawn(): HookWorker {
+    const w = rootContext(
+      () =>
+        new HookWorker(
+          { mode: "pool", hooksDir: this.#options.hooksDir, files: [], handlers: this.#options.handlers },
+          this.#options.output,
+        ),
+    );
+    this.#workers.add(w);
+    w.onMessage = (m) => this.#onMessage(w, m);
+    w.onExit = (err) => {
+      this.#drop(w);
+      w.kill(err);
+    };
+    return w;
+  }
+
+  #drop(w: HookWorker): void {
+    this.#workers.delete(w);
+    const i = this.#idle.indexOf(w);
+    if (i >= 0) this.#idle.splice(i, 1);
+  }
+
+  async #acquire(): Promise<HookWorker> {
+    if (this.#closed) throw new Error("the hooks pool was closed");
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#workers.size + this.#starting < this.#options.size || this.#workers.size === 0) {
+      const w = this.#spawn();
+      await w.ready;
+      if (w.dead) throw new Error("a hooks worker failed to start");
+      return w;
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(w: HookWorker): void {
+    if (w.dead || this.#closed) {
+      // a replacement takes the place of a stopped worker for whoever is waiting
+      const next = this.#waiting.shift();
+      if (next && !this.#closed) {
+        const fresh = this.#spawn();
+        void fresh.ready.then(() => next(fresh));
+      }
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next) next(w);
+    else this.#idle.push(w);
+  }
+
+  #onMessage(w: HookWorker, m: FromWorker): void {
+    if (m.t === "done") {
+      const pending = w.runs.get(m.run);
+      if (!pending) return;
+      w.runs.delete(m.run);
+      if (m.ok) pending.resolve({ value: m.value, state: m.state });
+      else pending.reject(new RunError(m.error, m.state));
+      return;
+    }
+    if (m.t === "call") {
+      w.pendingCalls.add(m.id);
+      const ctx: CallContext = { worker: w, run: (id) => w.runs.get(id)?.ctx };
+      void nesting.run({ worker: w, callId: m.id }, async () => {
+        try {
+          const value = await this.#options.ops(m.op, m.args, ctx);
+          w.send({ t: "reply", id: m.id, ok: true, value });
+        } catch (err) {
+          w.send({
+            t: "reply",
+            id: m.id,
+            ok: false,
+            error: errorToWire(err instanceof RunError ? err.error : err),
+          });
+        } finally {
+          w.pendingCalls.delete(m.id);
+        }
+      });
+    }
+  }
+}
+
+/** Runs the hook files' top-level code once in a loader worker; resolves with the registrations. */
+export function loadRegistrations(
+  hooksDir: string,
+  files: string[],
+  ops: OpHandler,
+  timeoutMs: number,
+  output?: (text: string) => void,
+): Promise<Registrations> {
+  return new Promise((resolve, reject) => {
+    const w = rootContext(() => new HookWorker({ mode: "load", hooksDir, files, handlers: [] }, output));
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            w.kill(new Error(`loading the hooks took longer than ${timeoutMs} ms`));
+            reject(new Error(`loading the hooks took longer than ${timeoutMs} ms`));
+          }, timeoutMs)
+        : undefined;
+    const finish = (fn: () => void) => {
+      clearTimeout(timer);
+      w.onExit = () => undefined;
+      w.kill(new Error("loaded"));
+      fn();
+    };
+    w.onExit = (err) => finish(() => reject(err));
+    w.onMessage = (m) => {
+      if (m.t === "loaded") finish(() => resolve(m.registrations));
+      else if (m.t === "loadError") finish(() => reject(new HookLoadError(m.file, m.line, m.message)));
+      else if (m.t === "call") {
+        const ctx: CallContext = { worker: w, run: () => undefined };
+        void ops(m.op, m.args, ctx).then(
+          (value) => w.send({ t: "reply", id: m.id, ok: true, value }),
+          (err: unknown) => w.send({ t: "reply", id: m.id, ok: false, error: errorToWire(err) }),
+        );
+      }
+    };
+  });
+}
+
+/** A hook file that failed to load. */
+export class HookLoadError extends Error {
+  readonly file: string;
+  readonly line: number;
+  constructor(file: string, line: number, message: string) {
+    super(`failed to execute ${file}${line ? `:${line}` : ""}:\n - ${message}`);
+    this.name = "HookLoadError";
+    this.file = file;
+    this.line = line;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The worker end of the bridge: a synchronous call is a message to the main thread followed by
+ * `Atomics.wait` until the answer arrives. While it waits, the worker also serves the handler
+ * runs the main thread sends it (hooks fired by this script's own `$app.save`, or the body of a
+ * `runInTransaction`), so a busy pool never deadlocks on itself.
+ */
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { ErrorWire, SyncBridge } from "./wire.ts";
+
+/** Runs one `run` message and posts its `done`. */
+export type RunServer = (message: Extract<ToWorker, { t: "run" }>) => void;
+
+/** An error rebuilt from the main thread's answer; its status and data survive a rethrow. */
+export class BridgeError extends Error {
+  readonly status: number;
+  readonly kind: ErrorWire["kind"];
+  readonly data: { [key: string]: unknown };
+  /** The main thread's stack (and origin marker) of the error. */
+  readonly origin: string;
+  constructor(wire: ErrorWire) {
+    super(wire.message);
+    this.name = wire.kind === "validation" ? "ValidationErrors" : "GoError";
+    this.status = wire.status;
+    this.kind = wire.kind;
+    this.data = wire.data;
+    this.origin = wire.stack ?? "";
+  }
+  /** PocketBase's GoError text. */
+  override toString(): string {
+    return `GoError: ${this.message}`;
+  }
+}
+
+/** The synchronous call channel of one worker. */
+export class WorkerChannel implements SyncBridge {
+  readonly #port: MessagePort;
+  readonly #flag: Int32Array;
+  #nextId = 0;
+  /** Builds errors for failed calls (the script-facing error classes, once installed). */
+  rebuildError: (wire: ErrorWire) => unknown = (wire) => new BridgeError(wire);
+  serveRun: RunServer = () => {
+    throw new Error("no run server installed");
+  };
+
+  constructor(port: MessagePort, flag: SharedArrayBuffer) {
+    this.#port = port;
+    this.#flag = new Int32Array(flag);
+  }
+
+  /** Posts a message to the main thread. */
+  post(message: FromWorker): void {
+    this.#port.postMessage(message);
+  }
+
+  call(op: string, args: unknown[]): unknown {
+    const id = ++this.#nextId;
+    this.post({ t: "call", id, op, args });
+    for (;;) {
+      const got = receiveMessageOnPort(this.#port);
+      if (got) {
+        const m = got.message;
+        if (m.t === "reply") {
+          if (m.id !== id) continue; // an answer to an abandoned call: cannot happen, ignored
+          if (m.ok) return m.value;
+          throw this.rebuildError(m.error);
+        }
+        this.serveRun(m);
+        continue;
+      }
+      Atomics.wait(this.#flag, 0, 0);
+      Atomics.store(this.#flag, 0, 0);
+    }
+  }
+}
+
+/** Blocks this thread only, for `ms` milliseconds. */
+export function sleepSync(ms: number): void {
+  if (!(ms > 0)) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

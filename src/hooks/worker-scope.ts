@@ -1,0 +1,371 @@
+/**
+ * The globals this runtime installs in a worker: `$app` (a proxy calling the main App by name),
+ * `$apis`, `$http`, `$mails`, `$filesystem`, `sleep`, `cronAdd`/`cronRemove`, `__hooks`,
+ * `require`; in the loader, also `routerAdd`, `routerUse` and every `on*` registration function.
+ * The model classes, errors and other helpers come from src/hooks/globals/ (or stand-ins).
+ */
+import { str } from "./text.ts";
+import { createRequire } from "node:module";
+import { cloneDynamicModelShape, DynamicModel, fillDynamicModel } from "./globals/dynamic-model.ts";
+import { arrayOfModel } from "./globals/helpers.ts";
+import { join } from "node:path";
+import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations } from "./registrations.ts";
+import type { WorkerChannel } from "./worker-channel.ts";
+import { decode, encode, markApp, type ScriptModels } from "./worker-codec.ts";
+import { hookCatalogue } from "../core/hooks.ts";
+
+type Obj = { [key: string]: unknown };
+type Fn = (...args: unknown[]) => unknown;
+
+/** Functions a script handed to a synchronous call, runnable from a nested run by id. */
+export class Callbacks {
+  readonly #fns = new Map<number, Fn>();
+  #next = 0;
+  add(fn: Fn): number {
+    const id = ++this.#next;
+    this.#fns.set(id, fn);
+    return id;
+  }
+  get(id: number): Fn | undefined {
+    return this.#fns.get(id);
+  }
+  delete(id: number): void {
+    this.#fns.delete(id);
+  }
+}
+
+/** A Go-only member with no meaning in Node. */
+export function notSupported(what: string, instead: string): never {
+  throw new Error(`not supported in Satchel: ${what}; ${instead}`);
+}
+
+/** Builds the `$app` objects (one per app handle: "main" or a transaction). */
+export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models: () => ScriptModels) {
+  const apps = new Map<string, object>();
+  const call = (id: string, method: string, args: unknown[]) =>
+    decode(channel.call("app", [id, method, args.map((a) => encode(a))]), models());
+
+  const queryOf = (id: string, sql: string) => {
+    let params: Obj = {};
+    const run = (mode: string) => channel.call("db", [id, mode, sql, encode(params)]);
+    const q = {
+      bind(p: Obj) {
+        params = { ...params, ...(p ?? {}) };
+        return q;
+      },
+      execute() {
+        const r = run("execute") as { lastInsertId: number; rowsAffected: number };
+        return { lastInsertId: () => r.lastInsertId, rowsAffected: () => r.rowsAffected };
+      },
+      one(dst: Obj) {
+        const row = run("one") as Obj;
+        fillModel(dst, row);
+      },
+      all(dst: Obj[]) {
+        const rows = run("all") as Obj[];
+        const template = arrayOfModel(dst);
+        dst.length = 0;
+        for (const row of rows) {
+          const item = template instanceof DynamicModel ? cloneDynamicModelShape(template) : {};
+          fillModel(item, row);
+          dst.push(item);
+        }
+      },
+      column(dst: unknown[]) {
+        const rows = run("all") as Obj[];
+        dst.length = 0;
+        for (const row of rows) dst.push(Object.values(row)[0]);
+      },
+      row(...dsts: unknown[]) {
+        const row = run("one") as Obj;
+        return Object.values(row).slice(0, dsts.length || undefined);
+      },
+      sql: () => sql,
+      params: () => params,
+    };
+    return q;
+  };
+  const builder = (id: string) => ({
+    newQuery: (sql: string) => queryOf(id, sql),
+    select: () => notSupported("the dbx select builder", "use $app.db().newQuery(sql).bind(params)"),
+  });
+
+  const logger = (id: string, attrs: Obj): object => {
+    const log =
+      (level: string) =>
+      (msg: unknown, ...kv: unknown[]) => {
+        const data: Obj = { ...attrs };
+        for (let i = 0; i + 1 < kv.length; i += 2) data[String(kv[i])] = encode(kv[i + 1]);
+        channel.call("log", [id, level, String(msg), data]);
+      };
+    return {
+      debug: log("debug"),
+      info: log("info"),
+      warn: log("warn"),
+      error: log("error"),
+      with: (...kv: unknown[]) => {
+        const more: Obj = { ...attrs };
+        for (let i = 0; i + 1 < kv.length; i += 2) more[String(kv[i])] = encode(kv[i + 1]);
+        return logger(id, more);
+      },
+    };
+  };
+
+  const store = () => {
+    const s = (method: string, ...args: unknown[]) =>
+      decode(channel.call("store", [method, args.map((a) => encode(a))]), models());
+    return {
+      get: (k: string) => s("get", k),
+      set: (k: string, v: unknown) => void s("set", k, v),
+      has: (k: string) => s("has", k) as boolean,
+      remove: (k: string) => void s("remove", k),
+      removeAll: () => void s("removeAll"),
+      getAll: () => s("getAll"),
+      getOk: (k: string) => [s("get", k), s("has", k)],
+      getOrSet: (k: string, fn: () => unknown) => {
+        if (s("has", k)) return s("get", k);
+        const v = fn();
+        s("set", k, v);
+        return v;
+      },
+      setIfLessThanLimit: (k: string, v: unknown, max: number) =>
+        s("setIfLessThanLimit", k, v, max) as boolean,
+      length: () => s("length") as number,
+      values: () => Object.values(s("getAll") as Obj),
+      reset: (o: Obj) => void s("reset", o ?? {}),
+    };
+  };
+
+  const cron = () => ({
+    add: (id: string, expr: string, fn: Fn) => void channel.call("cron.add", [id, expr, fnSource(fn)]),
+    mustAdd: (id: string, expr: string, fn: Fn) => void channel.call("cron.add", [id, expr, fnSource(fn)]),
+    remove: (id: string) => void channel.call("cron.remove", [id]),
+    jobs: () => channel.call("cron.jobs", []),
+    total: () => (channel.call("cron.jobs", []) as unknown[]).length,
+  });
+
+  return (id: string): object => {
+    let app = apps.get(id);
+    if (app) return app;
+    const special: Obj = {
+      runInTransaction(fn: Fn) {
+        const cb = callbacks.add(fn);
+        try {
+          channel.call("app.tx", [id, cb]);
+        } finally {
+          callbacks.delete(cb);
+        }
+      },
+      db: () => builder(id),
+      concurrentDB: () => builder(id),
+      nonconcurrentDB: () => builder(id),
+      auxDB: () => builder(`${id}:aux`),
+      logger: () => logger(id, {}),
+      store,
+      cron,
+      newMailClient: () => ({ send: (m: unknown) => void channel.call("mail.send", [encode(m)]) }),
+      isTransactional: () => id !== "main",
+      rootCmd: undefined,
+      restart: () => notSupported("$app.restart()", "save a file under pb_hooks to reload the hooks"),
+      bootstrap: () => notSupported("$app.bootstrap()", "the server bootstraps the app once"),
+      start: () => notSupported("$app.start()", "run `satchel serve`"),
+      execute: () => notSupported("$app.execute()", "run `satchel serve`"),
+    };
+    app = new Proxy(special, {
+      get(target, name) {
+        if (typeof name !== "string") return Reflect.get(target, name);
+        if (name in target) return target[name];
+        if (name === "then" || name === "toJSON") return undefined;
+        return (...args: unknown[]) => call(id, name, args);
+      },
+    });
+    markApp(app, id);
+    apps.set(id, app);
+    return app;
+  };
+}
+
+function fillModel(dst: object, row: Obj): void {
+  if (dst instanceof DynamicModel) fillDynamicModel(dst, row);
+  else if (dst && typeof dst === "object") Object.assign(dst, row);
+}
+
+/** The source of a function (or function-source string) for a registration. */
+export function fnSource(fn: unknown, file = "", line = 0): FnSource {
+  if (typeof fn === "string") return { source: fn, file, line };
+  if (typeof fn !== "function")
+    throw new Error(`failed to wrap handler: expected a function, got ${typeof fn}`);
+  return { source: Function.prototype.toString.call(fn), file, line };
+}
+
+/** `$apis`: built-in middlewares as named references, and the helpers run on the main thread. */
+export function apisNamespace(channel: WorkerChannel, models: () => ScriptModels): Obj {
+  const ref =
+    (name: string) =>
+    (...args: unknown[]) => ({
+      __apis: true,
+      apis: name,
+      args: args.map((a) => encode(a)),
+      id: APIS_MIDDLEWARES[name]?.id ?? "",
+      priority: APIS_MIDDLEWARES[name]?.priority ?? 0,
+    });
+  const withEvent =
+    (name: string) =>
+    (e: { __run?: number; response?: unknown }, ...args: unknown[]) => {
+      const out = decode(channel.call(`apis.${name}`, [e.__run, ...args.map((a) => encode(a))]), models());
+      return out;
+    };
+  return {
+    requireGuestOnly: ref("requireGuestOnly"),
+    requireAuth: ref("requireAuth"),
+    requireSuperuserAuth: ref("requireSuperuserAuth"),
+    requireSuperuserOrOwnerAuth: ref("requireSuperuserOrOwnerAuth"),
+    skipSuccessActivityLog: ref("skipSuccessActivityLog"),
+    gzip: ref("gzip"),
+    bodyLimit: ref("bodyLimit"),
+    static: ref("static"),
+    recordAuthResponse: withEvent("recordAuthResponse"),
+    enrichRecord: withEvent("enrichRecord"),
+    enrichRecords: withEvent("enrichRecords"),
+  };
+}
+
+/** `$http.send(config)`, done by the main thread (so a script can call this same server). */
+export function httpNamespace(channel: WorkerChannel): Obj {
+  return {
+    send(config: Obj) {
+      const cfg: Obj = { ...(config ?? {}) };
+      const body = cfg.body as { entries?: () => Iterable<[string, unknown]>; append?: unknown } | undefined;
+      if (
+        body &&
+        typeof body === "object" &&
+        typeof body.entries === "function" &&
+        typeof body.append === "function"
+      )
+        cfg.body = { $form: [...body.entries()].map(([k, v]) => [k, encode(v)]) };
+      else cfg.body = encode(cfg.body);
+      if (cfg.data !== undefined) cfg.data = encode(cfg.data);
+      const r = channel.call("http.send", [cfg]) as Obj & { body: Uint8Array };
+      const bytes = Array.from(r.body);
+      return { ...r, body: bytes, raw: Buffer.from(r.body).toString("utf8") };
+    },
+  };
+}
+
+/** `$mails.*`: record emails built and sent by the main thread. */
+export function mailsNamespace(channel: WorkerChannel): Obj {
+  const send =
+    (name: string) =>
+    (_app: unknown, ...args: unknown[]) =>
+      void channel.call("mails", [name, args.map((a) => encode(a))]);
+  return {
+    sendRecordPasswordReset: send("sendRecordPasswordReset"),
+    sendRecordVerification: send("sendRecordVerification"),
+    sendRecordChangeEmail: send("sendRecordChangeEmail"),
+    sendRecordOTP: send("sendRecordOTP"),
+    sendRecordAuthAlert: send("sendRecordAuthAlert"),
+  };
+}
+
+/** `$filesystem`: files for records are not yet bridged. */
+export function filesystemNamespace(): Obj {
+  const later = (what: string) => () =>
+    notSupported(`$filesystem.${what}()`, "upload files through the records API for now");
+  return {
+    fileFromPath: later("fileFromPath"),
+    fileFromBytes: later("fileFromBytes"),
+    fileFromMultipart: later("fileFromMultipart"),
+    fileFromURL: later("fileFromURL"),
+    local: later("local"),
+    s3: later("s3"),
+  };
+}
+
+/** `require` resolving from the hooks dir (files beside it, packages in node_modules beside it). */
+export function hooksRequire(hooksDir: string): NodeJS.Require {
+  return createRequire(join(hooksDir, "pb.js"));
+}
+
+/** The hook functions scripts can register (every catalogue hook except onServe). */
+export const SCRIPT_HOOKS = Object.keys(hookCatalogue).filter((name) => name !== "onServe");
+
+/** Where in the hook files a registration call was made. */
+function callSite(files: Set<string>): { file: string; line: number } {
+  const descriptor = Object.getOwnPropertyDescriptor(Error, "prepareStackTrace");
+  Error.prepareStackTrace = (_e, sites) => sites;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  Error.captureStackTrace(holder);
+  const sites = holder.stack ?? [];
+  if (descriptor) Object.defineProperty(Error, "prepareStackTrace", descriptor);
+  else Reflect.deleteProperty(Error, "prepareStackTrace");
+  for (const site of sites) {
+    const file = site.getFileName();
+    if (file && files.has(file)) return { file, line: site.getLineNumber() ?? 0 };
+  }
+  return { file: "", line: 0 };
+}
+
+/** The loader's registration functions, recording into `regs`. */
+export function registrationFunctions(regs: Registrations, files: Set<string>, scope: Obj): Obj {
+  const capture = (fn: unknown): number => {
+    const site = callSite(files);
+    regs.handlers.push(fnSource(fn, site.file, site.line));
+    return regs.handlers.length - 1;
+  };
+  const middleware = (m: unknown, where: string): MiddlewareReg => {
+    if (typeof m === "function" || typeof m === "string")
+      return { kind: "script", handler: capture(m), priority: 0, id: "" };
+    const o = m as Obj | null;
+    if (o && o.__apis) {
+      return {
+        kind: "apis",
+        apis: String(o.apis),
+        args: o.args as unknown[],
+        id: String(o.id),
+        priority: Number(o.priority),
+      };
+    }
+    const MiddlewareClass = scope.Middleware as (new (...a: unknown[]) => object) | undefined;
+    if (o && ((MiddlewareClass !== undefined && o instanceof MiddlewareClass) || "priority" in o)) {
+      const fn = o.handler ?? o.fn ?? o.func ?? o.action;
+      const inner = middleware(fn, where);
+      const priority = Number(o.priority ?? 0) || 0;
+      const id = typeof o.id === "string" ? o.id : "";
+      return inner.kind === "script"
+        ? { ...inner, priority, id }
+        : { ...inner, priority, id: id || inner.id };
+    }
+    throw new Error(`[${where}] failed to wrap middlewares: unsupported middleware ${String(m)}`);
+  };
+  const out: Obj = {
+    routerAdd(method: unknown, path: unknown, handler: unknown, ...mws: unknown[]) {
+      if (handler === null || handler === undefined)
+        throw new Error("[routerAdd] failed to wrap handler: missing handler");
+      regs.routes.push({
+        method: str(method).toUpperCase(),
+        path: String(path),
+        handler: middleware(handler, "routerAdd"),
+        middlewares: mws.map((m) => middleware(m, "routerAdd")),
+      });
+    },
+    routerUse(...mws: unknown[]) {
+      regs.middlewares.push(...mws.map((m) => middleware(m, "routerUse")));
+    },
+    cronAdd(id: unknown, expr: unknown, fn: unknown) {
+      regs.crons = regs.crons.filter((c) => c.id !== String(id));
+      regs.crons.push({ id: String(id), expr: String(expr), handler: capture(fn) });
+    },
+    cronRemove(id: unknown) {
+      regs.crons = regs.crons.filter((c) => c.id !== String(id));
+      regs.removedCrons.push(String(id));
+    },
+  };
+  for (const name of SCRIPT_HOOKS) {
+    const tagged = hookCatalogue[name as keyof typeof hookCatalogue].tagged;
+    out[name] = (handler: unknown, ...tags: unknown[]) => {
+      if (!tagged && tags.length > 0) throw new Error(`${name} does not take tags`);
+      regs.hooks.push({ hook: name, tags: tags.map(String), handler: capture(handler) });
+    };
+  }
+  return out;
+}

@@ -1,0 +1,172 @@
+/**
+ * A pb_hooks worker thread. In "load" mode it runs every hook file's top-level code once, in one
+ * shared global scope, and sends back what was registered. In "pool" mode it compiles handlers
+ * from their source text on first use and runs the handler runs the main thread sends it.
+ */
+import { str } from "./text.ts";
+import { readFileSync } from "node:fs";
+import { stripTypeScriptTypes } from "node:module";
+import vm from "node:vm";
+import { workerData, type MessagePort } from "node:worker_threads";
+import type { ToWorker, WorkerInit } from "./protocol.ts";
+import { emptyRegistrations, type FnSource } from "./registrations.ts";
+import type { CollectionWire, RecordWire } from "./wire.ts";
+import { WorkerChannel } from "./worker-channel.ts";
+import { decode, encode, errorToWire, type ScriptModels } from "./worker-codec.ts";
+import { buildScriptEvent, type ScriptEventHandle } from "./worker-event.ts";
+import {
+  Callbacks,
+  apisNamespace,
+  appFactory,
+  filesystemNamespace,
+  fnSource,
+  hooksRequire,
+  httpNamespace,
+  mailsNamespace,
+  registrationFunctions,
+} from "./worker-scope.ts";
+import { installGlobals } from "./globals/index.ts";
+
+type Obj = { [key: string]: unknown };
+type Fn = (...args: unknown[]) => unknown;
+
+const init = workerData as WorkerInit & { port: MessagePort };
+const channel = new WorkerChannel(init.port, init.flag);
+const scope = globalThis as unknown as Obj;
+const callbacks = new Callbacks();
+
+// the script library (models, errors, helpers, $security, $os, $filepath, $template, $dbx)
+installGlobals(scope, channel);
+
+const models: ScriptModels = {
+  recordFromWire: (w: RecordWire) => (scope.Record as { fromWire(w: RecordWire): unknown }).fromWire(w),
+  collectionFromWire: (w: CollectionWire) => {
+    const C = scope.Collection as { fromWire?: (w: CollectionWire) => unknown } & (new (
+      w: CollectionWire,
+    ) => unknown);
+    return typeof C.fromWire === "function" ? C.fromWire(w) : new C(w);
+  },
+  appFor: (id: string) => appFor(id),
+};
+const appFor = appFactory(channel, callbacks, () => models);
+
+scope.$app = appFor("main");
+scope.$apis = apisNamespace(channel, () => models);
+scope.$http = httpNamespace(channel);
+scope.$mails = mailsNamespace(channel);
+scope.$filesystem = filesystemNamespace();
+scope.__hooks = init.hooksDir;
+scope.require = hooksRequire(init.hooksDir);
+
+function lineOf(err: unknown, file: string): number {
+  const stack = str((err as { stack?: unknown })?.stack);
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`${escaped}:(\\d+)`).exec(stack);
+  return m ? Number(m[1]) : 0;
+}
+
+if (init.mode === "load") {
+  const regs = emptyRegistrations();
+  Object.assign(scope, registrationFunctions(regs, new Set(init.files), scope));
+  let failed = false;
+  for (const file of init.files) {
+    try {
+      const code = readFileSync(file, "utf8");
+      const text = file.endsWith(".ts") ? stripTypeScriptTypes(code, { mode: "strip" }) : code;
+      vm.runInThisContext(text, { filename: file });
+    } catch (err) {
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      channel.post({ t: "loadError", file, line: lineOf(err, file), message });
+      failed = true;
+      break;
+    }
+  }
+  if (!failed) channel.post({ t: "loaded", registrations: regs });
+} else {
+  scope.cronAdd = (id: unknown, expr: unknown, fn: unknown) =>
+    void channel.call("cron.add", [String(id), String(expr), fnSource(fn)]);
+  scope.cronRemove = (id: unknown) => void channel.call("cron.remove", [String(id)]);
+
+  const compiled = new Map<number, Fn>();
+  const bySource = new Map<string, Fn>();
+  const compile = (src: FnSource): Fn => {
+    const script = new vm.Script(`"use strict";(${src.source}\n)`, {
+      filename: src.file || "pb_hooks handler",
+      lineOffset: Math.max(0, src.line - 1),
+    });
+    const fn = script.runInThisContext() as unknown;
+    if (typeof fn !== "function") throw new Error("the registered handler is not a function");
+    return fn as Fn;
+  };
+  const target = (m: Extract<ToWorker, { t: "run" }>): Fn => {
+    const t = m.target;
+    if (t.kind === "handler") {
+      let fn = compiled.get(t.handler);
+      if (!fn) {
+        const src = init.handlers[t.handler];
+        if (!src) throw new Error(`unknown handler ${t.handler}`);
+        fn = compile(src);
+        compiled.set(t.handler, fn);
+      }
+      return fn;
+    }
+    if (t.kind === "callback") {
+      const fn = callbacks.get(t.cb);
+      if (!fn) throw new Error("the callback is no longer available");
+      return fn;
+    }
+    let fn = bySource.get(t.fn.source);
+    if (!fn) {
+      fn = compile(t.fn);
+      bySource.set(t.fn.source, fn);
+    }
+    return fn;
+  };
+
+  const isErrorValue = (v: unknown) =>
+    v instanceof Error ||
+    (!!v && typeof v === "object" && typeof (v as Obj).status === "number" && "data" in v);
+
+  channel.serveRun = (m) => {
+    let handle: ScriptEventHandle | null = null;
+    const previousApp = scope.$app;
+    try {
+      const fn = target(m);
+      let result: unknown;
+      if (m.event) {
+        handle = buildScriptEvent(m.run, m.event, { channel, models, scope });
+        scope.$app = handle.event.app;
+        result = fn.call(undefined, handle.event);
+      } else {
+        result = fn.call(undefined, ...m.args.map((a) => decode(a, models)));
+      }
+      if (result instanceof Promise) {
+        console.warn("pb_hooks: a handler must be non-async (its promise is not awaited)");
+        result.catch(() => undefined);
+        result = undefined;
+      }
+      if (isErrorValue(result)) throw result;
+      channel.post({
+        t: "done",
+        run: m.run,
+        ok: true,
+        value: m.event ? null : encode(result),
+        state: handle?.state() ?? null,
+      });
+    } catch (err) {
+      let state = null;
+      try {
+        state = handle?.state() ?? null;
+      } catch {
+        state = null;
+      }
+      channel.post({ t: "done", run: m.run, ok: false, error: errorToWire(err), state });
+    } finally {
+      scope.$app = previousApp;
+    }
+  };
+  init.port.on("message", (m: ToWorker) => {
+    if (m.t === "run") channel.serveRun(m);
+  });
+  channel.post({ t: "ready" });
+}
