@@ -62,9 +62,10 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       throw err;
     }
     const { items, total } = found;
-    const event = new CollectionsListRequestEvent(...(await requestEventArgs(c)));
-    event.collections = items;
-    event.result = listResult(items, paging, total);
+    const event = new CollectionsListRequestEvent(await requestEventArgs(c), {
+      collections: items,
+      result: listResult(items, paging, total),
+    });
     await app.hooks.onCollectionsListRequest.trigger(event, (e) => {
       const result = listResult(e.collections.map(collectionToApiJson), paging, total);
       e.response = jsonResponse(c, 200, result);
@@ -82,7 +83,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
     requireSuperuser(c);
     const app = c.var.app;
     const body = await readBody(c);
-    const event = new CollectionsImportRequestEvent(...(await requestEventArgs(c)));
+    const event = new CollectionsImportRequestEvent(await requestEventArgs(c));
     const rawList = body.collections;
     if (!Array.isArray(rawList) || rawList.length === 0) {
       throw new ApiError(
@@ -126,8 +127,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
     if (Object.keys(input.shapeErrors).length > 0 || input.typeError) {
       throw badRequest("Failed to create collection.", shapeErrorTree(input.shapeErrors, input.typeError));
     }
-    const event = new CollectionRequestEvent(...(await requestEventArgs(c)));
-    event.collection = input.collection;
+    const event = new CollectionRequestEvent(await requestEventArgs(c), { collection: input.collection });
     await app.hooks.onCollectionCreateRequest.trigger(event, async (e) => {
       let saved: Collection;
       try {
@@ -143,8 +143,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections/:collection", async (c) => {
     requireSuperuser(c);
     const app = c.var.app;
-    const event = new CollectionRequestEvent(...(await requestEventArgs(c)));
-    event.collection = findOr404(c);
+    const event = new CollectionRequestEvent(await requestEventArgs(c), { collection: findOr404(c) });
     await app.hooks.onCollectionViewRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, collectionToApiJson(e.collection));
     });
@@ -161,8 +160,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
     if (Object.keys(input.shapeErrors).length > 0) {
       throw badRequest("Failed to update collection.", shapeErrorTree(input.shapeErrors));
     }
-    const event = new CollectionRequestEvent(...(await requestEventArgs(c)));
-    event.collection = input.collection;
+    const event = new CollectionRequestEvent(await requestEventArgs(c), { collection: input.collection });
     await app.hooks.onCollectionUpdateRequest.trigger(event, async (e) => {
       let saved: Collection;
       try {
@@ -178,8 +176,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
   router.delete("/api/collections/:collection", async (c) => {
     requireSuperuser(c);
     const app = c.var.app;
-    const event = new CollectionRequestEvent(...(await requestEventArgs(c)));
-    event.collection = findOr404(c);
+    const event = new CollectionRequestEvent(await requestEventArgs(c), { collection: findOr404(c) });
     await app.hooks.onCollectionDeleteRequest.trigger(event, async (e) => {
       try {
         await e.app.delete(e.collection);

@@ -15,9 +15,10 @@ import { jsonResponse } from "./response.ts";
 export function bindFilesTokenApi(router: Hono<ApiEnv>): void {
   router.post("/api/files/token", async (c) => {
     const auth = requireAuth(c);
-    const event = new FileTokenRequestEvent(...(await requestEventArgs(c)));
-    event.record = auth;
-    event.token = newRecordToken(auth, "file");
+    const event = new FileTokenRequestEvent(await requestEventArgs(c), {
+      record: auth,
+      token: newRecordToken(auth, "file"),
+    });
     await c.var.app.hooks.onFileTokenRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, { token: e.token });
     });

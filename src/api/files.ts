@@ -141,13 +141,14 @@ export function bindFilesApi(router: Hono<ApiEnv>): void {
     // may set it again)
     c.set("allowFraming", true);
 
-    const event = new FileDownloadRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
-    event.fileField = fileField;
-    event.servedPath = servedPath;
-    event.servedName = servedName;
-    event.thumbError = thumbError;
+    const event = new FileDownloadRequestEvent(await requestEventArgs(c), {
+      collection,
+      record,
+      fileField,
+      servedPath,
+      servedName,
+      thumbError,
+    });
     await app.hooks.onFileDownloadRequest.trigger(event, async (e) => {
       e.response = await serveObject(c, storage, e.servedPath, e.servedName);
     });

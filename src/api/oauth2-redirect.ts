@@ -33,16 +33,11 @@ interface RedirectState {
   appleNames: Map<string, string>;
 }
 
-// Keyed by the app's hook set, shared by transaction apps and their parent.
-const states = new WeakMap<object, RedirectState>();
-
+/** The app's redirect state (in `app.store()`, shared by transaction apps and their parent). */
 function stateOf(app: App): RedirectState {
-  let state = states.get(app.hooks);
-  if (!state) {
-    state = { dashboard: false, appleNames: new Map() };
-    states.set(app.hooks, state);
-  }
-  return state;
+  return app
+    .store()
+    .getOrSet("@oauth2Redirect", (): RedirectState => ({ dashboard: false, appleNames: new Map() }));
 }
 
 /**

@@ -66,8 +66,6 @@ interface FanoutState {
   pendingDeletes: WeakMap<RecordModel, Delivery[]>;
 }
 
-const states = new WeakMap<object, FanoutState>();
-
 /** The record a model event is about, when it is one realtime cares about. */
 function eventRecord(e: ModelEvent): RecordModel | null {
   const model = e.model;
@@ -91,13 +89,13 @@ function logError(app: App, err: unknown): void {
  * auth as updated by the same write.
  */
 export function bindRealtimeRecordEvents(app: App): void {
-  if (states.has(app.hooks)) return;
+  if (app.store().has("@realtimeRecordEvents")) return;
   const state: FanoutState = {
     rootApp: app.isTransactional ? null : app,
     chain: Promise.resolve(),
     pendingDeletes: new WeakMap(),
   };
-  states.set(app.hooks, state);
+  app.store().set("@realtimeRecordEvents", state);
 
   const enqueue = (app: App, job: () => Promise<void>): void => {
     state.chain = state.chain.then(job).catch((err: unknown) => logError(app, err));

@@ -86,11 +86,12 @@ async function realtimeWsConnect(c: Context<ApiEnv>): Promise<Response> {
   }
   const app = c.var.app;
   const config = realtimeConfig(app);
-  const event = new RealtimeConnectRequestEvent(...(await requestEventArgs(c)));
-  event.client = newRealtimeClient(app, realIP(c));
-  event.idleTimeout = config.idleTimeout;
-  event.maxTimeout = config.maxTimeout;
-  event.transport = "websocket";
+  const event = new RealtimeConnectRequestEvent(await requestEventArgs(c), {
+    client: newRealtimeClient(app, realIP(c)),
+    idleTimeout: config.idleTimeout,
+    maxTimeout: config.maxTimeout,
+    transport: "websocket",
+  });
   let connection: WsConnection | undefined;
   await app.hooks.onRealtimeConnectRequest.trigger(event, (e) => {
     connection = new WsConnection(e, laterRequest(c), c.var.auth, realIP(c));
@@ -268,9 +269,10 @@ class WsConnection implements PumpTarget {
       body: { subscriptions: form.subscriptions },
       auth,
     };
-    const event = new RealtimeSubscribeRequestEvent(app, request, auth, () => requestInfo, this.#ip);
-    event.client = client;
-    event.subscriptions = form.subscriptions;
+    const event = new RealtimeSubscribeRequestEvent([app, request, auth, () => requestInfo, this.#ip], {
+      client,
+      subscriptions: form.subscriptions,
+    });
     let accepted = false;
     await app.hooks.onRealtimeSubscribeRequest.trigger(event, (e) => {
       e.client.auth = sharedAuth(e.app, e.auth);

@@ -81,14 +81,11 @@ interface RealtimeState {
   logError: (err: unknown) => void;
 }
 
-/**
- * One state per app. Keyed by the app's hook set, which transaction apps share with their
- * parent, so `getRealtimeBroker(txApp)` is the same broker as `getRealtimeBroker(app)`.
- */
-const states = new WeakMap<object, RealtimeState>();
+// One state per app, in `app.store()`, which transaction apps share with their parent, so
+// `getRealtimeBroker(txApp)` is the same broker as `getRealtimeBroker(app)`.
 
 function realtimeState(app: App): RealtimeState {
-  let state = states.get(app.hooks);
+  let state = app.store().get("@realtime") as RealtimeState | undefined;
   if (!state) {
     state = {
       broker: new MemoryBroker<AuthRecord>(),
@@ -99,7 +96,7 @@ function realtimeState(app: App): RealtimeState {
         if (app.isDev) console.error("realtime:", err);
       },
     };
-    states.set(app.hooks, state);
+    app.store().set("@realtime", state);
     bindRealtimeAuthSync(app);
     bindRealtimeRecordEvents(app);
   }
@@ -154,7 +151,7 @@ export function sendToClient(app: App, clientId: string, name: string, data: unk
 
 /** Disconnects every realtime client of the app (server shutdown). */
 export function shutdownRealtime(app: App): void {
-  const state = states.get(app.hooks);
+  const state = app.store().get("@realtime") as RealtimeState | undefined;
   state?.broker.closeAll();
 }
 
@@ -224,10 +221,11 @@ export function messageDeliverer(
       return;
     }
     const request = requestOf();
-    const event = new RealtimeMessageEvent(app, request, client.auth, lazyRequestInfo(request, auth), ip);
-    event.client = client;
-    // A copy: the same message object may be on its way to other clients too.
-    event.message = { name: message.name, data: message.data };
+    const event = new RealtimeMessageEvent([app, request, client.auth, lazyRequestInfo(request, auth), ip], {
+      client,
+      // A copy: the same message object may be on its way to other clients too.
+      message: { name: message.name, data: message.data },
+    });
     return hook.trigger(event, (e) => {
       write(e.message);
     });
@@ -273,11 +271,12 @@ async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
   const request = c.req.raw;
   const auth = c.var.auth;
   const ip = realIP(c);
-  const event = new RealtimeConnectRequestEvent(app, request, auth, lazyRequestInfo(request, auth), ip);
-  event.client = newRealtimeClient(app, ip);
-  event.idleTimeout = state.config.idleTimeout;
-  event.maxTimeout = state.config.maxTimeout;
-  event.transport = "sse";
+  const event = new RealtimeConnectRequestEvent([app, request, auth, lazyRequestInfo(request, auth), ip], {
+    client: newRealtimeClient(app, ip),
+    idleTimeout: state.config.idleTimeout,
+    maxTimeout: state.config.maxTimeout,
+    transport: "sse",
+  });
   const exchange = nodeExchange(c);
   await app.hooks.onRealtimeConnectRequest.trigger(event, (e) => {
     const client = e.client;
@@ -508,9 +507,10 @@ async function realtimeSetSubscriptions(c: Context<ApiEnv>): Promise<Response> {
   if (!client) throw notFound("Missing or invalid client id.");
   if (client.ip !== realIP(c)) throw badRequest("The current and the previous request IP don't match.");
   checkAuthChange(client, c.var.auth);
-  const event = new RealtimeSubscribeRequestEvent(...(await requestEventArgs(c)));
-  event.client = client;
-  event.subscriptions = form.subscriptions;
+  const event = new RealtimeSubscribeRequestEvent(await requestEventArgs(c), {
+    client,
+    subscriptions: form.subscriptions,
+  });
   await app.hooks.onRealtimeSubscribeRequest.trigger(event, (e) => {
     e.client.auth = sharedAuth(e.app, e.auth);
     e.client.setSubscriptions(e.subscriptions);

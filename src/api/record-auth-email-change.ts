@@ -72,10 +72,11 @@ export function bindEmailChangeApi(router: Hono<ApiEnv>): void {
     }
     throwIfInvalid({ newEmail: emailError });
 
-    const event = new RecordRequestEmailChangeRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
-    event.newEmail = newEmail;
+    const event = new RecordRequestEmailChangeRequestEvent(await requestEventArgs(c), {
+      collection,
+      record,
+      newEmail,
+    });
     await app.hooks.onRecordRequestEmailChangeRequest.trigger(event, async (e) => {
       try {
         await sendRecordChangeEmail(e.app, e.record, e.newEmail);
@@ -112,10 +113,11 @@ export function bindEmailChangeApi(router: Hono<ApiEnv>): void {
     });
     if (!parsed || parsed instanceof ValidationError) throw badRequest("Invalid or expired token.");
 
-    const event = new RecordConfirmEmailChangeRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = parsed.record;
-    event.newEmail = parsed.newEmail;
+    const event = new RecordConfirmEmailChangeRequestEvent(await requestEventArgs(c), {
+      collection,
+      record: parsed.record,
+      newEmail: parsed.newEmail,
+    });
     await app.hooks.onRecordConfirmEmailChangeRequest.trigger(event, async (e) => {
       e.record.set("email", e.newEmail);
       e.record.set("verified", true);

@@ -90,10 +90,11 @@ export function bindRequestOTPApi(router: Hono<ApiEnv>): void {
     throwIfInvalid({ email: checkEmail(email) });
 
     const record = await findAuthRecordByEmail(app, collection, email);
-    const event = new RecordCreateOTPRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
-    event.password = generateOTPCode(collection.auth.otp.length);
+    const event = new RecordCreateOTPRequestEvent(await requestEventArgs(c), {
+      collection,
+      record,
+      password: generateOTPCode(collection.auth.otp.length),
+    });
     await app.hooks.onRecordRequestOTPRequest.trigger(event, async (e) => {
       if (!e.record) {
         // Same status and shape as a real request: a random id that matches no OTP.

@@ -63,9 +63,10 @@ export function bindPasswordResetApi(router: Hono<ApiEnv>): void {
     const lockKey = passwordResetResendKey(collection.id, record.id);
     if (hasLock(app, lockKey)) return noContent(c);
 
-    const event = new RecordRequestPasswordResetRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestPasswordResetRequestEvent(await requestEventArgs(c), {
+      collection,
+      record,
+    });
     await app.hooks.onRecordRequestPasswordResetRequest.trigger(event, (e) => {
       setLock(app, lockKey);
       const target = e.record;
@@ -101,9 +102,10 @@ export function bindPasswordResetApi(router: Hono<ApiEnv>): void {
       throw badRequest("Invalid or expired password reset token.");
     const { record, claims } = checked;
 
-    const event = new RecordConfirmPasswordResetRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordConfirmPasswordResetRequestEvent(await requestEventArgs(c), {
+      collection,
+      record,
+    });
     await app.hooks.onRecordConfirmPasswordResetRequest.trigger(event, async (e) => {
       const plainError = field ? validatePlain(field, password) : null;
       if (plainError) throw badRequest("Failed to set new password.", { password: plainError });

@@ -39,9 +39,7 @@ export function bindAuthRefreshApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const auth = requireSameCollectionAuth(c);
     const collection = findAuthCollection(c);
-    const event = new RecordAuthRefreshRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = auth;
+    const event = new RecordAuthRefreshRequestEvent(await requestEventArgs(c), { collection, record: auth });
     await app.hooks.onRecordAuthRefreshRequest.trigger(event, async (e) => {
       const current = requestToken(c);
       const refreshable = parseUnverifiedJwt(current)?.refreshable === true;

@@ -99,12 +99,13 @@ export async function recordAuthResponse(
   }
   // A superuser may only log in from `superuserIPs` (when set), like every superuser request.
   if (record.collection.name === SUPERUSERS && !isSuperuserIPAllowed(c)) throw superuserIPForbidden();
-  const event = new RecordAuthRequestEvent(...(await requestEventArgs(c, context)));
-  event.collection = collection;
-  event.record = record;
-  event.token = token;
-  event.meta = meta;
-  event.authMethod = authMethod;
+  const event = new RecordAuthRequestEvent(await requestEventArgs(c, context), {
+    collection,
+    record,
+    token,
+    meta,
+    authMethod,
+  });
   await app.hooks.onRecordAuthRequest.trigger(event, async (e) => {
     if (e.response) return;
     const mfaId = await checkMFA(c, e.record, e.authMethod, info);

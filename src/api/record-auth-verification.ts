@@ -40,9 +40,10 @@ export function bindVerificationApi(router: Hono<ApiEnv>): void {
     const lockKey = verificationResendKey(collection.id, record.id);
     if (!record.verified && hasLock(app, lockKey)) return noContent(c);
 
-    const event = new RecordRequestVerificationRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestVerificationRequestEvent(await requestEventArgs(c), {
+      collection,
+      record,
+    });
     await app.hooks.onRecordRequestVerificationRequest.trigger(event, (e) => {
       e.response = noContent(c);
       if (e.record.verified) return;
@@ -87,9 +88,10 @@ export function bindVerificationApi(router: Hono<ApiEnv>): void {
       throw badRequest("Invalid or expired verification token.");
 
     const wasVerified = found.record.verified;
-    const event = new RecordConfirmVerificationRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = found.record;
+    const event = new RecordConfirmVerificationRequestEvent(await requestEventArgs(c), {
+      collection,
+      record: found.record,
+    });
     await app.hooks.onRecordConfirmVerificationRequest.trigger(event, async (e) => {
       if (!wasVerified) {
         e.record.set("verified", true);

@@ -124,9 +124,10 @@ async function createOAuth2Record(
     requestInfo: await buildRequestInfo(c, "oauth2"),
     isSuperuser: superuser,
   });
-  const event = new RecordRequestEvent(txApp, c.req.raw, c.var.auth, () => info, realIP(c));
-  event.collection = collection;
-  event.record = record;
+  const event = new RecordRequestEvent([txApp, c.req.raw, c.var.auth, () => info, realIP(c)], {
+    collection,
+    record,
+  });
   await txApp.hooks.onRecordCreateRequest.trigger(event, async (e) => {
     try {
       await applyAuthBody(e.record, body, { isManager, isSuperuser: superuser });
@@ -190,14 +191,15 @@ export function bindAuthWithOAuth2Api(router: Hono<ApiEnv>): void {
     const resolved = await resolveOAuth2Record(app, collection, form.provider, user, currentAuth);
     if (resolved.externalAuth && !resolved.record) throw notFound();
 
-    const event = new RecordAuthWithOAuth2RequestEvent(...(await requestEventArgs(c, "oauth2")));
-    event.collection = collection;
-    event.providerName = form.provider;
-    event.providerClient = config;
-    event.oAuth2User = user;
-    event.createData = form.createData;
-    event.record = resolved.record;
-    event.isNewRecord = resolved.record === null;
+    const event = new RecordAuthWithOAuth2RequestEvent(await requestEventArgs(c, "oauth2"), {
+      collection,
+      providerName: form.provider,
+      providerClient: config,
+      oAuth2User: user,
+      createData: form.createData,
+      record: resolved.record,
+      isNewRecord: resolved.record === null,
+    });
 
     await app.hooks.onRecordAuthWithOAuth2Request.trigger(event, async (e) => {
       let record: AuthRecord;

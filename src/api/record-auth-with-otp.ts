@@ -52,10 +52,11 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
     }
     if (!(await otp.validatePassword(password))) throw invalidOTP();
 
-    const event = new RecordAuthWithOTPRequestEvent(...(await requestEventArgs(c, "otp")));
-    event.collection = collection;
-    event.record = record;
-    event.otp = otp;
+    const event = new RecordAuthWithOTPRequestEvent(await requestEventArgs(c, "otp"), {
+      collection,
+      record,
+      otp,
+    });
     await app.hooks.onRecordAuthWithOTPRequest.trigger(event, async (e) => {
       // A code that reached the record's own address proves that address.
       const sentTo = e.otp.getString("sentTo");

@@ -60,12 +60,13 @@ export function bindAuthWithPasswordApi(router: Hono<ApiEnv>): void {
       }
     }
 
-    const event = new RecordAuthWithPasswordRequestEvent(...(await requestEventArgs(c, "password")));
-    event.collection = collection;
-    event.record = record;
-    event.identity = identity;
-    event.identityField = identityField;
-    event.password = password;
+    const event = new RecordAuthWithPasswordRequestEvent(await requestEventArgs(c, "password"), {
+      collection,
+      record,
+      identity,
+      identityField,
+      password,
+    });
     await app.hooks.onRecordAuthWithPasswordRequest.trigger(event, async (e) => {
       // Same work and same answer whether the account is missing or the password is wrong.
       if (!e.record) {

@@ -168,10 +168,11 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       },
       ctx,
     );
-    const event = new RecordsListRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.records = records;
-    event.result = listResult(records, paging, total);
+    const event = new RecordsListRequestEvent(await requestEventArgs(c), {
+      collection,
+      records,
+      result: listResult(records, paging, total),
+    });
     return respond(c, async () => {
       await app.hooks.onRecordsListRequest.trigger(event, async (e) => {
         await enrichRecords(e.app, e.records, c.req.query("expand") ?? "", ctx);
@@ -198,9 +199,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       () => null,
     );
     if (!record) throw notFound();
-    const event = new RecordRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestEvent(await requestEventArgs(c), { collection, record });
     return respond(c, async () => {
       await app.hooks.onRecordViewRequest.trigger(event, async (e) => {
         e.response = await respondRecord(c, e.app, e.record, ctx.requestInfo);
@@ -219,9 +218,10 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const ctx = await ruleContext(c);
     if (collection.createRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const { record, info, isManager } = await prepareRecordCreate(app, collection, body, ctx);
-    const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestEvent([app, c.req.raw, c.var.auth, () => info, realIP(c)], {
+      collection,
+      record,
+    });
     return respond(c, async () => {
       await app.hooks.onRecordCreateRequest.trigger(event, async (e) => {
         try {
@@ -274,9 +274,10 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
           manageRule !== "" &&
           ctx.requestInfo.auth !== null &&
           (await findRecordByRule(app, collection, id, manageRule, ruleCtx).catch(() => null)) !== null);
-      const event = new RecordRequestEvent(app, c.req.raw, c.var.auth, () => info, realIP(c));
-      event.collection = collection;
-      event.record = record;
+      const event = new RecordRequestEvent([app, c.req.raw, c.var.auth, () => info, realIP(c)], {
+        collection,
+        record,
+      });
       return respond(c, async () => {
         await app.hooks.onRecordUpdateRequest.trigger(event, async (e) => {
           try {
@@ -307,9 +308,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
       ctx,
     ).catch(() => null);
     if (!record) throw notFound();
-    const event = new RecordRequestEvent(...(await requestEventArgs(c)));
-    event.collection = collection;
-    event.record = record;
+    const event = new RecordRequestEvent(await requestEventArgs(c), { collection, record });
     return respond(c, async () => {
       await app.hooks.onRecordDeleteRequest.trigger(event, async (e) => {
         try {

@@ -20,8 +20,9 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
   router.get("/api/settings", async (c) => {
     requireSuperuser(c);
     const app = c.var.app;
-    const event = new SettingsListRequestEvent(...(await requestEventArgs(c)));
-    event.settings = structuredClone(app.settings());
+    const event = new SettingsListRequestEvent(await requestEventArgs(c), {
+      settings: structuredClone(app.settings()),
+    });
     await app.hooks.onSettingsListRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, redactSettings(e.settings));
     });
@@ -32,8 +33,7 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
     requireSuperuser(c);
     const app = c.var.app;
     const body = await readBody(c);
-    const event = new SettingsUpdateRequestEvent(...(await requestEventArgs(c)));
-    event.oldSettings = structuredClone(app.settings());
+    const oldSettings = structuredClone(app.settings());
     let merged: Settings;
     try {
       merged = mergeSettings(app.settings(), body);
@@ -42,7 +42,10 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
         throw badRequest("An error occurred while loading the submitted data.");
       throw err;
     }
-    event.newSettings = merged;
+    const event = new SettingsUpdateRequestEvent(await requestEventArgs(c), {
+      oldSettings,
+      newSettings: merged,
+    });
     await app.hooks.onSettingsUpdateRequest.trigger(event, async (e) => {
       try {
         await e.app.saveSettings(e.newSettings);

@@ -33,6 +33,7 @@ import type { Settings } from "./settings/settings-model.ts";
 import type { Storage } from "../files/storage.ts";
 import { LocalStorage } from "../files/local-storage.ts";
 import { S3Storage } from "../files/s3-storage.ts";
+import { Store } from "../tools/store.ts";
 import * as finders from "./records/record-finders.ts";
 import type { CollectionRef, ExpandFetch, SqlExpression } from "./records/record-finders.ts";
 import type { Record } from "./records/record.ts";
@@ -71,6 +72,8 @@ interface Shared {
   collectionsByKey: Map<string, Collection>;
   /** The record files storage and the settings it was built from (see `storage()`). */
   storage: { key: string; storage: Storage } | null;
+  /** Per-app state (`store()`). */
+  store: Store;
   /** The scheduler (`app.cron()`), started by `serve`. */
   cron: Cron;
   /** The scheduler ran when a restart terminated the app: bootstrap starts it again. */
@@ -112,6 +115,7 @@ export class App {
       collectionsByKey: new Map(),
       storage: null,
       resumeCron: false,
+      store: new Store(),
       cron: new Cron({ onError: (id, err) => this.logger().error(`Cron job ${id} failed`, "error", err) }),
       logger: new Logger(
         { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
@@ -140,6 +144,14 @@ export class App {
   /** The hook chains. */
   get hooks(): Hooks {
     return this.#shared.hooks;
+  }
+
+  /**
+   * The app's key/value store (PocketBase's `app.Store()`), shared with its transaction apps:
+   * per-app state lives here, not in module-level maps. Satchel's own keys start with `@`.
+   */
+  store(): Store {
+    return this.#shared.store;
   }
 
   /** Whether `bootstrap` has completed (and `terminate` not yet run). */

@@ -169,9 +169,25 @@ export interface RequestInfo {
   context: string;
 }
 
+/** What every request event is built from: app, request, auth, request info and client IP. */
+export type RequestEventArgs = [
+  app: App,
+  request: Request,
+  auth: AuthRecord | null,
+  info: () => RequestInfo,
+  realIP: string,
+];
+
 /**
- * The base of request hooks. The API layer sets `request`, `auth` and `requestInfo`; a handler
- * may answer itself by setting `response` (e.g. with `e.json(…)`) and not calling `next()`.
+ * The fields a request event is constructed with: the required ones (no default) and any of
+ * the others. Events are constructed complete, never filled in after `new`.
+ */
+type Init<E, Required extends keyof E, Optional extends keyof E = never> = Pick<E, Required> &
+  Partial<Pick<E, Optional>>;
+
+/**
+ * The base of request hooks, built by the API layer with the request, its auth and its info; a
+ * handler may answer itself by setting `response` (e.g. with `e.json(…)`) and not calling `next()`.
  */
 export class RequestEvent extends AppEvent {
   request: Request;
@@ -180,7 +196,7 @@ export class RequestEvent extends AppEvent {
   #info: () => RequestInfo;
   #realIP: string;
 
-  constructor(app: App, request: Request, auth: AuthRecord | null, info: () => RequestInfo, realIP: string) {
+  constructor(...[app, request, auth, info, realIP]: RequestEventArgs) {
     super(app);
     this.request = request;
     this.auth = auth;
@@ -219,7 +235,11 @@ export class RequestEvent extends AppEvent {
 
 /** A request event scoped to one collection: its hooks can be tagged by collection id or name. */
 export class CollectionScopedRequestEvent extends RequestEvent implements TaggedEvent {
-  collection!: Collection;
+  collection: Collection;
+  constructor(base: RequestEventArgs, fields: Init<CollectionScopedRequestEvent, "collection">) {
+    super(...base);
+    this.collection = fields.collection;
+  }
   tags(): readonly string[] {
     return this.collection ? [this.collection.id, this.collection.name] : [];
   }
@@ -229,36 +249,74 @@ export class CollectionScopedRequestEvent extends RequestEvent implements Tagged
 export class CollectionsListRequestEvent extends RequestEvent {
   collections: Collection[] = [];
   result: unknown = null;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<CollectionsListRequestEvent, never, "collections" | "result"> = {},
+  ) {
+    super(...base);
+    Object.assign(this, fields);
+  }
 }
 
 /** onCollectionViewRequest / Create / Update / Delete. */
 export class CollectionRequestEvent extends RequestEvent {
-  collection!: Collection;
+  collection: Collection;
+  constructor(base: RequestEventArgs, fields: Init<CollectionRequestEvent, "collection">) {
+    super(...base);
+    this.collection = fields.collection;
+  }
 }
 
 /** onCollectionsImportRequest. */
 export class CollectionsImportRequestEvent extends RequestEvent {
   collectionsData: Record<string, unknown>[] = [];
   deleteMissing = false;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<CollectionsImportRequestEvent, never, "collectionsData" | "deleteMissing"> = {},
+  ) {
+    super(...base);
+    Object.assign(this, fields);
+  }
 }
 
 /** onSettingsListRequest. */
 export class SettingsListRequestEvent extends RequestEvent {
-  settings!: Settings;
+  settings: Settings;
+  constructor(base: RequestEventArgs, fields: Init<SettingsListRequestEvent, "settings">) {
+    super(...base);
+    this.settings = fields.settings;
+  }
 }
 
 /** onSettingsUpdateRequest. */
 export class SettingsUpdateRequestEvent extends RequestEvent {
-  oldSettings!: Settings;
-  newSettings!: Settings;
+  oldSettings: Settings;
+  newSettings: Settings;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<SettingsUpdateRequestEvent, "oldSettings" | "newSettings">,
+  ) {
+    super(...base);
+    this.oldSettings = fields.oldSettings;
+    this.newSettings = fields.newSettings;
+  }
 }
 
 /** onRecordAuthRequest: an auth response is about to be sent. */
 export class RecordAuthRequestEvent extends CollectionScopedRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
   token = "";
   meta: unknown = null;
   authMethod = "";
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordAuthRequestEvent, "collection" | "record", "token" | "meta" | "authMethod">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+    Object.assign(this, fields);
+  }
 }
 
 /** onRecordAuthWithPasswordRequest. */
@@ -267,11 +325,26 @@ export class RecordAuthWithPasswordRequestEvent extends CollectionScopedRequestE
   identity = "";
   identityField = "";
   password = "";
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<
+      RecordAuthWithPasswordRequestEvent,
+      "collection",
+      "record" | "identity" | "identityField" | "password"
+    >,
+  ) {
+    super(base, fields);
+    Object.assign(this, fields);
+  }
 }
 
 /** onRecordAuthRefreshRequest. */
 export class RecordAuthRefreshRequestEvent extends CollectionScopedRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
+  constructor(base: RequestEventArgs, fields: Init<RecordAuthRefreshRequestEvent, "collection" | "record">) {
+    super(base, fields);
+    this.record = fields.record;
+  }
 }
 
 /** onRecordsListRequest: a page of records is about to be sent. */
@@ -284,11 +357,22 @@ export class RecordsListRequestEvent extends CollectionScopedRequestEvent {
     totalItems: number;
     totalPages: number;
   } | null = null;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordsListRequestEvent, "collection", "records" | "result">,
+  ) {
+    super(base, fields);
+    Object.assign(this, fields);
+  }
 }
 
 /** onRecordViewRequest / Create / Update / Delete. */
 export class RecordRequestEvent extends CollectionScopedRequestEvent {
-  record!: RecordModel;
+  record: RecordModel;
+  constructor(base: RequestEventArgs, fields: Init<RecordRequestEvent, "collection" | "record">) {
+    super(base, fields);
+    this.record = fields.record;
+  }
 }
 
 /** onRecordEnrich: a record is about to be serialized (API responses, expand, realtime). */
@@ -346,7 +430,11 @@ export class MailerRecordEvent extends MailerEvent implements TaggedEvent {
 
 /** The base of the auth flow request events: the auth collection and its record. */
 export class RecordAuthFlowRequestEvent extends RequestEvent implements TaggedEvent {
-  collection!: Collection;
+  collection: Collection;
+  constructor(base: RequestEventArgs, fields: Init<RecordAuthFlowRequestEvent, "collection">) {
+    super(...base);
+    this.collection = fields.collection;
+  }
   tags(): readonly string[] {
     return this.collection ? [this.collection.id, this.collection.name] : [];
   }
@@ -354,8 +442,16 @@ export class RecordAuthFlowRequestEvent extends RequestEvent implements TaggedEv
 
 /** onRecordAuthWithOTPRequest: a valid OTP was submitted. */
 export class RecordAuthWithOTPRequestEvent extends RecordAuthFlowRequestEvent {
-  record!: AuthRecord;
-  otp!: RecordModel;
+  record: AuthRecord;
+  otp: RecordModel;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordAuthWithOTPRequestEvent, "collection" | "record" | "otp">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+    this.otp = fields.otp;
+  }
 }
 
 /** onRecordRequestOTPRequest: an OTP is requested (`record` is null for unknown emails). */
@@ -363,38 +459,89 @@ export class RecordCreateOTPRequestEvent extends RecordAuthFlowRequestEvent {
   record: AuthRecord | null = null;
   /** The plain OTP code that will be stored (hashed) and mailed. */
   password = "";
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordCreateOTPRequestEvent, "collection", "record" | "password">,
+  ) {
+    super(base, fields);
+    Object.assign(this, fields);
+  }
 }
 
 /** onRecordRequestPasswordResetRequest. */
 export class RecordRequestPasswordResetRequestEvent extends RecordAuthFlowRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordRequestPasswordResetRequestEvent, "collection" | "record">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+  }
 }
 
 /** onRecordConfirmPasswordResetRequest. */
 export class RecordConfirmPasswordResetRequestEvent extends RecordAuthFlowRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordConfirmPasswordResetRequestEvent, "collection" | "record">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+  }
 }
 
 /** onRecordRequestVerificationRequest. */
 export class RecordRequestVerificationRequestEvent extends RecordAuthFlowRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordRequestVerificationRequestEvent, "collection" | "record">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+  }
 }
 
 /** onRecordConfirmVerificationRequest. */
 export class RecordConfirmVerificationRequestEvent extends RecordAuthFlowRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordConfirmVerificationRequestEvent, "collection" | "record">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+  }
 }
 
 /** onRecordRequestEmailChangeRequest. */
 export class RecordRequestEmailChangeRequestEvent extends RecordAuthFlowRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
   newEmail = "";
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordRequestEmailChangeRequestEvent, "collection" | "record", "newEmail">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+    Object.assign(this, fields);
+  }
 }
 
 /** onRecordConfirmEmailChangeRequest. */
 export class RecordConfirmEmailChangeRequestEvent extends RecordAuthFlowRequestEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
   newEmail = "";
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RecordConfirmEmailChangeRequestEvent, "collection" | "record", "newEmail">,
+  ) {
+    super(base, fields);
+    this.record = fields.record;
+    Object.assign(this, fields);
+  }
 }
 
 /**
@@ -404,35 +551,69 @@ export class RecordConfirmEmailChangeRequestEvent extends RecordAuthFlowRequestE
 export class RecordAuthWithOAuth2RequestEvent extends RecordAuthFlowRequestEvent {
   providerName = "";
   /** The provider's effective configuration. */
-  providerClient!: ProviderConfig;
+  providerClient: ProviderConfig;
   record: AuthRecord | null = null;
-  oAuth2User!: AuthUser;
+  oAuth2User: AuthUser;
   /** Extra values of a sign-up (the client's `createData`). */
   createData: Record<string, unknown> = {};
   isNewRecord = false;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<
+      RecordAuthWithOAuth2RequestEvent,
+      "collection" | "providerClient" | "oAuth2User",
+      "providerName" | "record" | "createData" | "isNewRecord"
+    >,
+  ) {
+    super(base, fields);
+    this.providerClient = fields.providerClient;
+    this.oAuth2User = fields.oAuth2User;
+    Object.assign(this, fields);
+  }
 }
 
 /** onRealtimeConnectRequest: a realtime client connects (SSE `GET /api/realtime` or the WebSocket endpoint). */
 export class RealtimeConnectRequestEvent extends RequestEvent {
-  client!: RealtimeClient<AuthRecord>;
+  client: RealtimeClient<AuthRecord>;
   /** Close after this many ms without a delivered message (default 5 min); read when the chain ends. */
   idleTimeout = 5 * 60_000;
   /** Close this many ms after connecting, whatever happens (default 30 min); read when the chain ends. */
   maxTimeout = 30 * 60_000;
   /** `sse` or `websocket`. */
   transport: "sse" | "websocket" = "sse";
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RealtimeConnectRequestEvent, "client", "idleTimeout" | "maxTimeout" | "transport">,
+  ) {
+    super(...base);
+    this.client = fields.client;
+    Object.assign(this, fields);
+  }
 }
 
 /** onRealtimeMessageSend: a message (PB_CONNECT included) is about to be written to a client. */
 export class RealtimeMessageEvent extends RequestEvent {
-  client!: RealtimeClient<AuthRecord>;
-  message!: RealtimeMessage;
+  client: RealtimeClient<AuthRecord>;
+  message: RealtimeMessage;
+  constructor(base: RequestEventArgs, fields: Init<RealtimeMessageEvent, "client" | "message">) {
+    super(...base);
+    this.client = fields.client;
+    this.message = fields.message;
+  }
 }
 
 /** onRealtimeSubscribeRequest: a client replaces its subscriptions (and binds its auth). */
 export class RealtimeSubscribeRequestEvent extends RequestEvent {
-  client!: RealtimeClient<AuthRecord>;
+  client: RealtimeClient<AuthRecord>;
   subscriptions: string[] = [];
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<RealtimeSubscribeRequestEvent, "client", "subscriptions">,
+  ) {
+    super(...base);
+    this.client = fields.client;
+    Object.assign(this, fields);
+  }
 }
 
 // ---- file request events -----------------------------------------------------------------------
@@ -442,15 +623,29 @@ export class RealtimeSubscribeRequestEvent extends RequestEvent {
  * the collection. Handlers may change `servedPath` / `servedName`, or answer themselves.
  */
 export class FileDownloadRequestEvent extends RequestEvent implements TaggedEvent {
-  collection!: Collection;
-  record!: RecordModel;
-  fileField!: FileField;
+  collection: Collection;
+  record: RecordModel;
+  fileField: FileField;
   /** The storage key that will be served (the original, or its thumb). */
   servedPath = "";
   /** The name the file is served under (`Content-Disposition`). */
   servedName = "";
   /** Why the requested thumb could not be made (the original is served then), else null. */
   thumbError: unknown = null;
+  constructor(
+    base: RequestEventArgs,
+    fields: Init<
+      FileDownloadRequestEvent,
+      "collection" | "record" | "fileField",
+      "servedPath" | "servedName" | "thumbError"
+    >,
+  ) {
+    super(...base);
+    this.collection = fields.collection;
+    this.record = fields.record;
+    this.fileField = fields.fileField;
+    Object.assign(this, fields);
+  }
   tags(): readonly string[] {
     return this.collection ? [this.collection.id, this.collection.name] : [];
   }
@@ -458,8 +653,13 @@ export class FileDownloadRequestEvent extends RequestEvent implements TaggedEven
 
 /** onFileTokenRequest: a file token was issued to an auth record; tagged by its collection. */
 export class FileTokenRequestEvent extends RequestEvent implements TaggedEvent {
-  record!: AuthRecord;
+  record: AuthRecord;
   token = "";
+  constructor(base: RequestEventArgs, fields: Init<FileTokenRequestEvent, "record", "token">) {
+    super(...base);
+    this.record = fields.record;
+    Object.assign(this, fields);
+  }
   tags(): readonly string[] {
     return this.record ? [this.record.collection.id, this.record.collection.name] : [];
   }

@@ -4,8 +4,8 @@
  */
 import type { App } from "../app.ts";
 
-/** The active operation per app (keyed by the hooks, which transaction apps share). */
-const active = new WeakMap<object, string>();
+/** The store key of the active operation (in `app.store()`, which transaction apps share). */
+const ACTIVE = "@activeBackup";
 
 /** Thrown when another backup or restore is running. */
 export class BackupBusyError extends Error {
@@ -17,12 +17,12 @@ export class BackupBusyError extends Error {
 
 /** The name of the backup being created or restored, or null. */
 export function activeBackup(app: App): string | null {
-  return active.get(app.hooks) ?? null;
+  return (app.store().get(ACTIVE) as string | undefined) ?? null;
 }
 
 /** Whether a backup or restore could start now. */
 export function canBackup(app: App): boolean {
-  return !active.has(app.hooks);
+  return !app.store().has(ACTIVE);
 }
 
 /**
@@ -30,22 +30,22 @@ export function canBackup(app: App): boolean {
  * BackupBusyError when another operation is active.
  */
 export function beginBackup(app: App, name: string): () => void {
-  if (active.has(app.hooks)) throw new BackupBusyError();
-  active.set(app.hooks, name);
+  if (app.store().has(ACTIVE)) throw new BackupBusyError();
+  app.store().set(ACTIVE, name);
   let ended = false;
   return () => {
     if (ended) return;
     ended = true;
-    active.delete(app.hooks);
+    app.store().remove(ACTIVE);
   };
 }
 
-/** A restart in progress per app: requests wait for it instead of meeting closed databases. */
-const restarting = new WeakMap<object, Promise<void>>();
+/** The store key of a restart in progress: requests wait for it instead of meeting closed databases. */
+const RESTARTING = "@restarting";
 
 /** Resolves once the app's in-process restart (if any) is over. */
 export function whenRestarted(app: App): Promise<void> | undefined {
-  return restarting.get(app.hooks);
+  return app.store().get(RESTARTING) as Promise<void> | undefined;
 }
 
 /** Runs `fn` (terminate, swap folders, bootstrap) while requests are held back. */
@@ -55,10 +55,10 @@ export async function holdRequestsDuring(app: App, fn: () => Promise<void>): Pro
     () => undefined,
     () => undefined,
   );
-  restarting.set(app.hooks, settled);
+  app.store().set(RESTARTING, settled);
   try {
     await running;
   } finally {
-    restarting.delete(app.hooks);
+    app.store().remove(RESTARTING);
   }
 }

@@ -16,15 +16,8 @@ interface AuthLimits {
   windows: Map<string, Window>;
 }
 
-const states = new WeakMap<object, AuthLimits>();
-
 function stateOf(app: App): AuthLimits {
-  let state = states.get(app.hooks);
-  if (!state) {
-    state = { locks: new Map(), windows: new Map() };
-    states.set(app.hooks, state);
-  }
-  return state;
+  return app.store().getOrSet("@authLimits", (): AuthLimits => ({ locks: new Map(), windows: new Map() }));
 }
 
 /** How long a sent verification or reset email blocks another one. */
