@@ -9,7 +9,10 @@
  * body are written to the socket directly. What stays is the socket (about 2 KB).
  *
  * This reaches one step into node:http: `freeParser` of the `_http_common` module, the same
- * call node:http makes on upgrade. When it is missing, or the connection is not a plain
+ * call node:http makes on upgrade. It is an optimisation for Node's own node:http only: other
+ * runtimes (Bun, which runs the single executable) emulate node:http with other internals, so
+ * there nothing is taken over and the stream goes through the public response API, which
+ * works everywhere. When `freeParser` is missing, or the connection is not a plain
  * HTTP/1.1 GET whose current response is this one (a HEAD response has no body, which
  * node:http takes care of), nothing is taken over and the caller keeps writing through the
  * response.
@@ -18,10 +21,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
 import { createRequire } from "node:module";
 import { Socket } from "node:net";
+import { isBun } from "../tools/runtime.ts";
 
 type FreeParser = (parser: unknown, req: IncomingMessage | null, socket: Socket | null) => void;
 
 const freeParser: FreeParser | undefined = (() => {
+  if (isBun()) return undefined;
   try {
     const common = createRequire(import.meta.url)("_http_common") as { freeParser?: unknown };
     return typeof common.freeParser === "function" ? (common.freeParser as FreeParser) : undefined;

@@ -17,5 +17,9 @@ export interface ApiEnv {
     uploads: UploadSpool | undefined;
     /** The response may be framed: no `X-Frame-Options` (PocketBase's file downloads). */
     allowFraming: boolean | undefined;
+    /** `@request.context` of the request when not "default" (e.g. "batch" for batch sub-requests). */
+    requestContext: string | undefined;
+    /** A successful outcome of this request is not logged (`skipSuccessActivityLog`). */
+    skipSuccessLog: boolean | undefined;
   };
 }

@@ -4,6 +4,7 @@ import type { ApiEnv } from "./env.ts";
 import { isSuperuser } from "./guards.ts";
 import { jsonResponse } from "./response.ts";
 import { realIP } from "./real-ip.ts";
+import { canBackup } from "../core/backups/backup-state.ts";
 
 const PROXY_HEADERS = ["CF-Connecting-IP", "Fly-Client-IP", "X-Forwarded-For"];
 
@@ -15,7 +16,7 @@ export function bindHealthApi(router: Hono<ApiEnv>): void {
       const settings = c.var.app.settings();
       const configured = settings.trustedProxy.headers;
       // `data` is a Go map in PocketBase, so its keys come out sorted.
-      data.canBackup = true;
+      data.canBackup = canBackup(c.var.app);
       data.possibleProxyHeader = [...configured, ...PROXY_HEADERS].find((h) => c.req.header(h)) ?? "";
       data.realIP = realIP(c);
     }

@@ -142,10 +142,13 @@ interface FormEntry {
   file?: File;
 }
 
-/** Binds form values: texts type-inferred, repeated keys as arrays, `@jsonPayload` merged. */
+/**
+ * Binds form values: texts type-inferred, repeated keys as arrays, `@jsonPayload` merged. The
+ * official SDK sends one `@jsonPayload` part per object-valued field, so every part is merged.
+ */
 function formBody(entries: readonly FormEntry[]): Body {
   const out: Body = {};
-  let payload: unknown;
+  const payloads: unknown[] = [];
   for (const { key, text, file } of entries) {
     if (file) {
       addValue(out, key, file);
@@ -155,7 +158,7 @@ function formBody(entries: readonly FormEntry[]): Body {
     if (key === "@jsonPayload") {
       try {
         if (jsonTooDeep(value)) throw invalidFormat();
-        payload = JSON.parse(value);
+        payloads.push(JSON.parse(value));
       } catch {
         throw invalidFormat();
       }
@@ -163,10 +166,29 @@ function formBody(entries: readonly FormEntry[]): Body {
     }
     addValue(out, key, inferFormValue(value));
   }
-  if (payload && typeof payload === "object" && !Array.isArray(payload)) {
-    for (const [key, value] of Object.entries(payload)) setOwn(out, key, value);
+  for (const payload of payloads) {
+    if (payload && typeof payload === "object" && !Array.isArray(payload)) {
+      for (const [key, value] of Object.entries(payload)) {
+        // A key set by both the payload and file parts keeps both, the payload's names first
+        // (PocketBase: kept files listed in the payload plus new uploads of the same field).
+        const files = fileValues(out[key]);
+        setOwn(out, key, files.length > 0 ? [...payloadItems(value), ...files] : value);
+      }
+    }
   }
   return out;
+}
+
+/** The uploaded files bound to a key (one File or a list of values). */
+function fileValues(value: unknown): File[] {
+  if (value instanceof File) return [value];
+  return Array.isArray(value) ? value.filter((item): item is File => item instanceof File) : [];
+}
+
+/** A payload value as a list of items: `null`/`""` are none, a scalar is one. */
+function payloadItems(value: unknown): unknown[] {
+  if (value === null || value === undefined || value === "") return [];
+  return Array.isArray(value) ? value : [value];
 }
 
 /** Whether an error comes from the filesystem (a temp file write), not from the body. */

@@ -22,6 +22,10 @@ import { bodyLimit, DEFAULT_BODY_LIMIT, recordsBodyLimit } from "./middlewares/b
 import { bindFilesApi } from "./files.ts";
 import { bindFilesTokenApi } from "./files-token.ts";
 import { bindCronsApi } from "./crons.ts";
+import { bindLogsApi } from "./logs.ts";
+import { requestLogger } from "./middlewares/request-logger.ts";
+import { rateLimit } from "./middlewares/rate-limit.ts";
+import { superuserIPs } from "./middlewares/superuser-ips.ts";
 import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
@@ -29,6 +33,12 @@ import { securityHeaders } from "./middlewares/security-headers.ts";
 import { uploadsCleanup } from "./uploads.ts";
 import { encodeJsonBody } from "../tools/json.ts";
 import { scriptRoutes } from "./script-routes.ts";
+import { bindBackupsApi } from "./backups.ts";
+import { bindBatchApi } from "./batch.ts";
+import { bindSqlApi } from "./sql.ts";
+import { restartGate } from "./middlewares/restart-gate.ts";
+import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
+import { bindDashboard } from "./dashboard.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -55,11 +65,18 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
     c.set("body", undefined);
     await next();
   });
+  router.use("*", restartGate());
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
+  router.use("*", requestLogger());
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
-  router.use("*", bodyLimit(DEFAULT_BODY_LIMIT, recordsBodyLimit));
+  router.use("*", superuserIPs());
+  router.use("*", rateLimit());
+  router.use(
+    "*",
+    bodyLimit(DEFAULT_BODY_LIMIT, (c) => routeBodyLimit(c) ?? recordsBodyLimit(c)),
+  );
   // pb_hooks: routerAdd routes and routerUse middlewares (a no-op without hook files)
   router.use("*", scriptRoutes());
 
@@ -79,6 +96,11 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindSettingsTestS3Api(router);
   bindRealtimeApi(router);
   bindCronsApi(router);
+  bindBackupsApi(router);
+  bindBatchApi(router);
+  bindDashboard(router);
+  bindLogsApi(router);
+  bindSqlApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

@@ -2,15 +2,19 @@
  * The `satchel` command line: `serve`, `superuser …`, `--help`, `--version`. The only code that
  * reads argv and the environment; everything it does goes through the App.
  */
-import { resolve } from "node:path";
-import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
 import { App } from "../core/app.ts";
 import { setIdTokenLeeway } from "../auth/oauth2/id-token.ts";
 import { parseArgs, type FlagSpec } from "./args.ts";
 import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
 import { runTypegen } from "./typegen.ts";
+import { runMigrate } from "./migrate.ts";
+import { migrationsDir } from "./dirs.ts";
+import { migrationLoader } from "../hooks/migration-loader.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
+import { executableDir, runtimeName } from "../tools/runtime.ts";
 
 const GLOBAL_FLAGS: FlagSpec = {
   dir: "string",
@@ -28,14 +32,16 @@ const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
                 [--hooksDir=./pb_hooks] [--hooksWatch=true] [--hooksPool=N] [--hooksTimeout=30]
+  satchel serve example.com [www.example.com] [--http=0.0.0.0:80] [--https=0.0.0.0:443] [--acmeDirectory=URL]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
+  satchel migrate [up | down [N] | create NAME | collections | history-sync] [--migrationsDir=DIR]
   satchel typegen [--out=pocketbase-types.ts] [--dir=DIR]   (TypeScript types of every collection)
   satchel --help | --version
 
 Flags:
-  --dir            the data folder (default ./pb_data)
+  --dir            the data folder (default ./pb_data; next to the executable for the single executable)
   --dev            log errors and details to stderr
   --encryptionEnv  name of an env variable holding a 32-character key to encrypt the stored settings
   --queryTimeout   default SELECT timeout in seconds (default 30)
@@ -43,13 +49,22 @@ Flags:
   --origins        comma-separated CORS origins (serve; default *)
   --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
   --automigrate    write a migration for every collection change made through the API (serve; default true)
+  --https          HTTPS address when domains are given (serve; default 0.0.0.0:443, certificates via ACME)
+  --acmeDirectory  ACME directory URL of the CA (serve with domains; default Let's Encrypt)
 ${HOOKS_USAGE}`;
 
+/** `satchel version 0.1.0 (node v24.21.0, linux-x64)`: what it is, on what, for where. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+  return `satchel version ${pkg.version} (${runtimeName()}, ${process.platform}-${process.arch})`;
+}
+
+/**
+ * The default data folder: `pb_data` next to the single executable (as PocketBase's binary),
+ * `./pb_data` in the working folder otherwise (npm start, npx).
+ */
+export function defaultDataDir(): string {
+  const home = executableDir();
+  return home ? join(home, "pb_data") : resolve("pb_data");
 }
 
 /** Builds the App from the global flags. */
@@ -61,7 +76,7 @@ export function appFromFlags(flags: { [name: string]: string | boolean }): App {
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new Error(`invalid --queryTimeout: ${String(flags.queryTimeout)}`);
   return new App({
-    dataDir: resolve(typeof flags.dir === "string" ? flags.dir : "pb_data"),
+    dataDir: typeof flags.dir === "string" ? resolve(flags.dir) : defaultDataDir(),
     isDev: flags.dev === true,
     encryptionEnv: typeof flags.encryptionEnv === "string" ? flags.encryptionEnv : "",
     queryTimeout: timeout,
@@ -76,7 +91,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return command === undefined ? 1 : 0;
   }
   if (command === "--version" || command === "-v") {
-    process.stdout.write(`satchel version ${version()}\n`);
+    process.stdout.write(`${version()}\n`);
     return 0;
   }
   switch (command) {
@@ -88,6 +103,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         migrationsDir: "string",
         automigrate: "boolean",
         ...HOOKS_FLAGS,
+        https: "string",
+        acmeDirectory: "string",
       });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
@@ -96,6 +113,19 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const args = parseArgs(rest, GLOBAL_FLAGS);
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runSuperuser(appFromFlags(args.flags), args.positionals);
+    }
+    case "migrate": {
+      const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string" });
+      if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      const app = appFromFlags(args.flags);
+      await app.bootstrap();
+      const load = migrationLoader(app);
+      try {
+        return await runMigrate(app, args.positionals, { dir: migrationsDir(app, args.flags), load });
+      } finally {
+        await load.close();
+        await app.terminate();
+      }
     }
     case "typegen": {
       const args = parseArgs(rest, { ...GLOBAL_FLAGS, out: "string" });

@@ -464,3 +464,26 @@ export class FileTokenRequestEvent extends RequestEvent implements TaggedEvent {
     return this.record ? [this.record.collection.id, this.record.collection.name] : [];
   }
 }
+
+/**
+ * onBackupCreate / onBackupRestore: a backup named `name` is about to be created or restored.
+ * `exclude` lists the top-level entries of the data folder left out of the archive (and, on a
+ * restore, kept from the current folder); handlers may change both before calling `next()`.
+ */
+export class BackupEvent extends AppEvent {
+  name = "";
+  exclude: string[] = [];
+}
+
+/** One sub-request of a batch, as `onBatchRequest` handlers see (and may change) it. */
+export interface BatchSubRequest {
+  method: string;
+  url: string;
+  headers: { [name: string]: string };
+  body: { [key: string]: unknown };
+}
+
+/** onBatchRequest: a batch is about to run (in one transaction) its `batch` of sub-requests. */
+export class BatchRequestEvent extends RequestEvent {
+  batch: BatchSubRequest[] = [];
+}

@@ -5,6 +5,8 @@
  */
 import { Hook, TaggedHook, type HookBinder, type HookEvent, type TaggedEvent } from "../tools/hook.ts";
 import {
+  BackupEvent,
+  BatchRequestEvent,
   BootstrapEvent,
   CollectionErrorEvent,
   CollectionEvent,
@@ -138,6 +140,9 @@ export interface HookEventMap {
   onRecordConfirmVerificationRequest: RecordConfirmVerificationRequestEvent;
   onRecordRequestEmailChangeRequest: RecordRequestEmailChangeRequestEvent;
   onRecordConfirmEmailChangeRequest: RecordConfirmEmailChangeRequestEvent;
+  onBackupCreate: BackupEvent;
+  onBackupRestore: BackupEvent;
+  onBatchRequest: BatchRequestEvent;
 }
 
 /** Every hook of the app: name → event class and whether it takes tags. */
@@ -228,6 +233,10 @@ export const hookCatalogue: { readonly [K in keyof HookEventMap]: HookSpec } = {
   onRecordConfirmVerificationRequest: tagged(RecordConfirmVerificationRequestEvent),
   onRecordRequestEmailChangeRequest: tagged(RecordRequestEmailChangeRequestEvent),
   onRecordConfirmEmailChangeRequest: tagged(RecordConfirmEmailChangeRequestEvent),
+
+  onBackupCreate: plain(BackupEvent),
+  onBackupRestore: plain(BackupEvent),
+  onBatchRequest: plain(BatchRequestEvent),
 };
 
 /** The hook names. */

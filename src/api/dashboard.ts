@@ -1,0 +1,145 @@
+/**
+ * The admin dashboard at `/_/`: serves the built single-page app from `ui/dist` (made by
+ * `npm run build:ui`). Hashed assets are cached for a year, `index.html` is revalidated on every
+ * load, and files precompressed at build time (`.br`, `.gz` beside each asset) are chosen by the
+ * request's Accept-Encoding. Every URL the app uses is relative, so it also works under a path
+ * prefix behind a reverse proxy.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, posix } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Hono } from "hono";
+import type { ApiEnv } from "./env.ts";
+
+/** Where `npm run build:ui` writes the dashboard. */
+export const DASHBOARD_DIST = fileURLToPath(new URL("../../ui/dist/", import.meta.url));
+
+/**
+ * Scripts and styles only from the dashboard itself; inline styles are allowed because the
+ * framework sets style attributes. Images may come from the OpenStreetMap tile servers (geo point
+ * map) and from `blob:`/`data:` (local upload previews).
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: https://*.tile.openstreetmap.org",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join("; ");
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".webp": "image/webp",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".map": "application/json",
+};
+
+/** Files under `assets/` carry a content hash in their name, so they never change. */
+const IMMUTABLE = "max-age=31536000, immutable";
+
+const MISSING_BUILD_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Dashboard not built</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
+<h1>The dashboard is not built</h1>
+<p>This server found no built dashboard in <code>ui/dist</code>. Build it once with:</p>
+<pre>npm run build:ui</pre>
+<p>(<code>npm ci</code> and <code>npm install</code> build it for you.) The REST API at <code>/api/</code> works without it.</p>
+</body></html>`;
+
+/** The encodings we precompress, best first. */
+const ENCODINGS = [
+  { name: "br", ext: ".br" },
+  { name: "gzip", ext: ".gz" },
+] as const;
+
+function acceptedEncodings(header: string | undefined): Set<string> {
+  const accepted = new Set<string>();
+  for (const part of (header ?? "").split(",")) {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    if (!name) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    if (q && Number(q.slice(2)) === 0) continue;
+    accepted.add(name);
+  }
+  return accepted;
+}
+
+/** The file of a request path inside the dist folder, or null for paths that climb out of it. */
+function resolveAsset(dist: string, rest: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return null;
+  const normalized = posix.normalize("/" + decoded).slice(1);
+  if (normalized.split("/").includes("..")) return null;
+  return join(dist, normalized === "" ? "index.html" : normalized);
+}
+
+async function fileStat(path: string): Promise<{ size: number; mtimeMs: number } | null> {
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Binds `/_` (redirect) and `/_/*` (the dashboard files). */
+export function bindDashboard(router: Hono<ApiEnv>, dist = DASHBOARD_DIST): void {
+  // A relative Location keeps any reverse-proxy prefix: `/prefix/_` → `/prefix/_/`.
+  router.get("/_", (c) => c.redirect("_/", 301));
+
+  router.get("/_/*", async (c) => {
+    const rest = c.req.path.slice("/_/".length);
+    const file = resolveAsset(dist, rest);
+    const baseHeaders = { "Content-Security-Policy": DASHBOARD_CSP, "Referrer-Policy": "same-origin" };
+    if (file === null)
+      return c.json({ data: {}, message: "The requested resource wasn't found.", status: 404 }, 404);
+    const isIndex = file === join(dist, "index.html");
+    const info = await fileStat(file);
+    if (info === null) {
+      if (isIndex) {
+        return c.html(MISSING_BUILD_PAGE, 503, { ...baseHeaders, "Cache-Control": "no-cache" });
+      }
+      return c.json({ data: {}, message: "The requested resource wasn't found.", status: 404 }, 404);
+    }
+    const headers: Record<string, string> = {
+      ...baseHeaders,
+      "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      "Cache-Control": rest.startsWith("assets/") ? IMMUTABLE : "no-cache",
+      Vary: "Accept-Encoding",
+    };
+    const accepted = acceptedEncodings(c.req.header("accept-encoding"));
+    let body: Buffer | null = null;
+    for (const enc of ENCODINGS) {
+      if (!accepted.has(enc.name)) continue;
+      if ((await fileStat(file + enc.ext)) === null) continue;
+      body = await readFile(file + enc.ext);
+      headers["Content-Encoding"] = enc.name;
+      break;
+    }
+    body ??= await readFile(file);
+    // index.html is revalidated on every load: answer 304 while it is unchanged.
+    const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}-${body.length.toString(36)}"`;
+    headers.ETag = etag;
+    if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+    return c.body(new Uint8Array(body), 200, headers);
+  });
+}

@@ -1,0 +1,16 @@
+/**
+ * Holds requests back while the app restarts in-process (after a backup restore): they go on
+ * once the databases are open again instead of failing on closed ones.
+ */
+import type { MiddlewareHandler } from "hono";
+import { whenRestarted } from "../../core/backups/backup-state.ts";
+import type { ApiEnv } from "../env.ts";
+
+/** Waits for an in-process restart of the app, when one is running. */
+export function restartGate(): MiddlewareHandler<ApiEnv> {
+  return async function restartGateMiddleware(c, next) {
+    const restarting = whenRestarted(c.var.app);
+    if (restarting) await restarting;
+    return next();
+  };
+}
