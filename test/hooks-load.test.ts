@@ -6,9 +6,11 @@
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildTemplate, suiteCleanup, tempDir } from "./helpers/server.ts";
+import { App } from "../src/core/app.ts";
+import { HooksRuntime } from "../src/hooks/runtime.ts";
 import { seedPosts, startHooksServer, writeFiles } from "./helpers/hooks.ts";
 import { waitFor } from "./helpers/wait.ts";
 
@@ -51,6 +53,33 @@ describe("pb_hooks: loading", () => {
     assert.notEqual(res.code, 0);
     assert.match(res.stderr, /main\.pb\.js/);
     assert.match(res.stderr, /SyntaxError/);
+  });
+
+  test("onBootstrap handlers run in the bootstrap; code after e.next() sees an open database", async (t) => {
+    const dir = tempDir(t);
+    writeFiles(join(dir, "pb_hooks"), {
+      "boot.pb.js": `onBootstrap((e) => {
+  e.next()
+  $os.writeFile(__hooks + "/boot.txt", $app.findCollectionByNameOrId("users").name, 420)
+})`,
+    });
+    const app = new App({ dataDir: join(dir, "pb_data") });
+    const runtime = new HooksRuntime(app, {
+      hooksDir: join(dir, "pb_hooks"),
+      watch: false,
+      poolSize: 1,
+      timeoutMs: 20_000,
+    });
+    await runtime.start();
+    t.after(async () => {
+      await app.terminate();
+      await runtime.close();
+    });
+    await app.bootstrap();
+    assert.equal(runtime.workers, 1);
+    assert.equal(readFileSync(join(dir, "pb_hooks", "boot.txt"), "utf8"), "users");
+    const s = await startHooksServer(t, { "x.pb.js": "" }, { template });
+    assert.equal(s.runtime.workers, 0); // an empty file registers nothing: no thread started
   });
 
   test("tags filter record hooks; handlers run in registration order across files (byte order)", async (t) => {

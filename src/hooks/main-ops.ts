@@ -14,7 +14,8 @@ import type { MailMessage } from "../core/mails/mailer.ts";
 import type { Settings } from "../core/settings/settings-model.ts";
 import { NotFoundError } from "../api/errors.ts";
 import type { AppHandles } from "./main-codec.ts";
-import { bindNamed, decodeValue, encodeValue } from "./main-codec.ts";
+import { bindNamed, decodeValue, encodeValue, recordFromWire } from "./main-codec.ts";
+import type { RecordWire } from "./wire.ts";
 import type { CallContext, RunContext, WorkerPool } from "./pool.ts";
 import type { FnSource } from "./registrations.ts";
 
@@ -313,8 +314,8 @@ export function createOps(host: OpsHost) {
       case "http.send":
         return httpSend((args[0] as Obj) ?? {});
       case "record.newToken": {
-        const record = await decodeValue(args[0], host.app, handles);
-        if (!(record instanceof CoreRecord)) throw new Error("not a record");
+        // the script library sends the record's plain wire shape
+        const record = await recordFromWire(host.app, args[0] as RecordWire);
         if (record.collection.type !== "auth") throw new Error("not an auth collection record");
         return newToken(record, str(args[1]), args.slice(2));
       }
