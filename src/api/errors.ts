@@ -3,6 +3,7 @@
  * and domain code throw; `toApiError` normalises anything thrown into an ApiError, exposing
  * only safe validation leaves and never raw error text (that is logged instead).
  */
+import { HashJobAbortedError, HashQueueFullError } from "../auth/hash-pool.ts";
 import { InvalidFilterError, SuperuserOnlyFilterError } from "../core/records/record-access.ts";
 import { ValidationError, ValidationErrors, renderMessage, type ErrorTree } from "../tools/validation.ts";
 import { NotFoundError } from "../core/errors.ts";
@@ -107,6 +108,10 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ValidationErrors) return new ApiError(400, err.message, safeErrorData(err.errors), err);
   if (err instanceof ValidationError) return new ApiError(400, err.message, {}, err);
   if (err instanceof NotFoundError) return new ApiError(404, "", {}, err);
+  // The password hashing pool is full: PocketBase's rate-limit answer, at once.
+  if (err instanceof HashQueueFullError) return new ApiError(429, "Too Many Requests.", {}, err);
+  // The client went away while its password check waited: nobody reads this answer.
+  if (err instanceof HashJobAbortedError) return new ApiError(400, "", {}, err);
   if (err instanceof SuperuserOnlyFilterError) return new ApiError(403, err.message, {}, err);
   if (err instanceof InvalidFilterError)
     return new ApiError(400, "Invalid filter or sort parameters.", {}, err);

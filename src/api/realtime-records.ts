@@ -170,6 +170,9 @@ export function bindRealtimeRecordEvents(app: App): void {
   });
 }
 
+/** Subscription groups (each a rule/filter query) evaluated between two yields to the event loop. */
+const ACCESS_CHUNK = 16;
+
 /** Clients handed a message between two yields to the event loop. */
 const SEND_CHUNK = 1000;
 
@@ -327,7 +330,11 @@ export async function recordDeliveries(
   const outputs = new Map<string, string>();
   const byMessage = new Map<string, Delivery>();
   const byContent = new Map<string, Delivery>();
+  let evaluated = 0;
   for (const group of groups.values()) {
+    // Each group may run a rule or filter query: yield now and then so that requests (the
+    // next write among them) keep flowing while a large fan-out is computed.
+    if (++evaluated % ACCESS_CHUNK === 0) await nextTurn();
     try {
       if (!(await groupMayAccess(app, snapshot, group))) continue;
     } catch (err) {

@@ -12,6 +12,7 @@
  * Liveness by ping/pong; outgoing frames are paced by the socket's `bufferedAmount`, so a slow
  * peer leaves messages in its bounded client queue and is dropped when that overflows.
  */
+import { checkFilteredSubscriptions } from "./realtime-limits.ts";
 import type { Context, Hono } from "hono";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import type { App } from "../core/app.ts";
@@ -261,6 +262,7 @@ class WsConnection implements PumpTarget {
         : null;
     }
     checkAuthChange(client, auth);
+    checkFilteredSubscriptions(getRealtimeBroker(app).clients(), client, form.subscriptions);
     const request = this.#requestOf();
     const info = lazyRequestInfo(request, this.#connectAuth)();
     const requestInfo = {

@@ -6,6 +6,7 @@
  * (`getRealtimeBroker`, `sendToTopic`, `sendToClient`) and keeps clients' auth in step with
  * auth record updates and deletions.
  */
+import { checkFilteredSubscriptions } from "./realtime-limits.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context, Hono } from "hono";
@@ -507,6 +508,7 @@ async function realtimeSetSubscriptions(c: Context<ApiEnv>): Promise<Response> {
   if (!client) throw notFound("Missing or invalid client id.");
   if (client.ip !== realIP(c)) throw badRequest("The current and the previous request IP don't match.");
   checkAuthChange(client, c.var.auth);
+  checkFilteredSubscriptions(getRealtimeBroker(app).clients(), client, form.subscriptions);
   const event = new RealtimeSubscribeRequestEvent(await requestEventArgs(c), {
     client,
     subscriptions: form.subscriptions,

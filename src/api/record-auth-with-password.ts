@@ -69,11 +69,15 @@ export function bindAuthWithPasswordApi(router: Hono<ApiEnv>): void {
     });
     await app.hooks.onRecordAuthWithPasswordRequest.trigger(event, async (e) => {
       // Same work and same answer whether the account is missing or the password is wrong.
+      // The request's signal drops a check still queued when the client has gone.
+      const signal = c.req.raw.signal;
       if (!e.record) {
-        await dummyPasswordCheck(e.password);
+        await dummyPasswordCheck(e.password, signal);
         throw new ApiError(400, "Failed to authenticate.");
       }
-      if (!(await e.record.validatePassword(e.password))) throw new ApiError(400, "Failed to authenticate.");
+      if (!(await e.record.validatePassword(e.password, signal))) {
+        throw new ApiError(400, "Failed to authenticate.");
+      }
       e.response = await recordAuthResponse(
         c,
         collection,

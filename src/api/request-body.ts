@@ -251,9 +251,12 @@ async function parseMultipart(
 
   // errors reach us through the pipeline (and a destroyed parser may still emit one after it)
   parser.on("error", () => {});
+  /** Every file part's stream, to end the ones a failed parse leaves open. */
+  const fileStreams: Readable[] = [];
   parser.on("file", (name: string | undefined, stream: Readable, info: busboy.FileInfo) => {
     // a file stream is destroyed with the parser's error: always listened to
     stream.on("error", () => {});
+    fileStreams.push(stream);
     if (!countPart() || !name) {
       stream.resume();
       return;
@@ -306,6 +309,10 @@ async function parseMultipart(
     await pipeline(source, parser);
   } catch (err) {
     error = err;
+    // Some parse errors (e.g. a malformed part header) leave earlier file parts' streams open:
+    // end them, or the writes of those parts would wait for data forever.
+    const reason = err instanceof Error ? err : new Error(String(err));
+    for (const stream of fileStreams) if (!stream.readableEnded && !stream.destroyed) stream.destroy(reason);
   }
   await Promise.all(parts);
   error = failure ?? error;

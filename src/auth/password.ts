@@ -1,18 +1,18 @@
 /**
- * bcrypt password hashing, off the event loop: on Node through the `bcrypt` addon (libuv's
- * thread pool, TEST-INFRA §9); in the single executable, which runs on Bun and cannot load a
- * native addon from a package folder, through Bun's built-in `Bun.password` (also native and
- * asynchronous). PocketBase's Go `$2a$` hashes verify with both.
+ * bcrypt password hashing, off the event loop. On Node, hashes run on a dedicated, bounded pool
+ * of threads (hash-pool.ts), never on libuv's pool that file I/O shares, so a login flood cannot
+ * stall downloads; a full pool refuses at once (`HashQueueFullError`). In the single executable,
+ * which runs on Bun and cannot load a native addon from a package folder, Bun's built-in
+ * `Bun.password` (also native and asynchronous) does the work. PocketBase's Go `$2a$` hashes
+ * verify with both.
  */
 import { isBun } from "../tools/runtime.ts";
+import { HashJobAbortedError, HashQueueFullError, hashPool } from "./hash-pool.ts";
+
+export { HashJobAbortedError, HashQueueFullError };
 
 /** Default bcrypt cost, as PocketBase's password field. */
 export const DEFAULT_BCRYPT_COST = 10;
-
-interface Hasher {
-  hash(plain: string, cost: number): Promise<string>;
-  compare(plain: string, hashed: string): Promise<boolean>;
-}
 
 interface BunPassword {
   hash(password: Uint8Array, options: { algorithm: "bcrypt"; cost: number }): Promise<string>;
@@ -26,40 +26,31 @@ interface BunPassword {
  */
 const bcryptBytes = (plain: string): Uint8Array => new TextEncoder().encode(plain).subarray(0, 72);
 
-let hasher: Promise<Hasher> | undefined;
-function loadHasher(): Promise<Hasher> {
-  hasher ??= isBun()
-    ? Promise.resolve<Hasher>({
-        hash: (plain, cost) =>
-          (globalThis as unknown as { Bun: { password: BunPassword } }).Bun.password.hash(
-            bcryptBytes(plain),
-            {
-              algorithm: "bcrypt",
-              cost,
-            },
-          ),
-        compare: (plain, hashed) =>
-          (globalThis as unknown as { Bun: { password: BunPassword } }).Bun.password.verify(
-            bcryptBytes(plain),
-            hashed,
-            "bcrypt",
-          ),
-      })
-    : import("bcrypt").then((m) => ({ hash: m.default.hash, compare: m.default.compare }));
-  return hasher;
+const bunPassword = (): BunPassword =>
+  (globalThis as unknown as { Bun: { password: BunPassword } }).Bun.password;
+
+/** Hashes a password (off the event loop). */
+export function hashPassword(
+  plain: string,
+  cost = DEFAULT_BCRYPT_COST,
+  signal?: AbortSignal,
+): Promise<string> {
+  if (isBun()) return bunPassword().hash(bcryptBytes(plain), { algorithm: "bcrypt", cost });
+  return hashPool().run("hash", plain, cost, signal);
 }
 
-/** Hashes a password (async, off the event loop). */
-export async function hashPassword(plain: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
-  return (await loadHasher()).hash(plain, cost);
-}
-
-/** Compares a password with a bcrypt hash; false for an empty or malformed hash. */
-export async function verifyPassword(plain: string, hashed: string): Promise<boolean> {
+/**
+ * Compares a password with a bcrypt hash; false for an empty or malformed hash. `signal` (the
+ * request's) drops the check while it still waits for a thread. A full pool throws
+ * `HashQueueFullError`.
+ */
+export async function verifyPassword(plain: string, hashed: string, signal?: AbortSignal): Promise<boolean> {
   if (!hashed) return false;
   try {
-    return await (await loadHasher()).compare(plain, hashed);
-  } catch {
+    if (isBun()) return await bunPassword().verify(bcryptBytes(plain), hashed, "bcrypt");
+    return await hashPool().run("compare", plain, hashed, signal);
+  } catch (err) {
+    if (err instanceof HashQueueFullError || err instanceof HashJobAbortedError) throw err;
     return false;
   }
 }
@@ -69,7 +60,7 @@ export async function verifyPassword(plain: string, hashed: string): Promise<boo
 let dummyHash: Promise<string> | undefined;
 
 /** Spends the time of one password check without an account. */
-export async function dummyPasswordCheck(plain: string): Promise<void> {
+export async function dummyPasswordCheck(plain: string, signal?: AbortSignal): Promise<void> {
   dummyHash ??= hashPassword(crypto.randomUUID());
-  await verifyPassword(plain, await dummyHash);
+  await verifyPassword(plain, await dummyHash, signal);
 }

@@ -166,9 +166,9 @@ export class Record {
     return this.#plainPasswords?.get(fieldName);
   }
 
-  /** Checks a plain password against the stored hash. */
-  validatePassword(plain: string): Promise<boolean> {
-    return verifyPassword(plain, this.getString("password"));
+  /** Checks a plain password against the stored hash (`signal`: drop it if the caller leaves). */
+  validatePassword(plain: string, signal?: AbortSignal): Promise<boolean> {
+    return verifyPassword(plain, this.getString("password"), signal);
   }
 
   // ---- output --------------------------------------------------------------------------
