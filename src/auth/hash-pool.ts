@@ -14,6 +14,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { HashJobMessage, HashResultMessage } from "./hash-worker.ts";
+import { workerEntry } from "../tools/workers.ts";
 
 /** Refused because the queue is full (the API answers 429). */
 export class HashQueueFullError extends Error {
@@ -51,8 +52,6 @@ interface Thread {
   worker: Worker;
   job: Job | null;
 }
-
-const WORKER_URL = new URL("./hash-worker.ts", import.meta.url);
 
 /** The pool; threads start on first use and never keep the process alive. */
 export class HashPool {
@@ -119,7 +118,7 @@ export class HashPool {
   }
 
   #spawn(): Thread {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(workerEntry("auth/hash-worker.ts"));
     worker.unref();
     const thread: Thread = { worker, job: null };
     this.#all.add(thread);

@@ -12,6 +12,7 @@ import type { FnSource, Registrations } from "./registrations.ts";
 import type { ErrorWire } from "./wire.ts";
 import { HookTimeoutError, errorFromWire, errorToWire } from "./main-codec.ts";
 import { ApiError } from "../api/errors.ts";
+import { workerEntry } from "../tools/workers.ts";
 
 /** What the main thread keeps about a run while it is in flight (its event's bridge). */
 export interface RunContext {
@@ -73,7 +74,7 @@ export class HookWorker {
     this.#flag = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(new URL("./worker.ts", import.meta.url), {
+    this.worker = new Worker(workerEntry("hooks/worker.ts"), {
       workerData: { ...init, flag, port: port2 },
       transferList: [port2],
       // console.* of scripts goes to the server's output (or the runtime's sink)
