@@ -45,7 +45,23 @@ interface Served {
 
 function serve(dir: string, extra: string[] = []): Promise<Served> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, "serve", "--http", "127.0.0.1:0", "--dir", dir, ...extra]);
+    // The hooks, migrations and public folders default to siblings of the data folder: keep
+    // them inside this test's folder, not in the shared temp dir.
+    const own = [
+      ["--hooksDir", join(dir, "pb_hooks")],
+      ["--migrationsDir", join(dir, "pb_migrations")],
+      ["--publicDir", join(dir, "pb_public")],
+    ].flat();
+    const child = spawn(process.execPath, [
+      MAIN,
+      "serve",
+      "--http",
+      "127.0.0.1:0",
+      "--dir",
+      dir,
+      ...own,
+      ...extra,
+    ]);
     let stdout = "";
     let stderr = "";
     const exited = new Promise<Result>((done) =>
