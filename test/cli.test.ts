@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -257,6 +257,8 @@ describe("serve", () => {
     assert.match(out, /Server started at http:\/\/127\.0\.0\.1:\d+\n/);
     assert.ok(out.includes(`REST API:  ${served.url}/api/`), out);
     assert.ok(out.includes(`Dashboard: ${served.url}/_/`), out);
+    // PocketBase's types.d.ts for pb_hooks editors, generated on serve
+    assert.match(readFileSync(join(dir, "types.d.ts"), "utf8"), /declare function routerAdd\(/);
     const pattern = new RegExp(`${served.url.replace(/[.]/g, "\\.")}/_/#/pbinstall/(\\S+)`);
     // The link follows the banner once the installer account is hashed.
     for (let i = 0; i < 100 && !pattern.test(served.stdout()); i++)

@@ -9,6 +9,7 @@ import { parseAddress, startServer } from "../api/server.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
 import { migrationLoader } from "../hooks/migration-loader.ts";
+import { writeTypesFile } from "../hooks/types-file.ts";
 import type { startDomainServer as StartDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
@@ -64,6 +65,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     await hooks.close();
     throw err;
   }
+  writeTypesFile(app.dataDir, (m) => process.stderr.write(`${m}\n`));
   // Pending pb_migrations apply before the server listens; a failing one stops the start.
   const migrations = migrationsDir(app, args.flags);
   const load = migrationLoader(app, { hooksDir: hooks.options.hooksDir });

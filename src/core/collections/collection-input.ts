@@ -7,29 +7,16 @@
 import { normalizeField, type Field } from "../fields/registry.ts";
 import { newCollection } from "./collection-defaults.ts";
 import { mergeAuthOptions } from "./collection-json.ts";
-import { RULE_KEYS, cloneCollection, type Collection, type CollectionType } from "./collection-model.ts";
+import {
+  AUTH_KEYS,
+  RULE_KEYS,
+  cloneCollection,
+  type Collection,
+  type CollectionType,
+} from "./collection-model.ts";
 
 type Obj = { [key: string]: unknown };
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** The auth option keys accepted flattened in collection JSON. */
-const AUTH_KEYS = [
-  "authRule",
-  "manageRule",
-  "authAlert",
-  "oauth2",
-  "passwordAuth",
-  "mfa",
-  "otp",
-  "authToken",
-  "passwordResetToken",
-  "emailChangeToken",
-  "verificationToken",
-  "fileToken",
-  "verificationTemplate",
-  "resetPasswordTemplate",
-  "confirmEmailChangeTemplate",
-] as const;
 
 function mergeFields(existing: readonly Field[], raw: unknown): Field[] | string {
   if (!Array.isArray(raw)) return "Must be an array of fields.";

@@ -68,6 +68,25 @@ export const TOKEN_CONFIG_KEYS = [
 /** A token config key. */
 export type TokenConfigKey = (typeof TOKEN_CONFIG_KEYS)[number];
 
+/** The auth option keys, as they stand flattened in an auth collection's JSON (§4.1 order). */
+export const AUTH_KEYS = [
+  "authRule",
+  "manageRule",
+  "authAlert",
+  "oauth2",
+  "passwordAuth",
+  "mfa",
+  "otp",
+  "authToken",
+  "passwordResetToken",
+  "emailChangeToken",
+  "verificationToken",
+  "fileToken",
+  "verificationTemplate",
+  "resetPasswordTemplate",
+  "confirmEmailChangeTemplate",
+] as const;
+
 /** The keys of every API rule. */
 export const RULE_KEYS = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"] as const;
 

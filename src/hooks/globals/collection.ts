@@ -12,6 +12,7 @@ import {
 } from "../../core/collections/collection-json.ts";
 import {
   TOKEN_CONFIG_KEYS,
+  AUTH_KEYS,
   type AuthOptions,
   type Collection as CoreCollection,
   type CollectionType,
@@ -22,25 +23,6 @@ import { FieldsList } from "./fields.ts";
 type Obj = { [key: string]: unknown };
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** The auth option keys, flattened onto auth collections. */
-const AUTH_KEYS = [
-  "authRule",
-  "manageRule",
-  "authAlert",
-  "oauth2",
-  "passwordAuth",
-  "mfa",
-  "otp",
-  "authToken",
-  "passwordResetToken",
-  "emailChangeToken",
-  "verificationToken",
-  "fileToken",
-  "verificationTemplate",
-  "resetPasswordTemplate",
-  "confirmEmailChangeTemplate",
-] as const;
 
 const RULES = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"] as const;
 
