@@ -10,9 +10,13 @@ import { extname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Hono } from "hono";
 import type { ApiEnv } from "./env.ts";
+import { assetFile } from "../tools/assets.ts";
 
 /** Where `npm run build:ui` writes the dashboard. */
-export const DASHBOARD_DIST = fileURLToPath(new URL("../../ui/dist/", import.meta.url));
+export const DASHBOARD_DIST = fileURLToPath(
+  // src/api/dashboard.ts in a checkout, lib/src/api/dashboard.js in the npm package
+  new URL(`${import.meta.url.endsWith(".js") ? "../../../" : "../../"}ui/dist/`, import.meta.url),
+);
 
 /**
  * Scripts and styles only from the dashboard itself; inline styles are allowed because the
@@ -78,8 +82,8 @@ function acceptedEncodings(header: string | undefined): Set<string> {
   return accepted;
 }
 
-/** The file of a request path inside the dist folder, or null for paths that climb out of it. */
-function resolveAsset(dist: string, rest: string): string | null {
+/** The path of a request inside the dist folder, or null for paths that climb out of it. */
+function resolveAsset(rest: string): string | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(rest);
@@ -89,7 +93,7 @@ function resolveAsset(dist: string, rest: string): string | null {
   if (decoded.includes("\0") || decoded.includes("\\")) return null;
   const normalized = posix.normalize("/" + decoded).slice(1);
   if (normalized.split("/").includes("..")) return null;
-  return join(dist, normalized === "" ? "index.html" : normalized);
+  return normalized === "" ? "index.html" : normalized;
 }
 
 async function fileStat(path: string): Promise<{ size: number; mtimeMs: number } | null> {
@@ -101,20 +105,26 @@ async function fileStat(path: string): Promise<{ size: number; mtimeMs: number }
   }
 }
 
-/** Binds `/_` (redirect) and `/_/*` (the dashboard files). */
-export function bindDashboard(router: Hono<ApiEnv>, dist = DASHBOARD_DIST): void {
+/**
+ * Binds `/_` (redirect) and `/_/*` (the dashboard files): from `dist` when given, else from the
+ * built dashboard wherever this copy of Satchel carries it (the folder, or the single
+ * executable's embedded copy).
+ */
+export function bindDashboard(router: Hono<ApiEnv>, dist?: string): void {
+  const locate = (rel: string): string | null => (dist ? join(dist, rel) : assetFile("dashboard", rel));
   // A relative Location keeps any reverse-proxy prefix: `/prefix/_` → `/prefix/_/`.
   router.get("/_", (c) => c.redirect("_/", 301));
 
   router.get("/_/*", async (c) => {
     const rest = c.req.path.slice("/_/".length);
-    const file = resolveAsset(dist, rest);
+    const rel = resolveAsset(rest);
+    const file = rel === null ? null : locate(rel);
     const baseHeaders = { "Content-Security-Policy": DASHBOARD_CSP, "Referrer-Policy": "same-origin" };
-    if (file === null)
+    if (rel === null)
       return c.json({ data: {}, message: "The requested resource wasn't found.", status: 404 }, 404);
-    const isIndex = file === join(dist, "index.html");
-    const info = await fileStat(file);
-    if (info === null) {
+    const isIndex = rel === "index.html";
+    const info = file === null ? null : await fileStat(file);
+    if (info === null || file === null) {
       if (isIndex) {
         return c.html(MISSING_BUILD_PAGE, 503, { ...baseHeaders, "Cache-Control": "no-cache" });
       }
@@ -130,8 +140,9 @@ export function bindDashboard(router: Hono<ApiEnv>, dist = DASHBOARD_DIST): void
     let body: Buffer | null = null;
     for (const enc of ENCODINGS) {
       if (!accepted.has(enc.name)) continue;
-      if ((await fileStat(file + enc.ext)) === null) continue;
-      body = await readFile(file + enc.ext);
+      const encoded = locate(`${rel}${enc.ext}`);
+      if (encoded === null || (await fileStat(encoded)) === null) continue;
+      body = await readFile(encoded);
       headers["Content-Encoding"] = enc.name;
       break;
     }

@@ -36,16 +36,24 @@ function source(set: string): Source {
  * null when there is no such file. Paths that climb out of the set are refused (null).
  */
 export async function readAsset(set: string, path: string): Promise<Uint8Array | null> {
-  const clean = normalize(path.replace(/^\/+/, "")).split(sep).join("/");
-  if (clean.startsWith("..") || clean.includes("\0")) return null;
-  const src = source(set);
-  const file = "files" in src ? src.files.get(clean) : join(src.folder, clean);
+  const file = assetFile(set, path);
   if (!file) return null;
   try {
     return await readFile(file);
   } catch {
     return null;
   }
+}
+
+/**
+ * The readable file behind an asset's relative path (a file in the folder, or the embedded
+ * copy), or null for a path that leaves the set or that the embedded copy lacks.
+ */
+export function assetFile(set: string, path: string): string | null {
+  const clean = normalize(path.replace(/^\/+/, "")).split(sep).join("/");
+  if (clean.startsWith("..") || clean.includes("\0")) return null;
+  const src = source(set);
+  return "files" in src ? (src.files.get(clean) ?? null) : join(src.folder, clean);
 }
 
 /** Whether an asset set has anything at all (e.g. whether the dashboard was built). */
