@@ -8,7 +8,7 @@
  * A `.pb.ts` without a default export stays a PocketBase script (the worker runtime runs it).
  */
 import { readFileSync } from "node:fs";
-import { registerHooks } from "node:module";
+import * as nodeModule from "node:module";
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { App } from "../core/app.ts";
@@ -41,6 +41,8 @@ const OWN_ENTRY = new URL(`../index${extname(new URL(import.meta.url).pathname)}
 let selfResolution = false;
 
 function resolveSatchelToSelf(): void {
+  // Node 23.5+; the single executable's runtime (Bun) has no module hooks
+  const registerHooks = (nodeModule as Partial<typeof nodeModule>).registerHooks;
   if (selfResolution || typeof registerHooks !== "function") return;
   selfResolution = true;
   registerHooks({

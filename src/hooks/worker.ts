@@ -5,7 +5,7 @@
  */
 import { str } from "./text.ts";
 import { readFileSync } from "node:fs";
-import { stripTypeScriptTypes } from "node:module";
+import * as nodeModule from "node:module";
 import vm from "node:vm";
 import { workerData, type MessagePort } from "node:worker_threads";
 import type { ToWorker, WorkerInit } from "./protocol.ts";
@@ -26,6 +26,19 @@ import {
   registrationFunctions,
 } from "./worker-scope.ts";
 import { installGlobals } from "./globals/index.ts";
+
+interface BunTranspiler {
+  transformSync(code: string): string;
+}
+
+/** A `.pb.ts` script's JavaScript: Node's type stripping, or Bun's transpiler in the executable. */
+function stripTypes(code: string): string {
+  const strip = (nodeModule as Partial<typeof nodeModule>).stripTypeScriptTypes;
+  if (strip) return strip(code, { mode: "strip" });
+  const bun = (globalThis as { Bun?: { Transpiler: new (o: { loader: "ts" }) => BunTranspiler } }).Bun;
+  if (bun) return new bun.Transpiler({ loader: "ts" }).transformSync(code);
+  throw new Error("this runtime cannot strip TypeScript types (Node 23.2+ or Bun needed)");
+}
 
 type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
@@ -72,7 +85,7 @@ if (init.mode === "load") {
   for (const file of init.files) {
     try {
       const code = readFileSync(file, "utf8");
-      const text = file.endsWith(".ts") ? stripTypeScriptTypes(code, { mode: "strip" }) : code;
+      const text = file.endsWith(".ts") ? stripTypes(code) : code;
       vm.runInThisContext(text, { filename: file });
     } catch (err) {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
