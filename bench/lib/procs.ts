@@ -145,11 +145,23 @@ export async function startServerProcess(
 }
 
 /** Starts Satchel on a data folder. */
-export async function startSatchel(dataDir: string): Promise<ServerProcess> {
+export async function startSatchel(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   return startServerProcess(
     "satchel",
-    [SATCHEL_MAIN, "serve", "--dir", dataDir, "--http", `127.0.0.1:${port}`],
+    // Schema changes made by the bench are not written as migrations (nor applied from a folder
+    // another run left beside the data folder); the hooks folder is the data folder's own.
+    [
+      SATCHEL_MAIN,
+      "serve",
+      "--dir",
+      dataDir,
+      "--http",
+      `127.0.0.1:${port}`,
+      "--automigrate=false",
+      `--migrationsDir=${join(dataDir, "pb_migrations")}`,
+      ...extraArgs,
+    ],
     `http://127.0.0.1:${port}`,
   );
 }

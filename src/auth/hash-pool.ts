@@ -1,9 +1,10 @@
 /**
  * A dedicated, bounded pool of threads for password hashing (issue 16 §1). bcrypt's async calls
  * run on libuv's 4 threads, the same ones that serve file reads: a flood of wrong-password
- * logins then stalls every download. Here hashing gets its own threads (one per core but one, so
- * the event loop keeps a core), jobs wait
- * in a bounded queue, a full queue refuses new work at once (`HashQueueFullError`, the API's
+ * logins then stalls every download. Here hashing gets its own threads, one per core: logins keep
+ * PocketBase's throughput, and file reads never queue behind a hash (the OS still gives the event
+ * loop its share of the CPU; one thread fewer halved login throughput on 2 cores). Jobs wait in a
+ * bounded queue, a full queue refuses new work at once (`HashQueueFullError`, the API's
  * 429), and a queued job whose caller has gone (its AbortSignal fired, e.g. the client
  * disconnected) is dropped before it costs anything.
  *
@@ -63,7 +64,7 @@ export class HashPool {
   #nextId = 1;
 
   constructor(options: HashPoolOptions = {}) {
-    this.threads = Math.max(1, options.threads ?? availableParallelism() - 1);
+    this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.maxQueue = Math.max(0, options.maxQueue ?? 32 * this.threads);
   }
 
