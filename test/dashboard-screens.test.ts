@@ -47,6 +47,10 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     // A collection with every field type the menu offers.
     await page.getByRole("button", { name: "New collection", exact: true }).click();
     const panel = page.getByRole("dialog", { name: "New collection" });
+    // A server validation error shows next to its field.
+    await panel.getByRole("button", { name: "Create" }).click();
+    await panel.locator("#collection-name ~ .error").waitFor();
+    assert.match(await panel.locator("#collection-name ~ .error").innerText(), /blank/i);
     await panel.getByLabel("Name", { exact: true }).fill("articles");
     const types = [
       "Plain text",
@@ -178,10 +182,12 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await page.getByText("Total: 2").waitFor();
 
     // Sort by title (descending, then ascending).
-    await page.getByRole("button", { name: "Sort by title" }).click();
-    await page.locator('th[aria-sort="descending"]').waitFor();
-    await page.getByRole("button", { name: "Sort by title" }).click();
-    await page.locator('th[aria-sort="ascending"]').waitFor();
+    const titleHeader = page.getByRole("columnheader", { name: "title" });
+    await titleHeader.click();
+    await page.locator('th[aria-sort="descending"]', { hasText: "title" }).waitFor();
+    await titleHeader.press("Enter");
+    await page.locator('th[aria-sort="ascending"]', { hasText: "title" }).waitFor();
+    assert.equal(new URL(page.url()).hash.includes("sort=title"), true);
     await screenshot(page, "records");
 
     // API preview.
