@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real services the tests start by themselves (nothing is started here):
 #   OpenStack Swift + s3api and memcached — the S3-compatible server of the storage tests
-#   (test/helpers/swift-s3.sh). Without them those tests skip, saying why.
+#   (test/helpers/swift-s3.sh); pebble (+ openssl for its own certificate) — the ACME CA of the
+#   HTTPS tests (test/helpers/pebble.ts). Without them those tests skip, saying why.
 # Idempotent: does nothing (exit 0) when everything is installed. Debian, as root (or sudo).
 set -euo pipefail
 
-PACKAGES=(swift-proxy swift-object swift-container swift-account memcached)
-PACKAGES+=(chromium)
+PACKAGES=(swift-proxy swift-object swift-container swift-account memcached pebble openssl chromium)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Published entry point: Node >= 24 runs the TypeScript sources directly (type stripping).
+// The `satchel` command, from a checkout (npm start) or the npm package (npx satchel).
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 24) {
   console.error(`satchel needs Node.js >= 24 (this is ${process.version}).`);
@@ -12,4 +12,8 @@ if (major < 24) {
 // TypeScript module loads, hence this JavaScript entry point.
 const { enableCompileCache } = await import("node:module");
 enableCompileCache?.();
-await import("../src/main.ts");
+// A checkout runs the TypeScript sources; the npm package carries them compiled (lib/, built by
+// `prepack`), since Node never type-strips files under node_modules.
+const { existsSync } = await import("node:fs");
+const sources = new URL("../src/main.ts", import.meta.url);
+await import(existsSync(sources) ? sources.href : new URL("../lib/src/main.js", import.meta.url).href);

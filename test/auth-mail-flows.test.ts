@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { ClientResponseError } from "pocketbase";
@@ -243,6 +244,27 @@ describe("verification, password reset and email change by email", () => {
       body: { email: "probe@example.com", template: "otp" },
     });
     assert.equal(guest.status, 401);
+  });
+
+  test("POST /api/settings/test/email answers 400 when the mail would be dropped", async (t) => {
+    if (["/usr/sbin/sendmail", "/usr/bin/sendmail", "/usr/lib/sendmail"].some((p) => existsSync(p))) {
+      t.skip("a sendmail binary is installed: mails are not dropped here");
+      return;
+    }
+    const settings = structuredClone(s.app.settings());
+    settings.smtp.enabled = false;
+    await s.app.saveSettings(settings);
+    try {
+      const res = await request(s.url, "POST", "/api/settings/test/email", {
+        token: s.token,
+        body: { email: "probe@example.com", template: "otp" },
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.json.message, /^Failed to send the test email\./);
+      assert.deepEqual(res.json.data, {});
+    } finally {
+      await smtp.configure(s.app);
+    }
   });
 
   test("a mail server failure never fails a request-password-reset", async () => {

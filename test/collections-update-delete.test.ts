@@ -67,6 +67,38 @@ describe("updating collections keeps the table in step", () => {
     await assertSynced(s, "posts");
   });
 
+  test("new fields named like stored system fields are new fields, reported at their own index", async (t) => {
+    const s = await startTestServer(t, { template });
+    const users = await s.pb.collections.getOne("users");
+    const at = users.fields.length;
+    for (const extra of [
+      [{ name: "id", type: "text" }],
+      [{ name: "email", type: "text" }],
+      [
+        { name: "title", type: "text" },
+        { name: "email", type: "email" },
+      ],
+      [{ name: "created", type: "autodate", onCreate: true }],
+    ]) {
+      const res = await request(s.url, "PATCH", "/api/collections/users", {
+        token: s.token,
+        body: { fields: [...users.fields, ...extra] },
+      });
+      assert.equal(res.status, 400, res.text);
+      const index = String(at + extra.length - 1);
+      assert.deepEqual(Object.keys(res.json.data.fields), [index], res.text);
+      assert.deepEqual(Object.keys(res.json.data.fields[index]), ["name"], res.text);
+      assert.equal(res.json.data.fields[index].name.code, "validation_duplicated_field_name");
+    }
+    // Without the stored field in the list, a field sent without id still keeps its column.
+    const posts = await s.pb.collections.getOne("posts");
+    const renamed = await s.pb.collections.update("posts", {
+      fields: posts.fields.map((f) => (f.name === "title" ? { name: "title", type: "text" } : f)),
+    });
+    assert.equal(renamed.fields.find((f) => f.name === "title")?.id, "f_title");
+    await assertSynced(s, "users");
+  });
+
   test("renaming a collection renames its table and keeps its rows and indexes", async (t) => {
     const s = await startTestServer(t, { template });
     await s.pb.collections.update("lonely", { indexes: ["create index idx_note on lonely (note)"] });

@@ -287,7 +287,7 @@ describe("bad uploads leave nothing behind", () => {
     assert.deepEqual(await storedKeys(s.app, `${cid}/`), []);
   });
 
-  test("a transaction rolled back after the save deletes the stored files", async (t) => {
+  test("a save failing after its write deletes the stored files", async (t) => {
     const { s, cid } = await docsServer(t);
     s.app.onRecordAfterCreateSuccess("docs").bindFunc(async (e) => e.next());
     s.app.onRecordCreateExecute("docs").bindFunc(async (e) => {
@@ -296,6 +296,20 @@ describe("bad uploads leave nothing behind", () => {
     });
     await rejection(s.pb.collection("docs").create({ many: [file("1", "1.txt")] }));
     assert.deepEqual(await storedKeys(s.app, `${cid}/`), []);
+  });
+
+  test("a transaction rolled back after the save deletes the stored files", async (t) => {
+    const { s, cid } = await docsServer(t);
+    // the upload happens inside the transaction of a request hook, which then fails
+    s.app.onRecordCreateRequest("docs").bindFunc((e) =>
+      e.app.runInTransaction(async (txApp) => {
+        await txApp.save(e.record);
+        throw new Error("after the save");
+      }),
+    );
+    await rejection(s.pb.collection("docs").create({ many: [file("1", "1.txt")] }));
+    assert.deepEqual(await storedKeys(s.app, `${cid}/`), []);
+    assert.equal(await s.app.countRecords("docs"), 0);
   });
 
   test("hidden file fields are ignored for non-superusers", async (t) => {

@@ -12,7 +12,6 @@ import { EventSource } from "eventsource";
 import type PocketBase from "pocketbase";
 import type { RecordModel, RecordSubscription } from "pocketbase";
 import { configureRealtime, getRealtimeBroker } from "../src/api/realtime.ts";
-import type { RecordEvent } from "../src/core/hook-events.ts";
 import { Record } from "../src/core/records/record.ts";
 import { deleteRecord, saveRecord } from "../src/core/records/record-save.ts";
 import { newAuthToken } from "../src/core/records/record-tokens.ts";
@@ -329,27 +328,32 @@ describe("realtime record events", () => {
   it("sends nothing for rolled-back writes", async (t) => {
     const w = await world(t);
     const posts = () => w.writer.collection("posts");
-    // Each failing write fails after its SQL ran, inside the transaction.
-    const failAfter = (when: (e: RecordEvent) => boolean) => async (e: RecordEvent) => {
-      await e.next();
-      if (e.record.collection.name === "posts" && when(e)) throw new Error("boom");
-    };
-    w.srv.app.hooks.onRecordCreateExecute.bind({
-      func: failAfter((e) => e.record.getString("title") === "rollback"),
-    });
-    w.srv.app.hooks.onRecordUpdateExecute.bind({
-      func: failAfter((e) => e.record.getString("title") === "rollback"),
-    });
-    w.srv.app.hooks.onRecordDeleteExecute.bind({
-      func: failAfter((e) => e.record.getString("title") === "keep"),
-    });
     const guest = await listen(w.guest.pb, "posts", "*");
     const su = await listen(w.su.pb, "posts", "*");
+    const collection = w.srv.app.findCollectionByNameOrId("posts")!;
+    // Each write succeeds inside a transaction that then fails and rolls back.
+    const rolledBack = (write: (tx: typeof w.srv.app) => Promise<void>) =>
+      assert.rejects(
+        w.srv.app.runInTransaction(async (tx) => {
+          await write(tx);
+          throw new Error("boom");
+        }),
+        /boom/,
+      );
 
-    await assert.rejects(posts().create({ title: "rollback", public: true }));
+    await rolledBack(async (tx) => {
+      const r = new Record(collection);
+      r.set("title", "rollback");
+      r.set("public", true);
+      await tx.save(r);
+    });
     const keep = await posts().create({ title: "keep", public: true });
-    await assert.rejects(posts().update(keep.id, { title: "rollback" }));
-    await assert.rejects(posts().delete(keep.id));
+    await rolledBack(async (tx) => {
+      const r = await tx.findRecordById("posts", keep.id);
+      r.set("title", "rollback");
+      await tx.save(r);
+    });
+    await rolledBack(async (tx) => tx.delete(await tx.findRecordById("posts", keep.id)));
     // A hook writing a record inside a transaction that then fails: nothing either.
     await assert.rejects(
       w.srv.app.runInTransaction(async (tx) => {

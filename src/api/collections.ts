@@ -10,11 +10,8 @@ import { applyCollectionBody, collectionFromCreateBody } from "../core/collectio
 import { collectionToApiJson } from "../core/collections/collection-json.ts";
 import { cloneCollection, type Collection } from "../core/collections/collection-model.ts";
 import { listCollections } from "../core/collections/collection-list.ts";
-import {
-  importCollections,
-  referencingCollections,
-  saveCollection,
-} from "../core/collections/collection-save.ts";
+import { importCollectionsData } from "../core/collections/collection-import.ts";
+import { referencingCollections, saveCollection } from "../core/collections/collection-save.ts";
 import { ValidationError, ValidationErrors, type ErrorTree } from "../tools/validation.ts";
 import { ApiError, badRequest, notFound, safeErrorData } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
@@ -43,29 +40,6 @@ function shapeErrorTree(shape: { [key: string]: string }, typeError?: string): E
     tree[key] = new ValidationError("validation_invalid_value", message);
   if (typeError) tree.type = new ValidationError("validation_in_invalid", typeError);
   return tree;
-}
-
-/**
- * An imported definition applied onto an existing collection as PocketBase's import does:
- * stored fields left out of the import are kept (appended), unless `deleteMissing` asks to
- * drop them; system fields are always kept. Without `fields` and with `deleteMissing`, only
- * the system fields remain.
- */
-function importOnto(
-  existing: Collection,
-  raw: { [key: string]: unknown },
-  deleteMissing: boolean,
-): Collection {
-  const body = deleteMissing && raw.fields == null ? { ...raw, fields: [] } : raw;
-  const imported = applyCollectionBody(cloneCollection(existing), body).collection;
-  // A different type is kept so that validation refuses it, as on PATCH.
-  if ("type" in raw && raw.type !== existing.type) imported.type = raw.type as Collection["type"];
-  for (const field of existing.fields) {
-    if (!field.system && deleteMissing) continue;
-    if (imported.fields.some((f) => f.id === field.id || f.name === field.name)) continue;
-    imported.fields.push(structuredClone(field));
-  }
-  return imported;
 }
 
 /** Registers the collection routes. */
@@ -122,17 +96,8 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
     );
     event.deleteMissing = body.deleteMissing === true;
     await app.hooks.onCollectionsImportRequest.trigger(event, async (e) => {
-      const list: Collection[] = [];
-      for (const raw of e.collectionsData) {
-        const existing =
-          (typeof raw.id === "string" && raw.id ? e.app.findCollectionByNameOrId(raw.id) : null) ??
-          (typeof raw.name === "string" ? e.app.findCollectionByNameOrId(raw.name) : null);
-        list.push(
-          existing ? importOnto(existing, raw, e.deleteMissing) : collectionFromCreateBody(raw).collection,
-        );
-      }
       try {
-        await importCollections(e.app, list, e.deleteMissing);
+        await importCollectionsData(e.app, e.collectionsData, e.deleteMissing);
       } catch (err) {
         if (err instanceof ValidationErrors) throw badRequest("Failed to import collections.", err);
         const detail = err instanceof Error ? err.message : "";

@@ -19,5 +19,7 @@ export interface ApiEnv {
     allowFraming: boolean | undefined;
     /** `@request.context` of the request when not "default" (e.g. "batch" for batch sub-requests). */
     requestContext: string | undefined;
+    /** A successful outcome of this request is not logged (`skipSuccessActivityLog`). */
+    skipSuccessLog: boolean | undefined;
   };
 }

@@ -11,6 +11,7 @@
  * - Files of view records are served from the folder of the record the view reads them from.
  * - Range and conditional requests, `download=1`, PocketBase's headers (`http-file.ts`).
  */
+import { isSuperuserIPAllowed } from "./middlewares/superuser-ips.ts";
 import type { Context, Hono } from "hono";
 import { SUPERUSERS } from "../core/collections/collection-model.ts";
 import { FileDownloadRequestEvent } from "../core/hook-events.ts";
@@ -86,7 +87,10 @@ export function bindFilesApi(router: Hono<ApiEnv>): void {
     if (fileField.protected) {
       const token = c.req.query("token") ?? "";
       const found = token ? await findAuthRecordByToken(app, token, "file") : null;
-      const auth = found?.record ?? null;
+      let auth = found?.record ?? null;
+      // A superuser's file token from outside `superuserIPs` counts for nothing (PocketBase
+      // resets it): the file is then served only if guests may see it.
+      if (auth?.collection.name === SUPERUSERS && !isSuperuserIPAllowed(c)) auth = null;
       const requestInfo = { ...(await buildRequestInfo(c, "protectedFile")), auth };
       const ctx = { requestInfo, isSuperuser: auth?.collection.name === SUPERUSERS };
       const allowed = await findRecordByRule(app, collection, record.id, collection.viewRule, ctx).catch(

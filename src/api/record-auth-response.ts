@@ -5,6 +5,7 @@
  * the record (expand, `onRecordEnrich`), tracks the login origin (alert mail on a new device)
  * and writes the JSON.
  */
+import { isSuperuserIPAllowed, superuserIPForbidden } from "./middlewares/superuser-ips.ts";
 import type { Context } from "hono";
 import { RecordAuthRequestEvent, type RequestInfo } from "../core/hook-events.ts";
 import { SUPERUSERS, type Collection } from "../core/collections/collection-model.ts";
@@ -96,6 +97,8 @@ export async function recordAuthResponse(
   if (!(await canAuthenticate(app, record, info))) {
     throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
   }
+  // A superuser may only log in from `superuserIPs` (when set), like every superuser request.
+  if (record.collection.name === SUPERUSERS && !isSuperuserIPAllowed(c)) throw superuserIPForbidden();
   const event = new RecordAuthRequestEvent(...(await requestEventArgs(c, context)));
   event.collection = collection;
   event.record = record;

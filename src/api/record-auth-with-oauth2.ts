@@ -95,7 +95,6 @@ async function readOAuth2Form(c: Context<ApiEnv>, collection: AuthCollection): P
     tree.provider = invalidProvider(form.provider);
   }
   if (!form.code) tree.code = v.required();
-  if (!form.redirectURL) tree.redirectURL = v.required();
   if (Object.keys(tree).length > 0) {
     throw badRequest("An error occurred while loading the submitted data.", new ValidationErrors(tree));
   }

@@ -29,6 +29,7 @@ import { readBody } from "./request-body.ts";
 import { buildRequestInfo, requestEventArgs } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 import { KeyedMutex } from "../tools/keyed-mutex.ts";
+import { allowHit } from "./middlewares/rate-limit.ts";
 
 const ONLY_SUPERUSERS = "Only superusers can perform this action.";
 
@@ -70,45 +71,6 @@ async function respondRecord(
   await enrichRecords(app, [record], c.req.query("expand") ?? "", ctx);
   const [json] = await recordsToJson(app, [record], ctx);
   return jsonResponse(c, 200, json);
-}
-
-/** Fixed-window hit counters (per app) of the records routes' rate limits. */
-const rateLimitWindows = new WeakMap<object, Map<string, { resetAt: number; hits: number }>>();
-
-/** Counts a hit of `key` in a window of `durationSeconds`; false when over `maxRequests`. */
-function allowHit(app: App, key: string, maxRequests: number, durationSeconds: number): boolean {
-  let windows = rateLimitWindows.get(app.hooks);
-  if (!windows) rateLimitWindows.set(app.hooks, (windows = new Map()));
-  const now = Date.now();
-  let w = windows.get(key);
-  if (!w || now >= w.resetAt)
-    windows.set(key, (w = { resetAt: now + Math.max(durationSeconds, 1) * 1000, hits: 0 }));
-  w.hits++;
-  return w.hits <= maxRequests;
-}
-
-/**
- * PocketBase's per-collection rate limit of the records routes (which skip the global
- * limiter): the first rule labelled `<collection>:<action>` (name or id) or `*:<action>` for
- * the requester's audience, counted per client IP; superusers and excluded IPs are exempt.
- */
-function checkCollectionRateLimit(c: Context<ApiEnv>, collection: Collection, action: string): void {
-  const app = c.var.app;
-  const config = app.settings().rateLimits;
-  if (!config.enabled || isSuperuser(c)) return;
-  const ip = realIP(c);
-  if (config.excludedIPs.includes(ip)) return;
-  const audience = c.var.auth ? "@auth" : "@guest";
-  for (const label of [`${collection.name}:${action}`, `${collection.id}:${action}`, `*:${action}`]) {
-    const rule = config.rules.find(
-      (r) => r.label === label && (r.audience === "" || r.audience === audience),
-    );
-    if (!rule) continue;
-    if (!allowHit(app, `${rule.label}|${rule.audience}|${ip}`, rule.maxRequests, rule.duration)) {
-      throw new ApiError(429, "");
-    }
-    return;
-  }
 }
 
 /**
@@ -191,7 +153,6 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections/:collection/records", async (c) => {
     const app = c.var.app;
     const collection = findCollection(c);
-    checkCollectionRateLimit(c, collection, "list");
     const ctx = await ruleContext(c);
     if (collection.listRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const url = new URL(c.req.url);
@@ -230,7 +191,6 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections/:collection/records/:id", async (c) => {
     const app = c.var.app;
     const collection = findCollection(c);
-    checkCollectionRateLimit(c, collection, "view");
     const ctx = await ruleContext(c);
     if (collection.viewRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     // A rule that can't be evaluated hides the record, as a failing one does.
@@ -253,7 +213,6 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
-    checkCollectionRateLimit(c, collection, "create");
     // The body is read first: a malformed one is a 400 before any access check (PocketBase
     // binds it while building the request info).
     const body = await readBody(c);
@@ -282,7 +241,6 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
-    checkCollectionRateLimit(c, collection, "update");
     // The body is read first: a malformed one is a 400 before any access check (PocketBase
     // binds it while building the request info).
     const body = await readBody(c);
@@ -339,7 +297,6 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const app = c.var.app;
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
-    checkCollectionRateLimit(c, collection, "delete");
     const ctx = await ruleContext(c);
     if (collection.deleteRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const record = await findRecordByRule(

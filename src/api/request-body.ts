@@ -168,10 +168,27 @@ function formBody(entries: readonly FormEntry[]): Body {
   }
   for (const payload of payloads) {
     if (payload && typeof payload === "object" && !Array.isArray(payload)) {
-      for (const [key, value] of Object.entries(payload)) setOwn(out, key, value);
+      for (const [key, value] of Object.entries(payload)) {
+        // A key set by both the payload and file parts keeps both, the payload's names first
+        // (PocketBase: kept files listed in the payload plus new uploads of the same field).
+        const files = fileValues(out[key]);
+        setOwn(out, key, files.length > 0 ? [...payloadItems(value), ...files] : value);
+      }
     }
   }
   return out;
+}
+
+/** The uploaded files bound to a key (one File or a list of values). */
+function fileValues(value: unknown): File[] {
+  if (value instanceof File) return [value];
+  return Array.isArray(value) ? value.filter((item): item is File => item instanceof File) : [];
+}
+
+/** A payload value as a list of items: `null`/`""` are none, a scalar is one. */
+function payloadItems(value: unknown): unknown[] {
+  if (value === null || value === undefined || value === "") return [];
+  return Array.isArray(value) ? value : [value];
 }
 
 /** Whether an error comes from the filesystem (a temp file write), not from the body. */

@@ -22,6 +22,10 @@ import { bodyLimit, DEFAULT_BODY_LIMIT, recordsBodyLimit } from "./middlewares/b
 import { bindFilesApi } from "./files.ts";
 import { bindFilesTokenApi } from "./files-token.ts";
 import { bindCronsApi } from "./crons.ts";
+import { bindLogsApi } from "./logs.ts";
+import { requestLogger } from "./middlewares/request-logger.ts";
+import { rateLimit } from "./middlewares/rate-limit.ts";
+import { superuserIPs } from "./middlewares/superuser-ips.ts";
 import { bindSettingsTestS3Api } from "./settings-test-s3.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load-auth-token.ts";
@@ -31,6 +35,7 @@ import { encodeJsonBody } from "../tools/json.ts";
 import { scriptRoutes } from "./script-routes.ts";
 import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
+import { bindSqlApi } from "./sql.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 import { bindDashboard } from "./dashboard.ts";
@@ -63,8 +68,11 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   router.use("*", restartGate());
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
+  router.use("*", requestLogger());
   router.use("*", securityHeaders());
   router.use("*", loadAuthToken());
+  router.use("*", superuserIPs());
+  router.use("*", rateLimit());
   router.use(
     "*",
     bodyLimit(DEFAULT_BODY_LIMIT, (c) => routeBodyLimit(c) ?? recordsBodyLimit(c)),
@@ -91,6 +99,8 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindBackupsApi(router);
   bindBatchApi(router);
   bindDashboard(router);
+  bindLogsApi(router);
+  bindSqlApi(router);
 
   router.notFound((c) => errorResponse(notFound(), c.req.method));
   router.onError((err, c) => {

@@ -4,6 +4,8 @@
  */
 import { serve, type ServerType } from "@hono/node-server";
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { TlsOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/hook-events.ts";
@@ -35,23 +37,32 @@ export function parseAddress(address: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
 }
 
+/** How the router is served: over TLS (serve DOMAIN, src/api/https-serve.ts), behind a fetch wrapper. */
+export interface TransportOptions {
+  tls?: TlsOptions;
+  wrapFetch?: (fetch: (request: Request, env: unknown) => Response | Promise<Response>) => typeof fetch;
+}
+
 /** Starts serving an already bootstrapped app on `address`. Rejects when the port is busy. */
 export async function startServer(
   app: App,
   address: string,
   options: RouterOptions = {},
+  transport: TransportOptions = {},
 ): Promise<RunningServer> {
   const { host, port } = parseAddress(address);
   const router = createRouter(app, options);
+  const fetchHandler = transport.wrapFetch ? transport.wrapFetch(router.fetch) : router.fetch;
   const event = new ServeEvent(app, router, address);
   let server: ServerType | undefined;
   await app.hooks.onServe.trigger(event, async () => {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES };
-      const s = serve({ fetch: router.fetch, hostname: host, port, serverOptions }, () => resolve(s));
+      const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, ...transport.tls };
+      const tls = transport.tls ? { createServer: createHttpsServer } : {};
+      const s = serve({ fetch: fetchHandler, hostname: host, port, serverOptions, ...tls }, () => resolve(s));
       s.once("error", reject);
       // WebSocket upgrades go through the router too (GET /api/realtime/ws).
-      routeWebSocketUpgrades(s as Server, createRealtimeWebSocketServer(), router.fetch);
+      routeWebSocketUpgrades(s as Server, createRealtimeWebSocketServer(), fetchHandler);
     });
   });
   if (!server) throw new Error("The server was not started (an onServe handler did not call e.next()).");
@@ -60,7 +71,7 @@ export async function startServer(
   const shownHost = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${bound.port}`,
+    url: `${transport.tls ? "https" : "http"}://${shownHost}:${bound.port}`,
     close() {
       closing ??= (async () => {
         // Realtime streams never end on their own: disconnect their clients first.

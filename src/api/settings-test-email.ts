@@ -12,6 +12,7 @@ import {
   sendRecordPasswordReset,
   sendRecordVerification,
 } from "../core/mails/record-mails.ts";
+import { mailIsDropped } from "../core/mails/mail-send.ts";
 import { Record } from "../core/records/record.ts";
 import { formatDate } from "../tools/dates.ts";
 import { ValidationError, errors as v } from "../tools/validation.ts";
@@ -64,6 +65,13 @@ export function bindSettingsTestEmailApi(router: Hono<ApiEnv>): void {
     }
     record.refreshTokenKey();
     record.set("email", email);
+    // A message the fallback mailer would only log is not sent: PocketBase fails here too
+    // (no SMTP and no sendmail binary), and the superuser must see it.
+    if (mailIsDropped(app)) {
+      throw badRequest(
+        "Failed to send the test email. Raw error: \nSMTP is disabled and no sendmail binary was found.",
+      );
+    }
     try {
       switch (template) {
         case "verification":

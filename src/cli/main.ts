@@ -10,6 +10,9 @@ import { parseArgs, type FlagSpec } from "./args.ts";
 import { runServe } from "./serve.ts";
 import { runSuperuser } from "./superuser.ts";
 import { runTypegen } from "./typegen.ts";
+import { runMigrate } from "./migrate.ts";
+import { migrationsDir } from "./dirs.ts";
+import { migrationLoader } from "../hooks/migration-loader.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 import { executableDir, runtimeName } from "../tools/runtime.ts";
 
@@ -29,9 +32,11 @@ const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
                 [--hooksDir=./pb_hooks] [--hooksWatch=true] [--hooksPool=N] [--hooksTimeout=30]
+  satchel serve example.com [www.example.com] [--http=0.0.0.0:80] [--https=0.0.0.0:443] [--acmeDirectory=URL]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
   satchel superuser otp EMAIL [--dir=DIR]   (prints a one-time password; needs OTP on _superusers)
+  satchel migrate [up | down [N] | create NAME | collections | history-sync] [--migrationsDir=DIR]
   satchel typegen [--out=pocketbase-types.ts] [--dir=DIR]   (TypeScript types of every collection)
   satchel --help | --version
 
@@ -44,6 +49,8 @@ Flags:
   --origins        comma-separated CORS origins (serve; default *)
   --migrationsDir  the migrations folder (default pb_migrations next to the data folder)
   --automigrate    write a migration for every collection change made through the API (serve; default true)
+  --https          HTTPS address when domains are given (serve; default 0.0.0.0:443, certificates via ACME)
+  --acmeDirectory  ACME directory URL of the CA (serve with domains; default Let's Encrypt)
 ${HOOKS_USAGE}`;
 
 /** `satchel version 0.1.0 (node v24.21.0, linux-x64)`: what it is, on what, for where. */
@@ -96,6 +103,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         migrationsDir: "string",
         automigrate: "boolean",
         ...HOOKS_FLAGS,
+        https: "string",
+        acmeDirectory: "string",
       });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);
@@ -104,6 +113,19 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const args = parseArgs(rest, GLOBAL_FLAGS);
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runSuperuser(appFromFlags(args.flags), args.positionals);
+    }
+    case "migrate": {
+      const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string" });
+      if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      const app = appFromFlags(args.flags);
+      await app.bootstrap();
+      const load = migrationLoader(app);
+      try {
+        return await runMigrate(app, args.positionals, { dir: migrationsDir(app, args.flags), load });
+      } finally {
+        await load.close();
+        await app.terminate();
+      }
     }
     case "typegen": {
       const args = parseArgs(rest, { ...GLOBAL_FLAGS, out: "string" });

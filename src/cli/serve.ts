@@ -6,6 +6,10 @@ import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
+import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
+import { migrationLoader } from "../hooks/migration-loader.ts";
+import { checkDomain } from "../api/autocert.ts";
+import { startDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
 import { HooksRuntime } from "../hooks/runtime.ts";
@@ -14,7 +18,15 @@ import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 
 /** Runs the server until a termination signal; resolves with the exit code. */
 export async function runServe(app: App, args: ParsedArgs): Promise<number> {
-  const address = typeof args.flags.http === "string" ? args.flags.http : "127.0.0.1:8090";
+  // `serve example.com [www.example.com]`: HTTPS with ACME certificates (src/api/https-serve.ts).
+  const domains = args.positionals.map(checkDomain);
+  const httpsAddress =
+    typeof args.flags.https === "string" ? args.flags.https : domains.length ? "0.0.0.0:443" : "";
+  if (httpsAddress && domains.length === 0)
+    throw new Error("--https needs a domain: satchel serve example.com");
+  if (httpsAddress) parseAddress(httpsAddress);
+  const address =
+    typeof args.flags.http === "string" ? args.flags.http : domains.length ? "0.0.0.0:80" : "127.0.0.1:8090";
   const origins =
     typeof args.flags.origins === "string"
       ? args.flags.origins
@@ -35,16 +47,41 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     await hooks.close();
     throw err;
   }
-  if (args.flags.automigrate !== false) bindAutomigrate(app, migrationsDir(app, args.flags));
+  // Pending pb_migrations apply before the server listens; a failing one stops the start.
+  const migrations = migrationsDir(app, args.flags);
+  const load = migrationLoader(app, { hooksDir: hooks.options.hooksDir });
+  try {
+    await applyPendingMigrations(app, migrations, load);
+  } catch (err) {
+    await hooks.close();
+    await app.terminate();
+    throw err;
+  } finally {
+    await load.close();
+  }
+  if (args.flags.automigrate !== false) bindAutomigrate(app, migrations);
   let server;
   try {
-    server = await startServer(app, address, { origins, logErrors: app.isDev });
+    const routerOptions = { origins, logErrors: app.isDev };
+    server = domains.length
+      ? await startDomainServer(
+          app,
+          {
+            domains,
+            httpAddress: address,
+            httpsAddress,
+            directoryUrl: typeof args.flags.acmeDirectory === "string" ? args.flags.acmeDirectory : undefined,
+          },
+          routerOptions,
+        )
+      : await startServer(app, address, routerOptions);
   } catch (err) {
     await app.terminate();
     await hooks.close();
-    const code = (err as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new Error(`address ${address} is already in use`);
-    if (code === "EACCES") throw new Error(`no permission to listen on ${address}`);
+    const e = err as { code?: string; address?: string; port?: number };
+    const where = e.address !== undefined && e.port !== undefined ? `${e.address}:${e.port}` : address;
+    if (e.code === "EADDRINUSE") throw new Error(`address ${where} is already in use`);
+    if (e.code === "EACCES") throw new Error(`no permission to listen on ${where}`);
     throw err;
   }
   const base = server.url;

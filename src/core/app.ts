@@ -5,7 +5,7 @@
  */
 import { mkdirSync, accessSync, constants } from "node:fs";
 import { join } from "node:path";
-import { Database, type DbExecutor, type Transaction } from "./db/database.ts";
+import { Database, printQuery, type DbExecutor, type Transaction } from "./db/database.ts";
 import {
   createHooks,
   hookAccessor,
@@ -40,6 +40,7 @@ import type { FilterParams } from "../query/placeholders.ts";
 import type { RequestInfo } from "./hook-events.ts";
 import { deleteModel, saveModel, validateModel, type SavableModel } from "./model-persist.ts";
 import { truncateCollection } from "./collections/collection-save.ts";
+import { importCollectionsData } from "./collections/collection-import.ts";
 import { Cron } from "../tools/cron.ts";
 import { registerSystemCronJobs } from "./cron-jobs.ts";
 import { Logger } from "./logs/logger.ts";
@@ -80,6 +81,7 @@ interface Shared {
 export class App {
   readonly #shared: Shared;
   readonly #tx: Transaction | null;
+  readonly #parent: App | null;
 
   /**
    * Creates an app for a data folder (no I/O until `bootstrap`). `parent` and `tx` are for
@@ -89,6 +91,7 @@ export class App {
     if (parent && tx) {
       this.#shared = parent.#shared;
       this.#tx = tx;
+      this.#parent = parent;
       return;
     }
     this.#shared = {
@@ -112,6 +115,7 @@ export class App {
       ),
     };
     this.#tx = null;
+    this.#parent = null;
   }
 
   /** The configuration the app was created with. */
@@ -159,6 +163,11 @@ export class App {
     return this.#tx !== null;
   }
 
+  /** The app outside any transaction (this app when it is not transactional). */
+  get nonTransactional(): App {
+    return this.#parent ?? this;
+  }
+
   /** The current settings (loaded at bootstrap). */
   settings(): Settings {
     const settings = this.#shared.settings;
@@ -180,8 +189,10 @@ export class App {
       } catch {
         throw new Error(`The data folder ${dir} is not writable.`);
       }
-      this.#shared.db = Database.open(join(dir, "data.db"));
-      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"));
+      // Dev mode prints every SQL statement with its duration (PocketBase's `--dev`).
+      const trace = this.isDev ? printQuery : undefined;
+      this.#shared.db = Database.open(join(dir, "data.db"), { trace });
+      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"), { trace });
       await runSystemMigrations(this);
       await this.reloadSettings();
       await this.reloadCollections();
@@ -240,6 +251,14 @@ export class App {
     return this.#shared.logger;
   }
 
+  /**
+   * Runs `fn` with the error once the current transaction has rolled back (after the write lock
+   * is released); nothing outside a transaction.
+   */
+  afterRollback(fn: (err: unknown) => void | Promise<void>): void {
+    this.#tx?.onRollback(fn);
+  }
+
   // ---- settings ------------------------------------------------------------------------
 
   /** Reloads settings from `_params` (saving defaults when missing) and fires onSettingsReload. */
@@ -256,16 +275,15 @@ export class App {
   async saveSettings(settings: Settings): Promise<void> {
     const model: ParamsModel = { tableName: "_params", id: "settings", value: settings };
     try {
-      await this.runInTransaction(async (tx) => {
-        await tx.hooks.onModelUpdate.trigger(new ModelEvent(tx, model, "update"), async (e) => {
-          await e.app.hooks.onModelValidate.trigger(new ModelEvent(e.app, model, "validate"), () => {
-            const errors = validateSettings(model.value);
-            if (!isEmptyErrorTree(errors)) throw new ValidationErrors(errors);
-          });
-          await e.app.hooks.onModelUpdateExecute.trigger(new ModelEvent(e.app, model, "update"), (x) =>
-            saveSettings(x.app, model.value),
-          );
+      // One statement: no transaction (and no lock held while the hooks run).
+      await this.hooks.onModelUpdate.trigger(new ModelEvent(this, model, "update"), async (e) => {
+        await e.app.hooks.onModelValidate.trigger(new ModelEvent(e.app, model, "validate"), () => {
+          const errors = validateSettings(model.value);
+          if (!isEmptyErrorTree(errors)) throw new ValidationErrors(errors);
         });
+        await e.app.hooks.onModelUpdateExecute.trigger(new ModelEvent(e.app, model, "update"), (x) =>
+          saveSettings(x.app, model.value),
+        );
       });
     } catch (err) {
       await this.hooks.onModelAfterUpdateError.trigger(new ModelErrorEvent(this, model, "update", err));
@@ -442,6 +460,14 @@ export class App {
   /** Deletes every record of a collection through the record delete hooks, in one transaction. */
   truncateCollection(collection: CollectionRef): Promise<void> {
     return truncateCollection(this, finders.collectionOf(this, collection));
+  }
+
+  /**
+   * Imports collection definitions (as the import API and `migrate collections` snapshots do):
+   * matched by id then name and updated, or created; `deleteMissing` drops the others.
+   */
+  importCollections(data: readonly { [key: string]: unknown }[], deleteMissing = false): Promise<void> {
+    return importCollectionsData(this, data, deleteMissing);
   }
 }
 

@@ -4,6 +4,7 @@
  * (record fields, collection, response written…) back onto the real event after each
  * `e.next()` and at the end, and answers the event's request operations.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { App } from "../core/app.ts";
 import { hookAccessor, type HookName } from "../core/hooks.ts";
 import { RequestEvent } from "../core/hook-events.ts";
@@ -16,7 +17,7 @@ import {
   encodeValue,
   type AppHandles,
 } from "./main-codec.ts";
-import { RunError, type RunContext, type WorkerPool } from "./pool.ts";
+import { RunError, currentNesting, withNesting, type RunContext, type WorkerPool } from "./pool.ts";
 import type { EventState, EventWire, ResponseState } from "./protocol.ts";
 import type { HookReg } from "./registrations.ts";
 import type { CollectionWire, ErrorWire, RecordWire } from "./wire.ts";
@@ -48,6 +49,8 @@ export class CoreEventBridge implements RunContext {
   readonly #handles: AppHandles;
   readonly #kind: string;
   readonly #keys: string[];
+  /** The async context of the handler's own link of the chain: `e.next()` continues it. */
+  readonly #context = AsyncLocalStorage.snapshot();
 
   constructor(event: HookEvent, handles: AppHandles, kind: string) {
     this.#event = event as HookEvent & Obj;
@@ -133,7 +136,8 @@ export class CoreEventBridge implements RunContext {
 
   async next(state: EventState): Promise<EventState> {
     await this.apply(state);
-    await this.#event.next();
+    const call = currentNesting();
+    await this.#context(() => withNesting(call, () => this.#event.next()));
     return this.state();
   }
 

@@ -13,6 +13,7 @@ import { hashPassword } from "../auth/password.ts";
 import { ApiError, NotFoundError, safeErrorData } from "../api/errors.ts";
 import { ValidationError, ValidationErrors } from "../tools/validation.ts";
 import type { CollectionWire, ErrorWire, RecordWire } from "./wire.ts";
+import { quoteIdent, type SqlValue } from "../core/db/database.ts";
 
 type Obj = { [key: string]: unknown };
 
@@ -254,8 +255,39 @@ export async function decodeValue(v: unknown, app: App, handles: AppHandles): Pr
   if ("$app" in o) return handles.get(String(o.$app));
   if ("$error" in o) return errorFromWire(o.$error as ErrorWire);
   if ("$settings" in o) return { $settings: o.$settings };
-  if ("$expr" in o) return o;
+  if ("$expr" in o) {
+    // a $dbx expression: `{:name}` placeholders bound as positional values
+    const x = o.$expr as { sql: string; params: Obj };
+    const bound = bindNamed(x.sql, x.params ?? {});
+    return { sql: bound.sql, params: bound.values };
+  }
   const out: Obj = {};
   for (const [k, x] of Object.entries(o)) out[k] = await decodeValue(x, app, handles);
   return out;
+}
+
+/** A SQL text with `{:name}` placeholders and `[[col]]`/`{{table}}` quoting, bound positionally. */
+export function bindNamed(sql: string, params: Obj): { sql: string; values: SqlValue[] } {
+  const values: SqlValue[] = [];
+  const text = sql
+    .replace(/\{\{([^}]+)\}\}/g, (_m, name: string) => quoteIdent(name.trim()))
+    .replace(/\[\[([^\]]+)\]\]/g, (_m, name: string) =>
+      name
+        .split(".")
+        .map((part) => quoteIdent(part.trim()))
+        .join("."),
+    )
+    .replace(/\{:(\w+)\}/g, (_m, name: string) => {
+      values.push(toSqlValue(params[name]));
+      return "?";
+    });
+  return { sql: text, values };
+}
+
+function toSqlValue(v: unknown): SqlValue {
+  if (v === undefined || v === null) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "number" || typeof v === "string" || typeof v === "bigint") return v;
+  if (v instanceof Uint8Array) return v;
+  return JSON.stringify(v);
 }

@@ -6,24 +6,15 @@
 import { str } from "./text.ts";
 import type { App } from "../core/app.ts";
 import type { Collection } from "../core/collections/collection-model.ts";
-import { quoteIdent, type SqlValue } from "../core/db/database.ts";
 import { Record as CoreRecord } from "../core/records/record.ts";
-import {
-  findAuthRecordByEmail,
-  findFirstRecordByData,
-  findRecordById,
-} from "../core/records/record-query.ts";
-import { deleteRecord, saveRecord, validateRecord } from "../core/records/record-save.ts";
-import { listRecords } from "../core/records/record-access.ts";
-import { findAuthRecordByToken, TOKEN_TYPES, type TokenType } from "../core/records/record-tokens.ts";
-import { deleteCollection, saveCollection, truncateCollection } from "../core/collections/collection-save.ts";
+import { newAuthToken, newRecordToken, newStaticAuthToken } from "../core/records/record-tokens.ts";
 import { sendMail } from "../core/mails/mail-send.ts";
 import * as recordMails from "../core/mails/record-mails.ts";
 import type { MailMessage } from "../core/mails/mailer.ts";
 import type { Settings } from "../core/settings/settings-model.ts";
 import { NotFoundError } from "../api/errors.ts";
 import type { AppHandles } from "./main-codec.ts";
-import { decodeValue, encodeValue } from "./main-codec.ts";
+import { bindNamed, decodeValue, encodeValue } from "./main-codec.ts";
 import type { CallContext, RunContext, WorkerPool } from "./pool.ts";
 import type { FnSource } from "./registrations.ts";
 
@@ -45,49 +36,6 @@ export interface OpsHost {
 
 const noRows = () => new NotFoundError("sql: no rows in result set");
 
-/** A SQL text with `{:name}` placeholders and `[[col]]`/`{{table}}` quoting, bound positionally. */
-export function bindNamed(sql: string, params: Obj): { sql: string; values: SqlValue[] } {
-  const values: SqlValue[] = [];
-  const text = sql
-    .replace(/\{\{([^}]+)\}\}/g, (_m, name: string) => quoteIdent(name.trim()))
-    .replace(/\[\[([^\]]+)\]\]/g, (_m, name: string) =>
-      name
-        .split(".")
-        .map((part) => quoteIdent(part.trim()))
-        .join("."),
-    )
-    .replace(/\{:(\w+)\}/g, (_m, name: string) => {
-      const v = params[name];
-      values.push(toSqlValue(v));
-      return "?";
-    });
-  return { sql: text, values };
-}
-
-function toSqlValue(v: unknown): SqlValue {
-  if (v === undefined || v === null) return null;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v === "number" || typeof v === "string" || typeof v === "bigint") return v;
-  if (v instanceof Uint8Array) return v;
-  return JSON.stringify(v);
-}
-
-/** A filter literal for a `{:name}` placeholder of findRecordsByFilter. */
-function filterLiteral(v: unknown): string {
-  if (v === null || v === undefined) return "null";
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "0";
-  if (typeof v === "boolean") return v ? "true" : "false";
-  const s = typeof v === "string" ? v : JSON.stringify(v);
-  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replaceAll("'", "\\'")}'`;
-}
-
-function fillFilter(filter: string, params: Obj[]): string {
-  const merged: Obj = Object.assign({}, ...params.filter((p) => p && typeof p === "object"));
-  return filter.replace(/\{:(\w+)\}/g, (m, name: string) =>
-    name in merged ? filterLiteral(merged[name]) : m,
-  );
-}
-
 function collectionOf(app: App, c: unknown): Collection {
   if (c && typeof c === "object" && "fields" in c) return c as Collection;
   const found = app.findCollectionByNameOrId(str(c));
@@ -95,129 +43,26 @@ function collectionOf(app: App, c: unknown): Collection {
   return found;
 }
 
-function exprWhere(exprs: unknown[]): { sql: string; values: SqlValue[] } | null {
-  const parts: string[] = [];
-  const values: SqlValue[] = [];
-  for (const e of exprs) {
-    if (!e || typeof e !== "object" || !("$expr" in e)) continue;
-    const x = (e as { $expr: { sql: string; params: Obj } }).$expr;
-    if (!x.sql) continue;
-    const bound = bindNamed(x.sql, x.params ?? {});
-    parts.push(`(${bound.sql})`);
-    values.push(...bound.values);
-  }
-  return parts.length ? { sql: parts.join(" AND "), values } : null;
-}
-
-async function saveModel(app: App, model: unknown, skipValidation: boolean): Promise<unknown> {
-  if (model instanceof CoreRecord) {
-    await saveRecord(app, model, { skipValidation });
-    return model;
-  }
-  if (model && typeof model === "object" && "$settings" in model) {
-    await app.saveSettings((model as { $settings: Settings }).$settings);
-    return null;
-  }
-  if (model && typeof model === "object" && "fields" in model) {
-    return saveCollection(app, model as Collection);
-  }
-  throw new Error("save: unsupported model");
-}
-
 /** `$app.<method>(…args)` on the main thread (args already decoded). */
-async function appMethod(host: OpsHost, app: App, method: string, a: unknown[]): Promise<unknown> {
+async function appMethod(app: App, method: string, a: unknown[]): Promise<unknown> {
   switch (method) {
     case "findCollectionByNameOrId":
     case "findCachedCollectionByNameOrId":
       return collectionOf(app, a[0]);
     case "findAllCollections":
       return app.findAllCollections(...(a as never[]));
-    case "findRecordById": {
-      const r = await findRecordById(app, collectionOf(app, a[0]), str(a[1]));
-      if (!r) throw noRows();
-      return r;
-    }
-    case "findRecordsByIds": {
-      const c = collectionOf(app, a[0]);
-      const ids = Array.isArray(a[1]) ? a[1].map(String) : [];
-      if (ids.length === 0) return [];
-      const rows = await app.db.all(
-        `SELECT * FROM ${quoteIdent(c.name)} WHERE \`id\` IN (${ids.map(() => "?").join(",")})`,
-        ids,
-      );
-      return rows.map((row) => CoreRecord.fromRow(c, row));
-    }
-    case "findFirstRecordByData": {
-      const c = collectionOf(app, a[0]);
-      const field = str(a[1]);
-      if (!c.fields.some((f) => f.name === field)) throw new Error(`invalid or missing field ${field}`);
-      const r = await findFirstRecordByData(app, c, field, a[2] as string);
-      if (!r) throw noRows();
-      return r;
-    }
-    case "findRecordsByFilter":
-    case "findFirstRecordByFilter": {
-      const c = collectionOf(app, a[0]);
-      const first = method === "findFirstRecordByFilter";
-      const params = (first ? a.slice(2) : a.slice(5)) as Obj[];
-      const filter = fillFilter(str(a[1]), params);
-      const sort = first ? "" : str(a[2]);
-      const limit = first ? 1 : Number(a[3] ?? 0) || 0;
-      const offset = first ? 0 : Number(a[4] ?? 0) || 0;
-      const perPage = limit > 0 ? limit : Number.MAX_SAFE_INTEGER;
-      const page = limit > 0 ? Math.floor(offset / limit) + 1 : 1;
-      const info = { query: {}, headers: {}, body: {}, auth: null, method: "", context: "default" };
-      const { records } = await listRecords(
-        app,
-        c,
-        { filter, sort, page, perPage, skipTotal: true },
-        { requestInfo: info, isSuperuser: true },
-      );
-      const shifted = limit > 0 && offset % limit !== 0 ? records.slice(offset % limit) : records;
-      if (first) {
-        if (!shifted[0]) throw noRows();
-        return shifted[0];
-      }
-      return shifted;
-    }
-    case "findAllRecords":
-    case "countRecords": {
-      const c = collectionOf(app, a[0]);
-      const where = exprWhere(a.slice(1));
-      const sql = `SELECT ${method === "countRecords" ? "COUNT(*) AS n" : "*"} FROM ${quoteIdent(c.name)}${where ? ` WHERE ${where.sql}` : ""}`;
-      const rows = await app.db.all(sql, where?.values ?? []);
-      return method === "countRecords"
-        ? Number(rows[0]?.n ?? 0)
-        : rows.map((row) => CoreRecord.fromRow(c, row));
-    }
-    case "findAuthRecordByEmail": {
-      const r = await findAuthRecordByEmail(app, collectionOf(app, a[0]), str(a[1]));
-      if (!r) throw noRows();
-      return r;
-    }
-    case "findAuthRecordByToken": {
-      const token = str(a[0]);
-      const types = (a.length > 1 ? a.slice(1).map(String) : Object.keys(TOKEN_TYPES)) as TokenType[];
-      for (const type of types) {
-        const found = await findAuthRecordByToken(app, token, type);
-        if (found) return found.record;
-      }
-      throw new Error("invalid or expired token");
-    }
     case "save":
-    case "saveNoValidate":
-      return saveModel(app, a[0], method === "saveNoValidate");
+    case "saveNoValidate": {
+      const model = unwrapSettings(a[0]);
+      await (method === "save" ? app.save(model as never) : app.saveNoValidate(model as never));
+      // the saved record goes back so the script's object takes its id and stored state
+      return model instanceof CoreRecord ? model : null;
+    }
     case "validate":
-      if (a[0] instanceof CoreRecord) await validateRecord(app, a[0]);
+      await app.validate(unwrapSettings(a[0]) as never);
       return null;
     case "delete":
-      if (a[0] instanceof CoreRecord) await deleteRecord(app, a[0]);
-      else if (a[0] && typeof a[0] === "object" && "fields" in a[0])
-        await deleteCollection(app, a[0] as Collection);
-      else throw new Error("delete: unsupported model");
-      return null;
-    case "truncateCollection":
-      await truncateCollection(app, collectionOf(app, a[0]));
+      await app.delete(a[0] as never);
       return null;
     case "dataDir":
       return app.dataDir;
@@ -246,15 +91,46 @@ async function appMethod(host: OpsHost, app: App, method: string, a: unknown[]):
     }
     case "tableColumns": {
       const rows = await app.db.all(`SELECT name FROM pragma_table_info(?)`, [str(a[0])]);
-      return rows.map((r) => String(r.name));
+      return rows.map((r) => str(r.name));
     }
     default: {
-      // App methods with PocketBase's JS names as the core grows them.
+      // every other App method with PocketBase's JS name (findRecordById, countRecords, …)
       const fn = (app as unknown as { [k: string]: unknown })[method];
-      if (typeof fn === "function") return (await (fn as (...x: unknown[]) => unknown).apply(app, a)) ?? null;
-      void host;
+      if (typeof fn === "function" && !method.startsWith("on") && !HIDDEN_METHODS.has(method))
+        return (await (fn as (...x: unknown[]) => unknown).apply(app, a)) ?? null;
       throw new Error(`not supported in Satchel: $app.${method}()`);
     }
+  }
+}
+
+/** App members that are not part of the script API. */
+const HIDDEN_METHODS = new Set(["constructor", "bootstrap", "terminate", "runInTransaction", "afterCommit"]);
+
+function unwrapSettings(model: unknown): unknown {
+  return model && typeof model === "object" && "$settings" in model
+    ? (model as { $settings: Settings }).$settings
+    : model;
+}
+
+/** `record.newToken` of the script library: the tokens of an auth record. */
+function newToken(record: CoreRecord, kind: string, extra: unknown[]): string {
+  switch (kind) {
+    case "auth":
+      return newAuthToken(record);
+    case "static": {
+      const ns = Number(extra[0]) || 0;
+      return newStaticAuthToken(record, ns > 0 ? Math.max(1, Math.round(ns / 1e9)) : 0);
+    }
+    case "verification":
+      return newRecordToken(record, "verification", { email: record.email });
+    case "passwordReset":
+      return newRecordToken(record, "passwordReset", { email: record.email });
+    case "emailChange":
+      return newRecordToken(record, "emailChange", { email: record.email, newEmail: str(extra[0]) });
+    case "file":
+      return newRecordToken(record, "file");
+    default:
+      throw new Error(`unknown token kind ${kind}`);
   }
 }
 
@@ -358,7 +234,7 @@ export function createOps(host: OpsHost) {
       case "app": {
         const app = await appOf(args[0]);
         const decoded = (await decodeValue(args[2], app, handles)) as unknown[];
-        return encodeValue(await appMethod(host, app, String(args[1]), decoded), handles);
+        return encodeValue(await appMethod(app, str(args[1]), decoded), handles);
       }
       case "app.tx": {
         const app = await appOf(args[0]);
@@ -436,6 +312,20 @@ export function createOps(host: OpsHost) {
         return host.cronJobs();
       case "http.send":
         return httpSend((args[0] as Obj) ?? {});
+      case "record.newToken": {
+        const record = await decodeValue(args[0], host.app, handles);
+        if (!(record instanceof CoreRecord)) throw new Error("not a record");
+        if (record.collection.type !== "auth") throw new Error("not an auth collection record");
+        return newToken(record, str(args[1]), args.slice(2));
+      }
+      case "os.exit":
+        host.log("info", `$os.exit(${str(args[0])}) called by a script`, {});
+        process.exit(Number(args[0]) || 0);
+        return null;
+      case "form.submit":
+        throw new Error(
+          `not supported in Satchel yet: the ${str(args[0])} form (save records with $app.save)`,
+        );
       case "mail.send": {
         await sendMail(host.app, mailMessage(host.app, (args[0] as Obj) ?? {}));
         return null;

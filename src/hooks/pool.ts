@@ -122,12 +122,30 @@ export class HookWorker {
   }
 }
 
-interface Nesting {
+/** A worker waiting on one of its calls. */
+export interface Nesting {
   worker: HookWorker;
   callId: number;
 }
 
 const nesting = new AsyncLocalStorage<Nesting>();
+
+/**
+ * The async context of this module's load: workers are created in it, so their message
+ * listeners (and every call they serve) do not inherit the context of the request that happened
+ * to start the worker (the hook chain's AsyncLocalStorage would take it for a running link).
+ */
+const rootContext = AsyncLocalStorage.snapshot();
+
+/** Which worker call the current async context serves (to re-enter it from another context). */
+export function currentNesting(): Nesting | undefined {
+  return nesting.getStore();
+}
+
+/** Runs `fn` as part of a worker call, so hooks it fires run on that worker. */
+export function withNesting<T>(n: Nesting | undefined, fn: () => T): T {
+  return n ? nesting.run(n, fn) : fn();
+}
 
 /** Options of a pool. */
 export interface PoolOptions {
@@ -244,9 +262,12 @@ export class WorkerPool {
   }
 
   #spawn(): HookWorker {
-    const w = new HookWorker(
-      { mode: "pool", hooksDir: this.#options.hooksDir, files: [], handlers: this.#options.handlers },
-      this.#options.output,
+    const w = rootContext(
+      () =>
+        new HookWorker(
+          { mode: "pool", hooksDir: this.#options.hooksDir, files: [], handlers: this.#options.handlers },
+          this.#options.output,
+        ),
     );
     this.#workers.add(w);
     w.onMessage = (m) => this.#onMessage(w, m);
@@ -331,7 +352,7 @@ export function loadRegistrations(
   output?: (text: string) => void,
 ): Promise<Registrations> {
   return new Promise((resolve, reject) => {
-    const w = new HookWorker({ mode: "load", hooksDir, files, handlers: [] }, output);
+    const w = rootContext(() => new HookWorker({ mode: "load", hooksDir, files, handlers: [] }, output));
     const timer =
       timeoutMs > 0
         ? setTimeout(() => {

@@ -8,6 +8,7 @@ import { encodeJsonBody, sortKeysDeep } from "../tools/json.ts";
 import { pickFields, validatePickFields } from "../tools/picker.ts";
 import type { EventState, EventWire, RequestWire, ResponseState } from "./protocol.ts";
 import type { WorkerChannel } from "./worker-channel.ts";
+import type { RecordWire } from "./wire.ts";
 import { decode, encode, type ScriptModels } from "./worker-codec.ts";
 
 type Obj = { [key: string]: unknown };
@@ -61,6 +62,29 @@ function toBytes(data: unknown): string | Uint8Array {
   return str(data);
 }
 
+interface UpdatableRecord {
+  setRaw(key: string, value: unknown): void;
+  markAsNew(): void;
+  markAsNotNew(): void;
+  collection(): { id?: unknown };
+}
+
+/**
+ * Takes a record's new state (after the main thread saved it) into the script's own object, so
+ * a handler's variables see the saved id and values. False when `current` is not such a record.
+ */
+export function updateRecord(current: unknown, w: RecordWire): boolean {
+  const r = current as UpdatableRecord | null;
+  if (!r || typeof r !== "object" || typeof r.setRaw !== "function" || typeof r.markAsNotNew !== "function")
+    return false;
+  if (r.collection().id !== w.collection.id) return false;
+  for (const [key, value] of Object.entries(w.data)) r.setRaw(key, value);
+  r.setRaw("id", w.id);
+  if (w.isNew) r.markAsNew();
+  else r.markAsNotNew();
+  return true;
+}
+
 /** Builds the script event of one run. */
 export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext): ScriptEventHandle {
   const { channel, models } = ctx;
@@ -80,10 +104,10 @@ export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext
   const apply = (back: EventState) => {
     for (const key of Object.keys(back.fields)) {
       const incoming = back.fields[key];
-      const current = e[key] as { applyWire?: (w: unknown) => void } | null;
+      const current = e[key];
       const wireOf = incoming && typeof incoming === "object" ? (incoming as Obj).$record : undefined;
-      if (wireOf && current && typeof current.applyWire === "function") current.applyWire(wireOf);
-      else e[key] = decode(incoming, models);
+      if (wireOf && updateRecord(current, wireOf as RecordWire)) continue;
+      e[key] = decode(incoming, models);
     }
     if (req && back.store) req.store = back.store;
     if (back.response) response = back.response;

@@ -6,10 +6,11 @@
  */
 import { str } from "./text.ts";
 import { createRequire } from "node:module";
+import { cloneDynamicModelShape, DynamicModel, fillDynamicModel } from "./globals/dynamic-model.ts";
+import { arrayOfModel } from "./globals/helpers.ts";
 import { join } from "node:path";
 import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations } from "./registrations.ts";
 import type { WorkerChannel } from "./worker-channel.ts";
-import { sleepSync } from "./worker-channel.ts";
 import { decode, encode, markApp, type ScriptModels } from "./worker-codec.ts";
 import { hookCatalogue } from "../core/hooks.ts";
 
@@ -62,10 +63,10 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
       },
       all(dst: Obj[]) {
         const rows = run("all") as Obj[];
-        const template = (dst as unknown as { [TEMPLATE]?: Obj })[TEMPLATE];
+        const template = arrayOfModel(dst);
         dst.length = 0;
         for (const row of rows) {
-          const item = template ? cloneModel(template) : {};
+          const item = template instanceof DynamicModel ? cloneDynamicModelShape(template) : {};
           fillModel(item, row);
           dst.push(item);
         }
@@ -184,24 +185,9 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
   };
 }
 
-const TEMPLATE = Symbol.for("satchel.arrayOf");
-
-/** `arrayOf(model)`: an empty array that `.all()` fills with copies of `model`. */
-export function arrayOf(model: Obj): Obj[] {
-  const arr: Obj[] = [];
-  Object.defineProperty(arr, TEMPLATE, { value: model });
-  return arr;
-}
-
-function cloneModel(template: Obj): Obj {
-  const copy = Object.create(Object.getPrototypeOf(template) as object) as Obj;
-  Object.assign(copy, structuredClone({ ...template }));
-  return copy;
-}
-
-function fillModel(dst: Obj, row: Obj): void {
-  if (!dst || typeof dst !== "object") return;
-  for (const [k, v] of Object.entries(row)) dst[k] = v;
+function fillModel(dst: object, row: Obj): void {
+  if (dst instanceof DynamicModel) fillDynamicModel(dst, row);
+  else if (dst && typeof dst === "object") Object.assign(dst, row);
 }
 
 /** The source of a function (or function-source string) for a registration. */
@@ -383,6 +369,3 @@ export function registrationFunctions(regs: Registrations, files: Set<string>, s
   }
   return out;
 }
-
-/** `sleep(ms)`: blocks this worker only. */
-export const sleep = (ms: number): void => sleepSync(Number(ms));

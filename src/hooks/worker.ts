@@ -18,16 +18,14 @@ import {
   Callbacks,
   apisNamespace,
   appFactory,
-  arrayOf,
   filesystemNamespace,
   fnSource,
   hooksRequire,
   httpNamespace,
   mailsNamespace,
   registrationFunctions,
-  sleep,
 } from "./worker-scope.ts";
-import { standinGlobals } from "./worker-standins.ts";
+import { installGlobals } from "./globals/index.ts";
 
 type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
@@ -37,16 +35,8 @@ const channel = new WorkerChannel(init.port, init.flag);
 const scope = globalThis as unknown as Obj;
 const callbacks = new Callbacks();
 
-// The script library of src/hooks/globals/ when present; stand-ins otherwise. The path is
-// computed so this file type-checks before that library exists.
-Object.assign(scope, standinGlobals, { arrayOf });
-const globalsEntry = new URL("./globals/index.ts", import.meta.url).href;
-try {
-  const lib = (await import(globalsEntry)) as { installGlobals?: (s: Obj, b: WorkerChannel) => void };
-  lib.installGlobals?.(scope, channel);
-} catch (err) {
-  if ((err as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw err;
-}
+// the script library (models, errors, helpers, $security, $os, $filepath, $template, $dbx)
+installGlobals(scope, channel);
 
 const models: ScriptModels = {
   recordFromWire: (w: RecordWire) => (scope.Record as { fromWire(w: RecordWire): unknown }).fromWire(w),
@@ -65,7 +55,6 @@ scope.$apis = apisNamespace(channel, () => models);
 scope.$http = httpNamespace(channel);
 scope.$mails = mailsNamespace(channel);
 scope.$filesystem = filesystemNamespace();
-scope.sleep = sleep;
 scope.__hooks = init.hooksDir;
 scope.require = hooksRequire(init.hooksDir);
 

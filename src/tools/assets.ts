@@ -11,7 +11,7 @@ import { join, normalize, sep } from "node:path";
 /** A set of assets: a folder on disk, or embedded files by relative path. */
 type Source = { folder: string } | { files: ReadonlyMap<string, string> };
 
-/** The folders of the asset sets, relative to the package root (which holds src/ or lib/). */
+/** The folders of the asset sets, relative to the package root. */
 const FOLDERS: { [set: string]: string } = { dashboard: "ui/dist" };
 
 const embedded = new Map<string, ReadonlyMap<string, string>>();
@@ -26,8 +26,9 @@ function source(set: string): Source {
   if (files) return { files };
   const folder = FOLDERS[set];
   if (!folder) throw new Error(`unknown asset set ${set}`);
-  // This module is src/tools/assets.ts (or lib/tools/assets.js): the package root is two up.
-  return { folder: fileURLToPath(new URL(`../../${folder}/`, import.meta.url)) };
+  // This module is src/tools/assets.ts, or lib/src/tools/assets.js in the npm package.
+  const up = import.meta.url.endsWith(".js") ? "../../../" : "../../";
+  return { folder: fileURLToPath(new URL(`${up}${folder}/`, import.meta.url)) };
 }
 
 /**

@@ -5,7 +5,7 @@
  *   1. list the entry in WORKER_ENTRIES (a path under src/, e.g. "hooks/worker.ts");
  *   2. start it with `new Worker(workerEntry("hooks/worker.ts"), …)`.
  *
- * A checkout runs src/…/x.ts, the npm package lib/…/x.js, and the single executable carries
+ * A checkout runs src/…/x.ts, the npm package lib/src/…/x.js, and the single executable carries
  * each listed entry as an extra entry point of its bundle (scripts/build-exe.ts), reachable at
  * `/$bunfs/root/src/…` — never at a path next to a module, since a compiled program's modules
  * are all one file.
@@ -22,7 +22,7 @@ export function workerEntry(entry: string): URL | string {
   if (executableDir()) {
     return process.platform === "win32" ? `B:/~BUN/root/src/${entry}` : `/$bunfs/root/src/${entry}`;
   }
-  // This module is src/tools/workers.ts, or lib/tools/workers.js in the npm package.
+  // This module is src/tools/workers.ts, or lib/src/tools/workers.js in the npm package.
   const compiled = import.meta.url.endsWith(".js");
   return new URL(`../${compiled ? entry.replace(/\.ts$/, ".js") : entry}`, import.meta.url);
 }

@@ -34,6 +34,8 @@ const AUTH_KEYS = [
 function mergeFields(existing: readonly Field[], raw: unknown): Field[] | string {
   if (!Array.isArray(raw)) return "Must be an array of fields.";
   const out: Field[] = [];
+  // Stored fields the body sends with their id: a same-named field without id is a new one.
+  const sentIds = new Set(raw.map((item) => (isObj(item) && typeof item.id === "string" ? item.id : "")));
   for (const item of raw) {
     if (!isObj(item)) {
       out.push(normalizeField({ type: "__invalid__" }));
@@ -42,8 +44,10 @@ function mergeFields(existing: readonly Field[], raw: unknown): Field[] | string
     let id = typeof item.id === "string" ? item.id : "";
     const name = typeof item.name === "string" ? item.name : "";
     // A field sent without id keeps the id of the stored field of that name, so a rename-free
-    // update never drops and re-adds its column (PocketBase would treat it as a new field).
-    const previous = id ? undefined : existing.find((f) => f.name === name);
+    // update never drops and re-adds its column (PocketBase would treat it as a new field),
+    // unless that stored field is sent too: then this one is new and gets a fresh id on save,
+    // so its errors (a duplicated name) are reported at its own index.
+    const previous = id ? undefined : existing.find((f) => f.name === name && !sentIds.has(f.id));
     if (!id && previous) id = previous.id;
     // Every submitted field is decoded into a fresh field of its type, as PocketBase's
     // FieldsList does: options omitted in the body take their defaults, not the stored values.

@@ -207,44 +207,49 @@ export async function saveCollection(
   const c = collection;
   // The SQL body of a view as stored (its id cast to TEXT when needed), computed at validation.
   let viewBody: string | undefined;
+  // As in PocketBase, the hooks run outside any transaction of their own (inside the caller's,
+  // if any); the schema change and the row are one transaction opened by the execute step.
   try {
-    await app.runInTransaction(async (tx) => {
-      await pair(tx, c, kind, 0, async (txApp) => {
-        applySaveDefaults(txApp, c);
-        const me = new ModelEvent(txApp, c, "validate");
-        await txApp.hooks.onModelValidate.trigger(me, () =>
-          txApp.hooks.onCollectionValidate.trigger(new CollectionEvent(txApp, c, "validate"), async () => {
-            // Like PocketBase, a view's fields come from its query before anything is
-            // validated: whatever fields the body sent are replaced, never validated.
-            let viewQueryError: ValidationError | undefined;
-            if (c.type === "view") {
-              c.fields = [];
-              if (c.viewQuery?.trim()) {
-                try {
+    await pair(app, c, kind, 0, async (txApp) => {
+      applySaveDefaults(txApp, c);
+      const me = new ModelEvent(txApp, c, "validate");
+      await txApp.hooks.onModelValidate.trigger(me, () =>
+        txApp.hooks.onCollectionValidate.trigger(new CollectionEvent(txApp, c, "validate"), async () => {
+          // Like PocketBase, a view's fields come from its query before anything is
+          // validated: whatever fields the body sent are replaced, never validated.
+          let viewQueryError: ValidationError | undefined;
+          if (c.type === "view") {
+            c.fields = [];
+            if (c.viewQuery?.trim()) {
+              try {
+                // the query's columns are read from a temporary view: a short transaction
+                await txApp.runInTransaction(async (tx) => {
                   const deps = {
-                    findCollectionByName: (name: string) => txApp.findCollectionByNameOrId(name),
-                    viewColumns: executorViewColumns(txApp.db),
+                    findCollectionByName: (name: string) => tx.findCollectionByNameOrId(name),
+                    viewColumns: executorViewColumns(tx.db),
                   };
-                  c.fields = keepFieldIds(await inferViewFields(c.viewQuery, deps), old);
-                  viewBody = await normalizeViewQuery(c.viewQuery, deps);
-                } catch (e) {
-                  if (e instanceof ValidationError) viewQueryError = e;
-                  else throw e;
-                }
+                  c.fields = keepFieldIds(await inferViewFields(c.viewQuery ?? "", deps), old);
+                  viewBody = await normalizeViewQuery(c.viewQuery ?? "", deps);
+                });
+              } catch (e) {
+                if (e instanceof ValidationError) viewQueryError = e;
+                else throw e;
               }
             }
-            const tree = validateCollection(txApp, c, old);
-            if (viewQueryError && !tree.viewQuery) tree.viewQuery = viewQueryError;
-            if (!tree.name && c.name !== old?.name && (await isInternalTable(txApp, c.name))) {
-              tree.name = new ValidationError(
-                "validation_collection_name_invalid",
-                "The name shouldn't match with an existing internal table.",
-              );
-            }
-            if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
-          }),
-        );
-        await pair(txApp, c, kind, 2, async (execApp) => {
+          }
+          const tree = validateCollection(txApp, c, old);
+          if (viewQueryError && !tree.viewQuery) tree.viewQuery = viewQueryError;
+          if (!tree.name && c.name !== old?.name && (await isInternalTable(txApp, c.name))) {
+            tree.name = new ValidationError(
+              "validation_collection_name_invalid",
+              "The name shouldn't match with an existing internal table.",
+            );
+          }
+          if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
+        }),
+      );
+      await pair(txApp, c, kind, 2, (exec) =>
+        exec.runInTransaction(async (execApp) => {
           const now = nowDateString();
           if (!old) c.created = now;
           c.updated = now;
@@ -263,8 +268,8 @@ export async function saveCollection(
           }
           if (c.type === "view") await ensureViewRuns(execApp, c);
           await execApp.reloadCollections();
-        });
-      });
+        }),
+      );
     });
   } catch (error) {
     await afterError(app, c, kind, error);
@@ -323,9 +328,9 @@ async function ensureViewsStillWork(app: App, deleted: Collection): Promise<void
 /** Deletes a collection and its table; system or referenced collections cannot be deleted. */
 export async function deleteCollection(app: App, c: Collection): Promise<void> {
   try {
-    await app.runInTransaction(async (tx) => {
-      await pair(tx, c, "delete", 0, async (txApp) => {
-        await pair(txApp, c, "delete", 2, async (execApp) => {
+    await pair(app, c, "delete", 0, async (txApp) => {
+      await pair(txApp, c, "delete", 2, (exec) =>
+        exec.runInTransaction(async (execApp) => {
           // Checked in the execute step, as PocketBase does, so hooks see every attempt.
           if (c.system) {
             throw new ValidationError(
@@ -345,8 +350,8 @@ export async function deleteCollection(app: App, c: Collection): Promise<void> {
           await deleteCollectionRow(execApp, c.id);
           deleteCollectionFilesAfterCommit(execApp, c);
           await execApp.reloadCollections();
-        });
-      });
+        }),
+      );
     });
   } catch (error) {
     await afterError(app, c, "delete", error);

@@ -6,7 +6,14 @@
  * transaction holds it across awaits), plus a separate read connection: while a transaction is
  * open, other requests read the last committed state through it (WAL snapshot isolation)
  * instead of seeing uncommitted rows.
+ *
+ * The lock is held only for the statements of a write, or for the whole of an explicit
+ * transaction. Code running inside a transaction must write through it (the txApp): a write
+ * through the database itself would wait for a lock its own async path holds, forever. Such a
+ * write fails at once with TransactionRequiredError instead (an AsyncLocalStorage knows which
+ * async paths hold the lock); writes from other async paths (other requests) just wait.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { Mutex } from "../../tools/mutex.ts";
 
@@ -34,11 +41,46 @@ export interface DbExecutor {
   readonly inTransaction: boolean;
 }
 
+/** A write that would wait for the write lock its own async path holds (see the file comment). */
+export class TransactionRequiredError extends Error {
+  override name = "TransactionRequiredError";
+  constructor(path: string) {
+    super(
+      `A transaction of this same call chain holds the write lock of ${path}: write through the transaction's app ` +
+        "(the txApp passed to runInTransaction, or e.app in a hook handler), not the outer app ($app), " +
+        "which would wait for that transaction to end.",
+    );
+  }
+}
+
+/** A write lock held by an async path: the transaction of `db` while `active`. */
+interface LockHold {
+  readonly db: Database;
+  active: boolean;
+  readonly parent: LockHold | undefined;
+}
+
+const lockHolds = new AsyncLocalStorage<LockHold>();
+
 /** Options of `Database.open`. */
 export interface DatabaseOptions {
   /** Open without write access (and without creating the file). */
   readOnly?: boolean;
+  /** Called after each statement with its SQL, parameters and duration (`--dev` prints them). */
+  trace?: QueryTrace;
 }
+
+/** Receives every executed statement (see `DatabaseOptions.trace`). */
+export type QueryTrace = (sql: string, params: readonly SqlValue[], ms: number) => void;
+
+/** The `--dev` trace: each statement with its duration on stderr, as PocketBase's dev mode. */
+export const printQuery: QueryTrace = (sql, params, ms) => {
+  const shown =
+    params.length > 0
+      ? ` ${JSON.stringify(params, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`
+      : "";
+  process.stderr.write(`[${ms.toFixed(2)}ms] ${sql}${shown}\n`);
+};
 
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -46,8 +88,10 @@ const STATEMENT_CACHE_SIZE = 500;
 class Connection {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #trace: QueryTrace | undefined;
 
-  constructor(path: string, readOnly: boolean) {
+  constructor(path: string, readOnly: boolean, trace?: QueryTrace) {
+    this.#trace = trace;
     this.db = new DatabaseSync(path, { readOnly, timeout: 10_000, enableForeignKeyConstraints: true });
     // PocketBase's pragmas (§7.1). WAL and journal_size_limit are per-database and need write access.
     if (!readOnly) this.db.exec("PRAGMA journal_mode = WAL; PRAGMA journal_size_limit = 200000000;");
@@ -79,6 +123,33 @@ class Connection {
   }
 
   all(sql: string, params: readonly SqlValue[]): Row[] {
+    return this.#trace ? this.#traced(sql, params, () => this.#all(sql, params)) : this.#all(sql, params);
+  }
+
+  get(sql: string, params: readonly SqlValue[]): Row | undefined {
+    return this.#trace ? this.#traced(sql, params, () => this.#get(sql, params)) : this.#get(sql, params);
+  }
+
+  run(sql: string, params: readonly SqlValue[]): RunResult {
+    return this.#trace ? this.#traced(sql, params, () => this.#run(sql, params)) : this.#run(sql, params);
+  }
+
+  /** Runs a script of statements (no parameters). */
+  exec(sql: string): void {
+    if (this.#trace) this.#traced(sql, [], () => this.db.exec(sql));
+    else this.db.exec(sql);
+  }
+
+  #traced<T>(sql: string, params: readonly SqlValue[], fn: () => T): T {
+    const start = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.#trace?.(sql, params, performance.now() - start);
+    }
+  }
+
+  #all(sql: string, params: readonly SqlValue[]): Row[] {
     const stmt = this.statement(sql);
     try {
       return stmt.all(...params);
@@ -88,7 +159,7 @@ class Connection {
     }
   }
 
-  get(sql: string, params: readonly SqlValue[]): Row | undefined {
+  #get(sql: string, params: readonly SqlValue[]): Row | undefined {
     const stmt = this.statement(sql);
     try {
       return stmt.get(...params);
@@ -99,7 +170,7 @@ class Connection {
     }
   }
 
-  run(sql: string, params: readonly SqlValue[]): RunResult {
+  #run(sql: string, params: readonly SqlValue[]): RunResult {
     const result = this.statement(sql).run(...params);
     return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
   }
@@ -138,6 +209,7 @@ class Transaction implements DbExecutor {
   readonly inTransaction = true;
   readonly #conn: Connection;
   readonly #afterCommit: (() => void | Promise<void>)[] = [];
+  readonly #afterRollback: ((err: unknown) => void | Promise<void>)[] = [];
   #closed = false;
 
   constructor(conn: Connection) {
@@ -174,10 +246,20 @@ class Transaction implements DbExecutor {
     this.#afterCommit.push(fn);
   }
 
+  /** Registers a callback to run once the transaction has rolled back, with its error. */
+  onRollback(fn: (err: unknown) => void | Promise<void>): void {
+    this.#afterRollback.push(fn);
+  }
+
   /** @internal */
   close(): (() => void | Promise<void>)[] {
     this.#closed = true;
     return this.#afterCommit;
+  }
+
+  /** @internal */
+  rollbackCallbacks(): ((err: unknown) => void | Promise<void>)[] {
+    return this.#afterRollback;
   }
 }
 
@@ -194,8 +276,8 @@ export class Database implements DbExecutor {
 
   private constructor(path: string, options: DatabaseOptions) {
     this.path = path;
-    this.#writer = options.readOnly ? null : new Connection(path, false);
-    this.#reader = new Connection(path, true);
+    this.#writer = options.readOnly ? null : new Connection(path, false, options.trace);
+    this.#reader = new Connection(path, true, options.trace);
   }
 
   /** Opens (creating when missing, unless read-only) a database file. */
@@ -217,15 +299,24 @@ export class Database implements DbExecutor {
     return this.#reader.get(sql, params);
   }
 
+  /** Refuses a write that would wait for a lock held by this same async path. */
+  #refuseSelfWait(): void {
+    for (let hold = lockHolds.getStore(); hold; hold = hold.parent) {
+      if (hold.db === this && hold.active) throw new TransactionRequiredError(this.path);
+    }
+  }
+
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
     const writer = this.#writerOrThrow();
+    this.#refuseSelfWait();
     return this.#writeLock.run(() => writer.run(sql, params));
   }
 
   async exec(sql: string): Promise<void> {
     const writer = this.#writerOrThrow();
+    this.#refuseSelfWait();
     await this.#writeLock.run(() => {
-      writer.db.exec(sql);
+      writer.exec(sql);
       writer.resetStatements();
     });
     this.#reader.resetStatements();
@@ -233,30 +324,43 @@ export class Database implements DbExecutor {
 
   /**
    * Runs `fn` in one write transaction holding the write lock; commits when it resolves, rolls
-   * back when it throws. After-commit callbacks run once the lock is released; their errors
-   * are reported to `onCallbackError` and never undo the committed write.
+   * back when it throws. After-commit (or after-rollback) callbacks run once the lock is
+   * released; their errors are reported to `onCallbackError` and never undo the committed write.
+   * Throws TransactionRequiredError when this async path already holds the lock.
    */
   async transaction<T>(
     fn: (tx: Transaction) => Promise<T>,
     onCallbackError: (err: unknown) => void = (err) => console.error(err),
   ): Promise<T> {
     const writer = this.#writerOrThrow();
+    this.#refuseSelfWait();
     const release = await this.#writeLock.acquire();
     const tx = new Transaction(writer);
+    const hold: LockHold = { db: this, active: true, parent: lockHolds.getStore() };
     let result: T;
     let callbacks: (() => void | Promise<void>)[];
     try {
       writer.db.exec("BEGIN IMMEDIATE");
       try {
-        result = await fn(tx);
+        result = await lockHolds.run(hold, () => fn(tx));
         writer.db.exec("COMMIT");
       } catch (err) {
         if (writer.db.isTransaction) writer.db.exec("ROLLBACK");
         tx.close();
+        hold.active = false;
+        release();
+        for (const callback of tx.rollbackCallbacks()) {
+          try {
+            await callback(err);
+          } catch (callbackErr) {
+            onCallbackError(callbackErr);
+          }
+        }
         throw err;
       }
       callbacks = tx.close();
     } finally {
+      hold.active = false;
       release();
     }
     this.#reader.resetStatements();

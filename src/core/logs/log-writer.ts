@@ -6,9 +6,8 @@
  */
 import type { DbExecutor } from "../db/database.ts";
 
-/** One `_logs` row. */
+/** One `_logs` row (its id comes from the column's default, `'r' || 15 hex digits`). */
 export interface LogEntry {
-  id: string;
   /** slog level: -4 debug, 0 info, 4 warn, 8 error. */
   level: number;
   message: string;
@@ -28,8 +27,8 @@ export interface LogWriterOptions {
 // One statement whatever the batch size: the rows travel as one JSON array parameter, so the
 // statement is prepared once and cached.
 const INSERT_SQL =
-  "INSERT INTO `_logs` (`id`, `level`, `message`, `data`, `created`) " +
-  "SELECT value->>'id', value->>'level', value->>'message', value->'data', value->>'created' FROM json_each(?)";
+  "INSERT INTO `_logs` (`level`, `message`, `data`, `created`) " +
+  "SELECT value->>'level', value->>'message', value->'data', value->>'created' FROM json_each(?)";
 
 /** Queues log entries and writes them in batches. */
 export class LogWriter {

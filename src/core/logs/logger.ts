@@ -10,7 +10,6 @@
  */
 import { formatDate } from "../../tools/dates.ts";
 import { sortKeysDeep } from "../../tools/json.ts";
-import { LOWER_ALPHANUMERIC, randomString } from "../../tools/random.ts";
 import type { Settings } from "../settings/settings-model.ts";
 import type { LogEntry, LogWriter } from "./log-writer.ts";
 
@@ -80,11 +79,10 @@ export class Logger {
     if (this.#host.isDev) printEntry(level, message, data, created);
     if (!this.isStored(level)) return;
     const entry: LogEntry = {
-      id: randomString(15, LOWER_ALPHANUMERIC),
       level,
       message,
       // Go marshals `data` (a map) with sorted keys; so do we, so the API shows the same order.
-      data: sortKeysDeep(data) as { [key: string]: unknown },
+      data: isFlatAndSorted(data) ? data : (sortKeysDeep(data) as { [key: string]: unknown }),
       created,
     };
     this.#writer.push(entry);
@@ -121,6 +119,17 @@ function toJsonValue(value: unknown): unknown {
   if (typeof value === "bigint") return Number(value);
   if (value === undefined) return null;
   return value;
+}
+
+/** True when `data` needs no sorting: keys in order, no nested objects (the request logger's case). */
+function isFlatAndSorted(data: { [key: string]: unknown }): boolean {
+  let previous = "";
+  for (const key in data) {
+    const value = data[key];
+    if (key < previous || (value !== null && typeof value === "object")) return false;
+    previous = key;
+  }
+  return true;
 }
 
 function printEntry(level: number, message: string, data: { [key: string]: unknown }, created: string): void {

@@ -5,7 +5,7 @@
 import type { App } from "../app.ts";
 import { MailerEvent } from "../hook-events.ts";
 import { htmlToText } from "./mail-text.ts";
-import { newMailClient, type MailAddress, type MailMessage, type Mailer } from "./mailer.ts";
+import { LogMailer, newMailClient, type MailAddress, type MailMessage, type Mailer } from "./mailer.ts";
 
 /** The configured sender (`meta.senderName <meta.senderAddress>`). */
 export function senderAddress(app: App): MailAddress {
@@ -16,6 +16,11 @@ export function senderAddress(app: App): MailAddress {
 /** A mailer for the app's current SMTP settings. */
 export function appMailer(app: App): Mailer {
   return newMailClient(app.settings().smtp);
+}
+
+/** Whether the current settings can deliver mail at all (else messages are logged and dropped). */
+export function mailIsDropped(app: App): boolean {
+  return appMailer(app) instanceof LogMailer;
 }
 
 /** Sends a message through `onMailerSend` with the given mailer. */

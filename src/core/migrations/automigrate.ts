@@ -10,7 +10,7 @@ import type { App } from "../app.ts";
 import { collectionToApiJson } from "../collections/collection-json.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { CollectionRequestEvent } from "../hook-events.ts";
-import { migrationFileName } from "./migration-files.ts";
+import { listMigrationFiles, migrationFileName } from "./migration-files.ts";
 import { recordMigration } from "./migration-history.ts";
 import { createdMigration, deletedMigration, updatedMigration } from "./migration-templates.ts";
 
@@ -32,9 +32,18 @@ export function migrationCollectionJson(c: Collection): Obj {
   return json;
 }
 
+/**
+ * The time of a new file: now, or just after the newest file of the folder, so that changes made
+ * within one second still get distinct names that sort in the order they were made.
+ */
+function nextTimestamp(dir: string): number {
+  const newest = Math.max(0, ...listMigrationFiles(dir).map((f) => Number(/^(\d+)_/.exec(f)?.[1] ?? 0)));
+  return Math.max(Date.now(), (newest + 1) * 1000);
+}
+
 async function write(app: App, dir: string, action: string, name: string, content: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const file = migrationFileName(`${action}_${name}`);
+  const file = migrationFileName(`${action}_${name}`, nextTimestamp(dir));
   writeFileSync(join(dir, file), content);
   await recordMigration(app.db, file);
 }

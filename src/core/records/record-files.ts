@@ -10,9 +10,11 @@
  *   POST multipart `files` = [old.txt (string), a.png (file)] on a record holding [old.txt, b.txt]
  *   → value [old.txt, a_k3j9x0a1b2.png]; pending upload a_k3j9x0a1b2.png; b.txt deleted after commit
  *
- * Uploads are written inside the record's execute step, right before its INSERT/UPDATE: a failed
- * write deletes them again, and replaced or removed files (with their `thumbs_<file>/`) are
- * deleted only once the transaction has committed.
+ * Uploads are written inside the record's execute step, right before its INSERT/UPDATE (outside
+ * the write lock unless the caller holds a transaction): a failed write deletes them again, and
+ * replaced or removed files (with their `thumbs_<file>/`) are deleted only once the save has
+ * succeeded (after the commit of the caller's transaction, if any). A save that fails later, or
+ * whose transaction rolls back, deletes its new files and keeps the old ones.
  */
 import {
   normalizeFileName,
@@ -62,6 +64,8 @@ interface RecordFileState {
   pending: Map<string, UploadedFile[]>;
   /** Keys written by the current save, deleted again if it fails. */
   written: string[];
+  /** Stored names the current save dropped, deleted once it has succeeded. */
+  removed: string[];
 }
 
 const states = new WeakMap<Record, RecordFileState>();
@@ -69,7 +73,7 @@ const states = new WeakMap<Record, RecordFileState>();
 function stateOf(record: Record): RecordFileState {
   let state = states.get(record);
   if (!state) {
-    state = { pending: new Map(), written: [] };
+    state = { pending: new Map(), written: [], removed: [] };
     states.set(record, state);
   }
   return state;
@@ -401,9 +405,10 @@ function logFailures(what: string, failures: readonly Error[]): void {
 }
 
 /**
- * Runs a record's INSERT/UPDATE (`write`) with its files: stores the pending uploads first,
- * deletes them again when the write fails, and after commit deletes the files (and thumbs) the
- * save replaced or removed. Call it inside the execute step of the save.
+ * Runs a record's INSERT/UPDATE (`write`) with its files: stores the pending uploads first and
+ * deletes them again when the write fails. The save then calls `keepWrittenUploads` when it
+ * succeeds (which deletes the files it replaced) or `discardWrittenUploads` when it fails. Call
+ * it inside the execute step of the save.
  */
 export async function writeRecordWithFiles(
   app: App,
@@ -446,26 +451,34 @@ export async function writeRecordWithFiles(
   state.pending.clear();
   state.written.push(...written);
 
-  // files the save dropped from the record go after commit, never before
-  const removed: string[] = [];
+  // files the save dropped from the record go once it has succeeded, never before
   if (!record.isNew) {
     for (const field of record.collection.fields) {
       if (field.type !== "file") continue;
       const now = new Set(toUniqueStrings(record.get(field.name)));
-      for (const name of toUniqueStrings(record.original(field.name))) if (!now.has(name)) removed.push(name);
+      for (const name of toUniqueStrings(record.original(field.name)))
+        if (!now.has(name)) state.removed.push(name);
     }
   }
+}
+
+/**
+ * Completes the files of a succeeded save (committed, when in a transaction): its new files are
+ * kept and the files it replaced or removed are deleted. Call it when a save succeeds.
+ */
+export async function keepWrittenUploads(app: App, record: Record): Promise<void> {
+  const state = states.get(record);
+  if (!state) return;
+  state.written = [];
+  const removed = state.removed;
+  state.removed = [];
+  if (removed.length === 0) return;
   const { id } = record;
   const collectionId = record.collection.id;
-  app.afterCommit(async () => {
-    state.written = [];
-    if (removed.length > 0) {
-      logFailures(
-        `Failed to delete replaced files of ${collectionId}/${id}`,
-        await deleteRecordFiles(app.storage(), collectionId, id, removed),
-      );
-    }
-  });
+  logFailures(
+    `Failed to delete replaced files of ${collectionId}/${id}`,
+    await deleteRecordFiles(app.storage(), collectionId, id, removed),
+  );
 }
 
 /**
@@ -474,7 +487,9 @@ export async function writeRecordWithFiles(
  */
 export async function discardWrittenUploads(app: App, record: Record): Promise<void> {
   const state = states.get(record);
-  if (!state || state.written.length === 0) return;
+  if (!state) return;
+  state.removed = [];
+  if (state.written.length === 0) return;
   const keys = state.written;
   state.written = [];
   await deleteKeys(app.storage(), keys);

@@ -1,8 +1,13 @@
 /**
  * Saving and deleting records through their hook chains: `onRecordCreate` (before validation)
- * → `onRecordValidate` → `onRecordCreateExecute` (the INSERT) → after commit
- * `onRecordAfterCreateSuccess` (or `…Error`). Each record chain runs inside its model chain,
- * so model-level handlers see every record write too.
+ * → `onRecordValidate` → `onRecordCreateExecute` (the INSERT) → `onRecordAfterCreateSuccess`
+ * (or `…Error`). Each record chain runs inside its model chain, so model-level handlers see
+ * every record write too.
+ *
+ * Transactions are PocketBase's: a save opens none (its hooks hold no lock, only its statements
+ * take the write lock); a delete opens one around the DELETE and its cascade, after its execute
+ * handlers. Called with a txApp, everything runs in the caller's transaction and the after hooks
+ * wait for its end (`runWrite`).
  */
 import {
   errors as v,
@@ -30,6 +35,7 @@ import { cascadeRelations, deleteAuthSideRecords } from "./record-cascade.ts";
 import {
   deleteRecordFilesAfterCommit,
   discardWrittenUploads,
+  keepWrittenUploads,
   validateRecordFiles,
   writeRecordWithFiles,
 } from "./record-files.ts";
@@ -205,46 +211,30 @@ async function triggerPair(
 }
 
 /**
- * After-error hooks owed by writes that succeeded inside a transaction that has not ended yet,
- * keyed by the transaction's app: when that transaction rolls back they fire too, as
- * PocketBase fires `onModelAfter…Error` for every write of a failed transaction.
- */
-const owedErrorHooks = new WeakMap<App, ((err: unknown) => Promise<void>)[]>();
-
-/**
- * Runs a write in a transaction (the caller's one when already in a transaction) and fires
- * its after hooks: success once committed (right away for an own transaction, after the
- * enclosing commit otherwise); error right away when it fails, or later when an enclosing
- * write's transaction rolls back.
+ * Runs a write and fires its after hooks, with PocketBase's transaction scopes. Outside a
+ * transaction the write's hooks hold no lock (only its statements take the write lock, briefly)
+ * and the success hooks run right after it. Inside one (a txApp), the error hooks run at once
+ * when the write fails, and otherwise wait for the outermost transaction to end: success after
+ * its commit, error (with the transaction's error) after its rollback, both on the outer app.
  */
 async function runWrite(
   app: App,
-  write: (txApp: App) => Promise<void>,
-  hooks: { success: () => Promise<void>; error: (err: unknown) => Promise<void> },
+  write: () => Promise<void>,
+  hooks: (app: App) => { success: () => Promise<void>; error: (err: unknown) => Promise<void> },
 ): Promise<void> {
-  const isOuter = !app.isTransactional;
-  let txApp: App | undefined;
   try {
-    await app.runInTransaction(async (tx) => {
-      txApp = tx;
-      if (isOuter) owedErrorHooks.set(tx, []);
-      await write(tx);
-    });
+    await write();
   } catch (err) {
-    await hooks.error(err);
-    if (isOuter && txApp) {
-      for (const owed of owedErrorHooks.get(txApp) ?? []) await owed(err);
-    }
+    await hooks(app).error(err);
     throw err;
   }
-  if (isOuter) {
-    // Committed already: the success hooks run before the caller continues (e.g. before
-    // onRecordEnrich of the API response), as PocketBase fires them right after the save.
-    await hooks.success();
+  if (!app.isTransactional) {
+    await hooks(app).success();
     return;
   }
-  owedErrorHooks.get(app)?.push(hooks.error);
-  app.afterCommit(hooks.success);
+  const deferred = hooks(app.nonTransactional);
+  app.afterCommit(deferred.success);
+  app.afterRollback(deferred.error);
 }
 
 function afterHooks(
@@ -300,37 +290,47 @@ async function afterAuthUpdate(app: App, record: Record, context: { [key: string
 export async function saveRecord(app: App, record: Record, options: SaveRecordOptions = {}): Promise<void> {
   const type = record.isNew ? "create" : "update";
   const context = options.context ?? {};
-  const hooks = afterHooks(app, record, type, context);
   await runWrite(
     app,
-    (tx) =>
-      triggerPair(tx, record, type, "main", context, async (txApp) => {
+    () =>
+      triggerPair(app, record, type, "main", context, async (txApp) => {
         fillSystemValues(record);
         if (record.collection.type === "auth" && record.tokenKey === "") record.refreshTokenKey();
         if (!options.skipValidation) await validateRecordWithHooks(txApp, record, context);
         await triggerPair(txApp, record, type, "exec", context, async (execApp) => {
           if (record.collection.type === "auth") await checkAuthIdUnique(execApp, record);
           try {
-            // new files are stored right before the row, and deleted again if the row fails
-            await writeRecordWithFiles(execApp, record, () =>
-              type === "create" ? insertRow(execApp, record) : updateRow(execApp, record),
-            );
+            // New files are stored right before the row (outside the write lock, unless the
+            // caller holds a transaction), and deleted again if the row fails.
+            await writeRecordWithFiles(execApp, record, async () => {
+              if (type === "create") return insertRow(execApp, record);
+              // an auth record's update and what it does to its side records are one write
+              if (record.collection.type !== "auth") return updateRow(execApp, record);
+              await execApp.runInTransaction(async (tx) => {
+                await updateRow(tx, record);
+                await afterAuthUpdate(tx, record, context);
+              });
+            });
           } catch (err) {
             throw uniqueViolation(err, record) ?? err;
           }
         });
-        if (type === "update" && record.collection.type === "auth")
-          await afterAuthUpdate(txApp, record, context);
         // Stored from here on: the after-success hooks see a record that is no longer new.
         record.markAsStored();
       }),
-    {
-      success: hooks.success,
-      // a failed (or rolled back) save removes the files it had already stored
-      error: async (err) => {
-        await discardWrittenUploads(app, record);
-        await hooks.error(err);
-      },
+    (hooksApp) => {
+      const hooks = afterHooks(hooksApp, record, type, context);
+      return {
+        success: async () => {
+          await keepWrittenUploads(hooksApp, record);
+          await hooks.success();
+        },
+        // a failed (or rolled back) save removes the files it had already stored
+        error: async (err) => {
+          await discardWrittenUploads(hooksApp, record);
+          await hooks.error(err);
+        },
+      };
     },
   );
 }
@@ -345,32 +345,36 @@ export async function deleteRecord(app: App, record: Record, options: SaveRecord
   const deleteOne = (a: App, r: Record) => deleteRecord(a, r, { context });
   await runWrite(
     app,
-    (tx) =>
-      triggerPair(tx, record, "delete", "main", context, async (txApp) => {
+    () =>
+      triggerPair(app, record, "delete", "main", context, async (txApp) => {
         if (record.collection.name === SUPERUSERS) {
           const row = await txApp.db.get(`SELECT COUNT(*) AS n FROM ${quoteIdent(SUPERUSERS)}`);
           if (Number(row?.n ?? 0) <= 1) throw new Error("You can't delete the only existing superuser.");
         }
-        await triggerPair(txApp, record, "delete", "exec", context, async (execApp) => {
-          await execApp.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [
-            record.id,
-          ]);
-          if (record.collection.type === "view") return;
-          deleteRecordFilesAfterCommit(execApp, record);
-          await cascadeRelations(execApp, record, {
-            deleteOne,
-            saveOne: (a, r) => saveRecord(a, r, { skipValidation: true, context }),
-          });
-          if (record.collection.type === "auth") {
-            await deleteAuthSideRecords(
-              execApp,
-              record,
-              ["_externalAuths", "_mfas", "_otps", "_authOrigins"],
+        await triggerPair(txApp, record, "delete", "exec", context, (execApp) =>
+          // The DELETE and its cascade are one transaction (PocketBase's, opened after the
+          // execute handlers); the after hooks of the cascaded writes wait for its end.
+          execApp.runInTransaction(async (tx) => {
+            await tx.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [
+              record.id,
+            ]);
+            if (record.collection.type === "view") return;
+            deleteRecordFilesAfterCommit(tx, record);
+            await cascadeRelations(tx, record, {
               deleteOne,
-            );
-          }
-        });
+              saveOne: (a, r) => saveRecord(a, r, { skipValidation: true, context }),
+            });
+            if (record.collection.type === "auth") {
+              await deleteAuthSideRecords(
+                tx,
+                record,
+                ["_externalAuths", "_mfas", "_otps", "_authOrigins"],
+                deleteOne,
+              );
+            }
+          }),
+        );
       }),
-    afterHooks(app, record, "delete", context),
+    (hooksApp) => afterHooks(hooksApp, record, "delete", context),
   );
 }

@@ -29,6 +29,14 @@ test("new Collection: PocketBase's id, system fields and auth defaults", () => {
   assert.equal(json.authToken.secret, undefined, "API JSON hides secrets");
   assert.equal((auth.toWire().authToken as { secret: string }).secret, token.secret, "wire keeps them");
 
+  const turned = new Collection({ type: "base", name: "a" });
+  turned.type = "auth";
+  const other = new Collection({ type: "base", name: "b" });
+  other.type = "auth";
+  const secretOf = (c: Collection) => (c.toWire().authToken as { secret: string }).secret;
+  assert.equal(secretOf(turned).length, 50);
+  assert.notEqual(secretOf(turned), secretOf(other), "fresh secrets, never shared");
+
   const blank = new Collection();
   assert.equal(blank.id, "");
   assert.equal(blank.fields.length, 0);

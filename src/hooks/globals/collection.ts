@@ -10,10 +10,11 @@ import {
   collectionToExportJson,
   mergeAuthOptions,
 } from "../../core/collections/collection-json.ts";
-import type {
-  AuthOptions,
-  Collection as CoreCollection,
-  CollectionType,
+import {
+  TOKEN_CONFIG_KEYS,
+  type AuthOptions,
+  type Collection as CoreCollection,
+  type CollectionType,
 } from "../../core/collections/collection-model.ts";
 import type { CollectionWire } from "../wire.ts";
 import { FieldsList } from "./fields.ts";
@@ -43,6 +44,20 @@ const AUTH_KEYS = [
 
 const RULES = ["listRule", "viewRule", "createRule", "updateRule", "deleteRule"] as const;
 
+// The auth options merges start from. When the collection already has every token secret, only
+// the template's shape matters, so one copy serves all instead of minting secrets per call; a
+// collection that lacks one (e.g. a base collection turned into an auth one) gets fresh secrets,
+// never ones shared with another collection.
+let authTemplate: AuthOptions | null = null;
+function authBase(current: Obj): AuthOptions {
+  const complete = TOKEN_CONFIG_KEYS.every((key) => {
+    const config = current[key];
+    return isObj(config) && typeof config.secret === "string" && config.secret !== "";
+  });
+  if (!complete) return newCollection("auth").auth as AuthOptions;
+  return (authTemplate ??= newCollection("auth").auth as AuthOptions);
+}
+
 const asType = (v: unknown): CollectionType => (v === "auth" || v === "view" ? v : "base");
 const nullableString = (v: unknown, fallback: string | null): string | null =>
   v === null ? null : typeof v === "string" ? v : fallback;
@@ -64,6 +79,10 @@ export class Collection {
   created = "";
   updated = "";
   #isNew = true;
+  // The wire shape last received or built, and the state signature it matches: records carry
+  // their collection on every call, so an unchanged collection is not re-serialised.
+  #wire: CollectionWire | null = null;
+  #wireSig = "";
 
   /**
    * With data: PocketBase's defaults for its `type`/`name` (id `pbc_<crc32(type+name)>`, system
@@ -82,18 +101,39 @@ export class Collection {
 
   /** A stored collection from its wire shape. */
   static fromWire(w: CollectionWire): Collection {
+    // The wire shape is complete (the main thread's export JSON): no defaults to fill in.
     const c = new Collection();
-    const type = asType(w.type);
-    const base = newCollection(type, typeof w.name === "string" ? w.name : "");
-    c.#assignCore(base);
-    c.unmarshal(w);
+    c.unmarshal(w, false);
+    if (asType(c.type) === "auth") {
+      for (const key of AUTH_KEYS) if (key in w) c[key] = structuredClone(w[key]);
+    }
     c.#isNew = false;
+    c.#wire = w;
+    c.#wireSig = c.#signature();
     return c;
   }
 
-  /** The wire shape: the export JSON (secrets kept). */
+  /** The wire shape: the export JSON (secrets kept). Treat it as read-only. */
   toWire(): CollectionWire {
-    return collectionToExportJson(this.toCore());
+    const sig = this.#signature();
+    if (this.#wire && sig === this.#wireSig) return this.#wire;
+    this.#wire = collectionToExportJson(this.toCore());
+    this.#wireSig = sig;
+    return this.#wire;
+  }
+
+  /** A cheap text of the whole state (field objects by their option values, without toJSON). */
+  #signature(): string {
+    const parts: unknown[] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (key === "fields")
+        parts.push(
+          key,
+          Array.from(this.fields, (f) => [f.type(), Object.entries(f)]),
+        );
+      else parts.push(key, value);
+    }
+    return JSON.stringify(parts);
   }
 
   /** The collection as core data. */
@@ -117,7 +157,7 @@ export class Collection {
     if (type === "auth") {
       const raw: Obj = {};
       for (const key of AUTH_KEYS) if (key in this) raw[key] = plain(this[key]);
-      core.auth = mergeAuthOptions(newCollection("auth").auth as AuthOptions, raw);
+      core.auth = mergeAuthOptions(authBase(raw), raw);
     }
     if (type === "view") core.viewQuery = typeof this.viewQuery === "string" ? this.viewQuery : "";
     return core;
@@ -138,7 +178,7 @@ export class Collection {
   }
 
   /** Applies JSON data on top of the current values (Go's json.Unmarshal into the struct). */
-  unmarshal(data: Obj): void {
+  unmarshal(data: Obj, mergeAuth = true): void {
     if (typeof data.id === "string") this.id = data.id;
     if (typeof data.name === "string") this.name = data.name;
     if (typeof data.type === "string") this.type = data.type;
@@ -149,10 +189,10 @@ export class Collection {
     if (typeof data.created === "string") this.created = data.created;
     if (typeof data.updated === "string") this.updated = data.updated;
     if (typeof data.viewQuery === "string") this.viewQuery = data.viewQuery;
-    if (asType(this.type) === "auth") {
+    if (mergeAuth && asType(this.type) === "auth") {
       const current: Obj = {};
       for (const key of AUTH_KEYS) if (key in this) current[key] = plain(this[key]);
-      const base = mergeAuthOptions(newCollection("auth").auth as AuthOptions, current);
+      const base = mergeAuthOptions(authBase(current), current);
       Object.assign(this, mergeAuthOptions(base, data));
     }
   }

@@ -27,15 +27,38 @@ interface NullMarker {
 
 const marker = (kind: ColumnKind): NullMarker => ({ [NULL_MARKER]: kind });
 
+/** A nullable text column of a DynamicModel (default null). */
+export function nullString(): NullMarker {
+  return marker("string");
+}
+
+/** A nullable integer column of a DynamicModel (default null). */
+export function nullInt(): NullMarker {
+  return marker("int");
+}
+
+/** A nullable float column of a DynamicModel (default null). */
+export function nullFloat(): NullMarker {
+  return marker("float");
+}
+
+/** A nullable boolean column of a DynamicModel (default null). */
+export function nullBool(): NullMarker {
+  return marker("bool");
+}
+
+/** A nullable JSON array column of a DynamicModel (default null). */
+export function nullArray(): NullMarker {
+  return marker("array");
+}
+
+/** A nullable JSON object column of a DynamicModel (default null). */
+export function nullObject(): NullMarker {
+  return marker("object");
+}
+
 /** Markers for nullable DynamicModel columns (default null). */
-export const nullMarkers = {
-  nullString: () => marker("string"),
-  nullInt: () => marker("int"),
-  nullFloat: () => marker("float"),
-  nullBool: () => marker("bool"),
-  nullArray: () => marker("array"),
-  nullObject: () => marker("object"),
-};
+export const nullMarkers = { nullString, nullInt, nullFloat, nullBool, nullArray, nullObject };
 
 function isMarker(v: unknown): v is NullMarker {
   return typeof v === "object" && v !== null && NULL_MARKER in v;
@@ -60,6 +83,10 @@ export class JSONMap {
 
 const COLUMNS = Symbol("satchel.columns");
 
+// One prototype per shape signature (PocketBase caches one struct type per shape): the columns
+// live on it, so copies made with Object.create(Object.getPrototypeOf(model)) keep them.
+const shapePrototypes = new Map<string, object>();
+
 /** A struct-like model built from a shape. */
 export class DynamicModel {
   [prop: string]: unknown;
@@ -77,7 +104,13 @@ export class DynamicModel {
     const columns: Column[] = Object.entries(shape as Obj)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, value]) => ({ key, prop: goNameToJs(key), ...kindOf(value) }));
-    Object.defineProperty(this, COLUMNS, { value: columns, enumerable: false });
+    const signature = JSON.stringify(columns);
+    let proto = shapePrototypes.get(signature);
+    if (!proto) {
+      proto = Object.create(new.target.prototype, { [COLUMNS]: { value: columns } }) as object;
+      shapePrototypes.set(signature, proto);
+    }
+    Object.setPrototypeOf(this, proto);
     for (const c of columns) this[c.prop] = c.nullable ? null : zeroOf(c.kind);
   }
 
@@ -167,7 +200,6 @@ export function fillDynamicModel(m: DynamicModel, row: Obj): void {
 /** A new empty model with the same shape. */
 export function cloneDynamicModelShape(m: DynamicModel): DynamicModel {
   const copy = Object.create(Object.getPrototypeOf(m) as object) as DynamicModel;
-  Object.defineProperty(copy, COLUMNS, { value: m[COLUMNS], enumerable: false });
   for (const c of m[COLUMNS]) copy[c.prop] = c.nullable ? null : zeroOf(c.kind);
   return copy;
 }

@@ -74,6 +74,10 @@ test("DynamicModel: types from defaults, mapped names, JSON with the shape keys"
     JSON.stringify(m),
     '{"Total":7,"meta":{"k":1},"name":"5","note":null,"ok":true,"ratio":1.5,"tags":["a"]}',
   );
+  const copy = Object.create(Object.getPrototypeOf(m) as object) as DynamicModel;
+  Object.assign(copy, structuredClone({ ...m, meta: { k: 2 } }));
+  assert.ok(copy instanceof DynamicModel);
+  assert.equal(JSON.stringify(copy).slice(0, 10), '{"Total":7');
   const cases: [string, string][] = [
     ["JSON", "json"],
     ["JSONField", "jsonField"],

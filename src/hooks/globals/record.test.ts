@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Collection } from "./collection.ts";
 import { DateTime } from "./datetime.ts";
 import { JSONRaw } from "./bytes.ts";
+import { DynamicModel } from "./dynamic-model.ts";
 import { Record, setRecordBridge } from "./record.ts";
 
 function posts(): Collection {
@@ -84,6 +85,10 @@ test("get returns PocketBase's script shapes; unknown keys are custom data", () 
   assert.deepEqual(r.customData(), { score: 42 });
   assert.equal(r.get("nope"), null);
   assert.deepEqual(r.getStringSlice("tags"), []);
+  const model = new DynamicModel({ x: 0, y: "" });
+  r.set("meta", { x: 5, z: 1 });
+  r.unmarshalJSONField("meta", model);
+  assert.equal(model.x, 5);
 });
 
 test("publicExport: visibility, custom data, expand, key order", () => {

@@ -18,6 +18,7 @@ import { bytesOf, JSONRaw } from "./bytes.ts";
 import { Collection } from "./collection.ts";
 import { DateTime } from "./datetime.ts";
 import type { Field } from "./fields.ts";
+import { unmarshal } from "./helpers.ts";
 
 type Obj = { [key: string]: unknown };
 
@@ -87,7 +88,7 @@ export class Record {
   }
 
   #collection: Collection;
-  #fieldCache = new Map<string, CoreField>();
+  #fieldCache = new Map<string, { sig: string; core: CoreField }>();
   #data = new Map<string, unknown>();
   #original: Map<string, unknown> | null = null;
   #lastSavedPK = "";
@@ -107,6 +108,7 @@ export class Record {
    */
   constructor(collection?: unknown, data?: unknown) {
     this.#collection = collection instanceof Collection ? collection : new Collection();
+    if (Record.#bare) return;
     for (const field of this.#coreFields()) {
       this.#data.set(field.name, this.#prepare(field, undefined));
     }
@@ -116,8 +118,17 @@ export class Record {
   // ---- wire -------------------------------------------------------------------------------
 
   /** A record from its wire shape (values are trusted: they come from the core). */
+  // Set while fromWire builds a record whose values all come from the wire.
+  static #bare = false;
+
   static fromWire(w: RecordWire): Record {
-    const r = new Record(Collection.fromWire(w.collection));
+    Record.#bare = true;
+    let r: Record;
+    try {
+      r = new Record(Collection.fromWire(w.collection));
+    } finally {
+      Record.#bare = false;
+    }
     for (const [key, value] of Object.entries(w.data)) r.#data.set(key, value);
     if (w.id !== "" || !r.#data.has("id")) r.#data.set("id", w.id);
     if (w.original !== null) {
@@ -182,13 +193,13 @@ export class Record {
   }
 
   #core(f: Field): CoreField {
-    // Field options rarely change while a script runs; re-normalise only when they do.
-    const key = `${f.name}\u0000${JSON.stringify(f)}`;
-    let core = this.#fieldCache.get(key);
-    if (!core) {
-      core = f.toCore();
-      this.#fieldCache.set(key, core);
-    }
+    // Field options rarely change while a script runs; re-normalise only when they do. The
+    // signature is over the option values (not JSON.stringify(f), which would call f.toJSON()).
+    const sig = JSON.stringify(Object.values(f));
+    const cached = this.#fieldCache.get(f.name);
+    if (cached?.sig === sig) return cached.core;
+    const core = f.toCore();
+    this.#fieldCache.set(f.name, { sig, core });
     return core;
   }
 
@@ -428,10 +439,9 @@ export class Record {
     return this.getUnsavedFiles(key);
   }
 
-  /** JSON-decodes a field into `dst` (a DynamicModel or object), merging keys. */
+  /** JSON-decodes a field into `dst` (a DynamicModel or other model), as the global `unmarshal`. */
   unmarshalJSONField(key: string, dst: unknown): void {
-    const parsed: unknown = JSON.parse(this.getString(key) || "null");
-    if (isObj(dst) && isObj(parsed)) Object.assign(dst, parsed);
+    unmarshal(this.get(key), dst);
   }
 
   /** `get()` of every field. */

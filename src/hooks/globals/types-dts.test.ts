@@ -27,6 +27,10 @@ onRecordCreate((e) => {
   e.next();
 }, "posts");
 onBootstrap((e) => { e.next(); });
+routerAdd("GET", "/x", (e) => e.string(200, "x"));
+onRecordViewRequest((e) => { e.html(200, "<p>x</p>"); }, "posts");
+$app.logger().info("x");
+const name = nullString();
 onRecordEnrich((e) => { e.record.hide("views"); e.record.withCustomData(true); e.next(); }, "posts");
 const c = new Collection({ type: "base", name: "notes", fields: [{ name: "body", type: "text" }] });
 c.fields.add(new TextField({ name: "title" }));
@@ -66,6 +70,7 @@ test("types.d.ts declares every library global and hook, with doc comments", () 
     / {2}\/\*\*\n {3}\* A cryptographically random `\[A-Za-z0-9\]` string\.\n {3}\*\/\n {2}randomString\(/,
   );
   assert.match(dts, /Sets a field through its setter/);
+  assert.match(dts, /A nullable text column of a DynamicModel/);
   assert.match(dts, /declare var \$app: \{/);
   assert.match(dts, /declare var __hooks: string;/);
 });

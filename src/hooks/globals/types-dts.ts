@@ -146,7 +146,7 @@ class Emitter {
   }
 
   /** A class declaration (without `declare`), walking prototypes up to a named parent. */
-  classDecl(name: string, cls: AnyClass, indent: string, propTypes = false): string {
+  classDecl(name: string, cls: AnyClass, indent: string, propTypes = false, open = false): string {
     const pad = `${indent}  `;
     const docName = cls.name || name;
     let parent: unknown = Object.getPrototypeOf(cls);
@@ -170,7 +170,7 @@ class Emitter {
           ? " extends Error"
           : "";
     const lines: string[] = [];
-    if (OPEN_CLASSES.has(name)) lines.push(`${pad}[key: string]: any;`);
+    if (open || OPEN_CLASSES.has(name)) lines.push(`${pad}[key: string]: any;`);
     const seen = new Set<string>(["constructor"]);
     // Instance properties (from an instance built without arguments, when that works).
     let instance: unknown = null;
@@ -227,7 +227,7 @@ class Emitter {
   }
 
   /** A namespace of functions and values. */
-  namespaceDecl(name: string, ns: unknown): string {
+  namespaceDecl(name: string, ns: unknown, open = false): string {
     const owner = NAMESPACE_DOC_OWNERS[name] ?? name;
     const lines: string[] = [];
     const members = new Map<string, unknown>();
@@ -253,6 +253,7 @@ class Emitter {
       else lines.push(`${docText}  readonly ${key}: ${tsType(value)};`);
     }
     // An object type rather than a namespace: members may be reserved words (`$dbx.in`).
+    if (open) lines.push("  [member: string]: any;");
     return `declare var ${name}: {\n${lines.join("\n")}\n};\n`;
   }
 }
@@ -303,7 +304,11 @@ export function generateTypesDts(surface: ScriptSurface = {}): string {
     ...lib.namespaces,
     ...(surface.namespaces ?? {}),
   };
-  for (const [name, ns] of Object.entries(namespaces)) out += `${em.namespaceDecl(name, ns)}\n`;
+  for (const [name, ns] of Object.entries(namespaces)) {
+    // Without the runtime's own `$app`, the core App describes it; the runtime's has more.
+    const open = name === "$app" && !surface.namespaces?.$app;
+    out += `${em.namespaceDecl(name, ns, open)}\n`;
+  }
 
   out += "// ---- hooks ----\n\n";
   const events = new Map<string, AnyClass>();
@@ -324,7 +329,8 @@ export function generateTypesDts(surface: ScriptSurface = {}): string {
     ([, a], [, b]) => depthOf(a, eventEm.names) - depthOf(b, eventEm.names),
   );
   for (const [name, cls] of eventOrder) {
-    const decl = eventEm.classDecl(name, cls, "  ", true).replace(/extends core\./, "extends ");
+    // Open: the runtime's event objects add request helpers (e.string, e.html, e.redirect…).
+    const decl = eventEm.classDecl(name, cls, "  ", true, true).replace(/extends core\./, "extends ");
     out += `${decl}\n`;
   }
   out += "}\n\n";

@@ -1,0 +1,44 @@
+/** `POST /api/sql` (§1.10; new in PocketBase v0.39): the superusers' SQL console. */
+import type { Hono } from "hono";
+import { SqlTimeoutError, runSqlConsole } from "../core/db/sql-console.ts";
+import { ValidationError, errors } from "../tools/validation.ts";
+import type { ApiEnv } from "./env.ts";
+import { ApiError, badRequest } from "./errors.ts";
+import { requireSuperuser } from "./guards.ts";
+import { readBody } from "./request-body.ts";
+import { jsonResponse } from "./response.ts";
+
+/** The longest accepted query. */
+export const MAX_QUERY_LENGTH = 5000;
+/** The most rows returned. */
+export const MAX_ROWS = 1000;
+/** How long a statement may run. */
+export const SQL_TIMEOUT_MS = 3 * 60 * 1000;
+
+/** Registers the SQL console route. */
+export function bindSqlApi(router: Hono<ApiEnv>): void {
+  router.post("/api/sql", async (c) => {
+    requireSuperuser(c);
+    const body = await readBody(c);
+    const query = typeof body.query === "string" ? body.query.trim() : "";
+    if (query === "")
+      throw badRequest("An error occurred while validating the submitted data.", {
+        query: errors.required(),
+      });
+    if (query.length > MAX_QUERY_LENGTH) {
+      throw badRequest("An error occurred while validating the submitted data.", {
+        query: errors.lengthTooLong(MAX_QUERY_LENGTH),
+      });
+    }
+    try {
+      const result = await runSqlConsole(c.var.app, query, { maxRows: MAX_ROWS, timeoutMs: SQL_TIMEOUT_MS });
+      return jsonResponse(c, 200, result);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const message = err instanceof SqlTimeoutError ? err.message : (err as Error).message;
+      throw badRequest("Failed to execute the query.", {
+        query: new ValidationError("validation_invalid_query", message),
+      });
+    }
+  });
+}

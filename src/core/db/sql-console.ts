@@ -1,0 +1,108 @@
+/**
+ * PocketBase v0.39's SQL console (§1.10): one statement from a superuser. Statements that start
+ * with INSERT/CREATE/UPDATE/DELETE/DROP/DETACH/ALTER/REPLACE run on the write connection in a
+ * transaction and report only `affectedRows`; anything else runs on a separate read-only
+ * connection (it can never write) and returns at most `maxRows` rows, every value as a string
+ * or null, with the columns' declared type and nullability.
+ *
+ * Timeout: reads stop between rows once the deadline passes. A statement that spends long in a
+ * single step (a huge aggregate) is only stopped by a real interrupt: `setStatementInterrupter`
+ * is the hook point for one (node:sqlite has no `sqlite3_interrupt` binding yet).
+ */
+import { join } from "node:path";
+import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
+import type { App } from "../app.ts";
+
+/** The statements run as writes. */
+const WRITE_STATEMENT = /^\s*(INSERT|CREATE|UPDATE|DELETE|DROP|DETACH|ALTER|REPLACE)\b/i;
+
+/** A result column. */
+export interface SqlColumn {
+  name: string;
+  type: string;
+  nullable: boolean;
+}
+
+/** The console's answer. */
+export interface SqlResult {
+  /** Milliseconds the statement took. */
+  execTime: number;
+  affectedRows: number;
+  columns: SqlColumn[];
+  rows: (string | null)[][];
+}
+
+/** Why a statement was stopped. */
+export class SqlTimeoutError extends Error {
+  override readonly name = "SqlTimeoutError";
+  constructor() {
+    super("The query took too long and was interrupted.");
+  }
+}
+
+/**
+ * Arms an interrupt of `db` after `ms`; returns the disarm function. The default does nothing
+ * (reads are bounded between rows only); swap in a real interrupt when node:sqlite has one.
+ */
+export type StatementInterrupter = (db: DatabaseSync, ms: number) => () => void;
+
+let interrupter: StatementInterrupter = () => () => undefined;
+
+/** Installs the statement interrupter (see the file comment). */
+export function setStatementInterrupter(fn: StatementInterrupter): void {
+  interrupter = fn;
+}
+
+function asString(value: SQLOutputValue): string | null {
+  if (value === null) return null;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
+  return String(value);
+}
+
+/** Runs one console statement. SQL errors are thrown as they are (the caller reports them). */
+export async function runSqlConsole(
+  app: App,
+  query: string,
+  options: { maxRows: number; timeoutMs: number },
+): Promise<SqlResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  if (WRITE_STATEMENT.test(query)) {
+    const affectedRows = await app.runInTransaction(async (tx) => {
+      if (/^\s*(CREATE|DROP|ALTER|DETACH)\b/i.test(query)) {
+        await tx.db.exec(query);
+        return 0;
+      }
+      return (await tx.db.run(query)).changes;
+    });
+    return { execTime: elapsed(), affectedRows, columns: [], rows: [] };
+  }
+  const db = new DatabaseSync(join(app.dataDir, "data.db"), { readOnly: true, timeout: 10_000 });
+  const disarm = interrupter(db, options.timeoutMs);
+  try {
+    const stmt = db.prepare(query);
+    stmt.setReturnArrays(true);
+    stmt.setReadBigInts(true);
+    const columns = stmt.columns().map((col) => {
+      let nullable = true;
+      if (col.table && col.column) {
+        const info = db
+          .prepare("SELECT `notnull` FROM pragma_table_info(?, ?) WHERE name = ?")
+          .get(col.table, col.database ?? "main", col.column) as { notnull?: number } | undefined;
+        nullable = !info?.notnull;
+      }
+      return { name: col.name, type: (col.type ?? "").toUpperCase(), nullable };
+    });
+    const rows: (string | null)[][] = [];
+    const deadline = started + options.timeoutMs;
+    for (const row of stmt.iterate() as Iterable<SQLOutputValue[]>) {
+      if (performance.now() > deadline) throw new SqlTimeoutError();
+      if (rows.length >= options.maxRows) break;
+      rows.push(row.map(asString));
+    }
+    return { execTime: elapsed(), affectedRows: 0, columns, rows };
+  } finally {
+    disarm();
+    db.close();
+  }
+}

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { it } from "node:test";
+import { Database } from "../db/database.ts";
+import { LogWriter, type LogEntry } from "./log-writer.ts";
+
+const entry = (i: number): LogEntry => ({
+  level: i % 2 === 0 ? 0 : 8,
+  message: `m${i}`,
+  data: { i, nested: { ok: true } },
+  created: "2024-01-02 09:30:00.000Z",
+});
+
+it("writes nothing until the batch is full or flushed, then all of it in one statement", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "satchel-logwriter-"));
+  const db = Database.open(join(dir, "aux.db"));
+  t.after(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await db.exec(
+    "CREATE TABLE _logs (id TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, data JSON NOT NULL, created TEXT NOT NULL)",
+  );
+  const count = async () => Number((await db.get("SELECT COUNT(*) AS n FROM _logs"))!.n);
+  const writer = new LogWriter(() => db, { batchSize: 5, flushDelayMs: 60_000 });
+  for (let i = 0; i < 4; i++) writer.push(entry(i));
+  assert.equal(writer.pending, 4);
+  assert.equal(await count(), 0);
+  writer.push(entry(4));
+  assert.equal(writer.pending, 0);
+  await writer.flush();
+  assert.equal(await count(), 5);
+  writer.push(entry(5));
+  await writer.flush();
+  const { id, ...row } = (await db.get("SELECT * FROM _logs WHERE message = 'm5'"))!;
+  assert.match(String(id), /^r[0-9a-f]{14}$/);
+  assert.deepEqual(row, {
+    level: 8,
+    message: "m5",
+    data: '{"i":5,"nested":{"ok":true}}',
+    created: "2024-01-02 09:30:00.000Z",
+  });
+});
