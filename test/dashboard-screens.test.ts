@@ -300,7 +300,6 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
       ["Crons", "settings-crons", "Crons"],
       ["Export collections", "settings-export", "Export collections"],
       ["Import collections", "settings-import", "Import collections"],
-      ["SQL console", "settings-sql", "SQL console"],
     ] as const) {
       await page.getByRole("link", { name: link }).click();
       await page.getByRole("heading", { name: heading, exact: true }).waitFor();
@@ -330,11 +329,35 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
       true,
     );
 
-    // Logs and its settings.
+    // SQL console: a read query's rows; a write asks first and reports the affected rows.
+    await page.getByRole("link", { name: "SQL console" }).click();
+    await page.getByLabel("Query").fill("SELECT id, email FROM _superusers");
+    await page.getByRole("button", { name: "Execute" }).click();
+    await page.getByRole("cell", { name: SUPERUSER.email }).waitFor();
+    await screenshot(page, "settings-sql");
+    await page.getByLabel("Query").fill("UPDATE imported SET title = 'x' WHERE 1 = 0");
+    await page.getByRole("button", { name: "Execute" }).click();
+    await page.getByRole("dialog", { name: "Confirm" }).getByRole("button", { name: "Execute" }).click();
+    await page.getByText("Query executed successfully!").waitFor();
+
+    // Logs: requests made so far (a failing one included), the detail panel, the settings.
+    await fetch(`${srv.url}/api/collections/nope/records`);
     await page.getByRole("link", { name: "Logs" }).click();
     await page.getByRole("heading", { name: "Logs" }).waitFor();
-    await page.waitForLoadState("networkidle");
+    await page.getByLabel("Include requests by superusers").check();
+    const row = page.getByRole("row", { name: /\/api\/collections\/nope\/records/ }).first();
+    await row.waitFor();
     await screenshot(page, "logs-dark");
+    await row.click();
+    const details = page.getByRole("dialog", { name: "Log details" });
+    await details.getByText("data.status").waitFor();
+    await details.getByRole("button", { name: "Close", exact: true }).click();
+    await page.getByRole("button", { name: "Logs settings" }).click();
+    const logsSettings = page.getByRole("dialog", { name: "Logs settings" });
+    await logsSettings.getByLabel("Max days retention").fill("9");
+    await logsSettings.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Successfully saved logs settings.").waitFor();
+    assert.equal(((await srv.pb.settings.getAll()) as { logs: { maxDays: number } }).logs.maxDays, 9);
 
     // Phone width.
     await page.setViewportSize({ width: 390, height: 800 });

@@ -5,14 +5,17 @@
  * request's Accept-Encoding. Every URL the app uses is relative, so it also works under a path
  * prefix behind a reverse proxy.
  */
-import { readFile, stat } from "node:fs/promises";
-import { extname, join, posix } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
+import { extname, posix } from "node:path";
 import type { Hono } from "hono";
+import { readAsset } from "../tools/assets.ts";
 import type { ApiEnv } from "./env.ts";
 
-/** Where `npm run build:ui` writes the dashboard. */
-export const DASHBOARD_DIST = fileURLToPath(new URL("../../ui/dist/", import.meta.url));
+/** Reads a file of the built dashboard by relative path (null when missing). */
+export type DashboardReader = (path: string) => Promise<Uint8Array | null>;
+
+/** The dashboard's files: `ui/dist` in the package folder, or embedded in the executable. */
+const readDashboardAsset: DashboardReader = (path) => readAsset("dashboard", path);
 
 /**
  * Scripts and styles only from the dashboard itself; inline styles are allowed because the
@@ -78,8 +81,8 @@ function acceptedEncodings(header: string | undefined): Set<string> {
   return accepted;
 }
 
-/** The file of a request path inside the dist folder, or null for paths that climb out of it. */
-function resolveAsset(dist: string, rest: string): string | null {
+/** The relative file path of a request path, or null for paths that climb out of the build. */
+function resolveAsset(rest: string): string | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(rest);
@@ -89,55 +92,44 @@ function resolveAsset(dist: string, rest: string): string | null {
   if (decoded.includes("\0") || decoded.includes("\\")) return null;
   const normalized = posix.normalize("/" + decoded).slice(1);
   if (normalized.split("/").includes("..")) return null;
-  return join(dist, normalized === "" ? "index.html" : normalized);
-}
-
-async function fileStat(path: string): Promise<{ size: number; mtimeMs: number } | null> {
-  try {
-    const s = await stat(path);
-    return s.isFile() ? s : null;
-  } catch {
-    return null;
-  }
+  return normalized === "" ? "index.html" : normalized;
 }
 
 /** Binds `/_` (redirect) and `/_/*` (the dashboard files). */
-export function bindDashboard(router: Hono<ApiEnv>, dist = DASHBOARD_DIST): void {
+export function bindDashboard(router: Hono<ApiEnv>, read: DashboardReader = readDashboardAsset): void {
   // A relative Location keeps any reverse-proxy prefix: `/prefix/_` → `/prefix/_/`.
   router.get("/_", (c) => c.redirect("_/", 301));
 
   router.get("/_/*", async (c) => {
-    const rest = c.req.path.slice("/_/".length);
-    const file = resolveAsset(dist, rest);
+    const file = resolveAsset(c.req.path.slice("/_/".length));
     const baseHeaders = { "Content-Security-Policy": DASHBOARD_CSP, "Referrer-Policy": "same-origin" };
-    if (file === null)
-      return c.json({ data: {}, message: "The requested resource wasn't found.", status: 404 }, 404);
-    const isIndex = file === join(dist, "index.html");
-    const info = await fileStat(file);
-    if (info === null) {
-      if (isIndex) {
+    const notFoundBody = { data: {}, message: "The requested resource wasn't found.", status: 404 };
+    if (file === null) return c.json(notFoundBody, 404);
+    const original = await read(file);
+    if (original === null) {
+      if (file === "index.html") {
         return c.html(MISSING_BUILD_PAGE, 503, { ...baseHeaders, "Cache-Control": "no-cache" });
       }
-      return c.json({ data: {}, message: "The requested resource wasn't found.", status: 404 }, 404);
+      return c.json(notFoundBody, 404);
     }
     const headers: Record<string, string> = {
       ...baseHeaders,
       "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-      "Cache-Control": rest.startsWith("assets/") ? IMMUTABLE : "no-cache",
+      "Cache-Control": file.startsWith("assets/") ? IMMUTABLE : "no-cache",
       Vary: "Accept-Encoding",
     };
     const accepted = acceptedEncodings(c.req.header("accept-encoding"));
-    let body: Buffer | null = null;
+    let body: Uint8Array = original;
     for (const enc of ENCODINGS) {
       if (!accepted.has(enc.name)) continue;
-      if ((await fileStat(file + enc.ext)) === null) continue;
-      body = await readFile(file + enc.ext);
+      const compressed = await read(file + enc.ext);
+      if (compressed === null) continue;
+      body = compressed;
       headers["Content-Encoding"] = enc.name;
       break;
     }
-    body ??= await readFile(file);
     // index.html is revalidated on every load: answer 304 while it is unchanged.
-    const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}-${body.length.toString(36)}"`;
+    const etag = `"${createHash("sha1").update(original).digest("base64url").slice(0, 20)}${headers["Content-Encoding"] ? "-" + headers["Content-Encoding"] : ""}"`;
     headers.ETag = etag;
     if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
     return c.body(new Uint8Array(body), 200, headers);
