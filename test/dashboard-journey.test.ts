@@ -74,7 +74,7 @@ describe("dashboard journey", { skip: skip ?? false }, () => {
     await panel.getByRole("textbox", { name: "List/Search rule" }).fill("");
     await screenshot(page, "collection-rules");
     await panel.getByRole("button", { name: "Create" }).click();
-    await page.getByText('Successfully created collection "posts".').waitFor();
+    await panel.waitFor({ state: "detached" });
     const posts = await api.collections.getOne("posts");
     assert.deepEqual(
       posts.fields.map((f) => `${f.name}:${f.type}`),

@@ -86,7 +86,7 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await rule.press("Enter");
     await rule.pressSequentially(' != ""');
     await panel.getByRole("button", { name: "Create" }).click();
-    await page.getByText('Successfully created collection "articles".').waitFor();
+    await panel.waitFor({ state: "detached" });
     const articles = await api.collections.getOne("articles");
     assert.deepEqual(
       articles.fields.map((f) => f.type),
@@ -346,7 +346,12 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await page.getByRole("heading", { name: "Logs" }).waitFor();
     await page.getByLabel("Include requests by superusers").check();
     const row = page.getByRole("row", { name: /\/api\/collections\/nope\/records/ }).first();
-    await row.waitFor();
+    // Request logs are written in batches: refresh until the failed request is listed.
+    for (const deadline = Date.now() + 60_000; (await row.count()) === 0;) {
+      if (Date.now() > deadline) throw new Error("the failed request never appeared in the logs");
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await page.waitForLoadState("networkidle");
+    }
     await screenshot(page, "logs-dark");
     await row.click();
     const details = page.getByRole("dialog", { name: "Log details" });
