@@ -57,22 +57,24 @@ describe("dashboard journey", { skip: skip ?? false }, () => {
     await page.getByRole("button", { name: "Login" }).click();
     await page.getByRole("link", { name: "users" }).waitFor();
 
-    // New collection with a text, a number and a bool field.
-    await page.getByRole("button", { name: "New collection", exact: true }).click();
+    // New collection with a text, a number and a bool field. Page-wide, loosely matched queries
+    // on purpose: the main controls must be unambiguous however a test looks for them.
+    await page.getByRole("button", { name: "New collection" }).click();
     const panel = page.getByRole("dialog", { name: "New collection" });
-    await panel.getByLabel("Name").fill("posts");
+    await page.getByLabel("Name").fill("posts");
     for (const type of ["Plain text", "Number", "Bool"]) {
       await panel.getByRole("button", { name: "New field" }).click();
       await panel.getByRole("menuitem", { name: type }).click();
     }
     await panel.getByRole("textbox", { name: "Field identifier" }).nth(1).fill("title");
     await screenshot(page, "collection-new");
+    assert.equal(await page.getByRole("button", { name: "Create" }).count(), 1);
     await panel.getByRole("tab", { name: "API rules" }).click();
     await panel.getByRole("button", { name: "Unlock and set custom rule" }).first().click();
     await panel.getByRole("textbox", { name: "List/Search rule" }).fill("");
     await screenshot(page, "collection-rules");
     await panel.getByRole("button", { name: "Create" }).click();
-    await page.getByText('Successfully created collection "posts".').waitFor();
+    await panel.waitFor({ state: "detached" });
     const posts = await api.collections.getOne("posts");
     assert.deepEqual(
       posts.fields.map((f) => `${f.name}:${f.type}`),
@@ -83,12 +85,12 @@ describe("dashboard journey", { skip: skip ?? false }, () => {
     // New record.
     await page.getByRole("link", { name: "posts" }).click();
     for (const title of ["hello world", "second post"]) {
-      await page.getByRole("button", { name: "New record", exact: true }).click();
+      await page.getByRole("button", { name: "New record" }).click();
       const rec = page.getByRole("dialog", { name: "New posts record" });
       await rec.getByLabel("title").fill(title);
       await rec.getByLabel("number").fill("42");
       if (title === "hello world") await screenshot(page, "record-new");
-      await rec.getByRole("button", { name: "Create" }).click();
+      await page.getByRole("button", { name: "Create" }).click();
       await rec.waitFor({ state: "detached" });
     }
     const list = await api.collection("posts").getFullList({ sort: "title" });

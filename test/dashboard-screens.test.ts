@@ -47,6 +47,10 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     // A collection with every field type the menu offers.
     await page.getByRole("button", { name: "New collection", exact: true }).click();
     const panel = page.getByRole("dialog", { name: "New collection" });
+    // A server validation error shows next to its field.
+    await panel.getByRole("button", { name: "Create" }).click();
+    await panel.locator("#collection-name ~ .error").waitFor();
+    assert.match(await panel.locator("#collection-name ~ .error").innerText(), /blank/i);
     await panel.getByLabel("Name", { exact: true }).fill("articles");
     const types = [
       "Plain text",
@@ -82,7 +86,7 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await rule.press("Enter");
     await rule.pressSequentially(' != ""');
     await panel.getByRole("button", { name: "Create" }).click();
-    await page.getByText('Successfully created collection "articles".').waitFor();
+    await panel.waitFor({ state: "detached" });
     const articles = await api.collections.getOne("articles");
     assert.deepEqual(
       articles.fields.map((f) => f.type),
@@ -178,10 +182,12 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
     await page.getByText("Total: 2").waitFor();
 
     // Sort by title (descending, then ascending).
-    await page.getByRole("button", { name: "Sort by title" }).click();
-    await page.locator('th[aria-sort="descending"]').waitFor();
-    await page.getByRole("button", { name: "Sort by title" }).click();
-    await page.locator('th[aria-sort="ascending"]').waitFor();
+    const titleHeader = page.getByRole("columnheader", { name: "title" });
+    await titleHeader.click();
+    await page.locator('th[aria-sort="descending"]', { hasText: "title" }).waitFor();
+    await titleHeader.press("Enter");
+    await page.locator('th[aria-sort="ascending"]', { hasText: "title" }).waitFor();
+    assert.equal(new URL(page.url()).hash.includes("sort=title"), true);
     await screenshot(page, "records");
 
     // API preview.
@@ -294,7 +300,6 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
       ["Crons", "settings-crons", "Crons"],
       ["Export collections", "settings-export", "Export collections"],
       ["Import collections", "settings-import", "Import collections"],
-      ["SQL console", "settings-sql", "SQL console"],
     ] as const) {
       await page.getByRole("link", { name: link }).click();
       await page.getByRole("heading", { name: heading, exact: true }).waitFor();
@@ -324,11 +329,40 @@ describe("dashboard screens", { skip: skip ?? false }, () => {
       true,
     );
 
-    // Logs and its settings.
+    // SQL console: a read query's rows; a write asks first and reports the affected rows.
+    await page.getByRole("link", { name: "SQL console" }).click();
+    await page.getByLabel("Query").fill("SELECT id, email FROM _superusers");
+    await page.getByRole("button", { name: "Execute" }).click();
+    await page.getByRole("cell", { name: SUPERUSER.email }).waitFor();
+    await screenshot(page, "settings-sql");
+    await page.getByLabel("Query").fill("UPDATE imported SET title = 'x' WHERE 1 = 0");
+    await page.getByRole("button", { name: "Execute" }).click();
+    await page.getByRole("dialog", { name: "Confirm" }).getByRole("button", { name: "Execute" }).click();
+    await page.getByText("Query executed successfully!").waitFor();
+
+    // Logs: requests made so far (a failing one included), the detail panel, the settings.
+    await fetch(`${srv.url}/api/collections/nope/records`);
     await page.getByRole("link", { name: "Logs" }).click();
     await page.getByRole("heading", { name: "Logs" }).waitFor();
-    await page.waitForLoadState("networkidle");
+    await page.getByLabel("Include requests by superusers").check();
+    const row = page.getByRole("row", { name: /\/api\/collections\/nope\/records/ }).first();
+    // Request logs are written in batches: refresh until the failed request is listed.
+    for (const deadline = Date.now() + 60_000; (await row.count()) === 0;) {
+      if (Date.now() > deadline) throw new Error("the failed request never appeared in the logs");
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await page.waitForLoadState("networkidle");
+    }
     await screenshot(page, "logs-dark");
+    await row.click();
+    const details = page.getByRole("dialog", { name: "Log details" });
+    await details.getByText("data.status").waitFor();
+    await details.getByRole("button", { name: "Close", exact: true }).click();
+    await page.getByRole("button", { name: "Logs settings" }).click();
+    const logsSettings = page.getByRole("dialog", { name: "Logs settings" });
+    await logsSettings.getByLabel("Max days retention").fill("9");
+    await logsSettings.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Successfully saved logs settings.").waitFor();
+    assert.equal(((await srv.pb.settings.getAll()) as { logs: { maxDays: number } }).logs.maxDays, 9);
 
     // Phone width.
     await page.setViewportSize({ width: 390, height: 800 });

@@ -7,11 +7,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
-import { bindDashboard, DASHBOARD_DIST } from "../src/api/dashboard.ts";
+import { bindDashboard } from "../src/api/dashboard.ts";
 import type { ApiEnv } from "../src/api/env.ts";
 import { ensureDashboardBuilt } from "./helpers/browser.ts";
-import { startTestServer, tempDir } from "./helpers/server.ts";
+import { startTestServer } from "./helpers/server.ts";
+
+const DASHBOARD_DIST = fileURLToPath(new URL("../ui/dist/", import.meta.url));
 
 describe("dashboard files", () => {
   before(() => ensureDashboardBuilt());
@@ -101,9 +104,9 @@ describe("dashboard files", () => {
     }
   });
 
-  test("without a build, /_/ explains how to build it", async (t) => {
+  test("without a build, /_/ explains how to build it", async () => {
     const router = new Hono<ApiEnv>();
-    bindDashboard(router, tempDir(t));
+    bindDashboard(router, async () => null);
     const res = await router.request("/_/");
     assert.equal(res.status, 503);
     assert.match(await res.text(), /npm run build:ui/);

@@ -5,18 +5,17 @@
  * request's Accept-Encoding. Every URL the app uses is relative, so it also works under a path
  * prefix behind a reverse proxy.
  */
-import { readFile, stat } from "node:fs/promises";
-import { extname, join, posix } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
+import { extname, posix } from "node:path";
 import type { Hono } from "hono";
+import { readAsset } from "../tools/assets.ts";
 import type { ApiEnv } from "./env.ts";
-import { assetFile } from "../tools/assets.ts";
 
-/** Where `npm run build:ui` writes the dashboard. */
-export const DASHBOARD_DIST = fileURLToPath(
-  // src/api/dashboard.ts in a checkout, lib/src/api/dashboard.js in the npm package
-  new URL(`${import.meta.url.endsWith(".js") ? "../../../" : "../../"}ui/dist/`, import.meta.url),
-);
+/** Reads a file of the built dashboard by relative path (null when missing). */
+export type DashboardReader = (path: string) => Promise<Uint8Array | null>;
+
+/** The dashboard's files: `ui/dist` in the package folder, or embedded in the executable. */
+const readDashboardAsset: DashboardReader = (path) => readAsset("dashboard", path);
 
 /**
  * Scripts and styles only from the dashboard itself; inline styles are allowed because the
@@ -82,7 +81,7 @@ function acceptedEncodings(header: string | undefined): Set<string> {
   return accepted;
 }
 
-/** The path of a request inside the dist folder, or null for paths that climb out of it. */
+/** The relative file path of a request path, or null for paths that climb out of the build. */
 function resolveAsset(rest: string): string | null {
   let decoded: string;
   try {
@@ -96,59 +95,41 @@ function resolveAsset(rest: string): string | null {
   return normalized === "" ? "index.html" : normalized;
 }
 
-async function fileStat(path: string): Promise<{ size: number; mtimeMs: number } | null> {
-  try {
-    const s = await stat(path);
-    return s.isFile() ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Binds `/_` (redirect) and `/_/*` (the dashboard files): from `dist` when given, else from the
- * built dashboard wherever this copy of Satchel carries it (the folder, or the single
- * executable's embedded copy).
- */
-export function bindDashboard(router: Hono<ApiEnv>, dist?: string): void {
-  const locate = (rel: string): string | null => (dist ? join(dist, rel) : assetFile("dashboard", rel));
+/** Binds `/_` (redirect) and `/_/*` (the dashboard files). */
+export function bindDashboard(router: Hono<ApiEnv>, read: DashboardReader = readDashboardAsset): void {
   // A relative Location keeps any reverse-proxy prefix: `/prefix/_` → `/prefix/_/`.
   router.get("/_", (c) => c.redirect("_/", 301));
 
   router.get("/_/*", async (c) => {
-    const rest = c.req.path.slice("/_/".length);
-    const rel = resolveAsset(rest);
-    const file = rel === null ? null : locate(rel);
+    const file = resolveAsset(c.req.path.slice("/_/".length));
     const baseHeaders = { "Content-Security-Policy": DASHBOARD_CSP, "Referrer-Policy": "same-origin" };
-    if (rel === null)
-      return c.json({ data: {}, message: "The requested resource wasn't found.", status: 404 }, 404);
-    const isIndex = rel === "index.html";
-    const info = file === null ? null : await fileStat(file);
-    if (info === null || file === null) {
-      if (isIndex) {
+    const notFoundBody = { data: {}, message: "The requested resource wasn't found.", status: 404 };
+    if (file === null) return c.json(notFoundBody, 404);
+    const original = await read(file);
+    if (original === null) {
+      if (file === "index.html") {
         return c.html(MISSING_BUILD_PAGE, 503, { ...baseHeaders, "Cache-Control": "no-cache" });
       }
-      return c.json({ data: {}, message: "The requested resource wasn't found.", status: 404 }, 404);
+      return c.json(notFoundBody, 404);
     }
     const headers: Record<string, string> = {
       ...baseHeaders,
       "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-      "Cache-Control": rest.startsWith("assets/") ? IMMUTABLE : "no-cache",
+      "Cache-Control": file.startsWith("assets/") ? IMMUTABLE : "no-cache",
       Vary: "Accept-Encoding",
     };
     const accepted = acceptedEncodings(c.req.header("accept-encoding"));
-    let body: Buffer | null = null;
+    let body: Uint8Array = original;
     for (const enc of ENCODINGS) {
       if (!accepted.has(enc.name)) continue;
-      const encoded = locate(`${rel}${enc.ext}`);
-      if (encoded === null || (await fileStat(encoded)) === null) continue;
-      body = await readFile(encoded);
+      const compressed = await read(file + enc.ext);
+      if (compressed === null) continue;
+      body = compressed;
       headers["Content-Encoding"] = enc.name;
       break;
     }
-    body ??= await readFile(file);
     // index.html is revalidated on every load: answer 304 while it is unchanged.
-    const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}-${body.length.toString(36)}"`;
+    const etag = `"${createHash("sha1").update(original).digest("base64url").slice(0, 20)}${headers["Content-Encoding"] ? "-" + headers["Content-Encoding"] : ""}"`;
     headers.ETag = etag;
     if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
     return c.body(new Uint8Array(body), 200, headers);

@@ -65,6 +65,8 @@ export async function newPage(
     viewport: { width: options.width ?? 1280, height: options.height ?? 720 },
     colorScheme: options.colorScheme ?? "light",
   });
+  // The test machines are shared: allow slow steps rather than fail on a busy moment.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(`${err.name}: ${err.message}`));
@@ -92,7 +94,9 @@ export interface ServedSatchel {
 
 /** Starts `satchel serve` on a fresh data dir and waits for its installer link. */
 export function serveSatchel(t: Hookable, extraArgs: string[] = []): Promise<ServedSatchel> {
-  const dir = tempDir(t, "satchel-ui-");
+  // pb_data inside its own folder: `serve` keeps pb_migrations beside the data folder (and
+  // automigrate writes there), which must not be a folder shared with other tests.
+  const dir = join(tempDir(t, "satchel-ui-"), "pb_data");
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,

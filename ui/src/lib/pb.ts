@@ -14,6 +14,20 @@ pb.beforeSend = (url, options) => {
   return { url, options };
 };
 
+// A session the server no longer accepts (expired, revoked, IP not allowed) ends here: the app
+// then shows the login form.
+pb.afterSend = (response, data) => {
+  if (
+    response.status === 401 &&
+    pb.authStore.isValid &&
+    pb.authStore.record?.collectionName === "_superusers"
+  ) {
+    const mfa = (data as { mfaId?: string } | null)?.mfaId;
+    if (!mfa) pb.authStore.clear();
+  }
+  return data;
+};
+
 export { ClientResponseError };
 
 /** The message to show for a failed call. */
