@@ -253,6 +253,6 @@ export function bindBatchApi(router: Hono<ApiEnv>): void {
         clearTimeout(timer);
       }
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

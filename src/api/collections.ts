@@ -70,7 +70,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       const result = listResult(e.collections.map(collectionToApiJson), paging, total);
       e.response = jsonResponse(c, 200, result);
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.get("/api/collections/meta/scaffolds", (c) => {
@@ -116,7 +116,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       }
       e.noContent(204);
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.post("/api/collections", async (c) => {
@@ -137,7 +137,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       }
       e.response = jsonResponse(c, 200, collectionToApiJson(saved));
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.get("/api/collections/:collection", async (c) => {
@@ -147,7 +147,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
     await app.hooks.onCollectionViewRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, collectionToApiJson(e.collection));
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.patch("/api/collections/:collection", async (c) => {
@@ -170,7 +170,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       }
       e.response = jsonResponse(c, 200, collectionToApiJson(saved));
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.delete("/api/collections/:collection", async (c) => {
@@ -188,7 +188,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       }
       e.noContent(204);
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.delete("/api/collections/:collection/truncate", async (c) => {

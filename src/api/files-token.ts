@@ -22,6 +22,6 @@ export function bindFilesTokenApi(router: Hono<ApiEnv>): void {
     await c.var.app.hooks.onFileTokenRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, { token: e.token });
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

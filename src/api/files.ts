@@ -152,6 +152,6 @@ export function bindFilesApi(router: Hono<ApiEnv>): void {
     await app.hooks.onFileDownloadRequest.trigger(event, async (e) => {
       e.response = await serveObject(c, storage, e.servedPath, e.servedName);
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

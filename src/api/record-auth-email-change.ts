@@ -85,7 +85,7 @@ export function bindEmailChangeApi(router: Hono<ApiEnv>): void {
       }
       e.response = c.body(null, 204);
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.post("/api/collections/:collection/confirm-email-change", async (c) => {
@@ -126,6 +126,6 @@ export function bindEmailChangeApi(router: Hono<ApiEnv>): void {
       await saveOrBadRequest(e.app, e.record, "Failed to confirm email change.");
       e.response = c.body(null, 204);
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

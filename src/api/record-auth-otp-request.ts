@@ -108,6 +108,6 @@ export function bindRequestOTPApi(router: Hono<ApiEnv>): void {
       }
       e.response = jsonResponse(c, 200, { otpId });
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

@@ -46,6 +46,6 @@ export function bindAuthRefreshApi(router: Hono<ApiEnv>): void {
       const token = refreshable ? newAuthToken(e.record) : current;
       e.response = await recordAuthResponse(c, collection, e.record, token, "");
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

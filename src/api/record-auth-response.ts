@@ -136,5 +136,5 @@ export async function recordAuthResponse(
     body.token = e.token;
     e.response = jsonResponse(c, 200, body);
   });
-  return event.response ?? c.body(null, 204);
+  return event.response ?? c.body(null, 200);
 }

@@ -242,6 +242,6 @@ export function bindAuthWithOAuth2Api(router: Hono<ApiEnv>): void {
         oauth2Meta(e.oAuth2User, e.isNewRecord),
       );
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

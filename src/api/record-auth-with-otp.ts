@@ -78,6 +78,6 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
       }
       e.response = await recordAuthResponse(c, collection, e.record, newAuthToken(e.record), AUTH_METHOD.otp);
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

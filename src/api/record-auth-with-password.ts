@@ -86,6 +86,6 @@ export function bindAuthWithPasswordApi(router: Hono<ApiEnv>): void {
         AUTH_METHOD.password,
       );
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }

@@ -46,9 +46,9 @@ async function ruleContext(c: Context<ApiEnv>): Promise<RuleContext> {
   return { requestInfo: await buildRequestInfo(c), isSuperuser: isSuperuser(c) };
 }
 
-/** Runs a hook chain and returns the response it produced (204 when none did). */
+/** Runs a hook chain and returns the response it produced (an empty 200 when a hook stopped it, as PocketBase). */
 async function respond(c: Context<ApiEnv>, run: () => Promise<Response | undefined>): Promise<Response> {
-  return (await run()) ?? c.body(null, 204);
+  return (await run()) ?? c.body(null, 200);
 }
 
 /**

@@ -26,7 +26,7 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
     await app.hooks.onSettingsListRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, redactSettings(e.settings));
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 
   router.patch("/api/settings", async (c) => {
@@ -56,6 +56,6 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
       }
       e.response = jsonResponse(c, 200, redactSettings(e.app.settings()));
     });
-    return event.response ?? c.body(null, 204);
+    return event.response ?? c.body(null, 200);
   });
 }
