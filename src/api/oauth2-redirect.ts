@@ -80,7 +80,7 @@ export function takeAppleRedirectName(app: App, code: string): string {
 }
 
 function finish(c: Context<ApiEnv>, success: boolean): Response {
-  if (stateOf(c.var.app).dashboard) {
+  if (stateOf(c.get("app")).dashboard) {
     // 307 keeps a GET a GET; a POST (Apple's form_post) becomes a GET with 303.
     return c.redirect(success ? SUCCESS_PATH : FAILURE_PATH, c.req.method === "GET" ? 307 : 303);
   }
@@ -90,7 +90,7 @@ function finish(c: Context<ApiEnv>, success: boolean): Response {
 }
 
 async function handleRedirect(c: Context<ApiEnv>): Promise<Response> {
-  const app = c.var.app;
+  const app = c.get("app");
   let state: string, code: string, error: string, appleUser: string;
   if (c.req.method === "POST") {
     try {

@@ -28,7 +28,7 @@ const invalidOTP = () => badRequest("Invalid or expired OTP");
 /** Registers the OTP auth route. */
 export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-otp", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (!collection.auth.otp.enabled) {
       throw forbidden("The collection is not configured to allow OTP authentication.");

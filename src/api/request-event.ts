@@ -41,18 +41,18 @@ export function queryAndHeaders(request: Request): {
 /** `{query, headers, body, auth, method, context}` of a request. */
 export async function buildRequestInfo(
   c: Context<ApiEnv>,
-  context = c.var.requestContext ?? "default",
+  context = c.get("requestContext") ?? "default",
 ): Promise<RequestInfo> {
   const { query, headers } = queryAndHeaders(c.req.raw);
   const body = c.req.method === "GET" || c.req.method === "HEAD" ? {} : await readBody(c).catch(() => ({}));
-  return { query, headers, body, auth: c.var.auth, method: c.req.method, context };
+  return { query, headers, body, auth: c.get("auth"), method: c.req.method, context };
 }
 
 /** Arguments for a RequestEvent constructor. */
 export async function requestEventArgs(
   c: Context<ApiEnv>,
-  context = c.var.requestContext ?? "default",
+  context = c.get("requestContext") ?? "default",
 ): Promise<[App, Request, AuthRecord | null, () => RequestInfo, string]> {
   const info = await buildRequestInfo(c, context);
-  return [c.var.app, c.req.raw, c.var.auth, () => info, realIP(c)];
+  return [c.get("app"), c.req.raw, c.get("auth"), () => info, realIP(c)];
 }
