@@ -17,6 +17,7 @@ export const WORKER_ENTRIES: readonly string[] = [
   "hooks/worker.ts",
   "auth/hash-worker.ts",
   "core/logs/log-thread-worker.ts",
+  "hooks/types-worker.ts",
 ];
 
 /** Where the worker entry `entry` (relative to src/, e.g. "hooks/worker.ts") is, for `new Worker()`. */
