@@ -10,7 +10,6 @@ import { findOTPById, deleteOTP, otpHasExpired } from "../core/records/record-au
 import { allowAttempt } from "../core/records/record-auth-limits.ts";
 import { findRecordById } from "../core/records/record-query.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
-import { ALPHANUMERIC, randomString } from "../tools/random.ts";
 import { ApiError, badRequest, forbidden } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { findAuthCollection } from "./record-auth-collection.ts";
@@ -42,11 +41,8 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
     if (!otp || otp.getString("collectionRef") !== collection.id) throw invalidOTP();
     const record = await findRecordById(app, collection, otp.getString("recordRef"));
     if (!record) throw invalidOTP();
-    if (otpHasExpired(otp, record)) {
-      // Lazy cleanup: an expired code is gone for good.
-      await deleteOTP(app, otp).catch(() => undefined);
-      throw invalidOTP();
-    }
+    // An expired code is left for the cleanup cron: a refused attempt changes nothing.
+    if (otpHasExpired(otp, record)) throw invalidOTP();
     if (!allowAttempt(app, `@pb_otp_${record.id}`, OTP_MAX_ATTEMPTS, OTP_ATTEMPTS_WINDOW)) {
       throw new ApiError(429, "Too many attempts, please try again later with a new OTP.");
     }
@@ -62,9 +58,6 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
       const sentTo = e.otp.getString("sentTo");
       if (!e.record.verified && sentTo !== "" && e.record.email === sentTo) {
         e.record.set("verified", true);
-        // Anyone who signed up with this address before its owner proved it may know the
-        // password: without MFA (where the password is the other factor) it is replaced.
-        if (!collection.auth.mfa.enabled) await e.record.setPassword(randomString(30, ALPHANUMERIC));
         try {
           await e.app.save(e.record);
         } catch (err) {

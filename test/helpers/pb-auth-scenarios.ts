@@ -8,6 +8,7 @@ import type { App } from "../../src/core/app.ts";
 import type { HookName } from "../../src/core/hooks.ts";
 import { Record } from "../../src/core/records/record.ts";
 import { saveRecord } from "../../src/core/records/record-save.ts";
+import { OTPS, newSystemRecord } from "../../src/core/records/record-auth-system.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 import { PB_TOKENS, copyTestdata } from "./testdata.ts";
 import { badRequest } from "../../src/api/errors.ts";
@@ -147,3 +148,54 @@ export const FIXED_TOKENS = {
   clientVerified:
     "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6ImdrMzkwcWVnczR5NDd3biIsInR5cGUiOiJhdXRoIiwiY29sbGVjdGlvbklkIjoidjg1MXE0cjc5MHJoa25sIiwiZXhwIjoyNTI0NjA0NDYxLCJyZWZyZXNoYWJsZSI6dHJ1ZX0.0ONnm_BsvPRZyDNT31GN1CKUB6uQRxvVvQ-Wc9AZfG0",
 } as const;
+
+/**
+ * Watches a hook for background work: `before` binds a handler that marks the hook done once
+ * its chain (and default action) has finished; `settled` tells whether that happened.
+ */
+export function whenDone(name: HookName): { before: (s: TestServer) => void; settled: () => boolean } {
+  let done = false;
+  return {
+    before: (s) => {
+      done = false;
+      const hook = s.app.hooks[name] as unknown as {
+        bindFunc(fn: (e: { next(): Promise<void> }) => Promise<void>): string;
+      };
+      hook.bindFunc(async (e) => {
+        try {
+          await e.next();
+        } finally {
+          done = true;
+        }
+      });
+    },
+    settled: () => done,
+  };
+}
+
+/** How many `_otps` rows were mailed to `email`. */
+export async function otpsSentTo(app: App, email: string): Promise<number> {
+  const row = await app.db.get("SELECT COUNT(*) AS n FROM `_otps` WHERE `sentTo` = ?", [email]);
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Stores an OTP for a record (code `123456` unless told; `sentTo` empty unless told);
+ * `expired` backdates it three years.
+ */
+export async function insertOTP(
+  app: App,
+  owner: Record,
+  id: string,
+  opts: { expired?: boolean; code?: string; sentTo?: string } = {},
+): Promise<void> {
+  const otp = newSystemRecord(app, OTPS, owner);
+  otp.id = id;
+  await otp.setPassword(opts.code ?? "123456");
+  if (opts.sentTo !== undefined) otp.set("sentTo", opts.sentTo);
+  await app.saveNoValidate(otp);
+  if (opts.expired) {
+    const past = new Date(Date.now() - 3 * 365 * 86400_000).toISOString().replace("T", " ");
+    await app.db.run("UPDATE `_otps` SET `created` = ?, `updated` = ? WHERE `id` = ?", [past, past, id]);
+  }
+}
