@@ -79,6 +79,8 @@ export async function runScenario(s: TestServer, row: Scenario): Promise<RawResp
     token: tokenFor(s, row.auth),
     body: row.body,
     headers: row.headers,
+    // Like PocketBase's recorder, a redirect is the answer (status + Location), not followed.
+    redirect: "manual",
   });
   // After-commit hooks run right after the response is written; let them settle.
   await new Promise((r) => setTimeout(r, 20));
