@@ -520,13 +520,14 @@ function rows(p: Provider): Scenario[] {
         { username: "name", id: "username", avatarURL: "avatar" },
       ),
       expectedStatus: 200,
-      // Not checked (see the report): PocketBase also expects the username "oauth2_username" and
-      // the avatar downloaded; Satchel maps the id into username and only downloads avatars
-      // from public addresses (SSRF guard), so a loopback provider's avatar is skipped.
+      // Not checked: PocketBase also expects the avatar downloaded into the file field; Satchel
+      // only downloads avatars from public addresses (SSRF guard), so a loopback provider's
+      // avatar is skipped. ("oauth2_username" is the provider user's name in `meta`.)
       expectedContent: [
         '"email":"oauth2@example.com"',
         '"emailVisibility":true',
         '"name":"test_name"',
+        '"username":"oauth2_username"',
         '"verified":true',
         '"rel":"0yxhwia2amd8gec"',
       ],
