@@ -10,6 +10,7 @@ import { findOTPById, deleteOTP, otpHasExpired } from "../core/records/record-au
 import { allowAttempt } from "../core/records/record-auth-limits.ts";
 import { findRecordById } from "../core/records/record-query.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
+import { ALPHANUMERIC, randomString } from "../tools/random.ts";
 import { ApiError, badRequest, forbidden } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { findAuthCollection } from "./record-auth-collection.ts";
@@ -58,6 +59,9 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
       const sentTo = e.otp.getString("sentTo");
       if (!e.record.verified && sentTo !== "" && e.record.email === sentTo) {
         e.record.set("verified", true);
+        // Anyone who signed up with this address before its owner proved it may know the
+        // password: without MFA (where the password is the other factor) it is replaced.
+        if (!collection.auth.mfa.enabled) await e.record.setPassword(randomString(30, ALPHANUMERIC));
         try {
           await e.app.save(e.record);
         } catch (err) {
