@@ -37,12 +37,13 @@ interface RedirectState {
 function stateOf(app: App): RedirectState {
   return app
     .store()
-    .getOrSet("@oauth2Redirect", (): RedirectState => ({ dashboard: false, appleNames: new Map() }));
+    .getOrSet("@oauth2Redirect", (): RedirectState => ({ dashboard: true, appleNames: new Map() }));
 }
 
 /**
- * Tells the redirect whether the dashboard is served: with it, the browser is redirected to
- * `../_/#/auth/oauth2-redirect-success|failure`; without it, a plain page is shown.
+ * Tells the redirect whether the dashboard is served. With it (the default, as PocketBase), the
+ * browser is redirected to `../_/#/auth/oauth2-redirect-success|failure`; an embedder without
+ * the dashboard can ask for a plain result page instead.
  */
 export function configureOAuth2Redirect(app: App, options: { dashboard: boolean }): void {
   stateOf(app).dashboard = options.dashboard;

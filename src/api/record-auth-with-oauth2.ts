@@ -22,6 +22,7 @@ import {
   type AuthUser,
 } from "../auth/oauth2/index.ts";
 import { prepareRecordCreate } from "./record-crud.ts";
+import { recordsToJson } from "../core/records/record-enrich.ts";
 import { sortKeysDeep } from "../tools/json.ts";
 import { SUPERUSERS, type AuthOptions, type Collection } from "../core/collections/collection-model.ts";
 import { RecordAuthWithOAuth2RequestEvent, RecordRequestEvent } from "../core/hook-events.ts";
@@ -95,6 +96,7 @@ async function readOAuth2Form(c: Context<ApiEnv>, collection: AuthCollection): P
     tree.provider = invalidProvider(form.provider);
   }
   if (!form.code) tree.code = v.required();
+  if (!form.redirectURL) tree.redirectURL = v.required();
   if (Object.keys(tree).length > 0) {
     throw badRequest("An error occurred while loading the submitted data.", new ValidationErrors(tree));
   }
@@ -137,6 +139,9 @@ async function createOAuth2Record(
       if (err instanceof ValidationErrors) throw badRequest("Failed to create record.", err);
       throw new ApiError(400, "Failed to create record.", {}, err);
     }
+    // The internal create request answers with the record like any create (onRecordEnrich
+    // fires for it, as in PocketBase); the auth response that follows is built separately.
+    await recordsToJson(e.app, [e.record], { requestInfo: info, isSuperuser: superuser });
   });
   return event.record;
 }

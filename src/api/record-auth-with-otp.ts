@@ -42,11 +42,8 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
     if (!otp || otp.getString("collectionRef") !== collection.id) throw invalidOTP();
     const record = await findRecordById(app, collection, otp.getString("recordRef"));
     if (!record) throw invalidOTP();
-    if (otpHasExpired(otp, record)) {
-      // Lazy cleanup: an expired code is gone for good.
-      await deleteOTP(app, otp).catch(() => undefined);
-      throw invalidOTP();
-    }
+    // An expired code is left for the cleanup cron: a refused attempt changes nothing.
+    if (otpHasExpired(otp, record)) throw invalidOTP();
     if (!allowAttempt(app, `@pb_otp_${record.id}`, OTP_MAX_ATTEMPTS, OTP_ATTEMPTS_WINDOW)) {
       throw new ApiError(429, "Too many attempts, please try again later with a new OTP.");
     }
