@@ -193,4 +193,46 @@ const rows: RecordScenario[] = [
   },
 ];
 
+/** Definitions that cannot be written are refused whole, with a 400 (never a 500 or a partial import). */
+const malformed: [string, unknown][] = [
+  ["an unknown collection type", { collections: [{ name: "x1", type: "weird" }] }],
+  ["fields that are not a list", { collections: [{ name: "x2", fields: "nope" }] }],
+  ["an entry that is not an object", { collections: [{ name: "x3" }, "nope"] }],
+  [
+    "an unknown field type",
+    { collections: [{ name: "x4" }, { name: "x5", fields: [{ name: "a", type: "nope" }] }] },
+  ],
+  [
+    "two fields with one name",
+    {
+      collections: [
+        {
+          name: "x6",
+          fields: [
+            { name: "a", type: "text" },
+            { name: "a", type: "text" },
+          ],
+        },
+      ],
+    },
+  ],
+  [
+    "an id field that is not text",
+    { collections: [{ name: "x7", fields: [{ name: "id", type: "number" }] }] },
+  ],
+];
+
+const malformedRows = malformed.map(([what, body]): RecordScenario => ({
+  name: `refused: ${what}`,
+  method: "PUT",
+  url: "/api/collections/import",
+  auth: as("superuser"),
+  body,
+  expectedStatus: 400,
+  expectedContent: [`"data":{`],
+  after: expectCount(STORED),
+}));
+
+test("collections import: malformed definitions", (t) => runTestdataScenarios(t, malformedRows));
+
 test("collections import (PocketBase scenarios)", (t) => runTestdataScenarios(t, rows));

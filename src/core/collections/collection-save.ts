@@ -107,6 +107,29 @@ function afterSuccess(app: App, c: Collection, kind: Kind): void {
   app.afterRollback((err) => afterError(hooksApp, c, kind, err));
 }
 
+/** Field errors a table cannot be written with (the rest only fail validation). */
+const SCHEMA_BREAKING = new Set([
+  "validation_duplicated_field_name",
+  "validation_duplicated_field_id",
+  "validation_missing_primary_key",
+]);
+
+/** Whether validation errors mean the collection's table could not even be written. */
+function breaksSchema(tree: ErrorTree): boolean {
+  const fields = tree.fields;
+  if (fields instanceof ValidationError)
+    return SCHEMA_BREAKING.has(fields.code) || fields.code.startsWith("validation_missing_");
+  if (!fields) return false;
+  return Object.values(fields).some((entry) => {
+    if (entry instanceof ValidationError) return false;
+    return Object.entries(entry).some(
+      ([key, e]) =>
+        e instanceof ValidationError &&
+        (key === "type" ? e.code !== "validation_field_type_change" : SCHEMA_BREAKING.has(e.code)),
+    );
+  });
+}
+
 /** Whether a table or view that is not a collection's own already has this name (`_params`…). */
 async function isInternalTable(app: App, name: string): Promise<boolean> {
   const lower = name.toLowerCase();
@@ -247,6 +270,10 @@ export async function saveCollection(
         // PocketBase's SaveNoValidate (imports): no validate hooks, the caller validates later.
         const viewQueryError = await inferView(txApp);
         if (viewQueryError) throw new ValidationErrors({ viewQuery: viewQueryError });
+        // What would make the write itself fail is still refused here, with validation's
+        // own errors rather than SQLite's (an unknown field type, a duplicated column…).
+        const tree = validateCollection(txApp, c, old);
+        if (breaksSchema(tree)) throw new ValidationErrors(tree);
       } else {
         const me = new ModelEvent(txApp, c, "validate");
         await txApp.hooks.onModelValidate.trigger(me, () =>
@@ -485,7 +512,7 @@ export async function importCollections(app: App, list: Collection[], deleteMiss
 }
 
 /** PocketBase names the failing collection and lists its errors, as indented JSON. */
-function importFailure(c: Collection, tree: ErrorTree): ValidationErrors {
+export function importFailure(c: Collection, tree: ErrorTree): ValidationErrors {
   return new ValidationErrors({
     collections: new ValidationError(
       "validation_collections_import_failure",
