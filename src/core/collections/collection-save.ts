@@ -91,19 +91,24 @@ async function afterError(app: App, c: Collection, kind: Kind, error: unknown): 
 }
 
 /**
- * The success hooks wait for the caller's transaction to commit; when it rolls back instead
- * (e.g. a later collection of an import failed), the error hooks fire, as in PocketBase.
+ * The success hooks run right after the write outside a transaction (before the response, as
+ * in PocketBase); inside one they wait for its commit, and when it rolls back instead (e.g. a
+ * later collection of an import failed) the error hooks fire.
  */
-function afterSuccess(app: App, c: Collection, kind: Kind): void {
+async function afterSuccess(app: App, c: Collection, kind: Kind): Promise<void> {
   const [model, coll] = [CHAINS[kind][4], CHAINS[kind][5]];
-  const hooksApp = app.isTransactional ? app.nonTransactional : app;
-  app.afterCommit(() =>
+  const run = (hooksApp: App) =>
     hooksApp.hooks[model as "onModelAfterCreateSuccess"].trigger(new ModelEvent(hooksApp, c, kind), () =>
       hooksApp.hooks[coll as "onCollectionAfterCreateSuccess"].trigger(
         new CollectionEvent(hooksApp, c, kind),
       ),
-    ),
-  );
+    );
+  if (!app.isTransactional) {
+    await run(app);
+    return;
+  }
+  const hooksApp = app.nonTransactional;
+  app.afterCommit(() => run(hooksApp));
   app.afterRollback((err) => afterError(hooksApp, c, kind, err));
 }
 
@@ -318,7 +323,7 @@ export async function saveCollection(
     await afterError(app, c, kind, error);
     throw error;
   }
-  afterSuccess(app, c, kind);
+  await afterSuccess(app, c, kind);
   return app.findCollectionByNameOrId(c.id) ?? c;
 }
 
@@ -420,7 +425,7 @@ export async function deleteCollection(app: App, c: Collection): Promise<void> {
     await afterError(app, c, "delete", error);
     throw error;
   }
-  afterSuccess(app, c, "delete");
+  await afterSuccess(app, c, "delete");
 }
 
 /**
@@ -481,7 +486,7 @@ export async function importCollections(app: App, list: Collection[], deleteMiss
           await afterError(tx, o, "delete", error);
           throw error;
         }
-        afterSuccess(tx, o, "delete");
+        await afterSuccess(tx, o, "delete");
       }
       await tx.reloadCollections();
     }
