@@ -31,6 +31,18 @@ ${hook}((e) => {
 });
 `;
 
+/**
+ * A script turning rate limits on with `rules` by assigning into `$app.settings()` (PocketBase's
+ * live settings object: no save, no validation, fields left out take their zero value).
+ */
+const liveRateLimits = (rules: string) => `
+onBootstrap((e) => {
+  e.next();
+  e.app.settings().rateLimits.enabled = true;
+  e.app.settings().rateLimits.rules = ${rules};
+});
+`;
+
 interface ScriptScenario extends Scenario {
   /** pb_hooks files besides the counting script. */
   scripts?: { [file: string]: string };
@@ -113,6 +125,46 @@ const rolledBack: ScriptScenario[] = [
   },
 ];
 
+const rateLimited: ScriptScenario[] = [
+  {
+    name: "list: a 0-request view2:list rule assigned by a script",
+    method: "GET",
+    url: "/api/collections/view2/records",
+    scripts: {
+      "limits.pb.js": liveRateLimits(
+        `[{ maxRequests: 100, label: "abc" }, { maxRequests: 100, label: "*:list" }, { maxRequests: 0, label: "view2:list" }]`,
+      ),
+    },
+    expectedStatus: 429,
+    expectedContent: [`"data":{}`],
+    expectedEvents: { "*": 0 },
+  },
+  {
+    name: "update: a 0-request *:update rule assigned by a script",
+    method: "PATCH",
+    url: "/api/collections/demo2/records/0yxhwia2amd8gec",
+    body: { title: "new" },
+    scripts: {
+      "limits.pb.js": liveRateLimits(
+        `[{ maxRequests: 100, label: "abc" }, { maxRequests: 0, label: "*:update" }]`,
+      ),
+    },
+    expectedStatus: 429,
+    expectedContent: [`"data":{}`],
+    expectedEvents: { "*": 0 },
+  },
+  {
+    name: "list: the live settings keep other rules' requests going",
+    method: "GET",
+    url: "/api/collections/demo2/records",
+    scripts: {
+      "limits.pb.js": liveRateLimits(`[{ maxRequests: 0, label: "view2:list" }]`),
+    },
+    expectedStatus: 200,
+    expectedContent: [`"totalItems":3`],
+  },
+];
+
 const cascades: ScriptScenario[] = [
   {
     name: "delete: the owner, counted by a script (external auths go, a reference is detached)",
@@ -134,5 +186,6 @@ const cascades: ScriptScenario[] = [
 
 describe("records scenarios set up and counted by pb_hooks scripts", () => {
   test("a request hook's transaction wraps the rest of the chain", (t) => runWithScripts(t, rolledBack));
+  test("rate limits assigned to the live settings", (t) => runWithScripts(t, rateLimited));
   test("cascading deletes", (t) => runWithScripts(t, cascades));
 });
