@@ -5,6 +5,7 @@
  * of the records table and its controls.
  */
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -153,17 +154,143 @@ describe("dashboard extras", { skip: skip ?? false }, () => {
       page.getByRole("button", { name: "New collection", exact: true }),
       page.getByRole("button", { name: /Account menu/ }),
     ];
-    for (let i = 0; i < (await toasts.count()); i++) {
-      const b = await box(toasts.nth(i));
-      for (const control of controls) {
-        assert.ok(!intersects(b, await box(control)), `a toast covers ${String(control)}`);
-      }
+    const controlBoxes = await Promise.all(controls.map((c) => box(c)));
+    // read every toast's box at once (they expire on their own)
+    const toastBoxes = await toasts.evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }),
+    );
+    assert.ok(toastBoxes.length >= 1);
+    for (const b of toastBoxes) {
+      assert.ok(b.width > 0 && b.y + b.height <= 60, "toasts sit in the header");
+      controlBoxes.forEach((c, i) => assert.ok(!intersects(b, c), `a toast covers ${String(controls[i])}`));
     }
     // The newest is on top and can be dismissed.
+    await page.getByRole("button", { name: "New record", exact: true }).click();
+    const rec = page.getByRole("dialog", { name: "New posts record" });
+    await rec.getByLabel(/^title/).fill("four");
+    await rec.getByRole("button", { name: "Create" }).click();
+    await rec.waitFor({ state: "detached" });
     const before = await toasts.count();
     await toasts.last().getByRole("button", { name: "Dismiss message" }).click();
     await page.waitForFunction((n) => document.querySelectorAll(".toasts [role=status]").length < n, before);
 
+    assert.deepEqual(errors, [], "no uncaught page errors");
+  });
+
+  test("OAuth2 providers: every provider's own form, Apple's secret generator", async (t) => {
+    ensureDashboardBuilt();
+    const served = await serveSatchel(t);
+    const browser = await launchBrowser(t);
+    const { page, errors } = await newPage(browser);
+    const api = new PocketBase(served.url);
+    await page.goto(served.installerLink);
+    await page.getByLabel("Email").fill(EMAIL);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByLabel("Password confirm").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create superuser and login" }).click();
+    await page.getByRole("complementary", { name: "Collections" }).waitFor();
+    await api.collection("_superusers").authWithPassword(EMAIL, PASSWORD);
+
+    await page.getByRole("link", { name: "users" }).click();
+    await page.getByRole("button", { name: "Collection settings" }).click();
+    const panel = page.getByRole("dialog", { name: "Edit users collection" });
+    await panel.getByRole("tab", { name: "Options" }).click();
+    const oauth2 = panel.locator("details", { has: page.locator("summary", { hasText: /^OAuth2/ }) });
+    await oauth2.locator("summary").click();
+    await oauth2.getByLabel("Enable", { exact: true }).check();
+    const addProvider = async (search: string, name: string) => {
+      await panel.getByRole("button", { name: "+ Add provider" }).click();
+      const picker = panel.getByRole("group", { name: "Select OAuth2 provider" });
+      await picker.getByRole("searchbox", { name: "Search providers" }).fill(search);
+      await picker.getByRole("button", { name: new RegExp(name) }).click();
+    };
+
+    // OIDC: display name, endpoints, the user from the ID token (JWKS, issuers), PKCE off.
+    await addProvider("oidc", "^OIDC oidc$");
+    let form = panel.getByRole("group", { name: "OIDC provider settings" });
+    await form.getByLabel("Client ID").fill("oidc-client");
+    await form.getByLabel("Client secret").fill("oidc-secret");
+    await form.getByLabel("Display name").fill("Corp SSO");
+    form = panel.getByRole("group", { name: "Corp SSO provider settings" });
+    await form.getByLabel("Auth URL").fill("https://sso.example.com/authorize");
+    await form.getByLabel("Token URL").fill("https://sso.example.com/token");
+    await form.getByLabel("Fetch user info from").selectOption("idtoken");
+    await form.getByLabel("JWKS verification URL").fill("https://sso.example.com/jwks");
+    await form.getByLabel("Issuers").fill("https://sso.example.com, https://sso2.example.com");
+    await form.getByLabel("Issuers").blur();
+    await form.getByLabel("Support PKCE").uncheck();
+    await screenshot(page, "collection-oauth2");
+
+    // Microsoft: where the email comes from.
+    await addProvider("micro", "Microsoft");
+    form = panel.getByRole("group", { name: "Microsoft provider settings" });
+    await form.getByLabel("Client ID").fill("ms-client");
+    await form.getByLabel("Client secret").fill("ms-secret");
+    await form.getByLabel("Extract email from").selectOption("verified_primary_email");
+
+    // Lark: the larksuite.com site.
+    await addProvider("lark", "Lark");
+    form = panel.getByRole("group", { name: "Lark provider settings" });
+    await form.getByLabel("Client ID").fill("lark-client");
+    await form.getByLabel("Client secret").fill("lark-secret");
+    await form.getByLabel("Site").selectOption("larksuite.com");
+
+    // GitLab: self-hosted endpoints.
+    await addProvider("gitlab", "GitLab");
+    form = panel.getByRole("group", { name: "GitLab provider settings" });
+    await form.getByText("Self-hosted endpoints (optional)").waitFor();
+    await form.getByLabel("Client ID").fill("gl-client");
+    await form.getByLabel("Client secret").fill("gl-secret");
+    await form.getByLabel("Auth URL").fill("https://git.example.com/oauth/authorize");
+
+    // Apple: the client secret is generated by the server from the developer's key.
+    await addProvider("apple", "Apple");
+    form = panel.getByRole("group", { name: "Apple provider settings" });
+    await form.getByLabel("Client ID", { exact: true }).fill("com.example.app");
+    await form.getByRole("button", { name: "Generate secret" }).click();
+    const gen = form.getByRole("group", { name: "Generate Apple client secret" });
+    await gen.getByLabel("Team ID").fill("ABCDE12345");
+    await gen.getByLabel("Key ID").fill("KEY1234567");
+    await gen.getByLabel("Private key").fill("not a key");
+    await gen.getByRole("button", { name: "Generate and set secret" }).click();
+    await page.getByText("Failed to generate client secret.").waitFor();
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    await gen.getByLabel("Private key").fill(privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+    await screenshot(page, "collection-oauth2-apple");
+    await gen.getByRole("button", { name: "Generate and set secret" }).click();
+    await page.getByText("Successfully generated client secret.").waitFor();
+    const secret = await form.getByLabel("Client secret").inputValue();
+    const claims = JSON.parse(Buffer.from(secret.split(".")[1]!, "base64url").toString()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(claims.sub, "com.example.app");
+    assert.equal(claims.iss, "ABCDE12345");
+
+    await panel.getByRole("button", { name: "Save changes" }).click();
+    await panel.waitFor({ state: "detached" });
+    const users = await api.collections.getOne("users");
+    const byName = Object.fromEntries(
+      (users.oauth2.providers as Record<string, unknown>[]).map((p) => [p.name as string, p]),
+    );
+    assert.equal(users.oauth2.enabled, true);
+    assert.deepEqual(Object.keys(byName).sort(), ["apple", "gitlab", "lark", "microsoft", "oidc"]);
+    assert.equal(byName.oidc!.displayName, "Corp SSO");
+    assert.equal(byName.oidc!.clientId, "oidc-client");
+    assert.equal(byName.oidc!.authURL, "https://sso.example.com/authorize");
+    assert.equal(byName.oidc!.userInfoURL, "");
+    assert.equal(byName.oidc!.pkce, false);
+    assert.deepEqual(byName.oidc!.extra, {
+      jwksURL: "https://sso.example.com/jwks",
+      issuers: ["https://sso.example.com", "https://sso2.example.com"],
+    });
+    assert.deepEqual(byName.microsoft!.extra, { idTokenEmailClaim: "verified_primary_email" });
+    assert.equal(byName.lark!.authURL, "https://accounts.larksuite.com/open-apis/authen/v1/authorize");
+    assert.equal(byName.gitlab!.authURL, "https://git.example.com/oauth/authorize");
+    assert.equal(byName.apple!.clientId, "com.example.app");
     assert.deepEqual(errors, [], "no uncaught page errors");
   });
 });

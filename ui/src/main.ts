@@ -6,6 +6,7 @@ import { loadExtensions } from "./lib/extensions.svelte.ts";
 
 applyScheme();
 // Extensions run first, as in PocketBase: they may add header links before the router starts.
-await loadExtensions();
-const target = document.getElementById("app");
-if (target) mount(App, { target });
+void loadExtensions().then(() => {
+  const target = document.getElementById("app");
+  if (target) mount(App, { target });
+});
