@@ -19,7 +19,7 @@ import {
   screenshot,
   serveSatchel,
 } from "./helpers/browser.ts";
-import { tempDir } from "./helpers/server.ts";
+import { startTestServer, SUPERUSER, tempDir } from "./helpers/server.ts";
 
 const skip = browserSkipReason();
 const EMAIL = "first@example.com";
@@ -291,6 +291,61 @@ describe("dashboard extras", { skip: skip ?? false }, () => {
     assert.equal(byName.lark!.authURL, "https://accounts.larksuite.com/open-apis/authen/v1/authorize");
     assert.equal(byName.gitlab!.authURL, "https://git.example.com/oauth/authorize");
     assert.equal(byName.apple!.clientId, "com.example.app");
+    assert.deepEqual(errors, [], "no uncaught page errors");
+  });
+
+  test("geo point: a map without tile servers, click and arrow keys set the point", async (t) => {
+    ensureDashboardBuilt();
+    const srv = await startTestServer(t);
+    await srv.pb.collections.create({
+      name: "places",
+      type: "base",
+      fields: [
+        { name: "name", type: "text" },
+        { name: "where", type: "geoPoint" },
+      ],
+    });
+    const browser = await launchBrowser(t);
+    const { page, errors } = await newPage(browser);
+    const offsite: string[] = [];
+    page.on("request", (r) => {
+      if (!r.url().startsWith(srv.url) && !r.url().startsWith("data:") && !r.url().startsWith("blob:"))
+        offsite.push(r.url());
+    });
+    await page.goto(`${srv.url}/_/`);
+    await page.getByLabel("Email").fill(SUPERUSER.email);
+    await page.getByLabel("Password", { exact: true }).fill(SUPERUSER.password);
+    await page.getByRole("button", { name: "Login" }).click();
+    await page.getByRole("link", { name: "places" }).click();
+    await page.getByRole("button", { name: "New record", exact: true }).click();
+    const rec = page.getByRole("dialog", { name: "New places record" });
+    await rec.getByLabel(/^name/).fill("Somewhere");
+    await rec.getByRole("button", { name: "Show map" }).click();
+    const map = rec.getByRole("application", { name: /where map/ });
+    await map.waitFor();
+    // A click at three quarters of the width and a third of the height: lon 90, lat 30.
+    const b = (await map.boundingBox())!;
+    await map.click({ position: { x: b.width * 0.75, y: b.height / 3 } });
+    const lon = () => rec.getByLabel("where longitude").inputValue().then(Number);
+    const lat = () => rec.getByLabel("where latitude").inputValue().then(Number);
+    assert.ok(Math.abs((await lon()) - 90) < 1.5, `lon ${await lon()}`);
+    assert.ok(Math.abs((await lat()) - 30) < 1.5, `lat ${await lat()}`);
+    // Arrow keys nudge it by a degree; zoom keeps the point in view.
+    const before = await lat();
+    await map.press("ArrowUp");
+    assert.equal(Math.round((await lat()) - before), 1);
+    await rec.getByRole("button", { name: "Zoom in" }).click();
+    await rec.getByRole("button", { name: "Zoom in" }).click();
+    await rec.getByText("4×").waitFor();
+    // Typed coordinates move the marker.
+    await rec.getByLabel("where longitude").fill("23.32");
+    await rec.getByLabel("where latitude").fill("42.7");
+    await screenshot(page, "record-geo-map");
+    await rec.getByRole("button", { name: "Create" }).click();
+    await rec.waitFor({ state: "detached" });
+    const [place] = await srv.pb.collection("places").getFullList();
+    assert.deepEqual(place!.where, { lon: 23.32, lat: 42.7 });
+    assert.deepEqual(offsite, [], "no request leaves the server");
     assert.deepEqual(errors, [], "no uncaught page errors");
   });
 });
