@@ -294,16 +294,22 @@ describe("dashboard extras", { skip: skip ?? false }, () => {
     assert.deepEqual(errors, [], "no uncaught page errors");
   });
 
-  test("geo point: a map without tile servers, click and arrow keys set the point", async (t) => {
+  test("geo point map without tile servers; the ERD of relations", async (t) => {
     ensureDashboardBuilt();
     const srv = await startTestServer(t);
+    const users = await srv.pb.collections.getOne("users");
     await srv.pb.collections.create({
       name: "places",
       type: "base",
       fields: [
         { name: "name", type: "text" },
         { name: "where", type: "geoPoint" },
+        { name: "owner", type: "relation", collectionId: users.id, maxSelect: 1 },
       ],
+    });
+    const places = await srv.pb.collections.getOne("places");
+    await srv.pb.collections.update("places", {
+      fields: [...places.fields, { name: "near", type: "relation", collectionId: places.id, maxSelect: 5 }],
     });
     const browser = await launchBrowser(t);
     const { page, errors } = await newPage(browser);
@@ -346,6 +352,23 @@ describe("dashboard extras", { skip: skip ?? false }, () => {
     const [place] = await srv.pb.collection("places").getFullList();
     assert.deepEqual(place!.where, { lon: 23.32, lat: 42.7 });
     assert.deepEqual(offsite, [], "no request leaves the server");
+
+    // The overview draws an arrow per relation (to another collection and to itself).
+    await page.getByRole("button", { name: "Collections overview" }).click();
+    const overview = page.getByRole("dialog", { name: "Collections overview" });
+    const toUsers = overview.locator('path[data-edge="places.owner→users"]');
+    await toUsers.waitFor({ state: "attached" });
+    await overview.locator('path[data-edge="places.near→places"]').waitFor({ state: "attached" });
+    const d = await toUsers.getAttribute("d");
+    assert.match(d!, /^M[\d.-]+,[\d.-]+ C/);
+    // Hovering a collection highlights its arrows; zoom buttons and Ctrl+0.
+    await overview.getByRole("region", { name: "places" }).hover();
+    await overview.locator("path.rel.active").first().waitFor({ state: "attached" });
+    await overview.getByRole("button", { name: "Zoom out" }).click();
+    await overview.getByText("80%").waitFor();
+    await screenshot(page, "collections-erd");
+    await page.keyboard.press("Control+0");
+    await overview.getByText("100%").waitFor();
     assert.deepEqual(errors, [], "no uncaught page errors");
   });
 });
