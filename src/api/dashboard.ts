@@ -21,14 +21,15 @@ const readDashboardAsset: DashboardReader = (path) => readAsset("dashboard", pat
 
 /**
  * Scripts and styles only from the dashboard itself; inline styles are allowed because the
- * framework sets style attributes. Images may come from the OpenStreetMap tile servers (geo point
- * map) and from `blob:`/`data:` (local upload previews).
+ * framework sets style attributes. Images may also come from `blob:`/`data:` (local upload
+ * previews, OAuth2 provider logos); nothing loads from another host (the geo point map is drawn
+ * locally). Extensions are served from the dashboard's own origin, so they fit this policy.
  */
 export const DASHBOARD_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: https://*.tile.openstreetmap.org",
+  "img-src 'self' data: blob:",
   "media-src 'self' blob:",
   "connect-src 'self'",
   "frame-src 'self'",
