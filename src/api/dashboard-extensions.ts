@@ -85,13 +85,13 @@ async function extensionsScript(app: App): Promise<string> {
 /** Binds `/_/extensions.js` and `/_/extensions/{name}/{path...}`. */
 export function bindDashboardExtensions(router: Hono<ApiEnv>): void {
   router.get("/_/extensions.js", async (c) => {
-    const script = await extensionsScript(c.var.app);
+    const script = await extensionsScript(c.get("app"));
     return revalidated(c, new TextEncoder().encode(script), "text/javascript; charset=utf-8");
   });
 
   router.get("/_/extensions/:name/*", async (c) => {
     const name = c.req.param("name");
-    const ext = extensionsOf(c.var.app).find((x) => x.name === name);
+    const ext = extensionsOf(c.get("app")).find((x) => x.name === name);
     const prefix = `/_/extensions/${encodeURIComponent(name)}/`;
     const rest = c.req.path.startsWith(prefix) ? c.req.path.slice(prefix.length) : null;
     const rel = rest === null || rest === "" ? null : resolveAsset(rest);

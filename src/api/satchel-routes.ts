@@ -13,6 +13,6 @@ import { listScriptRoutes } from "./script-routes.ts";
 export function bindSatchelRoutesApi(router: Hono<ApiEnv>): void {
   router.on(["GET", "HEAD"], "/api/satchel/routes", (c) => {
     requireSuperuser(c);
-    return jsonResponse(c, 200, listScriptRoutes(c.var.app));
+    return jsonResponse(c, 200, listScriptRoutes(c.get("app")));
   });
 }
