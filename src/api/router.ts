@@ -42,6 +42,8 @@ import { bindStaticFiles } from "./static-files.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 import { bindDashboard } from "./dashboard.ts";
+import { overload } from "./middlewares/overload.ts";
+import { MemoryBudget } from "../tools/memory-budget.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -53,6 +55,8 @@ export interface RouterOptions {
   publicDir?: string;
   /** Serve the public folder's `index.html` for missing paths (default true). */
   indexFallback?: boolean;
+  /** The memory budget in bytes (`--memoryLimit`; 0 or unset: derived from V8's heap limit). */
+  memoryLimit?: number;
 }
 
 function errorResponse(err: ApiError, method: string): Response {
@@ -73,6 +77,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
     await next();
   });
   router.use("*", restartGate());
+  router.use("*", overload(new MemoryBudget(options.memoryLimit)));
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
   router.use("*", requestLogger());
