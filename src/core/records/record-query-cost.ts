@@ -22,17 +22,14 @@ export const BIG_TABLE_ROWS = 20_000;
 export const HUGE_TABLE_ROWS = 200_000;
 /** How long a size estimate is used. */
 const ESTIMATE_TTL_MS = 5_000;
-/** Estimates kept (a cap only for processes opening many data folders, like the tests). */
-const MAX_ESTIMATES = 1_000;
-
-const estimates = new Map<string, { rows: number; at: number }>();
+/** The estimates, per collection object (a reloaded collection is a new object: a new estimate). */
+const estimates = new WeakMap<Collection, { rows: number; at: number }>();
 
 /** About how many rows a collection's table has (0 for a view or when unknown). */
 async function estimatedRows(app: App, collection: Collection): Promise<number> {
   if (collection.type === "view") return 0;
-  const key = `${app.dataDir}\0${collection.name}`;
   const now = Date.now();
-  const known = estimates.get(key);
+  const known = estimates.get(collection);
   if (known !== undefined && now - known.at < ESTIMATE_TTL_MS) return known.rows;
   let rows = 0;
   try {
@@ -41,8 +38,10 @@ async function estimatedRows(app: App, collection: Collection): Promise<number> 
   } catch {
     rows = 0;
   }
-  if (estimates.size >= MAX_ESTIMATES) estimates.clear();
-  estimates.set(key, { rows, at: now });
+  if (known !== undefined) {
+    known.rows = rows;
+    known.at = now;
+  } else estimates.set(collection, { rows, at: now });
   return rows;
 }
 
