@@ -14,6 +14,8 @@ import { request, type ClientRequest } from "node:http";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { tempDir } from "./helpers/server.ts";
+import { App } from "../src/core/app.ts";
+import { startServer } from "../src/api/server.ts";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 const SSE = 1500;
@@ -190,4 +192,40 @@ test("past its memory budget the server sheds new realtime connections and uploa
   assert.equal(health.status, 200);
   assert.equal(child.exitCode, null, "the server died");
   await stop(child);
+});
+
+test("over the budget: realtime connections and multipart bodies get PocketBase's 503, the rest is served", async (t) => {
+  const app = new App({ dataDir: tempDir(t) });
+  await app.bootstrap();
+  // A budget of one byte: always exceeded.
+  const server = await startServer(app, "127.0.0.1:0", { memoryLimit: 1 });
+  t.after(() => server.close());
+  const refusal = {
+    data: {},
+    message: "The server is short of memory, try again later.",
+    status: 503,
+  };
+  const sse = await fetch(`${server.url}/api/realtime`);
+  assert.equal(sse.status, 503);
+  assert.equal(sse.headers.get("retry-after"), "5");
+  assert.deepEqual(await sse.json(), refusal);
+  const form = new FormData();
+  form.set("file", new Blob(["x"]), "x.txt");
+  const upload = await fetch(`${server.url}/api/collections/users/records`, { method: "POST", body: form });
+  assert.equal(upload.status, 503);
+  assert.deepEqual(await upload.json(), refusal);
+  const ws = await new Promise<string>((resolve) => {
+    const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/api/realtime/ws`);
+    socket.onopen = () => resolve("open");
+    socket.onerror = () => resolve("refused");
+  });
+  assert.equal(ws, "refused");
+  // Everything else goes on: health, reads, JSON writes.
+  assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
+  const json = await fetch(`${server.url}/api/collections/users/records`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "a@example.com", password: "1234567890", passwordConfirm: "1234567890" }),
+  });
+  assert.equal(json.status, 200);
 });

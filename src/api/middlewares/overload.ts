@@ -25,7 +25,8 @@ function grows(method: string, path: string, contentType: string | undefined): b
 
 /** Refuses growing requests (503) while `budget` is exceeded. */
 export function overload(budget: MemoryBudget): MiddlewareHandler<ApiEnv> {
-  return async function overloadMiddleware(c, next) {
+  // Not async: under the budget the request goes on without a promise of this middleware's own.
+  return function overloadMiddleware(c, next) {
     if (!budget.exceeded) return next();
     if (grows(c.req.method, c.req.path, c.req.header("content-type"))) {
       c.header("Retry-After", "5");
