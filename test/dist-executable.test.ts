@@ -10,18 +10,18 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { EXECUTABLE, executableMissing } from "./helpers/executable.ts";
 import { tempDir } from "./helpers/server.ts";
 import { smokeCheck, startServing, stopGracefully } from "./helpers/smoke.ts";
 
-const BUILT = process.env.SATCHEL_EXE ?? fileURLToPath(new URL("../dist/satchel", import.meta.url));
 const HOOKS_RUNTIME = existsSync(fileURLToPath(new URL("../src/hooks", import.meta.url)));
-const missing = existsSync(BUILT) ? false : `${BUILT} is not built (run npm run build:exe)`;
+const missing = executableMissing();
 
 test("the executable runs alone, with an empty environment", { skip: missing }, async (t) => {
   const home = tempDir(t, "satchel-exe-");
   const elsewhere = tempDir(t, "satchel-cwd-");
   const exe = join(home, "satchel");
-  copyFileSync(BUILT, exe);
+  copyFileSync(EXECUTABLE, exe);
   spawnSync("chmod", ["+x", exe]);
 
   const version = spawnSync(exe, ["--version"], { env: {}, cwd: elsewhere, encoding: "utf8" });
@@ -50,14 +50,6 @@ test("the executable runs alone, with an empty environment", { skip: missing }, 
   }
   const dashboard = existsSync(fileURLToPath(new URL("../ui/dist/index.html", import.meta.url)));
   if (!dashboard) t.diagnostic("dashboard not checked: ui/dist/ was not built into this executable");
-
-  // Automatic HTTPS is refused, on one line, until the runtime has SNI (docs/deploy.md).
-  const https = spawnSync(exe, ["serve", "example.com"], { env: {}, cwd: elsewhere, encoding: "utf8" });
-  assert.equal(https.status, 1);
-  assert.match(
-    https.stderr,
-    /^Error: serve DOMAIN \(automatic HTTPS\) is not available in the single executable yet;.*\n$/,
-  );
 
   const started = await startServing(exe, ["serve", "--http=127.0.0.1:0"], elsewhere, {});
   try {

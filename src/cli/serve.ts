@@ -35,7 +35,6 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   if (args.positionals.length > 0) {
     const https = await import("../api/https-serve.ts");
     domains = args.positionals.map(https.checkDomain);
-    https.checkDomainServeSupported();
     startDomainServer = https.startDomainServer;
   }
   const httpsAddress =
