@@ -7,7 +7,7 @@
  *   bun scripts/build-exe.ts --target=linux-arm64 …   → dist/satchel-linux-arm64
  *   bun scripts/build-exe.ts --all                    every target below
  *
- * A cross-build fetches that target's Bun runtime from the npm registry (Bun does it), and
+ * A cross-build fetches that target's Bun runtime (`@oven/bun-<os>-<arch>`) and
  * that target's sharp packages with `npm pack`. What goes in: src/main.ts; every worker entry
  * of src/tools/workers.ts; the dashboard's build (ui/dist/) when it exists, embedded and
  * registered with src/tools/assets.ts; sharp's addon and libvips, embedded and loaded by
@@ -30,10 +30,17 @@ interface BunPluginBuilder {
   ): void;
 }
 interface BunApi {
+  version: string;
   build(options: {
     entrypoints: string[];
     root: string;
-    compile: { target: string; outfile: string };
+    compile: {
+      target: string;
+      outfile: string;
+      autoloadDotenv?: boolean;
+      autoloadBunfig?: boolean;
+      executablePath?: string;
+    };
     naming?: { asset?: string };
     plugins?: { name: string; setup(build: BunPluginBuilder): void }[];
   }): Promise<BunBuildResult>;
@@ -77,10 +84,12 @@ function versionOf(pkg: string): string {
   return v;
 }
 
-/** A package's folder: node_modules when installed for this platform, else fetched with npm pack. */
-function packageDir(pkg: string): string {
+/**
+ * A package's folder: node_modules when that version is installed, else fetched with `npm pack`
+ * (npm's client, so its registry, proxy and auth settings apply).
+ */
+function packageDir(pkg: string, version = versionOf(pkg)): string {
   const installed = join(ROOT, "node_modules", pkg);
-  const version = versionOf(pkg);
   if (existsSync(installed)) {
     const v = (JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { version: string })
       .version;
@@ -144,13 +153,35 @@ function writeEntry(): { entry: string; assets: number } {
   return { entry, assets: files.length };
 }
 
+/**
+ * The Bun runtime a cross-build embeds: this Bun's version of `@oven/bun-<os>-<arch>` from npm.
+ * Left to itself, Bun downloads it from registry.npmjs.org whatever npm is configured to use
+ * (checked: it ignores NPM_CONFIG_REGISTRY and BUN_CONFIG_REGISTRY), so a machine that reaches
+ * only a registry mirror could not cross-build. Undefined for this machine's own target.
+ */
+function runtimeFor(target: string): string | undefined {
+  if (target === hostTarget()) return undefined;
+  const [os, arch] = target.split("-") as [string, string];
+  const pkg = `@oven/bun-${os}-${arch === "arm64" ? "aarch64" : arch}`;
+  return join(packageDir(pkg, Bun!.version), "bin", os === "windows" ? "bun.exe" : "bun");
+}
+
 async function build(target: string, entry: string, outfile: string): Promise<void> {
   const started = Date.now();
   const shim = sharpShim(TARGETS[target] ?? null);
+  const executablePath = runtimeFor(target);
   const result = await Bun!.build({
     entrypoints: [entry, ...WORKER_ENTRIES.map((e) => join(ROOT, "src", e))],
     root: ROOT,
-    compile: { target: `bun-${target}`, outfile },
+    // A compiled Bun program reads .env and bunfig.toml from its working folder by default:
+    // Satchel's environment is the one it is started with, as PocketBase's.
+    compile: {
+      target: `bun-${target}`,
+      outfile,
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+      ...(executablePath ? { executablePath } : {}),
+    },
     plugins: [
       {
         name: "satchel-native-sharp",

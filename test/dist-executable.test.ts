@@ -6,22 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { EXECUTABLE, executableMissing } from "./helpers/executable.ts";
 import { tempDir } from "./helpers/server.ts";
 import { smokeCheck, startServing, stopGracefully } from "./helpers/smoke.ts";
 
-const BUILT = process.env.SATCHEL_EXE ?? fileURLToPath(new URL("../dist/satchel", import.meta.url));
 const HOOKS_RUNTIME = existsSync(fileURLToPath(new URL("../src/hooks", import.meta.url)));
-const missing = existsSync(BUILT) ? false : `${BUILT} is not built (run npm run build:exe)`;
+const missing = executableMissing();
 
 test("the executable runs alone, with an empty environment", { skip: missing }, async (t) => {
   const home = tempDir(t, "satchel-exe-");
   const elsewhere = tempDir(t, "satchel-cwd-");
   const exe = join(home, "satchel");
-  copyFileSync(BUILT, exe);
+  copyFileSync(EXECUTABLE, exe);
   spawnSync("chmod", ["+x", exe]);
 
   const version = spawnSync(exe, ["--version"], { env: {}, cwd: elsewhere, encoding: "utf8" });
@@ -41,9 +41,14 @@ test("the executable runs alone, with an empty environment", { skip: missing }, 
   let hookRoute: { path: string; body: string } | undefined;
   if (HOOKS_RUNTIME) {
     mkdirSync(join(home, "pb_hooks"));
-    spawnSync("sh", ["-c", `cat > '${join(home, "pb_hooks", "hello.pb.js")}'`], {
-      input: 'routerAdd("GET", "/hello", (e) => e.string(200, "hello from pb_hooks"));\n',
-    });
+    writeFileSync(
+      join(home, "pb_hooks", "hello.pb.js"),
+      [
+        'routerAdd("GET", "/hello", (e) => e.string(200, "hello from pb_hooks"));',
+        'routerAdd("GET", "/probe-env", (e) => e.string(200, "[" + $os.getenv("SATCHEL_PROBE") + "]"));',
+        "",
+      ].join("\n"),
+    );
     hookRoute = { path: "/hello", body: "hello from pb_hooks" };
   } else {
     t.diagnostic("pb_hooks route not checked: src/hooks/ (the hooks runtime) has not landed yet");
@@ -51,16 +56,13 @@ test("the executable runs alone, with an empty environment", { skip: missing }, 
   const dashboard = existsSync(fileURLToPath(new URL("../ui/dist/index.html", import.meta.url)));
   if (!dashboard) t.diagnostic("dashboard not checked: ui/dist/ was not built into this executable");
 
-  // Automatic HTTPS is refused, on one line, until the runtime has SNI (docs/deploy.md).
-  const https = spawnSync(exe, ["serve", "example.com"], { env: {}, cwd: elsewhere, encoding: "utf8" });
-  assert.equal(https.status, 1);
-  assert.match(
-    https.stderr,
-    /^Error: serve DOMAIN \(automatic HTTPS\) is not available in the single executable yet;.*\n$/,
-  );
+  // Bun's executables load .env and bunfig.toml from the working folder unless built not to;
+  // Satchel's must not (PocketBase doesn't): its environment is the one it was started with.
+  writeFileSync(join(elsewhere, ".env"), "SATCHEL_PROBE=from-dotenv\n");
 
   const started = await startServing(exe, ["serve", "--http=127.0.0.1:0"], elsewhere, {});
   try {
+    if (hookRoute) assert.equal(await (await fetch(`${started.url}/probe-env`)).text(), "[]");
     await smokeCheck(started.url, {
       email: "admin@example.com",
       password: "1234567890",

@@ -13,7 +13,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import type { SecureContext } from "node:tls";
 import type { App } from "../core/app.ts";
-import { isBun } from "../tools/runtime.ts";
 import { Autocert } from "./autocert.ts";
 
 export { checkDomain } from "./autocert.ts";
@@ -28,18 +27,6 @@ export interface DomainServeOptions {
   /** Another CA's ACME directory (--acmeDirectory); Let's Encrypt by default. */
   directoryUrl?: string;
   challengePriority?: ("http-01" | "tls-alpn-01")[];
-}
-
-/**
- * Throws when this runtime can't serve per-name certificates: Bun (the single executable) has no
- * `SNICallback` in node:https yet, which both the per-host certificates and TLS-ALPN-01 need.
- */
-export function checkDomainServeSupported(): void {
-  if (isBun()) {
-    throw new Error(
-      "serve DOMAIN (automatic HTTPS) is not available in the single executable yet; run it behind a reverse proxy (docs/deploy.md) or use the npm package",
-    );
-  }
 }
 
 /** The bare domain a `www.` host redirects to, for each www variant we add. */

@@ -4,13 +4,13 @@
  */
 import { serve, type ServerType } from "@hono/node-server";
 import type { Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
 import type { TlsOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/hook-events.ts";
 import { createRouter, type RouterOptions } from "./router.ts";
 import { shutdownRealtime } from "./realtime.ts";
+import { tlsFrontedServer } from "./tls-listener.ts";
 import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
 import { routeWebSocketUpgrades } from "./websocket-upgrade.ts";
 import { setServeEvent } from "./dashboard-extensions.ts";
@@ -59,8 +59,9 @@ export async function startServer(
   let server: ServerType | undefined;
   await app.hooks.onServe.trigger(event, async () => {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, ...transport.tls };
-      const tls = transport.tls ? { createServer: createHttpsServer } : {};
+      const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES };
+      // TLS in front of node:http rather than node:https: the same on Node and Bun (tls-listener.ts).
+      const tls = transport.tls ? { createServer: tlsFrontedServer(transport.tls) } : {};
       const s = serve({ fetch: fetchHandler, hostname: host, port, serverOptions, ...tls }, () => resolve(s));
       s.once("error", reject);
       // WebSocket upgrades go through the router too (GET /api/realtime/ws).

@@ -15,6 +15,7 @@ import { migrationsDir } from "./dirs.ts";
 import { migrationLoader } from "../hooks/migration-loader.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 import { executableDir, runtimeName } from "../tools/runtime.ts";
+import { checkFolderLayout } from "./folder-layout.ts";
 
 const GLOBAL_FLAGS: FlagSpec = {
   dir: "string",
@@ -81,8 +82,11 @@ export function appFromFlags(flags: { [name: string]: string | boolean }): App {
   const timeout = typeof flags.queryTimeout === "string" ? Number(flags.queryTimeout) : 30;
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new Error(`invalid --queryTimeout: ${String(flags.queryTimeout)}`);
+  const dataDir = typeof flags.dir === "string" ? resolve(flags.dir) : defaultDataDir();
+  // A file where the data folder or a database must be stops here, untouched (folder-layout.ts).
+  checkFolderLayout({ dataDir });
   return new App({
-    dataDir: typeof flags.dir === "string" ? resolve(flags.dir) : defaultDataDir(),
+    dataDir,
     isDev: flags.dev === true,
     encryptionEnv: typeof flags.encryptionEnv === "string" ? flags.encryptionEnv : "",
     queryTimeout: timeout,
@@ -127,6 +131,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string" });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       const app = appFromFlags(args.flags);
+      checkFolderLayout({ dataDir: app.dataDir, migrationsDir: migrationsDir(app, args.flags) });
       await app.bootstrap();
       const load = migrationLoader(app);
       try {

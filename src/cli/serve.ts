@@ -17,6 +17,7 @@ import { migrationsDir } from "./dirs.ts";
 import { HooksRuntime } from "../hooks/runtime.ts";
 import { hooksOptionsFromFlags } from "./hooks-options.ts";
 import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
+import { checkFolderLayout } from "./folder-layout.ts";
 
 /** `--publicDir` (default `pb_public` beside the data folder) and `--indexFallback` (default on). */
 function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFallback: boolean } {
@@ -45,7 +46,6 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   if (args.positionals.length > 0) {
     const https = await import("../api/https-serve.ts");
     domains = args.positionals.map(https.checkDomain);
-    https.checkDomainServeSupported();
     startDomainServer = https.startDomainServer;
   }
   const httpsAddress =
@@ -65,9 +65,16 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // A bad address is a usage error: report it before the data folder is created or opened.
   parseAddress(address);
   await recoverInterruptedRestore(app.dataDir);
+  const hooksOptions = hooksOptionsFromFlags(args.flags, app.dataDir);
+  checkFolderLayout({
+    dataDir: app.dataDir,
+    hooksDir: hooksOptions.hooksDir,
+    migrationsDir: migrationsDir(app, args.flags),
+    publicDir: publicFolder(app, args).publicDir,
+  });
   // pb_hooks load before bootstrap (their onBootstrap handlers run in it); a file that fails to
   // load stops the start with its file and line
-  const hooks = new HooksRuntime(app, hooksOptionsFromFlags(args.flags, app.dataDir));
+  const hooks = new HooksRuntime(app, hooksOptions);
   await hooks.start();
   try {
     await app.bootstrap();

@@ -19,6 +19,8 @@ export interface Pebble {
   serverCaFile: string;
   /** PEM of the root that issued the certificates. */
   issuingRoot(): Promise<string>;
+  /** Makes pebble's DNS answer `address` for `host` (every other name resolves to 127.0.0.1). */
+  pointHost(host: string, address: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -166,6 +168,13 @@ export async function startPebble(dir: string, httpPort: number, tlsPort: number
         req.on("error", reject);
         req.end();
       }),
+    pointHost: async (host, address) => {
+      const res = await fetch(`http://127.0.0.1:${dnsMgmtPort}/add-a`, {
+        method: "POST",
+        body: JSON.stringify({ host: `${host}.`, addresses: [address] }),
+      });
+      if (!res.ok) throw new Error(`pebble-challtestsrv add-a: HTTP ${res.status}`);
+    },
     stop,
   };
 }
