@@ -91,19 +91,20 @@ describe("pb_hooks: the script library in a running server", () => {
     assert.equal(stored.get("views"), 11);
   });
 
-  test(
-    "onRecordEnrich: hide() and withCustomData() shape the JSON (§7.9)",
-    {
-      todo: "the main thread drops RecordWire.hidden/unhidden/custom/withCustomData (src/hooks/main-codec.ts applyRecordWire; the core Record has no per-instance visibility)",
-    },
-    async () => {
-      const pb = new PocketBase(s.url);
-      const created = await pb.collection("posts").create({ title: "enrich", views: 1 });
-      const viewed = await pb.collection("posts").getOne(created.id);
-      assert.equal(viewed.views, undefined);
-      assert.equal(viewed.score, 22);
-    },
-  );
+  test("onRecordEnrich: hide() and withCustomData() shape the JSON (§7.9)", async () => {
+    const pb = new PocketBase(s.url);
+    const created = await pb.collection("posts").create({ title: "enrich", views: 1 });
+    // the create response is enriched too
+    assert.equal(created.views, undefined);
+    assert.equal(created.score, 22);
+    const viewed = await pb.collection("posts").getOne(created.id);
+    assert.equal(viewed.views, undefined);
+    assert.equal(viewed.score, 22);
+    assert.equal(viewed.title, "enrich");
+    const list = await pb.collection("posts").getList(1, 50, { filter: `id="${created.id}"` });
+    assert.equal(list.items[0]?.score, 22);
+    assert.equal(list.items[0]?.views, undefined);
+  });
 
   test("$template renders layouts with escaping", async () => {
     const res = await get("/lib/page?t=%3Cb%3E");

@@ -107,12 +107,12 @@ export function recordToWire(r: CoreRecord): RecordWire {
     data,
     original,
     plainPasswords,
-    custom: {},
+    custom: r.customData(),
     expand,
-    hidden: [],
-    unhidden: [],
-    ignoreEmailVisibility: false,
-    withCustomData: false,
+    hidden: r.hiddenNames(),
+    unhidden: r.unhiddenNames(),
+    ignoreEmailVisibility: r.emailVisibilityOverride ?? false,
+    withCustomData: r.isCustomDataAllowed,
     unsavedFiles: {},
   };
 }
@@ -121,8 +121,20 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Applies a record's visibility and custom data from its wire state (what `onRecordEnrich` sets). */
+function applyVisibility(r: CoreRecord, w: RecordWire): void {
+  r.setCustomData(w.custom ?? {});
+  // the script's sets are disjoint and start from the core's, so applying both is exact
+  r.hide(...(w.hidden ?? []));
+  r.unhide(...(w.unhidden ?? []));
+  r.withCustomData(w.withCustomData === true);
+  if (w.ignoreEmailVisibility !== (r.emailVisibilityOverride ?? false))
+    r.ignoreEmailVisibility(w.ignoreEmailVisibility);
+}
+
 /** Applies a record's wire state to a core record in place (fields, passwords, stored state). */
 export async function applyRecordWire(r: CoreRecord, w: RecordWire): Promise<void> {
+  applyVisibility(r, w);
   if (w.original && r.isNew) {
     for (const field of r.collection.fields)
       if (field.name in w.original) r.set(field.name, w.original[field.name]);
