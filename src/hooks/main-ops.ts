@@ -259,6 +259,14 @@ export function createOps(host: OpsHost) {
           return { lastInsertId: r.lastInsertRowid, rowsAffected: r.changes };
         }
         const rows = await app.db.all(bound.sql, bound.values);
+        if (mode === "records") {
+          // $app.recordQuery(…): the rows as records of the collection
+          const collection = collectionOf(app, args[4]);
+          return encodeValue(
+            rows.map((row) => CoreRecord.fromRow(collection, row)),
+            handles,
+          );
+        }
         if (mode === "one") {
           if (!rows[0]) throw noRows();
           return rows[0];

@@ -6,8 +6,7 @@
  */
 import { str } from "./text.ts";
 import { createRequire } from "node:module";
-import { cloneDynamicModelShape, DynamicModel, fillDynamicModel } from "./globals/dynamic-model.ts";
-import { arrayOfModel } from "./globals/helpers.ts";
+import { queryBuilder, recordQuery, type QueryRunner } from "./globals/select-query.ts";
 import { join } from "node:path";
 import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations } from "./registrations.ts";
 import type { WorkerChannel } from "./worker-channel.ts";
@@ -45,50 +44,21 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
   const call = (id: string, method: string, args: unknown[]) =>
     decode(channel.call("app", [id, method, args.map((a) => encode(a))]), models());
 
-  const queryOf = (id: string, sql: string) => {
-    let params: Obj = {};
-    const run = (mode: string) => channel.call("db", [id, mode, sql, encode(params)]);
-    const q = {
-      bind(p: Obj) {
-        params = { ...params, ...(p ?? {}) };
-        return q;
-      },
-      execute() {
-        const r = run("execute") as { lastInsertId: number; rowsAffected: number };
-        return { lastInsertId: () => r.lastInsertId, rowsAffected: () => r.rowsAffected };
-      },
-      one(dst: Obj) {
-        const row = run("one") as Obj;
-        fillModel(dst, row);
-      },
-      all(dst: Obj[]) {
-        const rows = run("all") as Obj[];
-        const template = arrayOfModel(dst);
-        dst.length = 0;
-        for (const row of rows) {
-          const item = template instanceof DynamicModel ? cloneDynamicModelShape(template) : {};
-          fillModel(item, row);
-          dst.push(item);
-        }
-      },
-      column(dst: unknown[]) {
-        const rows = run("all") as Obj[];
-        dst.length = 0;
-        for (const row of rows) dst.push(Object.values(row)[0]);
-      },
-      row(...dsts: unknown[]) {
-        const row = run("one") as Obj;
-        return Object.values(row).slice(0, dsts.length || undefined);
-      },
-      sql: () => sql,
-      params: () => params,
+  const runner =
+    (id: string): QueryRunner =>
+    (mode, sql, params, collection) => {
+      const out = channel.call("db", [id, mode, sql, encode(params), collection ?? null]);
+      // record queries answer tagged wire records; the builder wants the wire shapes
+      return mode === "records" ? (out as { $record: unknown }[]).map((x) => x.$record) : out;
     };
-    return q;
+  const builder = (id: string) => queryBuilder(runner(id));
+  const recordQueryOf = (id: string, collection: unknown) => {
+    const name =
+      collection && typeof collection === "object" && typeof (collection as Obj).name === "string"
+        ? ((collection as Obj).name as string)
+        : ((call(id, "findCollectionByNameOrId", [collection]) as Obj).name as string);
+    return recordQuery(runner(id), name);
   };
-  const builder = (id: string) => ({
-    newQuery: (sql: string) => queryOf(id, sql),
-    select: () => notSupported("the dbx select builder", "use $app.db().newQuery(sql).bind(params)"),
-  });
 
   const logger = (id: string, attrs: Obj): object => {
     const log =
@@ -157,6 +127,7 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
         }
       },
       db: () => builder(id),
+      recordQuery: (collection: unknown) => recordQueryOf(id, collection),
       concurrentDB: () => builder(id),
       nonconcurrentDB: () => builder(id),
       auxDB: () => builder(`${id}:aux`),
@@ -183,11 +154,6 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     apps.set(id, app);
     return app;
   };
-}
-
-function fillModel(dst: object, row: Obj): void {
-  if (dst instanceof DynamicModel) fillDynamicModel(dst, row);
-  else if (dst && typeof dst === "object") Object.assign(dst, row);
 }
 
 /** The source of a function (or function-source string) for a registration. */
