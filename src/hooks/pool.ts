@@ -102,10 +102,14 @@ export class HookWorker {
     this.worker.on("exit", (code) => fail(new Error(`the hooks worker exited (code ${code})`)));
   }
 
-  /** Posts to the worker and wakes it if it is waiting on a call. */
-  send(message: ToWorker): void {
+  /**
+   * Posts to the worker and wakes it if it may be waiting on a call (`wake` false: a run for an
+   * idle worker, which takes it from its event loop; the wake-up syscall is saved).
+   */
+  send(message: ToWorker, wake = true): void {
     if (this.dead) return;
     this.port.postMessage(message);
+    if (!wake) return;
     Atomics.store(this.#flag, 0, 1);
     Atomics.notify(this.#flag, 0);
   }
@@ -258,7 +262,8 @@ export class WorkerPool {
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       });
-      w.send({ t: "run", run, target, event, args });
+      // a nested run (timed false) goes to a worker waiting on a call: only that one needs waking
+      w.send({ t: "run", run, target, event, args }, !timed);
     });
   }
 

@@ -6,6 +6,9 @@
  */
 import { str } from "./text.ts";
 import { createRequire } from "node:module";
+import { bytesOf } from "./globals/bytes.ts";
+import { assignRecordFromWire, Record as ScriptRecord } from "./globals/record.ts";
+import type { RecordWire } from "./wire.ts";
 import { queryBuilder, recordQuery, type QueryRunner } from "./globals/select-query.ts";
 import { join } from "node:path";
 import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations } from "./registrations.ts";
@@ -41,8 +44,16 @@ export function notSupported(what: string, instead: string): never {
 /** Builds the `$app` objects (one per app handle: "main" or a transaction). */
 export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models: () => ScriptModels) {
   const apps = new Map<string, object>();
-  const call = (id: string, method: string, args: unknown[]) =>
-    decode(channel.call("app", [id, method, args.map((a) => encode(a))]), models());
+  const call = (id: string, method: string, args: unknown[]) => {
+    const out = channel.call("app", [id, method, args.map((a) => encode(a))]);
+    // `$app.save(record)`: the script's own object takes the saved id and state, as in PocketBase
+    const saved = out && typeof out === "object" ? (out as { $record?: RecordWire }).$record : undefined;
+    if (saved && (method === "save" || method === "saveNoValidate") && args[0] instanceof ScriptRecord) {
+      assignRecordFromWire(args[0], saved);
+      return undefined;
+    }
+    return decode(out, models());
+  };
 
   const runner =
     (id: string): QueryRunner =>
@@ -233,17 +244,31 @@ export function mailsNamespace(channel: WorkerChannel): Obj {
   };
 }
 
-/** `$filesystem`: files for records are not yet bridged. */
-export function filesystemNamespace(): Obj {
-  const later = (what: string) => () =>
-    notSupported(`$filesystem.${what}()`, "upload files through the records API for now");
+/** `$filesystem`: files for records, prepared and held by the main thread (see main-files.ts). */
+export function filesystemNamespace(channel: WorkerChannel): Obj {
+  const file = (wire: unknown) => ({ ...(wire as Obj) });
+  const toBytes = (data: unknown): Uint8Array | string => {
+    if (typeof data === "string") return data;
+    const bytes = bytesOf(data);
+    if (bytes) return new Uint8Array(bytes);
+    if (Array.isArray(data)) return Uint8Array.from(data, (n) => Number(n) & 0xff);
+    return typeof data === "number" || typeof data === "boolean" ? String(data) : "";
+  };
+  const system = (what: string) => () =>
+    notSupported(
+      `$filesystem.${what}()`,
+      "attach files to records with $filesystem.fileFromPath/fileFromBytes/fileFromURL and $app.save",
+    );
   return {
-    fileFromPath: later("fileFromPath"),
-    fileFromBytes: later("fileFromBytes"),
-    fileFromMultipart: later("fileFromMultipart"),
-    fileFromURL: later("fileFromURL"),
-    local: later("local"),
-    s3: later("s3"),
+    fileFromPath: (path: unknown) => file(channel.call("fs.file", ["path", str(path)])),
+    fileFromBytes: (data: unknown, name: unknown) =>
+      file(channel.call("fs.file", ["bytes", toBytes(data), str(name)])),
+    fileFromURL: (url: unknown, secTimeout?: unknown) =>
+      file(channel.call("fs.file", ["url", str(url), "", Number(secTimeout) || 120])),
+    fileFromMultipart: () =>
+      notSupported("$filesystem.fileFromMultipart()", "use e.findUploadedFiles(key) in request hooks"),
+    local: system("local"),
+    s3: system("s3"),
   };
 }
 
