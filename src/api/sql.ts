@@ -1,6 +1,7 @@
 /** `POST /api/sql` (§1.10; new in PocketBase v0.39): the superusers' SQL console. */
 import type { Hono } from "hono";
-import { SqlTimeoutError, runSqlConsole } from "../core/db/sql-console.ts";
+import { runSqlConsole } from "../core/db/sql-console.ts";
+import { ReadPoolBusyError } from "../core/db/read-pool.ts";
 import { ValidationError, errors } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
 import { ApiError, badRequest } from "./errors.ts";
@@ -12,7 +13,7 @@ import { jsonResponse } from "./response.ts";
 export const MAX_QUERY_LENGTH = 5000;
 /** The most rows returned. */
 export const MAX_ROWS = 1000;
-/** How long a statement may run. */
+/** How long a statement may run (PocketBase's; reads are stopped on the read pool, writes are not). */
 export const SQL_TIMEOUT_MS = 3 * 60 * 1000;
 
 /** Registers the SQL console route. */
@@ -37,8 +38,8 @@ export function bindSqlApi(router: Hono<ApiEnv>): void {
       });
       return jsonResponse(c, 200, result);
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      const message = err instanceof SqlTimeoutError ? err.message : (err as Error).message;
+      if (err instanceof ApiError || err instanceof ReadPoolBusyError) throw err;
+      const message = (err as Error).message;
       throw badRequest("Failed to execute the query.", {
         query: new ValidationError("validation_invalid_query", message),
       });
