@@ -23,8 +23,15 @@ export type { Collection, CollectionType, AuthOptions } from "./core/collections
 export type { HookEventMap, HookName } from "./core/hooks.ts";
 export * from "./core/hook-events.ts";
 export { HooksRuntime, type HooksOptions } from "./hooks/runtime.ts";
-export { ModuleRequestEvent, type ModuleApp, type ModuleMiddleware } from "./hooks/module-hooks.ts";
+export {
+  ModuleRequestEvent,
+  registerHooks,
+  type ModuleApp,
+  type ModuleMiddleware,
+} from "./hooks/module-hooks.ts";
 export { runCli } from "./cli/main.ts";
+export type { CliCommand, CliOptions } from "./cli/custom-commands.ts";
+export type { FlagSpec, ParsedArgs } from "./cli/args.ts";
 import type { ModuleApp } from "./hooks/module-hooks.ts";
 
 /** The signature of a TypeScript hooks module's default export. */

@@ -68,6 +68,33 @@ routerAdd("GET", "/lib/dbx", (e) => {
     none: $app.countRecords("posts", $dbx.hashExp({ title: "no such title" })),
   })
 })
+
+routerAdd("GET", "/lib/select", (e) => {
+  const rows = arrayOf(new DynamicModel({ id: "", title: "", views: 0 }))
+  $app.db()
+    .select("id", "title", "views")
+    .from("posts")
+    .where($dbx.exp("views >= {:min}", { min: 20 }))
+    .andWhere($dbx.like("title", "sel"))
+    .orderBy("views DESC")
+    .limit(2)
+    .all(rows)
+  const titles = []
+  $app.db().select("title").from("posts").where($dbx.hashExp({ title: e.request.url.query().get("t") })).column(titles)
+  const one = new Record()
+  $app.recordQuery("posts").where($dbx.hashExp({ title: "sel-b" })).one(one)
+  const records = arrayOf(new Record())
+  $app.recordQuery($app.findCollectionByNameOrId("posts")).andWhere($dbx.like("title", "sel")).orderBy("views ASC").all(records)
+  let missing = ""
+  try { $app.recordQuery("posts").where($dbx.hashExp({ id: "nope" })).one(new Record()) } catch (err) { missing = err.message }
+  return e.json(200, {
+    rows: rows.map((r) => [r.title, r.views]),
+    titles,
+    one: [one.get("title"), one.collection().name, one.isNew()],
+    records: records.map((r) => r.getInt("views")),
+    missing,
+  })
+})
 `,
   "views/layout.html": `<html><h1>{{.title}}</h1>{{template "body" .}}</html>`,
   "views/page.html": `{{define "body"}}<ul>{{range .items}}<li>{{.}}</li>{{end}}</ul>{{end}}`,
@@ -91,19 +118,20 @@ describe("pb_hooks: the script library in a running server", () => {
     assert.equal(stored.get("views"), 11);
   });
 
-  test(
-    "onRecordEnrich: hide() and withCustomData() shape the JSON (§7.9)",
-    {
-      todo: "the main thread drops RecordWire.hidden/unhidden/custom/withCustomData (src/hooks/main-codec.ts applyRecordWire; the core Record has no per-instance visibility)",
-    },
-    async () => {
-      const pb = new PocketBase(s.url);
-      const created = await pb.collection("posts").create({ title: "enrich", views: 1 });
-      const viewed = await pb.collection("posts").getOne(created.id);
-      assert.equal(viewed.views, undefined);
-      assert.equal(viewed.score, 22);
-    },
-  );
+  test("onRecordEnrich: hide() and withCustomData() shape the JSON (§7.9)", async () => {
+    const pb = new PocketBase(s.url);
+    const created = await pb.collection("posts").create({ title: "enrich", views: 1 });
+    // the create response is enriched too
+    assert.equal(created.views, undefined);
+    assert.equal(created.score, 22);
+    const viewed = await pb.collection("posts").getOne(created.id);
+    assert.equal(viewed.views, undefined);
+    assert.equal(viewed.score, 22);
+    assert.equal(viewed.title, "enrich");
+    const list = await pb.collection("posts").getList(1, 50, { filter: `id="${created.id}"` });
+    assert.equal(list.items[0]?.score, 22);
+    assert.equal(list.items[0]?.views, undefined);
+  });
 
   test("$template renders layouts with escaping", async () => {
     const res = await get("/lib/page?t=%3Cb%3E");
@@ -151,5 +179,28 @@ describe("pb_hooks: the script library in a running server", () => {
     assert.ok(body.all >= 2);
     assert.equal(body.tagged, body.all, "every post got the z tag from the hook");
     assert.equal(body.none, 0);
+  });
+
+  test("$app.db().select builder and $app.recordQuery (§3.10)", async () => {
+    const pb = new PocketBase(s.url);
+    for (const [title, views] of [
+      ["sel-a", 10],
+      ["sel-b", 20],
+      ["sel-c", 30],
+    ] as const)
+      await pb.collection("posts").create({ title, views });
+    const res = await get("/lib/select?t=" + encodeURIComponent("sel-a' OR 1=1 --"));
+    assert.equal(res.status, 200, s.logs.join("\n"));
+    assert.deepEqual(await res.json(), {
+      // the create hook adds 10 views to each
+      rows: [
+        ["sel-c", 40],
+        ["sel-b", 30],
+      ],
+      titles: [],
+      one: ["sel-b", "posts", false],
+      records: [20, 30, 40],
+      missing: "sql: no rows in result set",
+    });
   });
 });

@@ -48,6 +48,14 @@ const setup: HooksModule = (app) => {
 
   app.routerAdd("GET", "/ts/me", (e) => e.json(200, e.auth), app.apis.requireAuth("users"));
 
+  app.onRecordEnrich(async (e) => {
+    if (e.record.getString("title") === "enriched") {
+      e.record.hide("views").withCustomData(true);
+      e.record.set("shout", e.record.getString("title").toUpperCase());
+    }
+    await e.next();
+  }, "posts");
+
   app.onRecordDeleteRequest(async () => {
     throw new BadRequestError("posts are kept");
   }, "posts");
@@ -116,6 +124,16 @@ describe("TypeScript hooks modules", () => {
     const post = await s.pb.collection("posts").create({ title: "kept" });
     await assert.rejects(s.pb.collection("posts").delete(post.id), /Posts are kept\./);
     assert.equal((await s.pb.collection("posts").getOne(post.id)).id, post.id);
+  });
+
+  test("onRecordEnrich: hide() and custom data shape the record's JSON", async () => {
+    const created = await s.pb.collection("posts").create({ title: "enriched" });
+    const viewed = await s.pb.collection("posts").getOne(created.id);
+    assert.equal(viewed.shout, "ENRICHED");
+    assert.equal("views" in viewed, false);
+    const plain = await s.pb.collection("posts").create({ title: "plain" });
+    assert.equal(typeof plain.views, "number");
+    assert.equal("shout" in plain, false);
   });
 
   test("built-in middlewares and scripts beside modules", async () => {

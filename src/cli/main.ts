@@ -16,6 +16,7 @@ import { migrationLoader } from "../hooks/migration-loader.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 import { executableDir, runtimeName } from "../tools/runtime.ts";
 import { checkFolderLayout } from "./folder-layout.ts";
+import { customUsage, runCustomCommand, type CliOptions } from "./custom-commands.ts";
 
 const GLOBAL_FLAGS: FlagSpec = {
   dir: "string",
@@ -28,7 +29,7 @@ const GLOBAL_FLAGS: FlagSpec = {
   v: "boolean",
 };
 
-const USAGE = `Satchel: a self-hosted backend that speaks PocketBase's API.
+const USAGE_TEXT = `Satchel: a self-hosted backend that speaks PocketBase's API.
 
 Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
@@ -93,9 +94,18 @@ export function appFromFlags(flags: { [name: string]: string | boolean }): App {
   });
 }
 
-/** Runs the CLI; resolves with the process exit code (serve resolves when stopped). */
-export async function runCli(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI; resolves with the process exit code (serve resolves when stopped). A program
+ * embedding Satchel passes `options`: a setup for every App built, and commands of its own.
+ */
+export async function runCli(argv: readonly string[], options: CliOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
+  const USAGE = USAGE_TEXT + customUsage(options);
+  const buildApp = async (flags: { [name: string]: string | boolean }): Promise<App> => {
+    const app = appFromFlags(flags);
+    await options.setup?.(app);
+    return app;
+  };
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(USAGE);
     return command === undefined ? 1 : 0;
@@ -120,17 +130,17 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         memoryLimit: "string",
       });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
-      return runServe(appFromFlags(args.flags), args);
+      return runServe(await buildApp(args.flags), args);
     }
     case "superuser": {
       const args = parseArgs(rest, GLOBAL_FLAGS);
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
-      return runSuperuser(appFromFlags(args.flags), args.positionals);
+      return runSuperuser(await buildApp(args.flags), args.positionals);
     }
     case "migrate": {
       const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string" });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
-      const app = appFromFlags(args.flags);
+      const app = await buildApp(args.flags);
       checkFolderLayout({ dataDir: app.dataDir, migrationsDir: migrationsDir(app, args.flags) });
       await app.bootstrap();
       const load = migrationLoader(app);
@@ -146,9 +156,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       if (args.positionals.length > 0) throw new Error(`unexpected argument "${args.positionals[0]}"`);
       const out = typeof args.flags.out === "string" ? args.flags.out : undefined;
-      return runTypegen(appFromFlags(args.flags), out);
+      return runTypegen(await buildApp(args.flags), out);
     }
-    default:
+    default: {
+      const custom = options.commands?.[command];
+      if (custom) return runCustomCommand(custom, rest, GLOBAL_FLAGS, buildApp);
       throw new Error(`unknown command "${command}" (see satchel --help)`);
+    }
   }
 }

@@ -10,6 +10,8 @@ import { collectionToExportJson } from "../core/collections/collection-json.ts";
 import { applyCollectionBody, collectionFromCreateBody } from "../core/collections/collection-input.ts";
 import { Record as CoreRecord } from "../core/records/record.ts";
 import { hashPassword } from "../auth/password.ts";
+import { pendingUploads, setPendingUploads, type UploadedFile } from "../core/records/record-files.ts";
+import { uploadHandles } from "./main-files.ts";
 import { ApiError, NotFoundError, safeErrorData } from "../api/errors.ts";
 import { ValidationError, ValidationErrors } from "../tools/validation.ts";
 import type { CollectionWire, ErrorWire, RecordWire } from "./wire.ts";
@@ -65,16 +67,43 @@ export class HookTimeoutError extends Error {
   override name = "HookTimeoutError";
 }
 
-const collectionWires = new WeakMap<Collection, CollectionWire>();
+/** Each collection object's wire, its reference and the `updated` it was made at. */
+const collectionWires = new WeakMap<Collection, { wire: CollectionWire; ref: string; updated: string }>();
+/** Wires by reference, for workers that meet a reference they have not seen (recent ones kept). */
+const wiresByRef = new Map<string, CollectionWire>();
+const MAX_REFS = 500;
+let refSeq = 0;
+
+function cachedWire(c: Collection): { wire: CollectionWire; ref: string } {
+  let entry = collectionWires.get(c);
+  if (!entry || entry.updated !== c.updated) {
+    const wire = JSON.parse(JSON.stringify(collectionToExportJson(c))) as CollectionWire;
+    entry = { wire, ref: `c${++refSeq}@${c.updated}`, updated: c.updated };
+    collectionWires.set(c, entry);
+    wiresByRef.set(entry.ref, wire);
+    if (wiresByRef.size > MAX_REFS) wiresByRef.delete(wiresByRef.keys().next().value!);
+  }
+  return entry;
+}
 
 /** A collection as its export JSON (secrets kept). */
 export function collectionToWire(c: Collection): CollectionWire {
-  let w = collectionWires.get(c);
-  if (!w) {
-    w = JSON.parse(JSON.stringify(collectionToExportJson(c))) as CollectionWire;
-    collectionWires.set(c, w);
-  }
-  return w;
+  return cachedWire(c).wire;
+}
+
+/**
+ * A record's collection as it travels to a worker: a reference (`{$ref, id, name}`) the worker
+ * resolves from its own cache, asking for the wire (`collectionByRef`) only the first time.
+ */
+function collectionRefWire(c: Collection): CollectionWire {
+  return { $ref: cachedWire(c).ref, id: c.id, name: c.name };
+}
+
+/** The wire of a collection reference (a worker's cache miss). */
+export function collectionByRef(ref: string): CollectionWire {
+  const wire = wiresByRef.get(ref);
+  if (!wire) throw new Error(`unknown collection reference ${ref}`);
+  return wire;
 }
 
 /** A collection from a script: the stored one with the script's values applied, or a new one. */
@@ -97,23 +126,26 @@ export function recordToWire(r: CoreRecord): RecordWire {
       if (plain !== undefined) plainPasswords[field.name] = plain;
     }
   }
+  const unsavedFiles: RecordWire["unsavedFiles"] = {};
+  for (const { field, file } of pendingUploads(r))
+    (unsavedFiles[field.name] ??= []).push(uploadHandles.wireOf(file));
   const expand: RecordWire["expand"] = {};
   for (const [k, v] of Object.entries(r.expand))
     expand[k] = Array.isArray(v) ? v.map(recordToWire) : recordToWire(v);
   return {
-    collection: collectionToWire(r.collection),
+    collection: collectionRefWire(r.collection),
     id: r.id,
     isNew: r.isNew,
     data,
     original,
     plainPasswords,
-    custom: {},
+    custom: r.customData(),
     expand,
-    hidden: [],
-    unhidden: [],
-    ignoreEmailVisibility: false,
-    withCustomData: false,
-    unsavedFiles: {},
+    hidden: r.hiddenNames(),
+    unhidden: r.unhiddenNames(),
+    ignoreEmailVisibility: r.emailVisibilityOverride ?? false,
+    withCustomData: r.isCustomDataAllowed,
+    unsavedFiles,
   };
 }
 
@@ -121,8 +153,34 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Applies a record's visibility and custom data from its wire state (what `onRecordEnrich` sets). */
+function applyVisibility(r: CoreRecord, w: RecordWire): void {
+  r.setCustomData(w.custom ?? {});
+  // the script's sets are disjoint and start from the core's, so applying both is exact
+  r.hide(...(w.hidden ?? []));
+  r.unhide(...(w.unhidden ?? []));
+  r.withCustomData(w.withCustomData === true);
+  if (w.ignoreEmailVisibility !== (r.emailVisibilityOverride ?? false))
+    r.ignoreEmailVisibility(w.ignoreEmailVisibility);
+}
+
+/** Makes the files a script attached (by handle) the record's pending uploads. */
+function applyUnsavedFiles(r: CoreRecord, w: RecordWire): void {
+  for (const [fieldName, files] of Object.entries(w.unsavedFiles ?? {})) {
+    const uploads: UploadedFile[] = [];
+    for (const f of files) {
+      const upload = uploadHandles.get(f.handle);
+      if (!upload)
+        throw new Error(`the file ${f.name} is no longer available; create it again with $filesystem`);
+      uploads.push(upload);
+    }
+    setPendingUploads(r, fieldName, uploads);
+  }
+}
+
 /** Applies a record's wire state to a core record in place (fields, passwords, stored state). */
 export async function applyRecordWire(r: CoreRecord, w: RecordWire): Promise<void> {
+  applyVisibility(r, w);
   if (w.original && r.isNew) {
     for (const field of r.collection.fields)
       if (field.name in w.original) r.set(field.name, w.original[field.name]);
@@ -133,6 +191,7 @@ export async function applyRecordWire(r: CoreRecord, w: RecordWire): Promise<voi
     const value = w.data[field.name];
     if (!sameValue(r.get(field.name), value)) r.set(field.name, value);
   }
+  applyUnsavedFiles(r, w);
   for (const [name, plain] of Object.entries(w.plainPasswords ?? {})) {
     if (r.plainPasswordOf(name) === plain) continue;
     if (name === "password" && r.collection.type === "auth") await r.setPassword(plain);

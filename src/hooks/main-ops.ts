@@ -14,8 +14,9 @@ import type { MailMessage } from "../core/mails/mailer.ts";
 import { defaultSettings, type Settings } from "../core/settings/settings-model.ts";
 import { NotFoundError } from "../api/errors.ts";
 import type { AppHandles } from "./main-codec.ts";
-import { bindNamed, decodeValue, encodeValue, recordFromWire } from "./main-codec.ts";
+import { bindNamed, collectionByRef, decodeValue, encodeValue, recordFromWire } from "./main-codec.ts";
 import type { RecordWire } from "./wire.ts";
+import { fileFromBytes, fileFromPath, fileFromURL } from "./main-files.ts";
 import type { CallContext, RunContext, WorkerPool } from "./pool.ts";
 import type { FnSource } from "./registrations.ts";
 
@@ -307,6 +308,14 @@ export function createOps(host: OpsHost) {
           return { lastInsertId: r.lastInsertRowid, rowsAffected: r.changes };
         }
         const rows = await app.db.all(bound.sql, bound.values);
+        if (mode === "records") {
+          // $app.recordQuery(…): the rows as records of the collection
+          const collection = collectionOf(app, args[4]);
+          return encodeValue(
+            rows.map((row) => CoreRecord.fromRow(collection, row)),
+            handles,
+          );
+        }
         if (mode === "one") {
           if (!rows[0]) throw noRows();
           return rows[0];
@@ -359,6 +368,16 @@ export function createOps(host: OpsHost) {
         return null;
       case "cron.jobs":
         return host.cronJobs();
+      case "collection.ref":
+        return collectionByRef(str(args[0]));
+      case "fs.file": {
+        // $filesystem.fileFrom*: the content prepared here, the worker keeps a handle
+        const [kind, source, name, timeout] = args as [string, unknown, unknown, unknown];
+        if (kind === "path") return fileFromPath(str(source));
+        if (kind === "url") return fileFromURL(str(source), Number(timeout) || 0);
+        const bytes = source instanceof Uint8Array ? source : new TextEncoder().encode(str(source));
+        return fileFromBytes(bytes, str(name));
+      }
       case "http.send":
         return httpSend((args[0] as Obj) ?? {});
       case "record.newToken": {

@@ -17,6 +17,7 @@ import { Record as CoreRecord } from "../core/records/record.ts";
 import type { HookEvent } from "../tools/hook.ts";
 import { encodeJson } from "../tools/json.ts";
 import { ApiError } from "../api/errors.ts";
+import { NotFoundError } from "../core/errors.ts";
 import {
   apisStep,
   setScriptRouting,
@@ -172,9 +173,13 @@ export type ModuleApp = Omit<App, HookName> &
     apis: { [name: string]: (...args: unknown[]) => ModuleMiddleware };
   };
 
-/** A request handler's outcome: an ApiError stays, anything else is PocketBase's generic 400. */
+/**
+ * A request handler's outcome: an ApiError stays, "no rows" is a 404 (as PocketBase's
+ * `ToApiError` makes `sql.ErrNoRows`), anything else is PocketBase's generic 400.
+ */
 function asApiError(err: unknown): unknown {
   if (err instanceof ApiError || (err instanceof Error && "status" in err)) return err;
+  if (err instanceof NotFoundError) return new ApiError(404, "", {}, err);
   return new ApiError(400, "", {}, err);
 }
 
@@ -199,11 +204,14 @@ interface Registered {
 /** The TypeScript/ES module hooks of an app. */
 export class ModuleHooks {
   readonly #app: App;
+  /** Which routing source its routes are (the hooks folder's modules, or a program's). */
+  readonly #source: string;
   #registered: Registered = { unbind: [], routes: [], middlewares: [], crons: [] };
   #generation = 0;
 
-  constructor(app: App) {
+  constructor(app: App, source = "modules") {
     this.#app = app;
+    this.#source = source;
   }
 
   /** Builds the `app` handed to modules, recording what they register into `into`. */
@@ -318,11 +326,33 @@ export class ModuleHooks {
       this.unload();
       throw err;
     }
+    this.#install(registered);
+  }
+
+  /**
+   * Runs `setup` with the same `app` a module's default export gets (a Node program embedding
+   * Satchel registers its hooks, routes and crons this way); what it registered before is taken
+   * back first.
+   */
+  async register(setup: (app: ModuleApp) => void | Promise<void>): Promise<void> {
+    this.unload();
+    const registered: Registered = { unbind: [], routes: [], middlewares: [], crons: [] };
+    try {
+      await setup(this.#facade(registered));
+    } catch (err) {
+      this.#registered = registered;
+      this.unload();
+      throw err;
+    }
+    this.#install(registered);
+  }
+
+  #install(registered: Registered): void {
     this.#registered = registered;
     setScriptRouting(
       this.#app,
       { routes: registered.routes, middlewares: registered.middlewares },
-      "modules",
+      this.#source,
     );
   }
 
@@ -331,7 +361,23 @@ export class ModuleHooks {
     const r = this.#registered;
     for (const unbind of r.unbind) unbind();
     for (const id of r.crons) this.#app.cron().remove(id);
-    setScriptRouting(this.#app, null, "modules");
+    setScriptRouting(this.#app, null, this.#source);
     this.#registered = { unbind: [], routes: [], middlewares: [], crons: [] };
   }
+}
+
+let programs = 0;
+
+/**
+ * The framework API's way to extend an app from code: `setup` gets the app with PocketBase's
+ * registration functions (`app.onRecordCreate(…)`, `app.routerAdd(…)`, `app.cronAdd(…)`), as a
+ * hooks module's default export does. Resolves with a function that takes it all back.
+ */
+export async function registerHooks(
+  app: App,
+  setup: (app: ModuleApp) => void | Promise<void>,
+): Promise<() => void> {
+  const hooks = new ModuleHooks(app, `program${++programs}`);
+  await hooks.register(setup);
+  return () => hooks.unload();
 }

@@ -109,10 +109,14 @@ export class HookWorker {
     });
   }
 
-  /** Posts to the worker and wakes it if it is waiting on a call. */
-  send(message: ToWorker): void {
+  /**
+   * Posts to the worker and wakes it if it may be waiting on a call (`wake` false: a run for an
+   * idle worker, which takes it from its event loop; the wake-up syscall is saved).
+   */
+  send(message: ToWorker, wake = true): void {
     if (this.dead) return;
     this.port.postMessage(message);
+    if (!wake) return;
     Atomics.store(this.#flag, 0, 1);
     Atomics.notify(this.#flag, 0);
   }
@@ -168,6 +172,8 @@ export interface PoolOptions {
   log(message: string): void;
   /** Where scripts' console output goes (default: the process's stdout/stderr). */
   output?: (text: string) => void;
+  /** Idle time after which a worker beyond the first is stopped (ms; default 60 s, 0 = never). */
+  idleMs?: number;
 }
 
 /** The pool of handler workers. */
@@ -225,6 +231,7 @@ export class WorkerPool {
   /** Stops every worker. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#trimTimer);
     const err = new Error("the hooks pool was closed");
     for (const w of this.#workers) w.kill(err);
     this.#workers.clear();
@@ -265,7 +272,8 @@ export class WorkerPool {
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       });
-      w.send({ t: "run", run, target, event, args });
+      // a nested run (timed false) goes to a worker waiting on a call: only that one needs waking
+      w.send({ t: "run", run, target, event, args }, !timed);
     });
   }
 
@@ -317,7 +325,40 @@ export class WorkerPool {
     }
     const next = this.#waiting.shift();
     if (next) next(w);
-    else this.#idle.push(w);
+    else {
+      this.#idle.push(w);
+      this.#idleSince.set(w, Date.now());
+      this.#scheduleTrim();
+    }
+  }
+
+  /** When each idle worker became idle. */
+  readonly #idleSince = new WeakMap<HookWorker, number>();
+  #trimTimer: NodeJS.Timeout | undefined;
+
+  #scheduleTrim(): void {
+    const idleMs = this.#options.idleMs ?? 60_000;
+    if (this.#trimTimer || this.#closed || idleMs <= 0 || this.#idle.length < 2) return;
+    this.#trimTimer = setTimeout(() => {
+      this.#trimTimer = undefined;
+      this.#trim(idleMs);
+    }, idleMs);
+    this.#trimTimer.unref();
+  }
+
+  /**
+   * Stops the workers idle for `idleMs`, keeping one warm: each holds its own heap (~30 MB), and a
+   * burst that grew the pool should not keep that memory for good.
+   */
+  #trim(idleMs: number): void {
+    const cutoff = Date.now() - idleMs;
+    // acquire takes from the end, so the front holds the longest idle
+    while (this.#idle.length > 1 && (this.#idleSince.get(this.#idle[0]!) ?? 0) <= cutoff) {
+      const w = this.#idle.shift()!;
+      this.#drop(w);
+      w.kill(new Error("stopped while idle"));
+    }
+    this.#scheduleTrim();
   }
 
   #onMessage(w: HookWorker, m: FromWorker): void {

@@ -72,9 +72,10 @@ export function encode(v: unknown, seen = new Set<unknown>()): unknown {
   if (id !== undefined) return { $app: id };
   if ((v as { [SETTINGS]?: boolean })[SETTINGS])
     return { $settings: JSON.parse(JSON.stringify(v)) as unknown };
-  const toWire = (v as { toWire?: () => unknown }).toWire;
+  const toWire = (v as { toWire?: (forMain?: boolean) => unknown }).toWire;
   if (typeof toWire === "function") {
-    const w = toWire.call(v);
+    // records leave their collection's schema behind (the main thread has it)
+    const w = toWire.call(v, true);
     return isRecordWire(w) ? { $record: w } : { $collection: w };
   }
   if (v instanceof Error) return { $error: errorToWire(v) };

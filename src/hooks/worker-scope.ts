@@ -6,8 +6,10 @@
  */
 import { str } from "./text.ts";
 import { createRequire } from "node:module";
-import { cloneDynamicModelShape, DynamicModel, fillDynamicModel } from "./globals/dynamic-model.ts";
-import { arrayOfModel } from "./globals/helpers.ts";
+import { bytesOf } from "./globals/bytes.ts";
+import { assignRecordFromWire, Record as ScriptRecord } from "./globals/record.ts";
+import type { RecordWire } from "./wire.ts";
+import { queryBuilder, recordQuery, type QueryRunner } from "./globals/select-query.ts";
 import { join } from "node:path";
 import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations } from "./registrations.ts";
 import type { WorkerChannel } from "./worker-channel.ts";
@@ -42,53 +44,32 @@ export function notSupported(what: string, instead: string): never {
 /** Builds the `$app` objects (one per app handle: "main" or a transaction). */
 export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models: () => ScriptModels) {
   const apps = new Map<string, object>();
-  const call = (id: string, method: string, args: unknown[]) =>
-    decode(channel.call("app", [id, method, args.map((a) => encode(a))]), models());
-
-  const queryOf = (id: string, sql: string) => {
-    let params: Obj = {};
-    const run = (mode: string) => channel.call("db", [id, mode, sql, encode(params)]);
-    const q = {
-      bind(p: Obj) {
-        params = { ...params, ...(p ?? {}) };
-        return q;
-      },
-      execute() {
-        const r = run("execute") as { lastInsertId: number; rowsAffected: number };
-        return { lastInsertId: () => r.lastInsertId, rowsAffected: () => r.rowsAffected };
-      },
-      one(dst: Obj) {
-        const row = run("one") as Obj;
-        fillModel(dst, row);
-      },
-      all(dst: Obj[]) {
-        const rows = run("all") as Obj[];
-        const template = arrayOfModel(dst);
-        dst.length = 0;
-        for (const row of rows) {
-          const item = template instanceof DynamicModel ? cloneDynamicModelShape(template) : {};
-          fillModel(item, row);
-          dst.push(item);
-        }
-      },
-      column(dst: unknown[]) {
-        const rows = run("all") as Obj[];
-        dst.length = 0;
-        for (const row of rows) dst.push(Object.values(row)[0]);
-      },
-      row(...dsts: unknown[]) {
-        const row = run("one") as Obj;
-        return Object.values(row).slice(0, dsts.length || undefined);
-      },
-      sql: () => sql,
-      params: () => params,
-    };
-    return q;
+  const call = (id: string, method: string, args: unknown[]) => {
+    const out = channel.call("app", [id, method, args.map((a) => encode(a))]);
+    // `$app.save(record)`: the script's own object takes the saved id and state, as in PocketBase
+    const saved = out && typeof out === "object" ? (out as { $record?: RecordWire }).$record : undefined;
+    if (saved && (method === "save" || method === "saveNoValidate") && args[0] instanceof ScriptRecord) {
+      assignRecordFromWire(args[0], saved);
+      return undefined;
+    }
+    return decode(out, models());
   };
-  const builder = (id: string) => ({
-    newQuery: (sql: string) => queryOf(id, sql),
-    select: () => notSupported("the dbx select builder", "use $app.db().newQuery(sql).bind(params)"),
-  });
+
+  const runner =
+    (id: string): QueryRunner =>
+    (mode, sql, params, collection) => {
+      const out = channel.call("db", [id, mode, sql, encode(params), collection ?? null]);
+      // record queries answer tagged wire records; the builder wants the wire shapes
+      return mode === "records" ? (out as { $record: unknown }[]).map((x) => x.$record) : out;
+    };
+  const builder = (id: string) => queryBuilder(runner(id));
+  const recordQueryOf = (id: string, collection: unknown) => {
+    const name =
+      collection && typeof collection === "object" && typeof (collection as Obj).name === "string"
+        ? ((collection as Obj).name as string)
+        : ((call(id, "findCollectionByNameOrId", [collection]) as Obj).name as string);
+    return recordQuery(runner(id), name);
+  };
 
   const logger = (id: string, attrs: Obj): object => {
     const log =
@@ -157,6 +138,7 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
         }
       },
       db: () => builder(id),
+      recordQuery: (collection: unknown) => recordQueryOf(id, collection),
       concurrentDB: () => builder(id),
       nonconcurrentDB: () => builder(id),
       auxDB: () => builder(`${id}:aux`),
@@ -183,11 +165,6 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     apps.set(id, app);
     return app;
   };
-}
-
-function fillModel(dst: object, row: Obj): void {
-  if (dst instanceof DynamicModel) fillDynamicModel(dst, row);
-  else if (dst && typeof dst === "object") Object.assign(dst, row);
 }
 
 /** The source of a function (or function-source string) for a registration. */
@@ -267,17 +244,31 @@ export function mailsNamespace(channel: WorkerChannel): Obj {
   };
 }
 
-/** `$filesystem`: files for records are not yet bridged. */
-export function filesystemNamespace(): Obj {
-  const later = (what: string) => () =>
-    notSupported(`$filesystem.${what}()`, "upload files through the records API for now");
+/** `$filesystem`: files for records, prepared and held by the main thread (see main-files.ts). */
+export function filesystemNamespace(channel: WorkerChannel): Obj {
+  const file = (wire: unknown) => ({ ...(wire as Obj) });
+  const toBytes = (data: unknown): Uint8Array | string => {
+    if (typeof data === "string") return data;
+    const bytes = bytesOf(data);
+    if (bytes) return new Uint8Array(bytes);
+    if (Array.isArray(data)) return Uint8Array.from(data, (n) => Number(n) & 0xff);
+    return typeof data === "number" || typeof data === "boolean" ? String(data) : "";
+  };
+  const system = (what: string) => () =>
+    notSupported(
+      `$filesystem.${what}()`,
+      "attach files to records with $filesystem.fileFromPath/fileFromBytes/fileFromURL and $app.save",
+    );
   return {
-    fileFromPath: later("fileFromPath"),
-    fileFromBytes: later("fileFromBytes"),
-    fileFromMultipart: later("fileFromMultipart"),
-    fileFromURL: later("fileFromURL"),
-    local: later("local"),
-    s3: later("s3"),
+    fileFromPath: (path: unknown) => file(channel.call("fs.file", ["path", str(path)])),
+    fileFromBytes: (data: unknown, name: unknown) =>
+      file(channel.call("fs.file", ["bytes", toBytes(data), str(name)])),
+    fileFromURL: (url: unknown, secTimeout?: unknown) =>
+      file(channel.call("fs.file", ["url", str(url), "", Number(secTimeout) || 120])),
+    fileFromMultipart: () =>
+      notSupported("$filesystem.fileFromMultipart()", "use e.findUploadedFiles(key) in request hooks"),
+    local: system("local"),
+    s3: system("s3"),
   };
 }
 

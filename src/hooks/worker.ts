@@ -67,7 +67,7 @@ scope.$app = appFor("main");
 scope.$apis = apisNamespace(channel, () => models);
 scope.$http = httpNamespace(channel);
 scope.$mails = mailsNamespace(channel);
-scope.$filesystem = filesystemNamespace();
+scope.$filesystem = filesystemNamespace(channel);
 scope.__hooks = init.hooksDir;
 scope.require = hooksRequire(init.hooksDir);
 

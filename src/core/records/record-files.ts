@@ -264,6 +264,16 @@ export async function loadRecordFiles(
   return out;
 }
 
+/**
+ * Sets a file field's pending uploads from code (files a pb_hooks script attached): the record's
+ * value must name them (as `setItems` does for request bodies) for a save to store them.
+ */
+export function setPendingUploads(record: Record, fieldName: string, uploads: UploadedFile[]): void {
+  const state = stateOf(record);
+  if (uploads.length > 0) state.pending.set(fieldName, uploads);
+  else state.pending.delete(fieldName);
+}
+
 /** The uploads of a record still waiting to be stored (those present in its field values). */
 export function pendingUploads(record: Record): { field: FileField; file: UploadedFile }[] {
   const state = states.get(record);

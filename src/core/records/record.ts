@@ -32,6 +32,15 @@ export class Record {
   hasExpand = false;
   /** Plain passwords set in this session, by field (for validation), never stored. */
   #plainPasswords: Map<string, string> | null = null;
+  /** Values under names that are not fields (`set("score", 1)`), exported only with custom data on. */
+  #custom: Map<string, unknown> | null = null;
+  /** Per-instance visibility (PocketBase's `Hide`/`Unhide`): names hidden or shown whatever the
+   * field or the export options say. Null until used, so plain records carry nothing. */
+  #hidden: Set<string> | null = null;
+  #unhidden: Set<string> | null = null;
+  #withCustomData = false;
+  /** `ignoreEmailVisibility(on)`: when set, it decides about `email` instead of the export options. */
+  #ignoreEmailVisibility: boolean | undefined = undefined;
 
   constructor(collection: Collection, row?: { [key: string]: SQLOutputValue }) {
     this.collection = collection;
@@ -74,20 +83,93 @@ export class Record {
     return this.collection.fields.find((f) => f.name === name);
   }
 
-  /** The canonical value of a field (undefined for unknown names). */
+  /** The canonical value of a field, or the custom value of another name (else undefined). */
   get(name: string): unknown {
-    return this.#data.get(name);
+    return this.#data.has(name) ? this.#data.get(name) : this.#custom?.get(name);
   }
 
-  /** Sets a field value, cast by its type; unknown names are ignored. */
+  /** Sets a field value, cast by its type; a name that is no field holds a custom value. */
   set(name: string, value: unknown): void {
     const field = this.field(name);
-    if (!field) return;
+    if (!field) {
+      (this.#custom ??= new Map()).set(name, value);
+      return;
+    }
     if (this.#originalShared) {
       this.#original = new Map(this.#data);
       this.#originalShared = false;
     }
     this.#data.set(name, getFieldType(field.type).prepareValue(field, value));
+  }
+
+  /** The custom (non-field) values, by name. */
+  customData(): { [key: string]: unknown } {
+    return Object.fromEntries(this.#custom ?? []);
+  }
+
+  /** Replaces the custom (non-field) values. */
+  setCustomData(values: { [key: string]: unknown }): void {
+    const entries = Object.entries(values);
+    this.#custom = entries.length > 0 ? new Map(entries) : null;
+  }
+
+  // ---- per-instance visibility (PocketBase's Record.Hide/Unhide/WithCustomData/IgnoreEmailVisibility)
+
+  /** Leaves these fields (or `collectionId`, `collectionName`, `expand`, custom keys) out of the
+   * JSON export of this record, whatever else says to show them. */
+  hide(...names: string[]): this {
+    for (const name of names) {
+      (this.#hidden ??= new Set()).add(name);
+      this.#unhidden?.delete(name);
+    }
+    return this;
+  }
+
+  /** Puts these names in the JSON export of this record, hidden fields included. */
+  unhide(...names: string[]): this {
+    for (const name of names) {
+      (this.#unhidden ??= new Set()).add(name);
+      this.#hidden?.delete(name);
+    }
+    return this;
+  }
+
+  /** Names hidden on this instance. */
+  hiddenNames(): string[] {
+    return [...(this.#hidden ?? [])];
+  }
+
+  /** Names unhidden on this instance. */
+  unhiddenNames(): string[] {
+    return [...(this.#unhidden ?? [])];
+  }
+
+  /** Whether the JSON export includes the custom (non-field) values. */
+  withCustomData(on: boolean): this {
+    this.#withCustomData = on;
+    return this;
+  }
+
+  /** Whether custom data is exported (see `withCustomData`). */
+  get isCustomDataAllowed(): boolean {
+    return this.#withCustomData;
+  }
+
+  /** Whether `email` is exported regardless of `emailVisibility` (overrides the export options). */
+  ignoreEmailVisibility(on: boolean): this {
+    this.#ignoreEmailVisibility = on;
+    return this;
+  }
+
+  /** The `ignoreEmailVisibility` override, undefined when never set. */
+  get emailVisibilityOverride(): boolean | undefined {
+    return this.#ignoreEmailVisibility;
+  }
+
+  /** Whether a name is in the export, given whether it is shown by default. */
+  #visible(name: string, byDefault: boolean): boolean {
+    if (this.#unhidden?.has(name)) return true;
+    return byDefault && !this.#hidden?.has(name);
   }
 
   /** The value loaded from the database (undefined for new records). */
@@ -179,24 +261,27 @@ export class Record {
 
   /**
    * The record as API JSON (§6.4): visible fields + collectionId/collectionName (+ expand),
-   * keys sorted; `password` and `tokenKey` never, `email` only when visible.
+   * keys sorted; `password` and `tokenKey` never, `email` only when visible. The instance's
+   * `hide`/`unhide`/`withCustomData`/`ignoreEmailVisibility` win over the options.
    */
   toPublicJson(options: ExportOptions = {}): { [key: string]: unknown } {
-    const out: { [key: string]: unknown } = {
-      collectionId: this.collection.id,
-      collectionName: this.collection.name,
-    };
+    const out: { [key: string]: unknown } = {};
+    if (this.#visible("collectionId", true)) out.collectionId = this.collection.id;
+    if (this.#visible("collectionName", true)) out.collectionName = this.collection.name;
     const isAuth = this.collection.type === "auth";
+    const showEmail = this.#ignoreEmailVisibility ?? options.showEmail === true;
     for (const field of this.collection.fields) {
-      if (field.hidden && !options.showHidden) continue;
+      if (!this.#visible(field.name, !field.hidden || options.showHidden === true)) continue;
       if (isAuth && (field.name === "password" || field.name === "tokenKey")) continue;
       if (field.type === "password") continue;
-      if (isAuth && field.name === "email" && !options.showEmail && !this.getBool("emailVisibility"))
-        continue;
+      if (isAuth && field.name === "email" && !showEmail && !this.getBool("emailVisibility")) continue;
       out[field.name] = getFieldType(field.type).toJson(field, this.#data.get(field.name));
     }
+    if (this.#withCustomData && this.#custom) {
+      for (const [key, value] of this.#custom) if (this.#visible(key, true)) out[key] = value;
+    }
     const expandKeys = Object.keys(this.expand);
-    if (expandKeys.length > 0 || this.hasExpand) {
+    if ((expandKeys.length > 0 || this.hasExpand) && this.#visible("expand", true)) {
       const expand: { [key: string]: unknown } = {};
       for (const key of expandKeys.sort()) {
         const value = this.expand[key]!;

@@ -17,7 +17,7 @@ import {
   type Collection as CoreCollection,
   type CollectionType,
 } from "../../core/collections/collection-model.ts";
-import type { CollectionWire } from "../wire.ts";
+import type { CollectionWire, SyncBridge } from "../wire.ts";
 import { FieldsList } from "./fields.ts";
 
 type Obj = { [key: string]: unknown };
@@ -43,6 +43,27 @@ function authBase(current: Obj): AuthOptions {
 const asType = (v: unknown): CollectionType => (v === "auth" || v === "view" ? v : "base");
 const nullableString = (v: unknown, fallback: string | null): string | null =>
   v === null ? null : typeof v === "string" ? v : fallback;
+
+// Collections by reference, on this thread (the recent ones; see Collection.fromWire).
+const byRef = new Map<string, Collection>();
+const MAX_REFS = 200;
+let refBridge: SyncBridge | null = null;
+
+/** Connects reference resolution to the main thread (set once per worker by installGlobals). */
+export function setCollectionBridge(bridge: SyncBridge | null): void {
+  refBridge = bridge;
+}
+
+function collectionOfRef(ref: string): Collection {
+  let c = byRef.get(ref);
+  if (!c) {
+    if (!refBridge) throw new Error(`cannot resolve the collection reference ${ref}`);
+    c = Collection.fromWire(refBridge.call("collection.ref", [ref]) as CollectionWire);
+    byRef.set(ref, c);
+    if (byRef.size > MAX_REFS) byRef.delete(byRef.keys().next().value!);
+  }
+  return c;
+}
 
 /** A collection (`new Collection({type, name, fields, …})`). */
 export class Collection {
@@ -81,8 +102,13 @@ export class Collection {
     this.unmarshal(data);
   }
 
-  /** A stored collection from its wire shape. */
+  /**
+   * A stored collection from its wire shape. A reference (`{$ref}`, what records carry) is
+   * resolved from this thread's cache: the records of one collection share one object (as
+   * PocketBase's cached collections), built the first time its wire is fetched.
+   */
   static fromWire(w: CollectionWire): Collection {
+    if (typeof w.$ref === "string") return collectionOfRef(w.$ref);
     // The wire shape is complete (the main thread's export JSON): no defaults to fill in.
     const c = new Collection();
     c.unmarshal(w, false);

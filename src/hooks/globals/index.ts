@@ -13,7 +13,7 @@
  */
 import type { SyncBridge } from "../wire.ts";
 import { GoBytes, JSONRaw } from "./bytes.ts";
-import { Collection } from "./collection.ts";
+import { Collection, setCollectionBridge } from "./collection.ts";
 import { DateTime, Timezone } from "./datetime.ts";
 import { dbx } from "./dbx.ts";
 import { DynamicModel, nullMarkers } from "./dynamic-model.ts";
@@ -81,6 +81,7 @@ export function libraryGlobals(bridge: SyncBridge | null): {
  */
 export function installGlobals(scope: { [name: string]: unknown }, bridge: SyncBridge): void {
   setRecordBridge(bridge);
+  setCollectionBridge(bridge);
   setFormBridge(bridge);
   const lib = libraryGlobals(bridge);
   Object.assign(scope, lib.functions, lib.classes, lib.namespaces);

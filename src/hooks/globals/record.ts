@@ -57,6 +57,9 @@ function toCoreInput(value: unknown, field: CoreField): unknown {
   return value;
 }
 
+/** Each script field's core form, with the option values it was made from. */
+const coreFields = new WeakMap<Field, { sig: string; core: CoreField }>();
+
 // Set in Record's static block: replaces a record's whole state with a wire shape's (used when the
 // main thread answers with the saved record, so the script's object sees the result).
 let assignFromWire: (target: Record, w: RecordWire) => void;
@@ -72,7 +75,6 @@ export class Record {
     assignFromWire = (target, w) => {
       const s = Record.fromWire(w);
       target.#collection = s.#collection;
-      target.#fieldCache = s.#fieldCache;
       target.#data = s.#data;
       target.#original = s.#original;
       target.#lastSavedPK = s.#lastSavedPK;
@@ -88,7 +90,6 @@ export class Record {
   }
 
   #collection: Collection;
-  #fieldCache = new Map<string, { sig: string; core: CoreField }>();
   #data = new Map<string, unknown>();
   #original: Map<string, unknown> | null = null;
   #lastSavedPK = "";
@@ -154,11 +155,14 @@ export class Record {
     return r;
   }
 
-  /** The wire shape of this record. */
-  toWire(): RecordWire {
+  /**
+   * The wire shape of this record. `forMain`: as it crosses to the main thread, which finds the
+   * collection by id or name, so its schema does not travel (nor is it re-serialised).
+   */
+  toWire(forMain = false): RecordWire {
     const expand: RecordWire["expand"] = {};
     for (const [key, value] of Object.entries(this.#expand)) {
-      expand[key] = Array.isArray(value) ? value.map((r) => r.toWire()) : value.toWire();
+      expand[key] = Array.isArray(value) ? value.map((r) => r.toWire(forMain)) : value.toWire(forMain);
     }
     const unsavedFiles: RecordWire["unsavedFiles"] = {};
     for (const [key, files] of this.#unsaved) {
@@ -170,7 +174,9 @@ export class Record {
       }));
     }
     return {
-      collection: this.#collection.toWire(),
+      collection: forMain
+        ? { id: this.#collection.id, name: this.#collection.name }
+        : this.#collection.toWire(),
       id: this.id,
       isNew: this.isNew(),
       data: wireValues(this.#data),
@@ -195,11 +201,12 @@ export class Record {
   #core(f: Field): CoreField {
     // Field options rarely change while a script runs; re-normalise only when they do. The
     // signature is over the option values (not JSON.stringify(f), which would call f.toJSON()).
+    // Cached per field object, so the records of one (shared, cached) collection reuse it.
     const sig = JSON.stringify(Object.values(f));
-    const cached = this.#fieldCache.get(f.name);
+    const cached = coreFields.get(f);
     if (cached?.sig === sig) return cached.core;
     const core = f.toCore();
-    this.#fieldCache.set(f.name, { sig, core });
+    coreFields.set(f, { sig, core });
     return core;
   }
 
@@ -739,7 +746,7 @@ export class Record {
   #token(kind: string, ...args: unknown[]): string {
     if (!this.#collection.isAuth()) throw new Error("not an auth collection record");
     if (!tokenBridge) throw new Error("record tokens need the app (no bridge in this realm)");
-    return String(tokenBridge.call("record.newToken", [this.toWire(), kind, ...args]));
+    return String(tokenBridge.call("record.newToken", [this.toWire(true), kind, ...args]));
   }
 
   /** A refreshable auth token. */
