@@ -7,10 +7,11 @@
  *   node bench/profile.ts --dir DATA --path /api/health [--requests 20000] [--concurrency 50]
  *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep]
  *
+ * In `--body`, `{i}` is replaced by the request's number (unique values for creates).
  * DATA is copied first (the server writes to its copy). See docs/performance.md for how to read
  * the output and what the figures were.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -127,7 +128,12 @@ const load = (requests: number) =>
     concurrency: Number(values.concurrency),
     mode: "keepalive",
     maxSeconds: 600,
-    build: () => ({ method: values.method, path: values.path, headers, body: values.body }),
+    build: (i) => ({
+      method: values.method,
+      path: values.path,
+      headers,
+      body: values.body?.replaceAll("{i}", `${requests}-${i}`),
+    }),
   });
 try {
   await load(2000); // warm-up: JIT, caches, statement cache
@@ -142,10 +148,11 @@ try {
 } finally {
   await server.stop();
 }
-// The main thread's profile is the largest (worker threads write their own).
-const [main] = readdirSync(profiles)
-  .map((f) => join(profiles, f))
-  .sort((a, b) => statSync(b).size - statSync(a).size);
+// Worker threads write their own profiles; the main thread's is named with thread id 0
+// (`CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`).
+const main = readdirSync(profiles)
+  .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+  .map((f) => join(profiles, f))[0];
 if (main) console.log(summarize(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, Number(values.top)));
 if (values.keep) console.log(`kept ${work} (profiles in ${profiles}: open them in Chrome DevTools)`);
 else rmSync(work, { recursive: true, force: true });
