@@ -1,7 +1,7 @@
 /** `POST /api/sql` (§1.10; new in PocketBase v0.39): the superusers' SQL console. */
 import type { Hono } from "hono";
-import { SqlTimeoutError, runSqlConsole } from "../core/db/sql-console.ts";
-import { ValidationError, errors } from "../tools/validation.ts";
+import { SqlTimeoutError, runSqlConsole, sqliteErrorText } from "../core/db/sql-console.ts";
+import { errors } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
 import { ApiError, badRequest } from "./errors.ts";
 import { requireSuperuser } from "./guards.ts";
@@ -35,10 +35,9 @@ export function bindSqlApi(router: Hono<ApiEnv>): void {
       return jsonResponse(c, 200, result);
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      const message = err instanceof SqlTimeoutError ? err.message : (err as Error).message;
-      throw badRequest("Failed to execute the query.", {
-        query: new ValidationError("validation_invalid_query", message),
-      });
+      // PocketBase answers the driver's error text in the message, with empty data
+      const message = err instanceof SqlTimeoutError ? err.message : sqliteErrorText(err);
+      throw badRequest(`Failed to execute query. Raw error:\n${message}`);
     }
   });
 }
