@@ -220,6 +220,7 @@ export function apisNamespace(channel: WorkerChannel, models: () => ScriptModels
     requireAuth: ref("requireAuth"),
     requireSuperuserAuth: ref("requireSuperuserAuth"),
     requireSuperuserOrOwnerAuth: ref("requireSuperuserOrOwnerAuth"),
+    requireSameCollectionContextAuth: ref("requireSameCollectionContextAuth"),
     skipSuccessActivityLog: ref("skipSuccessActivityLog"),
     gzip: ref("gzip"),
     bodyLimit: ref("bodyLimit"),
