@@ -21,6 +21,16 @@ export default tseslint.config(
       "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-unsafe-return": "off",
       "@typescript-eslint/restrict-template-expressions": "off",
+      // Hono's `c.var` getter copies every context variable into a new object on each access;
+      // on the request path that is an allocation per read. `c.get("name")` reads one.
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "MemberExpression[object.type='MemberExpression'][object.property.name='var'][object.object.name=/^(c|ctx|context)$/]",
+          message: 'Use c.get("name"): c.var builds a new object on every access.',
+        },
+      ],
     },
   },
   {

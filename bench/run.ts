@@ -29,6 +29,9 @@ import { realtimeBenchTable, runRealtimeBench, type RealtimeBenchResult } from "
 /** A bench target. */
 export type Target = "satchel" | "limit";
 
+/** How long after the load the settled RSS is read (issue 17: back to ≤ 1.5× rest within 30 s). */
+const SETTLE_MS = 30_000;
+
 /** Options of `runBench`. */
 export interface BenchOptions {
   mode: BenchMode;
@@ -44,6 +47,8 @@ export interface BenchOptions {
   keep?: boolean;
   /** Pause between scenarios, ms. */
   cooldownMs?: number;
+  /** Wait before the settled RSS is read (default 30 s; 0 skips the reading). */
+  settleMs?: number;
   /** Skip the in-process filter engine micro-benchmark. */
   skipQuery?: boolean;
   /** Progress lines (stderr by default). */
@@ -168,6 +173,10 @@ interface TargetRun {
   server: ServerProcess;
   restMB: number;
   peakMB: number;
+  /** RSS 30 s after the last scenario ended (V8 and the allocator given time to give memory back). */
+  settledMB: number;
+  /** Spawn to the first answered request, on the seeded folder. */
+  coldStartMs: number;
   results: Map<string, TargetResult>;
   ctx: Omit<TargetContext, "url">;
 }
@@ -187,6 +196,8 @@ async function startTarget(
     server,
     restMB: 0,
     peakMB: 0,
+    settledMB: 0,
+    coldStartMs: server.startMs,
     results: new Map(),
     ctx: {
       target,
@@ -373,6 +384,13 @@ export async function runBench(options: BenchOptions): Promise<BenchRunResults> 
       for (const t of runs) await runScenario(t, s, { cooldownMs: options.cooldownMs ?? 300, log }, restart);
     }
     const perTarget = new Map<Target, TargetRun>();
+    const settleMs = options.settleMs ?? SETTLE_MS;
+    if (runnable.length > 0 && settleMs > 0) {
+      log(`waiting ${settleMs / 1000} s for the memory to settle…`);
+      await Promise.all(runs.map((t) => drain(t.server.url, 60_000)));
+      await sleep(settleMs);
+      for (const t of runs) t.settledMB = (readProcMem(t.server.pid)?.rss ?? 0) / MB;
+    }
     for (const t of runs) {
       const mem = readProcMem(t.server.pid);
       if (mem) t.peakMB = Math.max(t.peakMB, mem.hwm / MB);
@@ -394,7 +412,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRunResults> 
     }
 
     const memory: BenchResults["memory"] = {};
-    for (const [t, r] of perTarget) memory[t] = { restMB: r.restMB, peakMB: r.peakMB };
+    for (const [t, r] of perTarget) {
+      memory[t] = { restMB: r.restMB, peakMB: r.peakMB, settledMB: r.settledMB, coldStartMs: r.coldStartMs };
+    }
     const cpuList = cpus();
     const results: BenchRunResults = {
       meta: {

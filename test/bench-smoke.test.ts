@@ -29,6 +29,7 @@ test(
       outDir: out,
       skipQuery: true,
       cooldownMs: 0,
+      settleMs: 100,
       log: () => {},
     });
 
@@ -43,6 +44,8 @@ test(
     assert.equal(typeof row!.ratio, "number");
     assert.deepEqual(row!.notes, []);
     assert.ok(results.memory.satchel!.restMB > 0);
+    assert.ok(results.memory.satchel!.settledMB! > 0);
+    assert.ok(results.memory.satchel!.coldStartMs! > 0);
 
     const md = readFileSync(join(out, "RESULTS.md"), "utf8");
     assert.match(md, /\|\s*getOne user\s*\|\s*1,000 @ 100\s*\|/);

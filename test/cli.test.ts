@@ -11,6 +11,7 @@ import { App } from "../src/core/app.ts";
 import { request } from "./helpers/http.ts";
 import { startTestServer, tempDir } from "./helpers/server.ts";
 import { query } from "./helpers/sqlite.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
@@ -257,8 +258,13 @@ describe("serve", () => {
     assert.match(out, /Server started at http:\/\/127\.0\.0\.1:\d+\n/);
     assert.ok(out.includes(`REST API:  ${served.url}/api/`), out);
     assert.ok(out.includes(`Dashboard: ${served.url}/_/`), out);
-    // PocketBase's types.d.ts for pb_hooks editors, generated on serve
-    assert.match(readFileSync(join(dir, "types.d.ts"), "utf8"), /declare function routerAdd\(/);
+    // PocketBase's types.d.ts for pb_hooks editors, generated on serve (by a thread, once serving)
+    const typesFile = join(dir, "types.d.ts");
+    await waitFor(
+      () => existsSync(typesFile) && /declare function routerAdd\(/.test(readFileSync(typesFile, "utf8")),
+      "types.d.ts",
+      30_000,
+    );
     const pattern = new RegExp(`${served.url.replace(/[.]/g, "\\.")}/_/#/pbinstall/(\\S+)`);
     // The link follows the banner once the installer account is hashed.
     for (let i = 0; i < 100 && !pattern.test(served.stdout()); i++)

@@ -215,7 +215,8 @@ describe("OAuth2 on PocketBase's own test data", () => {
         body: { provider },
       });
       assert.equal(res.status, 400);
-      assert.deepEqual(Object.keys(res.json.data).sort(), ["code", "provider"]);
+      // codeVerifier is optional; provider, code and redirectURL are required.
+      assert.deepEqual(Object.keys(res.json.data).sort(), ["code", "provider", "redirectURL"]);
     }
   });
 });

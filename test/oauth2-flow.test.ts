@@ -163,13 +163,13 @@ describe("OAuth2 code flow against a real OIDC provider (SDK authWithOAuth2Code)
     }
     const empty = await request(s.url, "POST", "/api/collections/users/auth-with-oauth2", { body: {} });
     assert.equal(empty.status, 400);
-    // PocketBase requires only provider and code.
-    assert.deepEqual(Object.keys(empty.json.data).sort(), ["code", "provider"]);
+    // PocketBase requires provider, code and redirectURL (codeVerifier is optional).
+    assert.deepEqual(Object.keys(empty.json.data).sort(), ["code", "provider", "redirectURL"]);
     const noRedirect = await request(s.url, "POST", "/api/collections/users/auth-with-oauth2", {
       body: { provider: "oidc", code: "123" },
     });
     assert.equal(noRedirect.status, 400);
-    assert.equal(noRedirect.json.message, "Failed to fetch OAuth2 token.", "the form passed validation");
+    assert.equal(noRedirect.json.data.redirectURL.code, "validation_required");
     const legacy = await request(s.url, "POST", "/api/collections/users/auth-with-oauth2", {
       body: { provider: "oidc", code: "123", redirectUrl: CLIENT_REDIRECT },
     });

@@ -33,6 +33,7 @@ describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
 
   test("SDK authWithOAuth2: popup URL → provider login → /api/oauth2-redirect → realtime → signed in", async (t) => {
     const s = await startTestServer(t, { template });
+    configureOAuth2Redirect(s.app, { dashboard: false });
     const redirectURI = `${s.url}/api/oauth2-redirect`;
     const idp = await startOidcProvider(t, {
       redirectUris: [redirectURI],
@@ -61,6 +62,7 @@ describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
 
   test("the code goes to the client whose id is the state, once, and only while it is subscribed", async (t) => {
     const s = await startTestServer(t, { template });
+    configureOAuth2Redirect(s.app, { dashboard: false });
     const a = await subscriber(s);
     const b = await subscriber(s);
     const res = await fetch(`${s.url}/api/oauth2-redirect?state=${a.clientId}&code=abc`);
@@ -83,6 +85,7 @@ describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
 
   test("a provider error is forwarded and shown as a failure", async (t) => {
     const s = await startTestServer(t, { template });
+    configureOAuth2Redirect(s.app, { dashboard: false });
     const a = await subscriber(s);
     const res = await fetch(`${s.url}/api/oauth2-redirect?state=${a.clientId}&error=access_denied`);
     assert.equal(await res.text(), FAILURE_TEXT);
@@ -93,6 +96,7 @@ describe("the OAuth2 redirect endpoint and the SDK's all-in-one flow", () => {
 
   test("a client connected from another IP does not get the code", async (t) => {
     const s = await startTestServer(t, { template });
+    configureOAuth2Redirect(s.app, { dashboard: false });
     const a = await subscriber(s);
     getRealtimeBroker(s.app).client(a.clientId)!.ip = "203.0.113.7";
     const res = await fetch(`${s.url}/api/oauth2-redirect?state=${a.clientId}&code=abc`);

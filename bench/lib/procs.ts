@@ -74,6 +74,8 @@ export interface ServerProcess {
   name: string;
   url: string;
   pid: number;
+  /** Milliseconds from spawning the process to its first answered `/api/health`. */
+  startMs: number;
   /** The last lines of its output (for error reports). */
   output(): string;
   /** SIGTERM, then SIGKILL after a grace period. */
@@ -101,7 +103,8 @@ async function waitHealthy(
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 50));
+    // A short poll: the time to the first answer is reported as the cold start.
+    await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`server did not answer /api/health within ${timeoutMs} ms:\n${out()}`);
 }
@@ -113,6 +116,7 @@ export async function startServerProcess(
   url: string,
   timeoutMs = 30_000,
 ): Promise<ServerProcess> {
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const buf: string[] = [];
   child.stdout?.on("data", (c: Buffer) => tail(buf, c));
@@ -125,11 +129,13 @@ export async function startServerProcess(
     child.kill("SIGKILL");
     throw err;
   }
+  const startMs = performance.now() - spawnedAt;
   let stopping: Promise<void> | undefined;
   return {
     name,
     url,
     pid: child.pid ?? 0,
+    startMs,
     output,
     stop() {
       stopping ??= (async () => {

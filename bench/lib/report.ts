@@ -54,7 +54,9 @@ export interface BenchResults {
     loadAverage: number;
   };
   dataset: DatasetConfig & { seedSeconds: number };
-  memory: { [target: string]: { restMB: number; peakMB: number } };
+  memory: {
+    [target: string]: { restMB: number; peakMB: number; settledMB?: number; coldStartMs?: number };
+  };
   query: { name: string; usPerOp: number }[] | { error: string };
   scenarios: ScenarioResult[];
 }
@@ -148,9 +150,16 @@ export function renderMarkdown(r: BenchResults): string {
     "",
   );
   lines.push("## Memory (server RSS)", "", "| | Satchel | limit |", "|---|--:|--:|");
-  const mem = (t: string, k: "restMB" | "peakMB"): string => (r.memory[t] ? r.memory[t][k].toFixed(0) : "—");
+  const mem = (t: string, k: "restMB" | "peakMB" | "settledMB" | "coldStartMs"): string => {
+    const v = r.memory[t]?.[k];
+    return v === undefined || v === 0 ? "—" : v.toFixed(0);
+  };
   lines.push(`| at rest, after start (MB) | ${mem("satchel", "restMB")} | ${mem("limit", "restMB")} |`);
   lines.push(`| peak over the run, VmHWM (MB) | ${mem("satchel", "peakMB")} | ${mem("limit", "peakMB")} |`);
+  lines.push(`| 30 s after the load (MB) | ${mem("satchel", "settledMB")} | ${mem("limit", "settledMB")} |`);
+  lines.push(
+    `| cold start to the first answer (ms) | ${mem("satchel", "coldStartMs")} | ${mem("limit", "coldStartMs")} |`,
+  );
   lines.push("", "Per-scenario peaks are in results.json (`peakRssMB`).", "");
   lines.push("## Filter engine (in-process)", "");
   if (Array.isArray(r.query)) {

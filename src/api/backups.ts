@@ -84,7 +84,7 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
     requireSuperuser(c);
     let entries;
     try {
-      entries = await withBackupsStorage(c.var.app, (storage) => storage.list(""));
+      entries = await withBackupsStorage(c.get("app"), (storage) => storage.list(""));
     } catch (err) {
       throw new ApiError(400, "Failed to retrieve backup items.", {}, err);
     }
@@ -96,7 +96,7 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
 
   router.post("/api/backups", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const body = await readBody(c);
     if (!canBackup(app)) throw busy();
     const raw = body.name;
@@ -119,7 +119,7 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
 
   router.post("/api/backups/upload", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const body = await readBody(c);
     const problem = await checkUpload(app, body.file);
     if (problem) throw badRequest(INVALID_DATA, { file: problem });
@@ -149,7 +149,7 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
   });
 
   router.get("/api/backups/:key", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const token = c.req.query("token") ?? "";
     const found = token ? await findAuthRecordByToken(app, token, "file") : null;
     if (found?.record.collection.name !== SUPERUSERS) {
@@ -161,7 +161,7 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
 
   router.delete("/api/backups/:key", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const key = c.req.param("key");
     if (activeBackup(app) === key)
       throw badRequest("The backup is currently being used and cannot be deleted.");
@@ -176,7 +176,7 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
 
   router.post("/api/backups/:key/restore", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const key = c.req.param("key");
     if (!canBackup(app)) throw busy();
     if (!(await backupExists(app, key))) throw badRequest(MISSING_BACKUP);
@@ -207,7 +207,7 @@ async function serveBackup(c: Context<ApiEnv>, key: string): Promise<Response> {
   // a backup that isn't there is a 404 (PocketBase), unlike delete and restore (400)
   if (!(await backupExists(c.var.app, key))) throw notFound();
   // Closing a store only marks it unusable: the body below keeps streaming.
-  return withBackupsStorage(c.var.app, async (storage) => {
+  return withBackupsStorage(c.get("app"), async (storage) => {
     const method = c.req.method;
     try {
       const attrs = await storage.attributes(key);

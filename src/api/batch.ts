@@ -3,7 +3,7 @@
  * deletes run one after the other in ONE transaction — all are committed or none.
  *
  * Each sub-request goes through the records API's own route handlers (`record-crud.ts`, bound
- * once on a small internal router) with the caller's auth, the transaction's app as `c.var.app`
+ * once on a small internal router) with the caller's auth, the transaction's app as `c.get("app")`
  * (so hooks see `e.app` = the transaction app), `@request.context = "batch"`, its own headers
  * (but never its own `Authorization`) and its own query (`?expand=`, `?fields=`). The first
  * sub-request answering an error rolls the whole batch back and is named in the 400.
@@ -64,7 +64,7 @@ function subRouter(c: Context<ApiEnv>, txApp: App, body: { [key: string]: unknow
   const sub = new Hono<ApiEnv>();
   sub.use("*", async (sc, next) => {
     sc.set("app", txApp);
-    sc.set("auth", c.var.auth);
+    sc.set("auth", c.get("auth"));
     sc.set("body", body);
     sc.set("requestContext", "batch");
     await next();
@@ -201,7 +201,7 @@ async function runSubRequest(
 /** Registers the batch route. */
 export function bindBatchApi(router: Hono<ApiEnv>): void {
   router.post("/api/batch", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const config = app.settings().batch;
     if (!config.enabled || config.maxRequests <= 0) throw forbidden("Batch requests are not allowed.");
     let body;

@@ -25,7 +25,7 @@ const INVALID_DATA = "An error occurred while validating the submitted data.";
 export function bindCollectionsDryRunViewApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/meta/dry-run-view", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const body = await readBody(c);
     const query = typeof body.query === "string" ? body.query : "";
     if (query.trim() === "") throw badRequest(INVALID_DATA, { query: errors.required() });

@@ -22,7 +22,7 @@ import { requestEventArgs } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 
 function findOr404(c: Context<ApiEnv>): Collection {
-  const found = c.var.app.findCollectionByNameOrId(c.req.param("collection") ?? "");
+  const found = c.get("app").findCollectionByNameOrId(c.req.param("collection") ?? "");
   if (!found) throw notFound();
   return cloneCollection(found);
 }
@@ -46,7 +46,7 @@ function shapeErrorTree(shape: { [key: string]: string }, typeError?: string): E
 export function bindCollectionsApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const url = new URL(c.req.url);
     const paging = parsePaging(url.searchParams);
     let found: Awaited<ReturnType<typeof listCollections>>;
@@ -81,7 +81,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
 
   router.put("/api/collections/import", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const body = await readBody(c);
     const event = new CollectionsImportRequestEvent(await requestEventArgs(c));
     const rawList = body.collections;
@@ -121,7 +121,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
 
   router.post("/api/collections", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const body = await readBody(c);
     const input = collectionFromCreateBody(body);
     if (Object.keys(input.shapeErrors).length > 0 || input.typeError) {
@@ -142,7 +142,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
 
   router.get("/api/collections/:collection", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const event = new CollectionRequestEvent(await requestEventArgs(c), { collection: findOr404(c) });
     await app.hooks.onCollectionViewRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, collectionToApiJson(e.collection));
@@ -152,7 +152,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
 
   router.patch("/api/collections/:collection", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const stored = findOr404(c);
     const body = await readBody(c);
     const input = applyCollectionBody(stored, body);
@@ -175,7 +175,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
 
   router.delete("/api/collections/:collection", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const event = new CollectionRequestEvent(await requestEventArgs(c), { collection: findOr404(c) });
     await app.hooks.onCollectionDeleteRequest.trigger(event, async (e) => {
       try {
@@ -198,7 +198,7 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
       throw badRequest("View collections cannot be truncated since they don't store their own records.");
     }
     try {
-      await c.var.app.truncateCollection(collection);
+      await c.get("app").truncateCollection(collection);
     } catch (err) {
       throw new ApiError(
         400,

@@ -12,12 +12,12 @@ import { jsonResponse } from "./response.ts";
 export function bindCronsApi(router: Hono<ApiEnv>): void {
   router.on(["GET", "HEAD"], "/api/crons", (c) => {
     requireSuperuser(c);
-    return jsonResponse(c, 200, c.var.app.cron().jobs());
+    return jsonResponse(c, 200, c.get("app").cron().jobs());
   });
 
   router.post("/api/crons/:id", (c) => {
     requireSuperuser(c);
-    const cron = c.var.app.cron();
+    const cron = c.get("app").cron();
     const id = c.req.param("id");
     if (!cron.has(id)) throw notFound("Missing or invalid cron job.");
     // The run's own errors go to the app log (the scheduler's error reporter).

@@ -116,7 +116,8 @@ export function bindDashboard(router: Hono<ApiEnv>, read: DashboardReader = read
       ...baseHeaders,
       "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
       "Cache-Control": file.startsWith("assets/") ? IMMUTABLE : "no-cache",
-      Vary: "Accept-Encoding",
+      // Replaces the CORS middleware's default `Vary: Origin` on Node's response: both are named.
+      Vary: "Origin, Accept-Encoding",
     };
     const accepted = acceptedEncodings(c.req.header("accept-encoding"));
     let body: Uint8Array = original;

@@ -19,7 +19,7 @@ export function bindFilesTokenApi(router: Hono<ApiEnv>): void {
       record: auth,
       token: newRecordToken(auth, "file"),
     });
-    await c.var.app.hooks.onFileTokenRequest.trigger(event, (e) => {
+    await c.get("app").hooks.onFileTokenRequest.trigger(event, (e) => {
       e.response = jsonResponse(c, 200, { token: e.token });
     });
     return event.response ?? c.body(null, 200);

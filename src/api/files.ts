@@ -74,7 +74,7 @@ async function serveObject(
 export function bindFilesApi(router: Hono<ApiEnv>): void {
   // Hono answers HEAD with this GET route (and drops the body it is given: none for HEAD).
   router.get("/api/files/:collection/:recordId/:filename", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = app.findCollectionByNameOrId(c.req.param("collection"));
     if (!collection) throw notFound();
     const recordId = c.req.param("recordId");

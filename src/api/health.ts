@@ -13,10 +13,10 @@ export function bindHealthApi(router: Hono<ApiEnv>): void {
   router.on(["GET", "HEAD"], "/api/health", (c) => {
     const data: { [key: string]: unknown } = {};
     if (isSuperuser(c)) {
-      const settings = c.var.app.settings();
+      const settings = c.get("app").settings();
       const configured = settings.trustedProxy.headers;
       // `data` is a Go map in PocketBase, so its keys come out sorted.
-      data.canBackup = canBackup(c.var.app);
+      data.canBackup = canBackup(c.get("app"));
       data.possibleProxyHeader = [...configured, ...PROXY_HEADERS].find((h) => c.req.header(h)) ?? "";
       data.realIP = realIP(c);
     }

@@ -18,7 +18,7 @@ export function bindLogsApi(router: Hono<ApiEnv>): void {
     const query = new URL(c.req.url).searchParams;
     const paging = parsePaging(query);
     try {
-      const { items, total } = await listLogs(c.var.app, {
+      const { items, total } = await listLogs(c.get("app"), {
         filter: query.get("filter") ?? "",
         sort: query.get("sort") ?? "",
         ...paging,
@@ -34,7 +34,7 @@ export function bindLogsApi(router: Hono<ApiEnv>): void {
   router.on(["GET", "HEAD"], "/api/logs/stats", async (c) => {
     requireSuperuser(c);
     try {
-      return jsonResponse(c, 200, await logsStats(c.var.app, c.req.query("filter") ?? ""));
+      return jsonResponse(c, 200, await logsStats(c.get("app"), c.req.query("filter") ?? ""));
     } catch (err) {
       if (err instanceof ValidationError) throw new ApiError(400, "Invalid filter format.", {}, err);
       throw err;
@@ -43,7 +43,7 @@ export function bindLogsApi(router: Hono<ApiEnv>): void {
 
   router.on(["GET", "HEAD"], "/api/logs/:id", async (c) => {
     requireSuperuser(c);
-    const log = await findLogById(c.var.app, c.req.param("id"));
+    const log = await findLogById(c.get("app"), c.req.param("id"));
     if (!log) throw notFound();
     return jsonResponse(c, 200, log);
   });

@@ -37,12 +37,13 @@ interface RedirectState {
 function stateOf(app: App): RedirectState {
   return app
     .store()
-    .getOrSet("@oauth2Redirect", (): RedirectState => ({ dashboard: false, appleNames: new Map() }));
+    .getOrSet("@oauth2Redirect", (): RedirectState => ({ dashboard: true, appleNames: new Map() }));
 }
 
 /**
- * Tells the redirect whether the dashboard is served: with it, the browser is redirected to
- * `../_/#/auth/oauth2-redirect-success|failure`; without it, a plain page is shown.
+ * Tells the redirect whether the dashboard is served. With it (the default, as PocketBase), the
+ * browser is redirected to `../_/#/auth/oauth2-redirect-success|failure`; an embedder without
+ * the dashboard can ask for a plain result page instead.
  */
 export function configureOAuth2Redirect(app: App, options: { dashboard: boolean }): void {
   stateOf(app).dashboard = options.dashboard;
@@ -80,7 +81,7 @@ export function takeAppleRedirectName(app: App, code: string): string {
 }
 
 function finish(c: Context<ApiEnv>, success: boolean): Response {
-  if (stateOf(c.var.app).dashboard) {
+  if (stateOf(c.get("app")).dashboard) {
     // 307 keeps a GET a GET; a POST (Apple's form_post) becomes a GET with 303.
     return c.redirect(success ? SUCCESS_PATH : FAILURE_PATH, c.req.method === "GET" ? 307 : 303);
   }
@@ -90,7 +91,7 @@ function finish(c: Context<ApiEnv>, success: boolean): Response {
 }
 
 async function handleRedirect(c: Context<ApiEnv>): Promise<Response> {
-  const app = c.var.app;
+  const app = c.get("app");
   let state: string, code: string, error: string, appleUser: string;
   if (c.req.method === "POST") {
     try {

@@ -15,7 +15,7 @@ export function remoteIP(c: Context<ApiEnv>): string {
 
 /** The client IP after trusted-proxy resolution. */
 export function realIP(c: Context<ApiEnv>): string {
-  const { headers, useLeftmostIP } = c.var.app.settings().trustedProxy;
+  const { headers, useLeftmostIP } = c.get("app").settings().trustedProxy;
   for (const name of headers) {
     const values = c.req.raw.headers.get(name);
     if (!values) continue;

@@ -85,7 +85,7 @@ async function realtimeWsConnect(c: Context<ApiEnv>): Promise<Response> {
   if (!upgrade || c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw badRequest("The request must be a WebSocket upgrade.");
   }
-  const app = c.var.app;
+  const app = c.get("app");
   const config = realtimeConfig(app);
   const event = new RealtimeConnectRequestEvent(await requestEventArgs(c), {
     client: newRealtimeClient(app, realIP(c)),
@@ -95,7 +95,7 @@ async function realtimeWsConnect(c: Context<ApiEnv>): Promise<Response> {
   });
   let connection: WsConnection | undefined;
   await app.hooks.onRealtimeConnectRequest.trigger(event, (e) => {
-    connection = new WsConnection(e, laterRequest(c), c.var.auth, realIP(c));
+    connection = new WsConnection(e, laterRequest(c), c.get("auth"), realIP(c));
   });
   if (event.response) return event.response;
   if (!connection) return new Response(null, { status: 204 });

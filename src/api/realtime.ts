@@ -47,6 +47,7 @@ import { readBody } from "./request-body.ts";
 import { queryAndHeaders, requestEventArgs } from "./request-event.ts";
 import { bindRealtimeWsApi } from "./realtime-ws.ts";
 import { bindRealtimeRecordEvents } from "./realtime-records.ts";
+import { nodeExchange } from "./node-exchange.ts";
 
 /** Tunables of the realtime layer (per app). */
 export interface RealtimeConfig {
@@ -246,14 +247,6 @@ const SSE_HEADERS = {
   "x-accel-buffering": "no",
 } as const;
 
-/** The Node request and response of a request served by @hono/node-server (absent with `app.request`). */
-function nodeExchange(c: Context<ApiEnv>): { req: IncomingMessage; res: ServerResponse } | undefined {
-  const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
-  const req = env?.incoming;
-  const res = env?.outgoing;
-  return req && res && typeof res.writeHead === "function" ? { req, res } : undefined;
-}
-
 /** The headers of a response as a plain object for `writeHead` (Set-Cookie kept apart). */
 function plainHeaders(headers: Headers): { [name: string]: string | string[] } {
   const out: { [name: string]: string | string[] } = {};
@@ -267,10 +260,10 @@ function plainHeaders(headers: Headers): { [name: string]: string | string[] } {
 }
 
 async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
-  const app = c.var.app;
+  const app = c.get("app");
   const state = realtimeState(app);
   const request = c.req.raw;
-  const auth = c.var.auth;
+  const auth = c.get("auth");
   const ip = realIP(c);
   const event = new RealtimeConnectRequestEvent([app, request, auth, lazyRequestInfo(request, auth), ip], {
     client: newRealtimeClient(app, ip),
@@ -501,13 +494,13 @@ export function checkAuthChange(client: Client<AuthRecord>, auth: AuthRecord | n
 }
 
 async function realtimeSetSubscriptions(c: Context<ApiEnv>): Promise<Response> {
-  const app = c.var.app;
+  const app = c.get("app");
   const body = await readBody(c);
   const form = readSubscribeForm(body, !isJsonRequest(c));
   const client = getRealtimeBroker(app).client(form.clientId);
   if (!client) throw notFound("Missing or invalid client id.");
   if (client.ip !== realIP(c)) throw badRequest("The current and the previous request IP don't match.");
-  checkAuthChange(client, c.var.auth);
+  checkAuthChange(client, c.get("auth"));
   checkFilteredSubscriptions(getRealtimeBroker(app).clients(), client, form.subscriptions);
   const event = new RealtimeSubscribeRequestEvent(await requestEventArgs(c), {
     client,

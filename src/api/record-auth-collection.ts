@@ -6,7 +6,7 @@ import type { ApiEnv } from "./env.ts";
 
 /** The auth collection named by the route, or 404 `Missing or invalid auth collection context.` */
 export function findAuthCollection(c: Context<ApiEnv>): Collection & { auth: AuthOptions } {
-  const collection = c.var.app.findCollectionByNameOrId(c.req.param("collection") ?? "");
+  const collection = c.get("app").findCollectionByNameOrId(c.req.param("collection") ?? "");
   if (!collection || collection.type !== "auth" || !collection.auth) {
     throw notFound("Missing or invalid auth collection context.");
   }

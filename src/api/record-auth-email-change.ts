@@ -56,7 +56,7 @@ async function parseEmailChangeToken(
 /** Registers the email change routes. */
 export function bindEmailChangeApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/request-email-change", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const record = requireSameCollectionAuth(c);
     const collection = findAuthCollection(c);
     if (collection.name === SUPERUSERS) throw superusersDirect();
@@ -89,7 +89,7 @@ export function bindEmailChangeApi(router: Hono<ApiEnv>): void {
   });
 
   router.post("/api/collections/:collection/confirm-email-change", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (collection.name === SUPERUSERS) throw superusersDirect();
     const get = await readForm(c);

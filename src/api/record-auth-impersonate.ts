@@ -18,7 +18,7 @@ export function bindImpersonateApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/impersonate/:id", async (c) => {
     requireSuperuser(c);
     const collection = findAuthCollection(c);
-    const record = await c.var.app.findRecordById(collection, c.req.param("id"));
+    const record = await c.get("app").findRecordById(collection, c.req.param("id"));
     const body = await readBody(c);
     let duration = 0;
     if (body.duration !== undefined && body.duration !== null && body.duration !== "") {

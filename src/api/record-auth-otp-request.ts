@@ -80,7 +80,7 @@ async function reusableOTPId(app: App, record: Record): Promise<string | undefin
 /** Registers the OTP request route. */
 export function bindRequestOTPApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/request-otp", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (!collection.auth.otp.enabled) {
       throw forbidden("The collection is not configured to allow OTP authentication.");

@@ -34,7 +34,7 @@ export async function checkRecordToken(
   type: "passwordReset" | "verification" | "emailChange",
   collection: Collection,
 ): Promise<{ record: Record; claims: { [key: string]: unknown } } | ValidationError> {
-  const found = await findAuthRecordByToken(c.var.app, token, type);
+  const found = await findAuthRecordByToken(c.get("app"), token, type);
   if (!found) return new ValidationError("validation_invalid_token", "Invalid or expired token.");
   if (found.record.collection.id !== collection.id) {
     return new ValidationError(
@@ -48,7 +48,7 @@ export async function checkRecordToken(
 /** Registers the password reset routes. */
 export function bindPasswordResetApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/request-password-reset", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (!collection.auth.passwordAuth.enabled) {
       throw badRequest("The collection is not configured to allow password authentication.");
@@ -83,7 +83,7 @@ export function bindPasswordResetApi(router: Hono<ApiEnv>): void {
   });
 
   router.post("/api/collections/:collection/confirm-password-reset", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     const get = await readForm(c);
     const token = get("token");

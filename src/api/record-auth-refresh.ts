@@ -24,9 +24,9 @@ export function requestToken(c: Context<ApiEnv>): string {
  * belongs to another collection than the route's.
  */
 export function requireSameCollectionAuth(c: Context<ApiEnv>): AuthRecord {
-  const auth = c.var.auth;
+  const auth = c.get("auth");
   if (!auth) throw unauthorized("The request requires valid record authorization token.");
-  const collection = c.var.app.findCollectionByNameOrId(c.req.param("collection") ?? "");
+  const collection = c.get("app").findCollectionByNameOrId(c.req.param("collection") ?? "");
   if (!collection || collection.id !== auth.collection.id) {
     throw forbidden(`The request requires auth record from ${auth.collection.name} collection.`);
   }
@@ -36,7 +36,7 @@ export function requireSameCollectionAuth(c: Context<ApiEnv>): AuthRecord {
 /** Registers the auth refresh route. */
 export function bindAuthRefreshApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-refresh", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const auth = requireSameCollectionAuth(c);
     const collection = findAuthCollection(c);
     const event = new RecordAuthRefreshRequestEvent(await requestEventArgs(c), { collection, record: auth });

@@ -49,7 +49,7 @@ async function wantsMFA(c: Context<ApiEnv>, record: AuthRecord, authMethod: stri
   if (!mfa?.enabled || !authMethod) return false;
   if (mfa.rule.trim() === "") return true;
   try {
-    return await checkRecordRule(c.var.app, record, mfa.rule, info);
+    return await checkRecordRule(c.get("app"), record, mfa.rule, info);
   } catch (err) {
     throw new ApiError(400, "Failed to authenticate.", {}, err);
   }
@@ -67,9 +67,9 @@ async function checkMFA(
 ): Promise<string | null> {
   if (!(await wantsMFA(c, record, authMethod, info))) return null;
   const mfaId = await readMfaId(c);
-  if (!mfaId) return createMFA(c.var.app, record, authMethod);
+  if (!mfaId) return createMFA(c.get("app"), record, authMethod);
   try {
-    await completeMFA(c.var.app, record, mfaId, authMethod);
+    await completeMFA(c.get("app"), record, mfaId, authMethod);
   } catch (err) {
     if (err instanceof MFAError) throw badRequest(err.message);
     throw err;
@@ -91,7 +91,7 @@ export async function recordAuthResponse(
   authMethod: string,
   meta: unknown = null,
 ): Promise<Response> {
-  const app = c.var.app;
+  const app = c.get("app");
   const context = METHOD_CONTEXT[authMethod] ?? "default";
   const info = await buildRequestInfo(c, context);
   if (!(await canAuthenticate(app, record, info))) {

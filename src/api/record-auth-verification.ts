@@ -27,7 +27,7 @@ const noContent = (c: Context<ApiEnv>) => c.body(null, 204);
 /** Registers the verification routes. */
 export function bindVerificationApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/request-verification", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (collection.name === SUPERUSERS) throw badRequest("All superusers are verified by default.");
     const get = await readForm(c);
@@ -60,7 +60,7 @@ export function bindVerificationApi(router: Hono<ApiEnv>): void {
   });
 
   router.post("/api/collections/:collection/confirm-verification", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (collection.name === SUPERUSERS) throw badRequest("All superusers are verified by default.");
     const get = await readForm(c);

@@ -22,6 +22,7 @@ import {
   type AuthUser,
 } from "../auth/oauth2/index.ts";
 import { prepareRecordCreate } from "./record-crud.ts";
+import { recordsToJson } from "../core/records/record-enrich.ts";
 import { sortKeysDeep } from "../tools/json.ts";
 import { SUPERUSERS, type AuthOptions, type Collection } from "../core/collections/collection-model.ts";
 import { RecordAuthWithOAuth2RequestEvent, RecordRequestEvent } from "../core/hook-events.ts";
@@ -95,6 +96,7 @@ async function readOAuth2Form(c: Context<ApiEnv>, collection: AuthCollection): P
     tree.provider = invalidProvider(form.provider);
   }
   if (!form.code) tree.code = v.required();
+  if (!form.redirectURL) tree.redirectURL = v.required();
   if (Object.keys(tree).length > 0) {
     throw badRequest("An error occurred while loading the submitted data.", new ValidationErrors(tree));
   }
@@ -124,7 +126,7 @@ async function createOAuth2Record(
     requestInfo: await buildRequestInfo(c, "oauth2"),
     isSuperuser: superuser,
   });
-  const event = new RecordRequestEvent([txApp, c.req.raw, c.var.auth, () => info, realIP(c)], {
+  const event = new RecordRequestEvent([txApp, c.req.raw, c.get("auth"), () => info, realIP(c)], {
     collection,
     record,
   });
@@ -137,6 +139,9 @@ async function createOAuth2Record(
       if (err instanceof ValidationErrors) throw badRequest("Failed to create record.", err);
       throw new ApiError(400, "Failed to create record.", {}, err);
     }
+    // The internal create request answers with the record like any create (onRecordEnrich
+    // fires for it, as in PocketBase); the auth response that follows is built separately.
+    await recordsToJson(e.app, [e.record], { requestInfo: info, isSuperuser: superuser });
   });
   return event.record;
 }
@@ -149,7 +154,7 @@ function oauth2Meta(user: AuthUser, isNew: boolean): unknown {
 /** Registers the OAuth2 auth route. */
 export function bindAuthWithOAuth2Api(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-oauth2", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (!collection.auth.oauth2.enabled) {
       throw forbidden("The collection is not configured to allow OAuth2 authentication.");
@@ -187,7 +192,7 @@ export function bindAuthWithOAuth2Api(router: Hono<ApiEnv>): void {
     if (!user.id) throw badRequest("Failed to fetch OAuth2 user.");
     if (!user.name && form.provider === "apple") user.name = takeAppleRedirectName(app, form.code);
 
-    const currentAuth = c.var.auth?.collection.id === collection.id ? c.var.auth : null;
+    const currentAuth = c.get("auth")?.collection.id === collection.id ? c.get("auth") : null;
     const resolved = await resolveOAuth2Record(app, collection, form.provider, user, currentAuth);
     if (resolved.externalAuth && !resolved.record) throw notFound();
 
@@ -217,7 +222,7 @@ export function bindAuthWithOAuth2Api(router: Hono<ApiEnv>): void {
             await finishOAuth2SignUp(txApp, target, e.oAuth2User);
             mustLink = true;
           } else {
-            const auth = c.var.auth;
+            const auth = c.get("auth");
             const isRequester =
               auth !== null && auth.id === target.id && auth.collection.id === target.collection.id;
             const { linksCleared } = await applyOAuth2Login(txApp, target, e.oAuth2User, isRequester);

@@ -28,7 +28,7 @@ const invalidOTP = () => badRequest("Invalid or expired OTP");
 /** Registers the OTP auth route. */
 export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-otp", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     if (!collection.auth.otp.enabled) {
       throw forbidden("The collection is not configured to allow OTP authentication.");
@@ -42,11 +42,8 @@ export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
     if (!otp || otp.getString("collectionRef") !== collection.id) throw invalidOTP();
     const record = await findRecordById(app, collection, otp.getString("recordRef"));
     if (!record) throw invalidOTP();
-    if (otpHasExpired(otp, record)) {
-      // Lazy cleanup: an expired code is gone for good.
-      await deleteOTP(app, otp).catch(() => undefined);
-      throw invalidOTP();
-    }
+    // An expired code is left for the cleanup cron: a refused attempt changes nothing.
+    if (otpHasExpired(otp, record)) throw invalidOTP();
     if (!allowAttempt(app, `@pb_otp_${record.id}`, OTP_MAX_ATTEMPTS, OTP_ATTEMPTS_WINDOW)) {
       throw new ApiError(429, "Too many attempts, please try again later with a new OTP.");
     }

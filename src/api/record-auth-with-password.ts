@@ -23,7 +23,7 @@ import { requestEventArgs } from "./request-event.ts";
 /** Registers the password auth route. */
 export function bindAuthWithPasswordApi(router: Hono<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-password", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findAuthCollection(c);
     const options = collection.auth.passwordAuth;
     if (!options.enabled) {

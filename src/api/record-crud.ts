@@ -37,7 +37,7 @@ const ONLY_SUPERUSERS = "Only superusers can perform this action.";
 const recordLocks = new KeyedMutex();
 
 function findCollection(c: Context<ApiEnv>): Collection {
-  const collection = c.var.app.findCollectionByNameOrId(c.req.param("collection") ?? "");
+  const collection = c.get("app").findCollectionByNameOrId(c.req.param("collection") ?? "");
   if (!collection) throw notFound("Missing collection context.");
   return collection;
 }
@@ -84,7 +84,7 @@ async function throttleEmptySearches(
   empty: boolean,
 ): Promise<void> {
   if (isSuperuser(c) || !collection.listRule || filter === "" || !empty) return;
-  if (allowHit(c.var.app, `@pb_list_timing_check_${collection.id}|${realIP(c)}`, 3, 3)) return;
+  if (allowHit(c.get("app"), `@pb_list_timing_check_${collection.id}|${realIP(c)}`, 3, 3)) return;
   await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 500)));
 }
 
@@ -151,7 +151,7 @@ export async function prepareRecordCreate(
 /** Registers the records routes. */
 export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   router.get("/api/collections/:collection/records", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findCollection(c);
     const ctx = await ruleContext(c);
     if (collection.listRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
@@ -190,7 +190,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   });
 
   router.get("/api/collections/:collection/records/:id", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findCollection(c);
     const ctx = await ruleContext(c);
     if (collection.viewRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
@@ -209,7 +209,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   });
 
   router.post("/api/collections/:collection/records", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
     // The body is read first: a malformed one is a 400 before any access check (PocketBase
@@ -218,7 +218,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
     const ctx = await ruleContext(c);
     if (collection.createRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const { record, info, isManager } = await prepareRecordCreate(app, collection, body, ctx);
-    const event = new RecordRequestEvent([app, c.req.raw, c.var.auth, () => info, realIP(c)], {
+    const event = new RecordRequestEvent([app, c.req.raw, c.get("auth"), () => info, realIP(c)], {
       collection,
       record,
     });
@@ -238,7 +238,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   });
 
   router.patch("/api/collections/:collection/records/:id", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
     // The body is read first: a malformed one is a 400 before any access check (PocketBase
@@ -274,7 +274,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
           manageRule !== "" &&
           ctx.requestInfo.auth !== null &&
           (await findRecordByRule(app, collection, id, manageRule, ruleCtx).catch(() => null)) !== null);
-      const event = new RecordRequestEvent([app, c.req.raw, c.var.auth, () => info, realIP(c)], {
+      const event = new RecordRequestEvent([app, c.req.raw, c.get("auth"), () => info, realIP(c)], {
         collection,
         record,
       });
@@ -295,7 +295,7 @@ export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
   });
 
   router.delete("/api/collections/:collection/records/:id", async (c) => {
-    const app = c.var.app;
+    const app = c.get("app");
     const collection = findCollection(c);
     if (collection.type === "view") throw badRequest("Unsupported collection type.");
     const ctx = await ruleContext(c);

@@ -7,6 +7,7 @@ import type { App } from "../core/app.ts";
 import type { RequestInfo } from "../core/hook-events.ts";
 import type { AuthRecord } from "../core/records/record.ts";
 import type { ApiEnv } from "./env.ts";
+import { nodeExchange } from "./node-exchange.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
 
@@ -22,37 +23,72 @@ const parsedRequests = new WeakMap<
   { query: { [key: string]: string }; headers: { [key: string]: string } }
 >();
 
-/** `@request.query` (first value of each key) and `@request.headers` (snake-cased names) of a request. */
-export function queryAndHeaders(request: Request): {
+/**
+ * `@request.query` (first value of each key) and `@request.headers` (snake-cased names) of a
+ * request. Pass Node's `rawHeaders` when the request came through node:http: reading them spares
+ * building the Request's WHATWG Headers.
+ */
+export function queryAndHeaders(
+  request: Request,
+  rawHeaders?: readonly string[],
+): {
   query: { [key: string]: string };
   headers: { [key: string]: string };
 } {
   const cached = parsedRequests.get(request);
   if (cached) return cached;
   const query: { [key: string]: string } = {};
-  for (const [key, value] of new URL(request.url).searchParams) if (!(key in query)) query[key] = value;
+  const url = request.url;
+  const q = url.indexOf("?");
+  if (q !== -1) {
+    for (const [key, value] of new URLSearchParams(url.slice(q + 1))) if (!(key in query)) query[key] = value;
+  }
   const headers: { [key: string]: string } = {};
-  for (const [key, value] of request.headers) headers[snakeHeaderName(key)] ??= value;
+  if (rawHeaders) {
+    // Fetch's Headers join repeated names with ", " and this keeps the same view.
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const key = snakeHeaderName(rawHeaders[i]!);
+      const value = rawHeaders[i + 1]!;
+      headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+    }
+  } else {
+    for (const [key, value] of request.headers) headers[snakeHeaderName(key)] ??= value;
+  }
   const parsed = { query, headers };
   parsedRequests.set(request, parsed);
   return parsed;
 }
 
-/** `{query, headers, body, auth, method, context}` of a request. */
+/**
+ * `{query, headers, body, auth, method, context}` of a request. `query` and `headers` are parsed
+ * on first read: most rules and hooks never look at them.
+ */
 export async function buildRequestInfo(
   c: Context<ApiEnv>,
-  context = c.var.requestContext ?? "default",
+  context = c.get("requestContext") ?? "default",
 ): Promise<RequestInfo> {
-  const { query, headers } = queryAndHeaders(c.req.raw);
+  const request = c.req.raw;
   const body = c.req.method === "GET" || c.req.method === "HEAD" ? {} : await readBody(c).catch(() => ({}));
-  return { query, headers, body, auth: c.var.auth, method: c.req.method, context };
+  const parse = () => queryAndHeaders(request, nodeExchange(c)?.req.rawHeaders);
+  return {
+    get query() {
+      return parse().query;
+    },
+    get headers() {
+      return parse().headers;
+    },
+    body,
+    auth: c.get("auth"),
+    method: c.req.method,
+    context,
+  };
 }
 
 /** Arguments for a RequestEvent constructor. */
 export async function requestEventArgs(
   c: Context<ApiEnv>,
-  context = c.var.requestContext ?? "default",
+  context = c.get("requestContext") ?? "default",
 ): Promise<[App, Request, AuthRecord | null, () => RequestInfo, string]> {
   const info = await buildRequestInfo(c, context);
-  return [c.var.app, c.req.raw, c.var.auth, () => info, realIP(c)];
+  return [c.get("app"), c.req.raw, c.get("auth"), () => info, realIP(c)];
 }

@@ -43,10 +43,10 @@ export class ScriptRequest {
   }
 
   get app(): App {
-    return this.c.var.app;
+    return this.c.get("app");
   }
   get auth(): AuthRecord | null {
-    return this.c.var.auth;
+    return this.c.get("auth");
   }
   set auth(record: AuthRecord | null) {
     this.c.set("auth", record);
@@ -260,7 +260,7 @@ async function runChain(req: ScriptRequest, steps: ScriptStep[]): Promise<void> 
 /** The router middleware that serves script routes and runs script middlewares. */
 export function scriptRoutes(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const routing = routings.get(c.var.app);
+    const routing = routings.get(c.get("app"));
     if (!routing) return next();
     const method = c.req.method;
     const path = new URL(c.req.url).pathname;

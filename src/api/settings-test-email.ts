@@ -34,7 +34,7 @@ export const TEST_TEMPLATES = [
 export function bindSettingsTestEmailApi(router: Hono<ApiEnv>): void {
   router.post("/api/settings/test/email", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const get = await readForm(c);
     const email = get("email");
     const template = get("template");

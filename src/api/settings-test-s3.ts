@@ -54,7 +54,7 @@ export async function testS3Filesystem(config: S3Config): Promise<void> {
 export function bindSettingsTestS3Api(router: Hono<ApiEnv>): void {
   router.post("/api/settings/test/s3", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     let body: { [key: string]: unknown };
     try {
       body = await readBody(c);

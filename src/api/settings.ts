@@ -19,7 +19,7 @@ import { jsonResponse } from "./response.ts";
 export function bindSettingsApi(router: Hono<ApiEnv>): void {
   router.get("/api/settings", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const event = new SettingsListRequestEvent(await requestEventArgs(c), {
       settings: structuredClone(app.settings()),
     });
@@ -31,7 +31,7 @@ export function bindSettingsApi(router: Hono<ApiEnv>): void {
 
   router.patch("/api/settings", async (c) => {
     requireSuperuser(c);
-    const app = c.var.app;
+    const app = c.get("app");
     const body = await readBody(c);
     const oldSettings = structuredClone(app.settings());
     let merged: Settings;

@@ -31,7 +31,10 @@ export function bindSqlApi(router: Hono<ApiEnv>): void {
       });
     }
     try {
-      const result = await runSqlConsole(c.var.app, query, { maxRows: MAX_ROWS, timeoutMs: SQL_TIMEOUT_MS });
+      const result = await runSqlConsole(c.get("app"), query, {
+        maxRows: MAX_ROWS,
+        timeoutMs: SQL_TIMEOUT_MS,
+      });
       return jsonResponse(c, 200, result);
     } catch (err) {
       if (err instanceof ApiError) throw err;

@@ -9,7 +9,7 @@ import { parseAddress, startServer } from "../api/server.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
 import { migrationLoader } from "../hooks/migration-loader.ts";
-import { writeTypesFile } from "../hooks/types-file.ts";
+import { writeTypesFileInThread } from "../hooks/types-file-thread.ts";
 import type { startDomainServer as StartDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
@@ -65,7 +65,6 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     await hooks.close();
     throw err;
   }
-  writeTypesFile(app.dataDir, (m) => process.stderr.write(`${m}\n`));
   // Pending pb_migrations apply before the server listens; a failing one stops the start.
   const migrations = migrationsDir(app, args.flags);
   const load = migrationLoader(app, { hooksDir: hooks.options.hooksDir });
@@ -127,6 +126,8 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
   process.stdout.write(`Server started at ${base}\n├─ REST API:  ${base}/api/\n└─ Dashboard: ${base}/_/\n`);
+  // pb_data/types.d.ts for pb_hooks editors (PocketBase writes it on serve), once serving.
+  void writeTypesFileInThread(app.dataDir, (m) => process.stderr.write(`${m}\n`));
   try {
     const token = await installerToken(app);
     if (token && !stopping) {

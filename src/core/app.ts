@@ -120,7 +120,9 @@ export class App {
       cron: new Cron({ onError: (id, err) => this.logger().error(`Cron job ${id} failed`, "error", err) }),
       logger: new Logger(
         { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
-        new LogWriter(() => (this.#shared.auxDb?.isClosed === false ? this.#shared.auxDb : null)),
+        new LogWriter(() => (this.#shared.auxDb?.isClosed === false ? this.#shared.auxDb : null), {
+          thread: true,
+        }),
       ),
     };
     this.#tx = null;
@@ -231,7 +233,7 @@ export class App {
     await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
       this.#shared.resumeCron = isRestart && this.#shared.cron.isStarted;
       this.#shared.cron.stop();
-      await this.#shared.logger.writer.flush();
+      await this.#shared.logger.writer.close();
       await this.#shared.db?.close();
       await this.#shared.auxDb?.close();
     });

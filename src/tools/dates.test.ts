@@ -58,3 +58,32 @@ describe("PocketBase dates", () => {
     assert.match(nowDateString(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });
+
+describe("toDateString's canonical fast path", () => {
+  it("gives exactly what parsing and formatting give, for valid and invalid canonical-looking strings", () => {
+    const edges = [
+      "2024-02-29 10:00:00.123Z",
+      "2023-02-29 10:00:00.123Z",
+      "0001-01-01 00:00:00.000Z",
+      "0999-01-01 00:00:00.000Z",
+      "2024-13-01 00:00:00.000Z",
+      "2024-04-31 00:00:00.000Z",
+      "2024-12-31 24:00:00.000Z",
+      "2024-01-01 00:00:60.000Z",
+      "9999-12-31 23:59:59.999Z",
+    ];
+    // Deterministic pseudo-random strings in the canonical shape, many out of range.
+    let seed = 42;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const pad = (n: number, w: number) => String(n).padStart(w, "0");
+    const random = Array.from(
+      { length: 20_000 },
+      () =>
+        `${pad(next(10000), 4)}-${pad(next(14), 2)}-${pad(next(33), 2)} ` +
+        `${pad(next(26), 2)}:${pad(next(61), 2)}:${pad(next(61), 2)}.${pad(next(1000), 3)}Z`,
+    );
+    for (const value of [...edges, ...random]) {
+      assert.equal(toDateString(value), formatDate(parseDate(value)), value);
+    }
+  });
+});

@@ -58,7 +58,34 @@ export function formatDate(ms: number | null): string {
 
 /** Casts any value to the canonical PocketBase date string (`""` when empty or unparsable). */
 export function toDateString(value: unknown): string {
+  // Stored dates are already canonical: every record read casts its autodate columns, and a
+  // string that formatting would give back unchanged needs no parse and format.
+  if (typeof value === "string" && isCanonicalDate(value)) return value;
   return formatDate(parseDate(value));
+}
+
+const CANONICAL_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+
+/**
+ * Whether `value` is a valid date in the canonical layout that round-trips unchanged (years
+ * from 1000 on, so Go's zero time and the years Date treats specially are left to the full path).
+ */
+function isCanonicalDate(value: string): boolean {
+  const m = CANONICAL_RE.exec(value);
+  if (!m) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  return (
+    year >= 1000 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    (day <= 28 || day <= daysInMonth(year, month)) &&
+    Number(m[4]) <= 23 &&
+    Number(m[5]) <= 59 &&
+    Number(m[6]) <= 59
+  );
 }
 
 /** The current time as a canonical PocketBase date string. */

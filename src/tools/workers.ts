@@ -13,7 +13,12 @@
 import { executableDir } from "./runtime.ts";
 
 /** Every worker entry, relative to src/: the executable's build bundles each of them. */
-export const WORKER_ENTRIES: readonly string[] = ["hooks/worker.ts", "auth/hash-worker.ts"];
+export const WORKER_ENTRIES: readonly string[] = [
+  "hooks/worker.ts",
+  "auth/hash-worker.ts",
+  "core/logs/log-thread-worker.ts",
+  "hooks/types-worker.ts",
+];
 
 /** Where the worker entry `entry` (relative to src/, e.g. "hooks/worker.ts") is, for `new Worker()`. */
 export function workerEntry(entry: string): URL | string {

@@ -16,6 +16,8 @@ export interface RequestOptions {
   /** A JSON value (serialised) or a raw string/bytes body sent as is. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Whether redirects are followed (fetch's default) or answered as they are ("manual"). */
+  redirect?: RequestRedirect;
 }
 
 /** Sends a request and reads the whole response. */
@@ -38,7 +40,7 @@ export async function request(
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  const res = await fetch(base + path, { method, headers, body });
+  const res = await fetch(base + path, { method, headers, body, redirect: options.redirect });
   const text = await res.text();
   let json: unknown;
   try {

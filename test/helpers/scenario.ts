@@ -30,6 +30,11 @@ export interface Scenario {
   expectedEvents?: { [hook: string]: number };
   /** Runs before the request (e.g. to bind hooks or seed data). */
   before?: (s: TestServer) => Promise<void> | void;
+  /**
+   * Background work the request starts (mails, OTP rows) is done: polled (with a deadline)
+   * before hooks are counted.
+   */
+  settled?: (s: TestServer) => Promise<boolean> | boolean;
   /** Extra checks after the request. */
   after?: (s: TestServer, res: RawResponse) => Promise<void> | void;
 }
@@ -74,9 +79,18 @@ export async function runScenario(s: TestServer, row: Scenario): Promise<RawResp
     token: tokenFor(s, row.auth),
     body: row.body,
     headers: row.headers,
+    // Like PocketBase's recorder, a redirect is the answer (status + Location), not followed.
+    redirect: "manual",
   });
   // After-commit hooks run right after the response is written; let them settle.
   await new Promise((r) => setTimeout(r, 20));
+  if (row.settled) {
+    const deadline = Date.now() + 5000;
+    while (!(await row.settled(s))) {
+      assert.ok(Date.now() < deadline, `background work of ${row.method} ${row.url} did not settle`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
   assert.equal(res.status, row.expectedStatus, `status of ${row.method} ${row.url}: ${res.text}`);
   for (const fragment of row.expectedContent ?? []) {
     assert.ok(res.text.includes(fragment), `expected ${JSON.stringify(fragment)} in ${res.text}`);

@@ -22,8 +22,11 @@ export function bodyLimit(
   limitFor?: BodyLimitResolver,
 ): MiddlewareHandler<ApiEnv> {
   return async function bodyLimitMiddleware(c, next) {
+    // The method is checked first: reading `raw.body` builds the whole WHATWG Request, which a
+    // bodiless GET (most requests) should never pay for.
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const req = c.req.raw;
-    if (!req.body || c.req.method === "GET" || c.req.method === "HEAD") return next();
+    if (!req.body) return next();
     const limit = limitFor?.(c) ?? maxBytes;
     const length = req.headers.get("content-length");
     if (length !== null && Number(length) > limit) throw tooLarge();
@@ -71,6 +74,6 @@ export function recordsBodyLimit(c: Context<ApiEnv>): number | undefined {
   } catch {
     return undefined;
   }
-  const collection = c.var.app.findCollectionByNameOrId(key);
+  const collection = c.get("app").findCollectionByNameOrId(key);
   return collection ? collectionBodyLimit(collection) : undefined;
 }

@@ -4,6 +4,7 @@
  * covers subdomains). Every `OPTIONS` request is a preflight, answered 204 here.
  */
 import type { MiddlewareHandler } from "hono";
+import { nodeExchange } from "../node-exchange.ts";
 
 const ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
@@ -36,8 +37,16 @@ export function cors(origins: readonly string[]): MiddlewareHandler {
   return async function corsMiddleware(c, next) {
     const origin = c.req.header("origin") ?? "";
     const isPreflight = c.req.method === "OPTIONS";
-    const headers = new Headers({ Vary: "Origin" });
     const allowed = origin ? allowedOrigin(origin) : null;
+    const node = isPreflight ? undefined : nodeExchange(c);
+    if (node) {
+      // Defaults on Node's response (see security-headers.ts): no Headers object per request.
+      // A handler's own Vary replaces this one; the handlers that set Vary include Origin.
+      node.res.setHeader("Vary", "Origin");
+      if (allowed) node.res.setHeader("Access-Control-Allow-Origin", allowed);
+      return next();
+    }
+    const headers = new Headers({ Vary: "Origin" });
     if (allowed) headers.set("Access-Control-Allow-Origin", allowed);
     if (isPreflight) {
       if (allowed) {

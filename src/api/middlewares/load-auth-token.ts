@@ -6,14 +6,14 @@ import type { MiddlewareHandler } from "hono";
 import { findAuthRecordByToken } from "../../core/records/record-tokens.ts";
 import type { ApiEnv } from "../env.ts";
 
-/** Loads `c.var.auth` from the Authorization header. */
+/** Loads `c.get("auth")` from the Authorization header. */
 export function loadAuthToken(): MiddlewareHandler<ApiEnv> {
   return async function loadAuthTokenMiddleware(c, next) {
     const header = c.req.header("authorization") ?? "";
     const token = header.replace(/^bearer\s+/i, "").trim();
     c.set("auth", null);
     if (token) {
-      const found = await findAuthRecordByToken(c.var.app, token, "auth").catch(() => null);
+      const found = await findAuthRecordByToken(c.get("app"), token, "auth").catch(() => null);
       if (found) c.set("auth", found.record);
     }
     return next();

@@ -110,7 +110,7 @@ function scopedRoute(method: string, path: string): { route: ScopedRoute; collec
 
 /** Whether the request is exempt: limits off, a superuser, or an excluded IP. */
 function isExempt(c: Context<ApiEnv>): boolean {
-  const config = c.var.app.settings().rateLimits;
+  const config = c.get("app").settings().rateLimits;
   return !config.enabled || isSuperuser(c) || ipMatcher(config.excludedIPs)(realIP(c));
 }
 
@@ -120,8 +120,8 @@ function check(
   labels: string[],
   counterKey: (label: string, audience: string) => string,
 ): void {
-  const app = c.var.app;
-  const audience = c.var.auth ? "@auth" : "@guest";
+  const app = c.get("app");
+  const audience = c.get("auth") ? "@auth" : "@guest";
   const rule = findRateLimitRule(app.settings().rateLimits, labels, audience);
   if (!rule) return;
   const key = `${counterKey(rule.label, rule.audience)}|${realIP(c)}`;
@@ -153,7 +153,7 @@ export function rateLimit(): MiddlewareHandler<ApiEnv> {
     const path = decodedPath(c);
     const scoped = scopedRoute(method, path);
     if (scoped) {
-      const collection = c.var.app.findCollectionByNameOrId(scoped.collection);
+      const collection = c.get("app").findCollectionByNameOrId(scoped.collection);
       // An unknown collection is the route's 404 to give; there is nothing to count.
       if (!collection) return next();
       const { tags } = scoped.route;

@@ -26,7 +26,7 @@ export function requestLogger(): MiddlewareHandler<ApiEnv> {
   return async function requestLoggerMiddleware(c, next) {
     const start = performance.now();
     await next();
-    const app = c.var.app;
+    const app = c.get("app");
     const failed = c.error !== undefined || c.res.status >= 400;
     const level = failed ? LOG_LEVELS.error : LOG_LEVELS.info;
     const logger = app.logger();
@@ -38,7 +38,7 @@ export function requestLogger(): MiddlewareHandler<ApiEnv> {
     const url = new URL(c.req.url);
     const requestUri = path + url.search;
     const logs = app.settings().logs;
-    const auth = c.var.auth;
+    const auth = c.get("auth");
     // Built in key order (Go sorts map keys), which spares the logger a sort.
     const data: { [key: string]: unknown } = { auth: auth ? auth.collection.name : "" };
     if (auth && logs.logAuthId) data.authId = auth.id;

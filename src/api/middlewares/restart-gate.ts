@@ -9,7 +9,7 @@ import type { ApiEnv } from "../env.ts";
 /** Waits for an in-process restart of the app, when one is running. */
 export function restartGate(): MiddlewareHandler<ApiEnv> {
   return async function restartGateMiddleware(c, next) {
-    const restarting = whenRestarted(c.var.app);
+    const restarting = whenRestarted(c.get("app"));
     if (restarting) await restarting;
     return next();
   };

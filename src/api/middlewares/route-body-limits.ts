@@ -14,7 +14,7 @@ export function routeBodyLimit(c: Context<ApiEnv>): number | undefined {
   const path = c.req.path;
   if (path === "/api/backups/upload") return Number.POSITIVE_INFINITY;
   if (path === "/api/batch") {
-    const max = c.var.app.settings().batch.maxBodySize;
+    const max = c.get("app").settings().batch.maxBodySize;
     return max > 0 ? max : DEFAULT_BATCH_BODY_LIMIT;
   }
   return undefined;

@@ -1,6 +1,7 @@
 /** PocketBase's default security headers on every response. */
 import type { MiddlewareHandler } from "hono";
 import type { ApiEnv } from "../env.ts";
+import { nodeExchange } from "../node-exchange.ts";
 
 /**
  * Adds `X-XSS-Protection`, `X-Content-Type-Options` and `X-Frame-Options` unless already set.
@@ -9,6 +10,18 @@ import type { ApiEnv } from "../env.ts";
  */
 export function securityHeaders(): MiddlewareHandler<ApiEnv> {
   return async function securityHeadersMiddleware(c, next) {
+    const node = nodeExchange(c);
+    if (node) {
+      // Set as defaults on Node's response before the handler runs: the handler's own headers
+      // are merged over them when the response is written (writeHead wins), which is "unless
+      // already set" without reading the Response's headers (that builds a Headers per request).
+      node.res.setHeader("X-XSS-Protection", "1; mode=block");
+      node.res.setHeader("X-Content-Type-Options", "nosniff");
+      node.res.setHeader("X-Frame-Options", "SAMEORIGIN");
+      await next();
+      if (c.get("allowFraming") === true) node.res.removeHeader("X-Frame-Options");
+      return;
+    }
     await next();
     const h = c.res.headers;
     if (!h.has("X-XSS-Protection")) h.set("X-XSS-Protection", "1; mode=block");

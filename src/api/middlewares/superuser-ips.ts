@@ -14,7 +14,7 @@ import { realIP } from "../real-ip.ts";
 
 /** Whether a superuser may act from the client's IP (always, when the list is empty). */
 export function isSuperuserIPAllowed(c: Context<ApiEnv>): boolean {
-  const allowed = c.var.app.settings().superuserIPs;
+  const allowed = c.get("app").settings().superuserIPs;
   return allowed.length === 0 || ipMatcher(allowed)(realIP(c));
 }
 

@@ -5,6 +5,8 @@
  * and dropped: logging must never break what is being logged.
  */
 import type { DbExecutor } from "../db/database.ts";
+import { INSERT_LOGS_SQL } from "./log-insert.ts";
+import { LogThread } from "./log-thread.ts";
 
 /** One `_logs` row (its id comes from the column's default, `'r' || 15 hex digits`). */
 export interface LogEntry {
@@ -22,17 +24,17 @@ export interface LogWriterOptions {
   batchSize?: number;
   /** Longest wait of an entry before it is written, in ms (default 3000). */
   flushDelayMs?: number;
+  /**
+   * Write from a worker thread with its own connection (log-thread.ts) rather than through `db`
+   * on the event loop; needs `db` to tell its file (`path`). Off by default.
+   */
+  thread?: boolean;
 }
-
-// One statement whatever the batch size: the rows travel as one JSON array parameter, so the
-// statement is prepared once and cached.
-const INSERT_SQL =
-  "INSERT INTO `_logs` (`level`, `message`, `data`, `created`) " +
-  "SELECT value->>'level', value->>'message', value->'data', value->>'created' FROM json_each(?)";
 
 /** Queues log entries and writes them in batches. */
 export class LogWriter {
-  readonly #db: () => DbExecutor | null;
+  readonly #db: () => (DbExecutor & { readonly path?: string }) | null;
+  readonly #thread: LogThread | null;
   readonly #batchSize: number;
   readonly #flushDelayMs: number;
   #queue: LogEntry[] = [];
@@ -40,8 +42,9 @@ export class LogWriter {
   #writing: Promise<void> = Promise.resolve();
 
   /** `db` gives the auxiliary database, or null when it is closed (entries are then dropped). */
-  constructor(db: () => DbExecutor | null, options: LogWriterOptions = {}) {
+  constructor(db: () => (DbExecutor & { readonly path?: string }) | null, options: LogWriterOptions = {}) {
     this.#db = db;
+    this.#thread = options.thread ? new LogThread() : null;
     this.#batchSize = options.batchSize ?? 200;
     this.#flushDelayMs = options.flushDelayMs ?? 3000;
   }
@@ -75,12 +78,23 @@ export class LogWriter {
       const db = this.#db();
       if (!db) return;
       try {
-        await db.run(INSERT_SQL, [JSON.stringify(batch)]);
+        const json = JSON.stringify(batch);
+        if (this.#thread && db.path) await this.#thread.write(db.path, json);
+        else await db.run(INSERT_LOGS_SQL, [json]);
       } catch (err) {
         console.error(`Failed to write ${batch.length} log entries:`, err);
       }
     });
     return this.#writing;
+  }
+
+  /**
+   * Writes what is queued, then stops the writing thread and its connection (before the database
+   * closes or its file is swapped); a later write starts it again.
+   */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#thread?.close();
   }
 
   /** Drops everything queued (settings turned logging off). */

@@ -24,6 +24,8 @@ export class Record {
   readonly collection: Collection;
   readonly #data = new Map<string, unknown>();
   #original: Map<string, unknown> | null = null;
+  /** `#original` is `#data` itself until the first change: most loaded records are only read. */
+  #originalShared = false;
   /** Expanded relations, keyed by field name, set by the expand logic. */
   expand: { [key: string]: Record | Record[] } = {};
   /** Whether an expand was resolved for this record (then `expand` is output even when empty). */
@@ -31,27 +33,25 @@ export class Record {
   /** Plain passwords set in this session, by field (for validation), never stored. */
   #plainPasswords: Map<string, string> | null = null;
 
-  constructor(collection: Collection) {
+  constructor(collection: Collection, row?: { [key: string]: SQLOutputValue }) {
     this.collection = collection;
     for (const field of collection.fields) {
-      this.#data.set(field.name, getFieldType(field.type).prepareValue(field, undefined));
+      const raw = row && field.name in row ? row[field.name] : undefined;
+      this.#data.set(field.name, getFieldType(field.type).prepareValue(field, raw));
     }
   }
 
   /** Builds a stored record from a table row (legacy column types accepted). */
   static fromRow(collection: Collection, row: { [key: string]: SQLOutputValue }): Record {
-    const record = new Record(collection);
-    for (const field of collection.fields) {
-      if (field.name in row)
-        record.#data.set(field.name, getFieldType(field.type).prepareValue(field, row[field.name]));
-    }
+    const record = new Record(collection, row);
     record.markAsStored();
     return record;
   }
 
   /** Marks the current values as the stored state (after load or save). */
   markAsStored(): void {
-    this.#original = new Map(this.#data);
+    this.#original = this.#data;
+    this.#originalShared = true;
   }
 
   /** Whether the record has not been stored yet. */
@@ -83,6 +83,10 @@ export class Record {
   set(name: string, value: unknown): void {
     const field = this.field(name);
     if (!field) return;
+    if (this.#originalShared) {
+      this.#original = new Map(this.#data);
+      this.#originalShared = false;
+    }
     this.#data.set(name, getFieldType(field.type).prepareValue(field, value));
   }
 
