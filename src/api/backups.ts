@@ -205,7 +205,7 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
 /** Streams a stored backup as an attachment (Range and conditional requests honoured). */
 async function serveBackup(c: Context<ApiEnv>, key: string): Promise<Response> {
   // a backup that isn't there is a 404 (PocketBase), unlike delete and restore (400)
-  if (!(await backupExists(c.var.app, key))) throw notFound();
+  if (!(await backupExists(c.get("app"), key))) throw notFound();
   // Closing a store only marks it unusable: the body below keeps streaming.
   return withBackupsStorage(c.get("app"), async (storage) => {
     const method = c.req.method;
