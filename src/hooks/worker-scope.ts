@@ -140,6 +140,7 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     add: (id: string, expr: string, fn: Fn) => void channel.call("cron.add", [id, expr, fnSource(fn)]),
     mustAdd: (id: string, expr: string, fn: Fn) => void channel.call("cron.add", [id, expr, fnSource(fn)]),
     remove: (id: string) => void channel.call("cron.remove", [id]),
+    removeAll: () => void channel.call("cron.removeAll", []),
     jobs: () => channel.call("cron.jobs", []),
     total: () => (channel.call("cron.jobs", []) as unknown[]).length,
   });
