@@ -12,7 +12,7 @@ import { runBench } from "../bench/run.ts";
 
 test(
   "the bench runs its smallest quick case against Satchel and the limit server",
-  { timeout: 30_000 },
+  { timeout: 120_000 },
   async (t) => {
     const out = mkdtempSync(join(tmpdir(), "satchel-bench-smoke-"));
     t.after(() => rmSync(out, { recursive: true, force: true }));

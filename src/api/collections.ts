@@ -92,9 +92,12 @@ export function bindCollectionsApi(router: Hono<ApiEnv>): void {
         safeErrorData({ collections: new ValidationError("validation_required", "Cannot be blank.") }),
       );
     }
-    event.collectionsData = rawList.filter(
-      (x): x is { [key: string]: unknown } => typeof x === "object" && x !== null,
-    );
+    const isObject = (x: unknown): x is { [key: string]: unknown } =>
+      typeof x === "object" && x !== null && !Array.isArray(x);
+    if (!rawList.every(isObject)) {
+      throw new ApiError(400, "Failed to load the submitted data due to invalid formatting.");
+    }
+    event.collectionsData = rawList;
     event.deleteMissing = body.deleteMissing === true;
     await app.hooks.onCollectionsImportRequest.trigger(event, async (e) => {
       try {

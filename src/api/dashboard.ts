@@ -6,10 +6,12 @@
  * prefix behind a reverse proxy.
  */
 import { createHash } from "node:crypto";
-import { extname, posix } from "node:path";
+import { extname } from "node:path";
 import type { Hono } from "hono";
 import { readAsset } from "../tools/assets.ts";
 import type { ApiEnv } from "./env.ts";
+import { CONTENT_TYPES, resolveAsset } from "./dashboard-assets.ts";
+import { bindDashboardExtensions } from "./dashboard-extensions.ts";
 
 /** Reads a file of the built dashboard by relative path (null when missing). */
 export type DashboardReader = (path: string) => Promise<Uint8Array | null>;
@@ -19,14 +21,15 @@ const readDashboardAsset: DashboardReader = (path) => readAsset("dashboard", pat
 
 /**
  * Scripts and styles only from the dashboard itself; inline styles are allowed because the
- * framework sets style attributes. Images may come from the OpenStreetMap tile servers (geo point
- * map) and from `blob:`/`data:` (local upload previews).
+ * framework sets style attributes. Images may also come from `blob:`/`data:` (local upload
+ * previews, OAuth2 provider logos); nothing loads from another host (the geo point map is drawn
+ * locally). Extensions are served from the dashboard's own origin, so they fit this policy.
  */
 export const DASHBOARD_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: https://*.tile.openstreetmap.org",
+  "img-src 'self' data: blob:",
   "media-src 'self' blob:",
   "connect-src 'self'",
   "frame-src 'self'",
@@ -35,21 +38,6 @@ export const DASHBOARD_CSP = [
   "form-action 'self'",
   "frame-ancestors 'self'",
 ].join("; ");
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".webp": "image/webp",
-  ".woff2": "font/woff2",
-  ".txt": "text/plain; charset=utf-8",
-  ".map": "application/json",
-};
 
 /** Files under `assets/` carry a content hash in their name, so they never change. */
 const IMMUTABLE = "max-age=31536000, immutable";
@@ -81,24 +69,12 @@ function acceptedEncodings(header: string | undefined): Set<string> {
   return accepted;
 }
 
-/** The relative file path of a request path, or null for paths that climb out of the build. */
-function resolveAsset(rest: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rest);
-  } catch {
-    return null;
-  }
-  if (decoded.includes("\0") || decoded.includes("\\")) return null;
-  const normalized = posix.normalize("/" + decoded).slice(1);
-  if (normalized.split("/").includes("..")) return null;
-  return normalized === "" ? "index.html" : normalized;
-}
-
 /** Binds `/_` (redirect) and `/_/*` (the dashboard files). */
 export function bindDashboard(router: Hono<ApiEnv>, read: DashboardReader = readDashboardAsset): void {
   // A relative Location keeps any reverse-proxy prefix: `/prefix/_` → `/prefix/_/`.
   router.get("/_", (c) => c.redirect("_/", 301));
+  // Before the catch-all below: `/_/extensions.js` and `/_/extensions/<name>/…`.
+  bindDashboardExtensions(router);
 
   router.get("/_/*", async (c) => {
     const file = resolveAsset(c.req.path.slice("/_/".length));

@@ -42,6 +42,7 @@ import { bindStaticFiles } from "./static-files.ts";
 import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 import { bindDashboard } from "./dashboard.ts";
+import { bindSatchelRoutesApi } from "./satchel-routes.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -110,6 +111,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
   bindDashboard(router);
   bindLogsApi(router);
   bindSqlApi(router);
+  bindSatchelRoutesApi(router);
 
   // The catch-all static route goes last: it never shadows a route above.
   if (options.publicDir) bindStaticFiles(router, options.publicDir, options.indexFallback ?? true);

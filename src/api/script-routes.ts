@@ -235,6 +235,27 @@ export function setScriptRouting(app: App, routing: ScriptRouting | null, source
   routings.set(app, { compiled, middlewares: all.flatMap((r) => r.middlewares) });
 }
 
+/** A served hooks route as the dashboard lists it (superusers only, read-only). */
+export interface ListedScriptRoute {
+  method: string;
+  path: string;
+  /** Where it was registered: `pb_hooks` scripts or TypeScript/ES `modules`. */
+  source: string;
+}
+
+/** Every route the hooks of an app registered, in registration order. */
+export function listScriptRoutes(app: App): ListedScriptRoute[] {
+  const bySource = sources.get(app);
+  if (!bySource) return [];
+  return [...bySource].flatMap(([source, routing]) =>
+    routing.routes.map((r) => ({
+      method: r.method,
+      path: r.path,
+      source: source === "scripts" ? "pb_hooks" : source,
+    })),
+  );
+}
+
 function sortMiddlewares(list: ScriptMiddleware[]): ScriptMiddleware[] {
   // a middleware with the id of an earlier one replaces it (e.g. a route's own bodyLimit)
   const byId: ScriptMiddleware[] = [];

@@ -13,6 +13,7 @@ import { createRouter, type RouterOptions } from "./router.ts";
 import { shutdownRealtime } from "./realtime.ts";
 import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
 import { routeWebSocketUpgrades } from "./websocket-upgrade.ts";
+import { setServeEvent } from "./dashboard-extensions.ts";
 
 /**
  * The most bytes of request line and headers accepted: Go's default (and so PocketBase's), 1 MB,
@@ -54,6 +55,7 @@ export async function startServer(
   const router = createRouter(app, options);
   const fetchHandler = transport.wrapFetch ? transport.wrapFetch(router.fetch) : router.fetch;
   const event = new ServeEvent(app, router, address);
+  setServeEvent(app, event);
   let server: ServerType | undefined;
   await app.hooks.onServe.trigger(event, async () => {
     server = await new Promise<ServerType>((resolve, reject) => {

@@ -18,6 +18,9 @@ const MAX_DURATION = 15777000;
 const exactLength = (n: number) =>
   new ValidationError("validation_length_invalid", `The length must be exactly ${n}.`, { length: n });
 
+/** A PKCS#8 PEM block, as PocketBase's form requires before trying to parse it. */
+const PRIVATE_KEY_PEM = /-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/;
+
 /** An ES256 JWT of `claims` with header `{alg, kid, typ}`, signed by an EC P-256 PEM key. */
 export function signAppleClientSecret(
   privateKeyPem: string,
@@ -51,6 +54,7 @@ export function bindAppleClientSecretApi(router: Hono<ApiEnv>): void {
     if (keyId === "") problems.keyId = errors.required();
     else if (keyId.length !== 10) problems.keyId = exactLength(10);
     if (privateKey === "") problems.privateKey = errors.required();
+    else if (!PRIVATE_KEY_PEM.test(privateKey)) problems.privateKey = errors.matchInvalid();
     if (duration === 0) problems.duration = errors.required();
     else if (duration < 1) problems.duration = errors.minThreshold(1);
     else if (duration > MAX_DURATION) problems.duration = errors.maxThreshold(MAX_DURATION);

@@ -25,12 +25,24 @@ export class AppEvent extends HookEvent {
 /** onBootstrap: the app is being initialised (databases opened, settings loaded). */
 export class BootstrapEvent extends AppEvent {}
 
+/**
+ * A dashboard extension (PocketBase's experimental `UIExtension`): the files of `dir` are served
+ * under `/_/extensions/<name>/`, and its `main.js` runs in the dashboard before its router starts.
+ */
+export interface UIExtension {
+  name: string;
+  /** A folder on disk (relative paths resolve from the working directory). */
+  dir: string;
+}
+
 /** onServe: the HTTP server is about to start listening. */
 export class ServeEvent extends AppEvent {
   /** The API layer's router (a Hono app); typed loosely so core stays framework-free. */
   router: unknown;
   /** The address the server will listen on. */
   address: string;
+  /** Dashboard extensions; handlers push to it (read on every request, so later pushes count). */
+  uiExtensions: UIExtension[] = [];
   constructor(app: App, router: unknown, address: string) {
     super(app);
     this.router = router;

@@ -107,6 +107,9 @@ export class CoreEventBridge implements RunContext {
 
   async apply(state: EventState): Promise<void> {
     const e = this.#event;
+    if (state.appId !== undefined && state.appId !== this.#handles.idOf(this.#app)) {
+      e.app = this.#handles.get(state.appId);
+    }
     const app = this.#app;
     for (const [key, incoming] of Object.entries(state.fields)) {
       if (READ_ONLY.has(key) || !this.#keys.includes(key)) continue;

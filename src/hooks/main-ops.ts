@@ -13,7 +13,7 @@ import { createBackup } from "../core/backups/backup-create.ts";
 import { defaultBackupName } from "../core/backups/backup-names.ts";
 import * as recordMails from "../core/mails/record-mails.ts";
 import type { MailMessage } from "../core/mails/mailer.ts";
-import type { Settings } from "../core/settings/settings-model.ts";
+import { defaultSettings, type Settings } from "../core/settings/settings-model.ts";
 import { NotFoundError } from "../api/errors.ts";
 import type { AppHandles } from "./main-codec.ts";
 import { bindNamed, decodeValue, encodeValue, recordFromWire } from "./main-codec.ts";
@@ -78,7 +78,11 @@ async function appMethod(app: App, method: string, a: unknown[]): Promise<unknow
     case "isTransactional":
       return app.isTransactional;
     case "settings":
-      return { $settings: structuredClone(app.settings()) };
+      // the app rides along so the script's copy can write through (see worker-codec liveObject)
+      return { $settings: structuredClone(app.settings()), $settingsApp: app };
+    case "__setSettingsPath":
+      setAtPath(app.settings() as unknown as { [key: string]: unknown }, a[0] as string[], a[1]);
+      return null;
     case "reloadSettings":
       await app.reloadSettings();
       return null;
@@ -112,6 +116,50 @@ async function appMethod(app: App, method: string, a: unknown[]): Promise<unknow
 
 /** App members that are not part of the script API. */
 const HIDDEN_METHODS = new Set(["constructor", "bootstrap", "terminate", "runInTransaction", "afterCommit"]);
+
+/**
+ * Assigns `value` at `path` inside `root` (a live settings object), creating nothing on the way.
+ * Objects a script assigns get the zero value of each field they leave out (as Go structs do),
+ * taken from the shape of the default settings at the same place.
+ */
+function setAtPath(root: { [key: string]: unknown }, path: string[], value: unknown): void {
+  let at: unknown = root;
+  let shape: unknown = defaultSettings();
+  for (const key of path.slice(0, -1)) {
+    if (at === null || typeof at !== "object" || !Object.hasOwn(at, key)) return;
+    at = (at as { [key: string]: unknown })[key];
+    shape = shapeAt(shape, key);
+  }
+  const last = path.at(-1);
+  if (last === undefined || at === null || typeof at !== "object" || last === "__proto__") return;
+  (at as { [key: string]: unknown })[last] = withZeroFields(value, shapeAt(shape, last));
+}
+
+/** The default value's part under `key` (any element of an array stands for all of them). */
+function shapeAt(shape: unknown, key: string): unknown {
+  if (Array.isArray(shape)) return shape[0];
+  return shape !== null && typeof shape === "object" ? (shape as { [key: string]: unknown })[key] : undefined;
+}
+
+function zeroOf(shape: unknown): unknown {
+  if (typeof shape === "string") return "";
+  if (typeof shape === "number") return 0;
+  if (typeof shape === "boolean") return false;
+  if (Array.isArray(shape)) return [];
+  return shape !== null && typeof shape === "object" ? withZeroFields({}, shape) : null;
+}
+
+function withZeroFields(value: unknown, shape: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => withZeroFields(v, shapeAt(shape, "0")));
+  if (value === null || typeof value !== "object" || shape === null || typeof shape !== "object")
+    return value;
+  if (Array.isArray(shape)) return value;
+  const out: { [key: string]: unknown } = {};
+  for (const [k, s] of Object.entries(shape)) out[k] = k in value ? undefined : zeroOf(s);
+  for (const [k, v] of Object.entries(value))
+    out[k] = withZeroFields(v, (shape as { [key: string]: unknown })[k]);
+  return out;
+}
 
 function unwrapSettings(model: unknown): unknown {
   return model && typeof model === "object" && "$settings" in model

@@ -6,7 +6,7 @@
  * trigger belongs to. A run that exceeds the time limit has its worker stopped and replaced.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { EventState, EventWire, FromWorker, RunTarget, ToWorker, WorkerInit } from "./protocol.ts";
 import type { FnSource, Registrations } from "./registrations.ts";
 import type { ErrorWire } from "./wire.ts";
@@ -87,10 +87,11 @@ export class HookWorker {
     }
     let ready: () => void = () => undefined;
     this.ready = new Promise((resolve) => (ready = resolve));
-    port1.on("message", (m: FromWorker) => {
+    const deliver = (m: FromWorker) => {
       if (m.t === "ready") ready();
       else this.onMessage(m);
-    });
+    };
+    port1.on("message", deliver);
     const fail = (err: Error) => {
       if (this.dead) return;
       this.dead = true;
@@ -99,7 +100,13 @@ export class HookWorker {
       ready();
     };
     this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`the hooks worker exited (code ${code})`)));
+    this.worker.on("exit", (code) => {
+      // a loader ends as soon as it has posted its registrations, and its exit may overtake that
+      // message: deliver what is still queued before calling the exit a failure
+      for (let got = receiveMessageOnPort(port1); got && !this.dead; got = receiveMessageOnPort(port1))
+        deliver(got.message as FromWorker);
+      fail(new Error(`the hooks worker exited (code ${code})`));
+    });
   }
 
   /** Posts to the worker and wakes it if it is waiting on a call. */

@@ -48,6 +48,8 @@ export interface EventWire {
 /** The mutable state of an event travelling back with `e.next()` and at the end of a run. */
 export interface EventState {
   fields: { [key: string]: unknown };
+  /** The handle of `e.app` when the handler swapped it (e.g. for the txApp of runInTransaction). */
+  appId?: string;
   store: { [key: string]: unknown } | null;
   response: ResponseState | null;
 }

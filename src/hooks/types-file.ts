@@ -7,11 +7,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateTypesDts } from "./globals/types-dts.ts";
 
-/** Writes the types file; a failure is reported to `log` and never stops the server. */
-export function writeTypesFile(dataDir: string, log: (message: string) => void): void {
+/**
+ * Writes the types file, after `firstLine` when given (types-file-thread.ts names the code it
+ * was generated from there); a failure is reported to `log` and never stops the server.
+ */
+export function writeTypesFile(dataDir: string, log: (message: string) => void, firstLine?: string): void {
   const path = join(dataDir, "types.d.ts");
   try {
-    const text = generateTypesDts();
+    const text = `${firstLine === undefined ? "" : `${firstLine}\n`}${generateTypesDts()}`;
     let current = "";
     try {
       current = readFileSync(path, "utf8");

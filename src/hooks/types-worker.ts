@@ -5,5 +5,5 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { writeTypesFile } from "./types-file.ts";
 
-const { dataDir } = workerData as { dataDir: string };
-writeTypesFile(dataDir, (message) => parentPort?.postMessage(message));
+const { dataDir, firstLine } = workerData as { dataDir: string; firstLine: string };
+writeTypesFile(dataDir, (message) => parentPort?.postMessage(message), firstLine);

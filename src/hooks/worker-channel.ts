@@ -57,13 +57,23 @@ export class WorkerChannel implements SyncBridge {
     const id = ++this.#nextId;
     this.post({ t: "call", id, op, args });
     for (;;) {
+      // The answer may have come while a run served below was waiting on its own call: the
+      // main thread can answer an outer call before a run it started meanwhile has finished
+      // (work it detached from the call, e.g. hooks after a commit).
+      const early = this.#early.get(id);
+      if (early) {
+        this.#early.delete(id);
+        return this.#settle(early);
+      }
       const got = receiveMessageOnPort(this.#port);
       if (got) {
-        const m = got.message;
+        const m = got.message as ToWorker;
         if (m.t === "reply") {
-          if (m.id !== id) continue; // an answer to an abandoned call: cannot happen, ignored
-          if (m.ok) return m.value;
-          throw this.rebuildError(m.error);
+          if (m.id !== id) {
+            this.#early.set(m.id, m);
+            continue;
+          }
+          return this.#settle(m);
         }
         this.serveRun(m);
         continue;
@@ -71,6 +81,14 @@ export class WorkerChannel implements SyncBridge {
       Atomics.wait(this.#flag, 0, 0);
       Atomics.store(this.#flag, 0, 0);
     }
+  }
+
+  /** Answers of outer calls that arrived while an inner one was waiting. */
+  readonly #early = new Map<number, Extract<ToWorker, { t: "reply" }>>();
+
+  #settle(m: Extract<ToWorker, { t: "reply" }>): unknown {
+    if (m.ok) return m.value;
+    throw this.rebuildError(m.error);
   }
 }
 

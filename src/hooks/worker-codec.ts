@@ -105,6 +105,23 @@ export function encode(v: unknown, seen = new Set<unknown>()): unknown {
   }
 }
 
+/** Wraps an object so that every assignment in it (at any depth) is also reported to `write`. */
+function liveObject(target: Obj, path: string[], write: (path: string[], value: unknown) => void): Obj {
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      const v: unknown = Reflect.get(t, key, receiver);
+      return typeof key === "string" && v !== null && typeof v === "object" && !(v instanceof Date)
+        ? liveObject(v as Obj, [...path, key], write)
+        : v;
+    },
+    set(t, key, value, receiver) {
+      const ok = Reflect.set(t, key, value, receiver);
+      if (ok && typeof key === "string") write([...path, key], encode(value));
+      return ok;
+    },
+  });
+}
+
 /** Decodes a value from the main thread into script objects. */
 export function decode(v: unknown, models: ScriptModels): unknown {
   if (v === null || typeof v !== "object") return v;
@@ -118,7 +135,13 @@ export function decode(v: unknown, models: ScriptModels): unknown {
   if ("$settings" in o) {
     const s = o.$settings as Obj;
     Object.defineProperty(s, SETTINGS, { value: true });
-    return s;
+    const app = o.$settingsApp ? (decode(o.$settingsApp, models) as Obj) : undefined;
+    if (!app) return s;
+    // `$app.settings()` is PocketBase's live object: what a script assigns takes effect at once
+    // (unvalidated, unsaved until `$app.save(settings)`)
+    return liveObject(s, [], (path, value) =>
+      (app.__setSettingsPath as (p: string[], v: unknown) => void)(path, value),
+    );
   }
   const out: Obj = {};
   for (const [k, x] of Object.entries(o)) out[k] = decode(x, models);

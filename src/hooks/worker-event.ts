@@ -9,7 +9,7 @@ import { pickFields, validatePickFields } from "../tools/picker.ts";
 import type { EventState, EventWire, RequestWire, ResponseState } from "./protocol.ts";
 import type { WorkerChannel } from "./worker-channel.ts";
 import type { RecordWire } from "./wire.ts";
-import { decode, encode, type ScriptModels } from "./worker-codec.ts";
+import { appIdOf, decode, encode, type ScriptModels } from "./worker-codec.ts";
 
 type Obj = { [key: string]: unknown };
 type ErrorClass = new (...args: unknown[]) => Error;
@@ -99,7 +99,9 @@ export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext
   const state = (): EventState => {
     const fields: Obj = {};
     for (const key of fieldKeys) fields[key] = encode(e[key]);
-    return { fields, store: req ? req.store : null, response };
+    // `e.app = txApp` before `e.next()` makes the rest of the chain write inside that transaction
+    const appId = appIdOf(e.app);
+    return { fields, store: req ? req.store : null, response, ...(appId !== undefined ? { appId } : {}) };
   };
   const apply = (back: EventState) => {
     for (const key of Object.keys(back.fields)) {

@@ -11,6 +11,7 @@ import { startServer } from "../../src/api/server.ts";
 import { saveCollection } from "../../src/core/collections/collection-save.ts";
 import { cloneCollection, type Collection } from "../../src/core/collections/collection-model.ts";
 import { runScenario, type Scenario } from "./scenario.ts";
+import { countByScript, countingScript, startOnTestdataWithScripts } from "./script-counts.ts";
 import type { TestServer } from "./server.ts";
 import { PB_TOKENS, copyTestdata } from "./testdata.ts";
 
@@ -93,21 +94,31 @@ export interface RecordScenario extends Omit<Scenario, "body"> {
   form?: () => FormData;
 }
 
-/** Runs each row on its own server on a fresh copy of the test data. */
-export async function runTestdataScenarios(t: TestContext, rows: RecordScenario[]): Promise<void> {
+/**
+ * Runs each row on its own server on a fresh copy of the test data. `viaScripts` counts the hooks
+ * with a pb_hooks script (as an outside harness does) instead of in-process handlers;
+ * SATCHEL_SCRIPT_COUNTS=1 turns it on for every table.
+ */
+export async function runTestdataScenarios(
+  t: TestContext,
+  rows: RecordScenario[],
+  viaScripts = process.env.SATCHEL_SCRIPT_COUNTS === "1",
+): Promise<void> {
   const names = new Set<string>();
   for (const row of rows) {
     assert.ok(!names.has(row.name), `duplicate scenario name ${row.name}`);
     names.add(row.name);
     await t.test(row.name, { timeout: 30_000 }, async (t) => {
-      const s = await startOnTestdata(t);
+      const s = viaScripts
+        ? await startOnTestdataWithScripts(t, { "counts.pb.js": countingScript() })
+        : await startOnTestdata(t);
       if (!s) return;
       let scenario: Scenario = row;
       if (row.form) {
         const mp = await multipart(row.form());
         scenario = { ...row, body: mp.body, headers: { ...row.headers, ...mp.headers } };
       }
-      await runScenario(s, scenario);
+      await runScenario(s, scenario, viaScripts ? countByScript : undefined);
     });
   }
 }

@@ -71,10 +71,29 @@ function tokenFor(s: TestServer, auth: Scenario["auth"]): string {
   return auth.token;
 }
 
-/** Runs a scenario against a server. */
-export async function runScenario(s: TestServer, row: Scenario): Promise<RawResponse> {
-  await row.before?.(s);
+/**
+ * Starts counting hook firings on a server; the returned function reads the counts once the
+ * request is done. The default binds TypeScript handlers (`countEvents`).
+ */
+export type EventCounter = (s: TestServer) => Promise<() => Promise<Map<string, number>>>;
+
+const countInProcess: EventCounter = async (s) => {
   const counts = countEvents(s.app);
+  return async () => {
+    // After-commit hooks run right after the response is written; let them settle.
+    await new Promise((r) => setTimeout(r, 20));
+    return counts;
+  };
+};
+
+/** Runs a scenario against a server. */
+export async function runScenario(
+  s: TestServer,
+  row: Scenario,
+  counter: EventCounter = countInProcess,
+): Promise<RawResponse> {
+  await row.before?.(s);
+  const readCounts = await counter(s);
   const res = await request(s.url, row.method, row.url, {
     token: tokenFor(s, row.auth),
     body: row.body,
@@ -82,8 +101,6 @@ export async function runScenario(s: TestServer, row: Scenario): Promise<RawResp
     // Like PocketBase's recorder, a redirect is the answer (status + Location), not followed.
     redirect: "manual",
   });
-  // After-commit hooks run right after the response is written; let them settle.
-  await new Promise((r) => setTimeout(r, 20));
   if (row.settled) {
     const deadline = Date.now() + 5000;
     while (!(await row.settled(s))) {
@@ -91,6 +108,7 @@ export async function runScenario(s: TestServer, row: Scenario): Promise<RawResp
       await new Promise((r) => setTimeout(r, 10));
     }
   }
+  const counts = await readCounts();
   assert.equal(res.status, row.expectedStatus, `status of ${row.method} ${row.url}: ${res.text}`);
   for (const fragment of row.expectedContent ?? []) {
     assert.ok(res.text.includes(fragment), `expected ${JSON.stringify(fragment)} in ${res.text}`);

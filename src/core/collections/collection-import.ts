@@ -6,7 +6,8 @@
 import type { App } from "../app.ts";
 import { applyCollectionBody, collectionFromCreateBody } from "./collection-input.ts";
 import { cloneCollection, type Collection } from "./collection-model.ts";
-import { importCollections } from "./collection-save.ts";
+import { importCollections, importFailure } from "./collection-save.ts";
+import { ValidationError, isEmptyErrorTree, type ErrorTree } from "../../tools/validation.ts";
 
 /**
  * An imported definition applied onto an existing collection as PocketBase's import does:
@@ -42,7 +43,20 @@ export async function importCollectionsData(
     const existing =
       (typeof raw.id === "string" && raw.id ? app.findCollectionByNameOrId(raw.id) : null) ??
       (typeof raw.name === "string" ? app.findCollectionByNameOrId(raw.name) : null);
-    list.push(existing ? importOnto(existing, raw, deleteMissing) : collectionFromCreateBody(raw).collection);
+    if (existing) {
+      list.push(importOnto(existing, raw, deleteMissing));
+      continue;
+    }
+    const input = collectionFromCreateBody(raw);
+    // A definition that does not even decode (fields not a list, an unknown type) is refused
+    // before anything is written.
+    const shape: ErrorTree = {};
+    for (const [key, message] of Object.entries(input.shapeErrors)) {
+      shape[key] = new ValidationError("validation_invalid_value", message);
+    }
+    if (input.typeError) shape.type = new ValidationError("validation_in_invalid", input.typeError);
+    if (!isEmptyErrorTree(shape)) throw importFailure(input.collection, shape);
+    list.push(input.collection);
   }
   await importCollections(app, list, deleteMissing);
 }

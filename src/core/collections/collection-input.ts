@@ -33,8 +33,12 @@ function mergeFields(existing: readonly Field[], raw: unknown): Field[] | string
     // A field sent without id keeps the id of the stored field of that name, so a rename-free
     // update never drops and re-adds its column (PocketBase would treat it as a new field),
     // unless that stored field is sent too: then this one is new and gets a fresh id on save,
-    // so its errors (a duplicated name) are reported at its own index.
-    const previous = id ? undefined : existing.find((f) => f.name === name && !sentIds.has(f.id));
+    // so its errors (a duplicated name) are reported at its own index. A field of another type
+    // is new as well (PocketBase's reading: a fresh id, so no "type change" error).
+    const type = typeof item.type === "string" ? item.type : "";
+    const previous = id
+      ? undefined
+      : existing.find((f) => f.name === name && f.type === type && !sentIds.has(f.id));
     if (!id && previous) id = previous.id;
     // Every submitted field is decoded into a fresh field of its type, as PocketBase's
     // FieldsList does: options omitted in the body take their defaults, not the stored values.

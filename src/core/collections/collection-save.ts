@@ -90,13 +90,49 @@ async function afterError(app: App, c: Collection, kind: Kind, error: unknown): 
   );
 }
 
-function afterSuccess(app: App, c: Collection, kind: Kind): void {
+/**
+ * The success hooks run right after the write outside a transaction (before the response, as
+ * in PocketBase); inside one they wait for its commit, and when it rolls back instead (e.g. a
+ * later collection of an import failed) the error hooks fire.
+ */
+async function afterSuccess(app: App, c: Collection, kind: Kind): Promise<void> {
   const [model, coll] = [CHAINS[kind][4], CHAINS[kind][5]];
-  app.afterCommit(() =>
-    app.hooks[model as "onModelAfterCreateSuccess"].trigger(new ModelEvent(app, c, kind), () =>
-      app.hooks[coll as "onCollectionAfterCreateSuccess"].trigger(new CollectionEvent(app, c, kind)),
-    ),
-  );
+  const run = (hooksApp: App) =>
+    hooksApp.hooks[model as "onModelAfterCreateSuccess"].trigger(new ModelEvent(hooksApp, c, kind), () =>
+      hooksApp.hooks[coll as "onCollectionAfterCreateSuccess"].trigger(
+        new CollectionEvent(hooksApp, c, kind),
+      ),
+    );
+  if (!app.isTransactional) {
+    await run(app);
+    return;
+  }
+  const hooksApp = app.nonTransactional;
+  app.afterCommit(() => run(hooksApp));
+  app.afterRollback((err) => afterError(hooksApp, c, kind, err));
+}
+
+/** Field errors a table cannot be written with (the rest only fail validation). */
+const SCHEMA_BREAKING = new Set([
+  "validation_duplicated_field_name",
+  "validation_duplicated_field_id",
+  "validation_missing_primary_key",
+]);
+
+/** Whether validation errors mean the collection's table could not even be written. */
+function breaksSchema(tree: ErrorTree): boolean {
+  const fields = tree.fields;
+  if (fields instanceof ValidationError)
+    return SCHEMA_BREAKING.has(fields.code) || fields.code.startsWith("validation_missing_");
+  if (!fields) return false;
+  return Object.values(fields).some((entry) => {
+    if (entry instanceof ValidationError) return false;
+    return Object.entries(entry).some(
+      ([key, e]) =>
+        e instanceof ValidationError &&
+        (key === "type" ? e.code !== "validation_field_type_change" : SCHEMA_BREAKING.has(e.code)),
+    );
+  });
 }
 
 /** Whether a table or view that is not a collection's own already has this name (`_params`…). */
@@ -202,52 +238,64 @@ export async function saveCollection(
   app: App,
   collection: Collection,
   old: Collection | null = null,
+  options: { validate?: boolean } = {},
 ): Promise<Collection> {
   const kind: Kind = old ? "update" : "create";
   const c = collection;
   // The SQL body of a view as stored (its id cast to TEXT when needed), computed at validation.
   let viewBody: string | undefined;
+  // Like PocketBase, a view's fields come from its query before anything is validated:
+  // whatever fields the body sent are replaced, never validated.
+  const inferView = async (txApp: App): Promise<ValidationError | undefined> => {
+    if (c.type !== "view") return undefined;
+    c.fields = [];
+    if (!c.viewQuery?.trim()) return undefined;
+    try {
+      // the query's columns are read from a temporary view: a short transaction
+      await txApp.runInTransaction(async (tx) => {
+        const deps = {
+          findCollectionByName: (name: string) => tx.findCollectionByNameOrId(name),
+          viewColumns: executorViewColumns(tx.db),
+        };
+        c.fields = keepFieldIds(await inferViewFields(c.viewQuery ?? "", deps), old);
+        viewBody = await normalizeViewQuery(c.viewQuery ?? "", deps);
+      });
+    } catch (e) {
+      if (e instanceof ValidationError) return e;
+      throw e;
+    }
+    return undefined;
+  };
   // As in PocketBase, the hooks run outside any transaction of their own (inside the caller's,
   // if any); the schema change and the row are one transaction opened by the execute step.
   try {
     await pair(app, c, kind, 0, async (txApp) => {
       applySaveDefaults(txApp, c);
-      const me = new ModelEvent(txApp, c, "validate");
-      await txApp.hooks.onModelValidate.trigger(me, () =>
-        txApp.hooks.onCollectionValidate.trigger(new CollectionEvent(txApp, c, "validate"), async () => {
-          // Like PocketBase, a view's fields come from its query before anything is
-          // validated: whatever fields the body sent are replaced, never validated.
-          let viewQueryError: ValidationError | undefined;
-          if (c.type === "view") {
-            c.fields = [];
-            if (c.viewQuery?.trim()) {
-              try {
-                // the query's columns are read from a temporary view: a short transaction
-                await txApp.runInTransaction(async (tx) => {
-                  const deps = {
-                    findCollectionByName: (name: string) => tx.findCollectionByNameOrId(name),
-                    viewColumns: executorViewColumns(tx.db),
-                  };
-                  c.fields = keepFieldIds(await inferViewFields(c.viewQuery ?? "", deps), old);
-                  viewBody = await normalizeViewQuery(c.viewQuery ?? "", deps);
-                });
-              } catch (e) {
-                if (e instanceof ValidationError) viewQueryError = e;
-                else throw e;
-              }
+      if (options.validate === false) {
+        // PocketBase's SaveNoValidate (imports): no validate hooks, the caller validates later.
+        const viewQueryError = await inferView(txApp);
+        if (viewQueryError) throw new ValidationErrors({ viewQuery: viewQueryError });
+        // What would make the write itself fail is still refused here, with validation's
+        // own errors rather than SQLite's (an unknown field type, a duplicated column…).
+        const tree = validateCollection(txApp, c, old);
+        if (breaksSchema(tree)) throw new ValidationErrors(tree);
+      } else {
+        const me = new ModelEvent(txApp, c, "validate");
+        await txApp.hooks.onModelValidate.trigger(me, () =>
+          txApp.hooks.onCollectionValidate.trigger(new CollectionEvent(txApp, c, "validate"), async () => {
+            const viewQueryError = await inferView(txApp);
+            const tree = validateCollection(txApp, c, old);
+            if (viewQueryError && !tree.viewQuery) tree.viewQuery = viewQueryError;
+            if (!tree.name && c.name !== old?.name && (await isInternalTable(txApp, c.name))) {
+              tree.name = new ValidationError(
+                "validation_collection_name_invalid",
+                "The name shouldn't match with an existing internal table.",
+              );
             }
-          }
-          const tree = validateCollection(txApp, c, old);
-          if (viewQueryError && !tree.viewQuery) tree.viewQuery = viewQueryError;
-          if (!tree.name && c.name !== old?.name && (await isInternalTable(txApp, c.name))) {
-            tree.name = new ValidationError(
-              "validation_collection_name_invalid",
-              "The name shouldn't match with an existing internal table.",
-            );
-          }
-          if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
-        }),
-      );
+            if (!isEmptyErrorTree(tree)) throw new ValidationErrors(tree);
+          }),
+        );
+      }
       await pair(txApp, c, kind, 2, (exec) =>
         exec.runInTransaction(async (execApp) => {
           const now = nowDateString();
@@ -275,7 +323,7 @@ export async function saveCollection(
     await afterError(app, c, kind, error);
     throw error;
   }
-  afterSuccess(app, c, kind);
+  await afterSuccess(app, c, kind);
   return app.findCollectionByNameOrId(c.id) ?? c;
 }
 
@@ -325,6 +373,25 @@ async function ensureViewsStillWork(app: App, deleted: Collection): Promise<void
   }
 }
 
+/** The system collections whose rows belong to a record of an auth collection. */
+const AUTH_SIDE_COLLECTIONS = ["_externalAuths", "_mfas", "_otps", "_authOrigins"];
+
+/**
+ * Once an auth collection is gone, the rows of the auth side collections pointing at it
+ * (`collectionRef`) are deleted one by one through the record pipeline, as PocketBase does.
+ */
+async function deleteAuthSideRecordsOf(app: App, c: Collection): Promise<void> {
+  if (c.type !== "auth") return;
+  for (const name of AUTH_SIDE_COLLECTIONS) {
+    const side = app.findCollectionByNameOrId(name);
+    if (!side) continue;
+    const rows = await app.db.all(`SELECT * FROM ${quoteIdent(side.name)} WHERE \`collectionRef\` = ?`, [
+      c.id,
+    ]);
+    for (const row of rows) await deleteRecord(app, Record.fromRow(side, row));
+  }
+}
+
 /** Deletes a collection and its table; system or referenced collections cannot be deleted. */
 export async function deleteCollection(app: App, c: Collection): Promise<void> {
   try {
@@ -350,6 +417,7 @@ export async function deleteCollection(app: App, c: Collection): Promise<void> {
           await deleteCollectionRow(execApp, c.id);
           deleteCollectionFilesAfterCommit(execApp, c);
           await execApp.reloadCollections();
+          await deleteAuthSideRecordsOf(execApp, c);
         }),
       );
     });
@@ -357,7 +425,7 @@ export async function deleteCollection(app: App, c: Collection): Promise<void> {
     await afterError(app, c, "delete", error);
     throw error;
   }
-  afterSuccess(app, c, "delete");
+  await afterSuccess(app, c, "delete");
 }
 
 /**
@@ -405,16 +473,26 @@ export async function importCollections(app: App, list: Collection[], deleteMiss
         .filter((o) => !o.system && !keep.has(o.id) && !keepNames.has(o.name.toLowerCase()))
         .sort((a, b) => Number(b.type === "view") - Number(a.type === "view"));
       for (const o of doomed) {
-        await pair(tx, o, "delete", 0, async (txApp) => {
-          await pair(txApp, o, "delete", 2, async (execApp) => {
-            await dropCollectionSchema(execApp.db, o);
-            await deleteCollectionRow(execApp, o.id);
-            deleteCollectionFilesAfterCommit(execApp, o);
+        try {
+          await pair(tx, o, "delete", 0, async (txApp) => {
+            await pair(txApp, o, "delete", 2, async (execApp) => {
+              await dropCollectionSchema(execApp.db, o);
+              await deleteCollectionRow(execApp, o.id);
+              deleteCollectionFilesAfterCommit(execApp, o);
+              await deleteAuthSideRecordsOf(execApp, o);
+            });
           });
-        });
+        } catch (error) {
+          await afterError(tx, o, "delete", error);
+          throw error;
+        }
+        await afterSuccess(tx, o, "delete");
       }
       await tx.reloadCollections();
     }
+    // Like PocketBase, everything is saved first without validation, then each imported
+    // collection is validated against the final state (so they may refer to each other).
+    const checks: { c: Collection; old: Collection | null }[] = [];
     for (const c of ordered) {
       const existing =
         (c.id ? tx.findAllCollections().find((o) => o.id === c.id) : undefined) ??
@@ -422,18 +500,28 @@ export async function importCollections(app: App, list: Collection[], deleteMiss
       try {
         if (existing) {
           c.id = existing.id;
-          await saveCollection(tx, c, cloneCollection(existing));
-        } else await saveCollection(tx, c, null);
+          await saveCollection(tx, c, cloneCollection(existing), { validate: false });
+        } else await saveCollection(tx, c, null, { validate: false });
       } catch (err) {
         if (!(err instanceof ValidationErrors)) throw err;
-        // PocketBase names the failing collection and lists its errors, as indented JSON.
-        throw new ValidationErrors({
-          collections: new ValidationError(
-            "validation_collections_import_failure",
-            `Data validations failed for collection "${c.name}" (${c.id}):\n${JSON.stringify(errorMessages(err.errors), null, 2)}`,
-          ),
-        });
+        throw importFailure(c, err.errors);
       }
+      checks.push({ c, old: existing ? cloneCollection(existing) : null });
     }
+    for (const { c, old } of checks) {
+      const saved = tx.findCollectionByNameOrId(c.id) ?? c;
+      const tree = validateCollection(tx, saved, old ?? saved);
+      if (!isEmptyErrorTree(tree)) throw importFailure(saved, tree);
+    }
+  });
+}
+
+/** PocketBase names the failing collection and lists its errors, as indented JSON. */
+export function importFailure(c: Collection, tree: ErrorTree): ValidationErrors {
+  return new ValidationErrors({
+    collections: new ValidationError(
+      "validation_collections_import_failure",
+      `Data validations failed for collection "${c.name}" (${c.id}):\n${JSON.stringify(errorMessages(tree), null, 2)}`,
+    ),
   });
 }

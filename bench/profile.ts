@@ -1,0 +1,151 @@
+/**
+ * Where a request's time goes: starts Satchel under V8's CPU profiler on a copy of a data folder,
+ * sends a fixed number of requests, and reports the server's CPU time per request (from
+ * /proc, so it counts every thread and does not depend on how busy the machine is) and the
+ * profile's self time by function and by file.
+ *
+ *   node bench/profile.ts --dir DATA --path /api/health [--requests 20000] [--concurrency 50]
+ *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep]
+ *
+ * DATA is copied first (the server writes to its copy). See docs/performance.md for how to read
+ * the output and what the figures were.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runLoad } from "./lib/load.ts";
+import { freePort, SATCHEL_MAIN, startServerProcess } from "./lib/procs.ts";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Linux's USER_HZ: 100 on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+function label(frame: ProfileNode["callFrame"]): string {
+  const url = frame.url.replace(/^.*\/(node_modules|src)\//, "$1/");
+  return `${frame.functionName || "(anonymous)"} ${url}${url ? `:${frame.lineNumber + 1}` : ""}`;
+}
+
+function fileOf(frame: ProfileNode["callFrame"]): string {
+  if (!frame.url) return frame.functionName.startsWith("(") ? frame.functionName : "(native)";
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
+  if (pkg) return pkg[1]!;
+  const src = /\/(src\/.*)$/.exec(frame.url);
+  return src ? src[1]! : frame.url;
+}
+
+/** Self time by function and by file, as shares of the busy (non-idle) time. */
+function summarize(profile: CpuProfile, top: number): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let busy = 0;
+  for (const [id, time] of self) {
+    const frame = byId.get(id)!.callFrame;
+    if (frame.functionName === "(idle)") continue;
+    busy += time;
+    byFunction.set(label(frame), (byFunction.get(label(frame)) ?? 0) + time);
+    byFile.set(fileOf(frame), (byFile.get(fileOf(frame)) ?? 0) + time);
+  }
+  const table = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, t]) => `${((t / busy) * 100).toFixed(1).padStart(5)} %  ${k}`)
+      .join("\n");
+  return `self time by function (% of busy time)\n${table(byFunction)}\n\nself time by file\n${table(byFile)}\n`;
+}
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: "string" },
+    path: { type: "string", default: "/api/health" },
+    method: { type: "string", default: "GET" },
+    body: { type: "string" },
+    token: { type: "string" },
+    requests: { type: "string", default: "20000" },
+    concurrency: { type: "string", default: "50" },
+    top: { type: "string", default: "40" },
+    keep: { type: "boolean", default: false },
+  },
+});
+if (!values.dir) {
+  console.error("usage: node bench/profile.ts --dir DATA --path /api/... [--requests N] [--concurrency C]");
+  process.exit(2);
+}
+
+const work = mkdtempSync(join(tmpdir(), "satchel-profile-"));
+const data = join(work, "pb_data");
+const profiles = join(work, "profiles");
+cpSync(values.dir, data, { recursive: true });
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const server = await startServerProcess(
+  "satchel",
+  [
+    "--cpu-prof",
+    `--cpu-prof-dir=${profiles}`,
+    SATCHEL_MAIN,
+    "serve",
+    "--dir",
+    data,
+    "--http",
+    `127.0.0.1:${port}`,
+    "--automigrate=false",
+    `--migrationsDir=${join(work, "pb_migrations")}`,
+    `--hooksDir=${join(work, "pb_hooks")}`,
+    `--publicDir=${join(work, "pb_public")}`,
+  ],
+  url,
+);
+const headers: { [key: string]: string } = {};
+if (values.token) headers.authorization = values.token;
+if (values.body) headers["content-type"] = "application/json";
+const load = (requests: number) =>
+  runLoad({
+    url,
+    requests,
+    concurrency: Number(values.concurrency),
+    mode: "keepalive",
+    maxSeconds: 600,
+    build: () => ({ method: values.method, path: values.path, headers, body: values.body }),
+  });
+try {
+  await load(2000); // warm-up: JIT, caches, statement cache
+  const before = cpuTicks(server.pid);
+  const stats = await load(Number(values.requests));
+  const ticks = cpuTicks(server.pid) - before;
+  const usPerRequest = ((ticks / TICKS_PER_SECOND) * 1e6) / stats.completed;
+  console.log(
+    `${values.method} ${values.path}: ${stats.completed} requests, statuses ${JSON.stringify(stats.status)}, ` +
+      `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest.toFixed(0)} µs/request (all threads)\n`,
+  );
+} finally {
+  await server.stop();
+}
+// The main thread's profile is the largest (worker threads write their own).
+const [main] = readdirSync(profiles)
+  .map((f) => join(profiles, f))
+  .sort((a, b) => statSync(b).size - statSync(a).size);
+if (main) console.log(summarize(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, Number(values.top)));
+if (values.keep) console.log(`kept ${work} (profiles in ${profiles}: open them in Chrome DevTools)`);
+else rmSync(work, { recursive: true, force: true });
