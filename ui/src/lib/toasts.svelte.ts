@@ -10,11 +10,18 @@ export interface Toast {
 
 export const toasts = $state<Toast[]>([]);
 let nextId = 1;
-const timers = new Map<number, { deadline: number; remaining: number; handle?: ReturnType<typeof setTimeout> }>();
+const timers = new Map<
+  number,
+  { deadline: number; remaining: number; handle?: ReturnType<typeof setTimeout> }
+>();
 let paused = false;
 
 function schedule(id: number, ms: number): void {
-  const t = { deadline: Date.now() + ms, remaining: ms, handle: undefined as ReturnType<typeof setTimeout> | undefined };
+  const t = {
+    deadline: Date.now() + ms,
+    remaining: ms,
+    handle: undefined as ReturnType<typeof setTimeout> | undefined,
+  };
   if (!paused) t.handle = setTimeout(() => dismiss(id), ms);
   timers.set(id, t);
 }
