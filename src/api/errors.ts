@@ -7,6 +7,7 @@ import { HashJobAbortedError, HashQueueFullError } from "../auth/hash-pool.ts";
 import { InvalidFilterError, SuperuserOnlyFilterError } from "../core/records/record-access.ts";
 import { ValidationError, ValidationErrors, renderMessage, type ErrorTree } from "../tools/validation.ts";
 import { NotFoundError } from "../core/errors.ts";
+import { ReadPoolBusyError } from "../core/db/read-pool.ts";
 
 const DEFAULT_MESSAGES: Record<number, string> = {
   400: "Something went wrong while processing your request.",
@@ -112,6 +113,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof HashQueueFullError) return new ApiError(429, "Too Many Requests.", {}, err);
   // The client went away while its password check waited: nobody reads this answer.
   if (err instanceof HashJobAbortedError) return new ApiError(400, "", {}, err);
+  // Every read pool thread is busy or stuck and its queue is full: try again later.
+  if (err instanceof ReadPoolBusyError) return new ApiError(503, err.message, {}, err);
   if (err instanceof SuperuserOnlyFilterError) return new ApiError(403, err.message, {}, err);
   if (err instanceof InvalidFilterError)
     return new ApiError(400, "Invalid filter or sort parameters.", {}, err);

@@ -43,6 +43,8 @@ import { restartGate } from "./middlewares/restart-gate.ts";
 import { routeBodyLimit } from "./middlewares/route-body-limits.ts";
 import { bindDashboard } from "./dashboard.ts";
 import { bindSatchelRoutesApi } from "./satchel-routes.ts";
+import { overload } from "./middlewares/overload.ts";
+import { MemoryBudget } from "../tools/memory-budget.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -54,6 +56,8 @@ export interface RouterOptions {
   publicDir?: string;
   /** Serve the public folder's `index.html` for missing paths (default true). */
   indexFallback?: boolean;
+  /** The memory budget in bytes (`--memoryLimit`; 0 or unset: derived from V8's heap limit). */
+  memoryLimit?: number;
 }
 
 function errorResponse(err: ApiError, method: string): Response {
@@ -74,6 +78,7 @@ export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv
     await next();
   });
   router.use("*", restartGate());
+  router.use("*", overload(new MemoryBudget(options.memoryLimit)));
   router.use("*", uploadsCleanup());
   router.use("*", cors(options.origins ?? ["*"]));
   router.use("*", requestLogger());

@@ -1,6 +1,7 @@
 /** `POST /api/sql` (§1.10; new in PocketBase v0.39): the superusers' SQL console. */
 import type { Hono } from "hono";
-import { SqlTimeoutError, runSqlConsole, sqliteErrorText } from "../core/db/sql-console.ts";
+import { runSqlConsole, sqliteErrorText } from "../core/db/sql-console.ts";
+import { ReadPoolBusyError } from "../core/db/read-pool.ts";
 import { errors } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
 import { ApiError, badRequest } from "./errors.ts";
@@ -12,7 +13,7 @@ import { jsonResponse } from "./response.ts";
 export const MAX_QUERY_LENGTH = 5000;
 /** The most rows returned. */
 export const MAX_ROWS = 1000;
-/** How long a statement may run. */
+/** How long a statement may run (PocketBase's; reads are stopped on the read pool, writes are not). */
 export const SQL_TIMEOUT_MS = 3 * 60 * 1000;
 
 /** Registers the SQL console route. */
@@ -37,10 +38,9 @@ export function bindSqlApi(router: Hono<ApiEnv>): void {
       });
       return jsonResponse(c, 200, result);
     } catch (err) {
-      if (err instanceof ApiError) throw err;
+      if (err instanceof ApiError || err instanceof ReadPoolBusyError) throw err;
       // PocketBase answers the driver's error text in the message, with empty data
-      const message = err instanceof SqlTimeoutError ? err.message : sqliteErrorText(err);
-      throw badRequest(`Failed to execute query. Raw error:\n${message}`);
+      throw badRequest(`Failed to execute query. Raw error:\n${sqliteErrorText(err)}`);
     }
   });
 }

@@ -33,6 +33,7 @@ Usage:
   satchel serve [--http=127.0.0.1:8090] [--dir=./pb_data] [--dev] [--origins=*] [--encryptionEnv=VAR] [--queryTimeout=30]
                 [--publicDir=DIR] [--indexFallback=true]
                 [--hooksDir=./pb_hooks] [--hooksWatch=true] [--hooksPool=N] [--hooksTimeout=30]
+                [--memoryLimit=MB]
   satchel serve example.com [www.example.com] [--http=0.0.0.0:80] [--https=0.0.0.0:443] [--acmeDirectory=URL]
   satchel superuser upsert|create|update EMAIL PASSWORD [--dir=DIR]
   satchel superuser delete EMAIL [--dir=DIR]
@@ -54,6 +55,8 @@ Flags:
   --automigrate    write a migration for every collection change made through the API (serve; default true)
   --https          HTTPS address when domains are given (serve; default 0.0.0.0:443, certificates via ACME)
   --acmeDirectory  ACME directory URL of the CA (serve with domains; default Let's Encrypt)
+  --memoryLimit    memory budget in MB; above it new realtime connections and uploads get a 503
+                   (serve; default 90% of the JS heap limit, see docs/operations.md)
 ${HOOKS_USAGE}`;
 
 /** `satchel version 0.1.0 (node v24.21.0, linux-x64)`: what it is, on what, for where. */
@@ -110,6 +113,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         ...HOOKS_FLAGS,
         https: "string",
         acmeDirectory: "string",
+        memoryLimit: "string",
       });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       return runServe(appFromFlags(args.flags), args);

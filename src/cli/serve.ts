@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
+import { exitPastStuckReads } from "../core/db/read-pool.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
 import { migrationLoader } from "../hooks/migration-loader.ts";
@@ -24,6 +25,15 @@ function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFal
     publicDir: typeof dir === "string" ? resolve(dir) : join(dirname(app.dataDir), "pb_public"),
     indexFallback: args.flags.indexFallback !== false,
   };
+}
+
+/** `--memoryLimit` in MB, as bytes (0: the default budget, see tools/memory-budget.ts). */
+function memoryLimitFlag(args: ParsedArgs): number {
+  const raw = args.flags.memoryLimit;
+  if (raw === undefined) return 0;
+  const mb = typeof raw === "string" ? Number(raw) : NaN;
+  if (!Number.isFinite(mb) || mb <= 0) throw new Error(`invalid --memoryLimit: ${String(raw)} (megabytes)`);
+  return Math.floor(mb * 1024 * 1024);
 }
 
 /** Runs the server until a termination signal; resolves with the exit code. */
@@ -80,7 +90,12 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   if (args.flags.automigrate !== false) bindAutomigrate(app, migrations);
   let server;
   try {
-    const routerOptions = { origins, logErrors: app.isDev, ...publicFolder(app, args) };
+    const routerOptions = {
+      origins,
+      logErrors: app.isDev,
+      ...publicFolder(app, args),
+      memoryLimit: memoryLimitFlag(args),
+    };
     server = startDomainServer
       ? await startDomainServer(
           app,
@@ -116,6 +131,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
       running
         .close()
         .then(() => hooks.close())
+        .then(() => exitPastStuckReads())
         .then(() => resolve(0))
         .catch((err: unknown) => {
           console.error(err);

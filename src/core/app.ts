@@ -210,8 +210,9 @@ export class App {
       }
       // Dev mode prints every SQL statement with its duration (PocketBase's `--dev`).
       const trace = this.isDev ? printQuery : undefined;
-      this.#shared.db = Database.open(join(dir, "data.db"), { trace });
-      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"), { trace });
+      const queryTimeoutMs = this.#shared.config.queryTimeout * 1000; // heavy reads: see db/read-pool.ts
+      this.#shared.db = Database.open(join(dir, "data.db"), { trace, queryTimeoutMs });
+      this.#shared.auxDb = Database.open(join(dir, "auxiliary.db"), { trace, queryTimeoutMs });
       await runSystemMigrations(this);
       await this.reloadSettings();
       await this.reloadCollections();

@@ -18,6 +18,7 @@ export const WORKER_ENTRIES: readonly string[] = [
   "auth/hash-worker.ts",
   "core/logs/log-thread-worker.ts",
   "hooks/types-worker.ts",
+  "core/db/read-worker.ts",
 ];
 
 /** Where the worker entry `entry` (relative to src/, e.g. "hooks/worker.ts") is, for `new Worker()`. */

@@ -5,7 +5,8 @@
  * One write connection, shared by the whole process and guarded by an async mutex (a
  * transaction holds it across awaits), plus a separate read connection: while a transaction is
  * open, other requests read the last committed state through it (WAL snapshot isolation)
- * instead of seeing uncommitted rows.
+ * instead of seeing uncommitted rows. Reads that may be slow (`heavyAll`/`heavyGet`) run on the
+ * read pool's threads instead, bounded by the query timeout (read-pool.ts).
  *
  * The lock is held only for the statements of a write, or for the whole of an explicit
  * transaction. Code running inside a transaction must write through it (the txApp): a write
@@ -16,6 +17,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { Mutex } from "../../tools/mutex.ts";
+import { forgetDatabase, readPool } from "./read-pool.ts";
 
 /** A bound SQL value. */
 export type SqlValue = SQLInputValue;
@@ -33,6 +35,13 @@ export interface DbExecutor {
   all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   /** The first row of a query, or undefined. */
   get(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
+  /**
+   * `all` for a read that may be slow (see read-pool.ts): off the main thread, stopped after the
+   * query timeout with QueryTimeoutError. In a transaction it runs inline, on the transaction.
+   */
+  heavyAll(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** `get` for a read that may be slow (see `heavyAll`). */
+  heavyGet(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
   /** Runs one write statement. */
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
   /** Runs a script of statements without parameters (DDL). */
@@ -68,6 +77,11 @@ export interface DatabaseOptions {
   readOnly?: boolean;
   /** Called after each statement with its SQL, parameters and duration (`--dev` prints them). */
   trace?: QueryTrace;
+  /**
+   * How long a heavy read (`heavyAll`/`heavyGet`) may run, in ms (PocketBase's `--queryTimeout`).
+   * Unset: heavy reads run on the main thread like any other, without a timeout.
+   */
+  queryTimeoutMs?: number;
 }
 
 /** Receives every executed statement (see `DatabaseOptions.trace`). */
@@ -84,8 +98,8 @@ export const printQuery: QueryTrace = (sql, params, ms) => {
 
 const STATEMENT_CACHE_SIZE = 500;
 
-/** One node:sqlite connection with a bounded prepared-statement cache. */
-class Connection {
+/** One node:sqlite connection with a bounded prepared-statement cache (read pool threads use it too). */
+export class Connection {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   readonly #trace: QueryTrace | undefined;
@@ -230,6 +244,14 @@ class Transaction implements DbExecutor {
     return this.#conn.get(sql, params);
   }
 
+  async heavyAll(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.all(sql, params);
+  }
+
+  async heavyGet(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
+    return this.get(sql, params);
+  }
+
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
     this.#check();
     return this.#conn.run(sql, params);
@@ -272,10 +294,14 @@ export class Database implements DbExecutor {
   readonly #writer: Connection | null;
   readonly #reader: Connection;
   readonly #writeLock = new Mutex();
+  readonly #queryTimeoutMs: number | undefined;
+  readonly #trace: QueryTrace | undefined;
   #closed = false;
 
   private constructor(path: string, options: DatabaseOptions) {
     this.path = path;
+    this.#queryTimeoutMs = options.queryTimeoutMs;
+    this.#trace = options.trace;
     this.#writer = options.readOnly ? null : new Connection(path, false, options.trace);
     this.#reader = new Connection(path, true, options.trace);
   }
@@ -297,6 +323,18 @@ export class Database implements DbExecutor {
 
   async get(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
     return this.#reader.get(sql, params);
+  }
+
+  async heavyAll(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    if (this.#queryTimeoutMs === undefined) return this.#reader.all(sql, params);
+    if (this.#closed) throw new Error("The database is closed.");
+    return readPool().all(this.path, sql, params, this.#queryTimeoutMs, this.#trace);
+  }
+
+  async heavyGet(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
+    if (this.#queryTimeoutMs === undefined) return this.#reader.get(sql, params);
+    if (this.#closed) throw new Error("The database is closed.");
+    return readPool().get(this.path, sql, params, this.#queryTimeoutMs, this.#trace);
   }
 
   /** Refuses a write that would wait for a lock held by this same async path. */
@@ -385,6 +423,7 @@ export class Database implements DbExecutor {
         this.#writer.db.close();
       }
       this.#reader.db.close();
+      forgetDatabase(this.path);
     } finally {
       release();
     }

@@ -5,13 +5,15 @@
  * connection (it can never write) and returns at most `maxRows` rows, every value as a string
  * or null, with the columns' declared type and nullability.
  *
- * Timeout: reads stop between rows once the deadline passes. A statement that spends long in a
- * single step (a huge aggregate) is only stopped by a real interrupt: `setStatementInterrupter`
- * is the hook point for one (node:sqlite has no `sqlite3_interrupt` binding yet).
+ * Reads run on the read pool (read-pool.ts), off the main thread: a statement still running at
+ * the timeout is answered with QueryTimeoutError at once and its thread is terminated, so a long
+ * single step (a huge aggregate) holds neither the request nor the server.
  */
 import { join } from "node:path";
-import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { type SQLOutputValue } from "node:sqlite";
 import type { App } from "../app.ts";
+import { readPool } from "./read-pool.ts";
 import { splitSqlStatements } from "./sql-statements.ts";
 
 /** The statements run as writes. */
@@ -31,27 +33,6 @@ export interface SqlResult {
   affectedRows: number;
   columns: SqlColumn[];
   rows: (string | null)[][];
-}
-
-/** Why a statement was stopped. */
-export class SqlTimeoutError extends Error {
-  override readonly name = "SqlTimeoutError";
-  constructor() {
-    super("The query took too long and was interrupted.");
-  }
-}
-
-/**
- * Arms an interrupt of `db` after `ms`; returns the disarm function. The default does nothing
- * (reads are bounded between rows only); swap in a real interrupt when node:sqlite has one.
- */
-export type StatementInterrupter = (db: DatabaseSync, ms: number) => () => void;
-
-let interrupter: StatementInterrupter = () => () => undefined;
-
-/** Installs the statement interrupter (see the file comment). */
-export function setStatementInterrupter(fn: StatementInterrupter): void {
-  interrupter = fn;
 }
 
 function asString(value: SQLOutputValue): string | null {
@@ -95,35 +76,44 @@ export async function runSqlConsole(
     });
     return { execTime: elapsed(), affectedRows, columns: [], rows: [] };
   }
-  const db = new DatabaseSync(join(app.dataDir, "data.db"), { readOnly: true, timeout: 10_000 });
-  const disarm = interrupter(db, options.timeoutMs);
-  try {
-    const statements = splitSqlStatements(query);
-    // the earlier statements run for their effect (errors); the last one answers
-    for (const sql of statements.slice(0, -1)) db.prepare(sql).all();
-    const stmt = db.prepare(statements.at(-1) ?? query);
-    stmt.setReturnArrays(true);
-    stmt.setReadBigInts(true);
-    const columns = stmt.columns().map((col) => {
-      let nullable = true;
-      if (col.table && col.column) {
-        const info = db
-          .prepare("SELECT `notnull` FROM pragma_table_info(?, ?) WHERE name = ?")
-          .get(col.table, col.database ?? "main", col.column) as { notnull?: number } | undefined;
-        nullable = !info?.notnull;
-      }
-      return { name: col.name, type: (col.type ?? "").toUpperCase(), nullable };
-    });
-    const rows: (string | null)[][] = [];
-    const deadline = started + options.timeoutMs;
-    for (const row of stmt.iterate() as Iterable<SQLOutputValue[]>) {
-      if (performance.now() > deadline) throw new SqlTimeoutError();
-      if (rows.length >= options.maxRows) break;
-      rows.push(row.map(asString));
+  const result = await readPool().console(
+    join(app.dataDir, "data.db"),
+    query,
+    options.maxRows,
+    options.timeoutMs,
+  );
+  return { execTime: elapsed(), ...result };
+}
+
+/**
+ * Runs one read statement of the console on `db` (in a read pool thread): at most `maxRows`
+ * rows, every value as a string or null, with the columns' declared type and nullability.
+ */
+export function readConsoleStatement(
+  db: DatabaseSync,
+  query: string,
+  maxRows: number,
+): Omit<SqlResult, "execTime"> {
+  const statements = splitSqlStatements(query);
+  // the earlier statements run for their effect (errors); the last one answers
+  for (const sql of statements.slice(0, -1)) db.prepare(sql).all();
+  const stmt = db.prepare(statements.at(-1) ?? query);
+  stmt.setReturnArrays(true);
+  stmt.setReadBigInts(true);
+  const columns = stmt.columns().map((col) => {
+    let nullable = true;
+    if (col.table && col.column) {
+      const info = db
+        .prepare("SELECT `notnull` FROM pragma_table_info(?, ?) WHERE name = ?")
+        .get(col.table, col.database ?? "main", col.column) as { notnull?: number } | undefined;
+      nullable = !info?.notnull;
     }
-    return { execTime: elapsed(), affectedRows: 0, columns, rows };
-  } finally {
-    disarm();
-    db.close();
+    return { name: col.name, type: (col.type ?? "").toUpperCase(), nullable };
+  });
+  const rows: (string | null)[][] = [];
+  for (const row of stmt.iterate() as Iterable<SQLOutputValue[]>) {
+    if (rows.length >= maxRows) break;
+    rows.push(row.map(asString));
   }
+  return { affectedRows: 0, columns, rows };
 }

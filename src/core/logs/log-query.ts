@@ -97,7 +97,9 @@ export async function listLogs(app: App, q: LogListQuery): Promise<{ items: LogJ
       throw asValidationError(err);
     }
   }
-  const rows = await app.auxDb.all(`SELECT ${COLUMNS} FROM \`_logs\`${where}${order} LIMIT ? OFFSET ?`, [
+  // The logs table grows large and filters on `data` scan it: these reads run on the read pool,
+  // within the query timeout (db/read-pool.ts), as do the stats below.
+  const rows = await app.auxDb.heavyAll(`SELECT ${COLUMNS} FROM \`_logs\`${where}${order} LIMIT ? OFFSET ?`, [
     ...params,
     ...sortParams,
     q.perPage,
@@ -105,7 +107,7 @@ export async function listLogs(app: App, q: LogListQuery): Promise<{ items: LogJ
   ]);
   let total = -1;
   if (!q.skipTotal) {
-    const row = await app.auxDb.get(`SELECT COUNT(*) AS n FROM \`_logs\`${where}`, params);
+    const row = await app.auxDb.heavyGet(`SELECT COUNT(*) AS n FROM \`_logs\`${where}`, params);
     total = Number(row?.n ?? 0);
   }
   return { items: rows.map(logFromRow), total };
@@ -120,7 +122,7 @@ export async function findLogById(app: App, id: string): Promise<LogJson | null>
 /** Entries per hour (oldest first), optionally filtered; a bad filter throws a ValidationError. */
 export async function logsStats(app: App, filter: string): Promise<LogStat[]> {
   const { where, params } = compileFilter(filter);
-  const rows = await app.auxDb.all(
+  const rows = await app.auxDb.heavyAll(
     "SELECT COUNT(`id`) AS total, strftime('%Y-%m-%d %H:00:00', `created`) AS date " +
       `FROM \`_logs\`${where} GROUP BY date ORDER BY date`,
     params,

@@ -15,6 +15,7 @@ import { RecordFieldResolver } from "./record-field-resolver.ts";
 import { RecordQueryBuilder, recordCountSql, recordSelectSql, type RecordQuery } from "./record-rule.ts";
 import { sqliteDialect } from "../../query/dialect.ts";
 import { Record } from "./record.ts";
+import { alwaysHeavy, listCost } from "./record-query-cost.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 
 /** Who is asking: the request info rules see, and whether it is a superuser (rules bypassed). */
@@ -138,17 +139,22 @@ export async function listRecords(
   } catch (err) {
     rethrow(err);
   }
-  const page = toStatement(
-    recordSelectSql(collection, query, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
-  );
-  const rows = await app.db.all(page.sql, page.params);
+  const offset = (q.page - 1) * q.perPage;
+  const page = toStatement(recordSelectSql(collection, query, { limit: q.perPage, offset }));
+  // What may be slow runs on the read pool, within the query timeout (record-query-cost.ts).
+  const heavy = await listCost(app, collection, query, offset);
+  const rows = heavy.page
+    ? await app.db.heavyAll(page.sql, page.params)
+    : await app.db.all(page.sql, page.params);
   let total = -1;
   if (!q.skipTotal) {
     // Without joins every row is distinct already: COUNT(*) is answered from the smallest index.
     const count = query.needsDistinct
       ? toStatement(recordCountSql(collection, query))
       : toStatement(recordCountSql(collection, query, sqliteDialect, { distinct: false }));
-    const row = await app.db.get(count.sql, count.params);
+    const row = heavy.count
+      ? await app.db.heavyGet(count.sql, count.params)
+      : await app.db.get(count.sql, count.params);
     total = Number(row?.total ?? 0);
   }
   return { records: rows.map((row) => Record.fromRow(collection, row)), total };
@@ -174,10 +180,11 @@ export async function findRecordByRule(
     where = ` AND ${cond.sql}`;
     params = cond.params;
   }
-  const row = await app.db.get(`SELECT ${table}.* FROM ${table} WHERE ${table}.\`id\` = ?${where} LIMIT 1`, [
-    id,
-    ...params,
-  ]);
+  const sql = `SELECT ${table}.* FROM ${table} WHERE ${table}.\`id\` = ?${where} LIMIT 1`;
+  // A view's query is the user's and may be slow even for one id (record-query-cost.ts).
+  const row = alwaysHeavy(collection)
+    ? await app.db.heavyGet(sql, [id, ...params])
+    : await app.db.get(sql, [id, ...params]);
   return row ? Record.fromRow(collection, row) : null;
 }
 

@@ -20,6 +20,7 @@ import * as query from "./record-query.ts";
 import { RecordQueryBuilder, recordCountSql, recordSelectSql, type RecordQuery } from "./record-rule.ts";
 import { findAuthRecordByToken as findByTokenOfType, TOKEN_TYPES, type TokenType } from "./record-tokens.ts";
 import { Record } from "./record.ts";
+import { queryMayBeSlow } from "./record-query-cost.ts";
 
 /** A collection given as the object, its name or its id (PocketBase's `collectionModelOrIdentifier`). */
 export type CollectionRef = Collection | string;
@@ -133,7 +134,9 @@ export async function findRecordsByFilter(
   if (limit > 0 || offset > 0) page.limit = limit > 0 ? Math.trunc(limit) : -1;
   if (offset > 0) page.offset = Math.trunc(offset);
   const statement = toStatement(recordSelectSql(collection, q, page));
-  const rows = await app.db.all(statement.sql, statement.params);
+  const rows = queryMayBeSlow(collection, q)
+    ? await app.db.heavyAll(statement.sql, statement.params)
+    : await app.db.all(statement.sql, statement.params);
   return rows.map((row) => Record.fromRow(collection, row));
 }
 
@@ -161,7 +164,9 @@ export async function countRecords(
     const [filter, ...params] = args as [string, ...FilterParams[]];
     const q = compileQuery(app, collection, filter, "", params);
     const statement = toStatement(recordCountSql(collection, q, undefined, { distinct: q.needsDistinct }));
-    const row = await app.db.get(statement.sql, statement.params);
+    const row = queryMayBeSlow(collection, q)
+      ? await app.db.heavyGet(statement.sql, statement.params)
+      : await app.db.get(statement.sql, statement.params);
     return Number(row?.total ?? 0);
   }
   const table = quoteIdent(collection.name);

@@ -6,10 +6,13 @@ import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import { Record } from "./record.ts";
+import { alwaysHeavy } from "./record-query-cost.ts";
 
 /** A record by id, or null. */
 export async function findRecordById(app: App, collection: Collection, id: string): Promise<Record | null> {
-  const row = await app.db.get(`SELECT * FROM ${quoteIdent(collection.name)} WHERE \`id\` = ? LIMIT 1`, [id]);
+  const sql = `SELECT * FROM ${quoteIdent(collection.name)} WHERE \`id\` = ? LIMIT 1`;
+  // A view's query is the user's and may be slow even for one id (record-query-cost.ts).
+  const row = alwaysHeavy(collection) ? await app.db.heavyGet(sql, [id]) : await app.db.get(sql, [id]);
   return row ? Record.fromRow(collection, row) : null;
 }
 
