@@ -59,7 +59,7 @@ describe("the SQL console", () => {
       auth: "superuser",
       body: { query: "SELECT * FROM missing_table" },
       expectedStatus: 400,
-      expectedContent: ["No such table: missing_table."],
+      expectedContent: ['"data":{}', "Raw error:", "no such table: missing_table"],
     },
     {
       name: "a write disguised as a read cannot write",

@@ -23,14 +23,14 @@ import {
 import { fetchBackupZip, restoreBackupZip } from "../core/backups/backup-restore.ts";
 import { BackupBusyError, activeBackup, beginBackup, canBackup } from "../core/backups/backup-state.ts";
 import { withBackupsStorage } from "../core/backups/backup-storage.ts";
-import { InvalidBackupError, checkBackupZip } from "../core/backups/backup-zip.ts";
+import { InvalidBackupError, checkZipArchive } from "../core/backups/backup-zip.ts";
 import { findAuthRecordByToken } from "../core/records/record-tokens.ts";
 import { planFileResponse } from "../files/http-file.ts";
 import { detectMime } from "../files/mime.ts";
 import { formatDate } from "../tools/dates.ts";
 import { ValidationError, errors } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
-import { ApiError, badRequest, forbidden } from "./errors.ts";
+import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import { requireSuperuser } from "./guards.ts";
 import { readBody } from "./request-body.ts";
 import { jsonResponse } from "./response.ts";
@@ -127,11 +127,11 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
     const path = await spoolUpload(app, file);
     try {
       try {
-        await checkBackupZip(path);
+        await checkZipArchive(path);
       } catch (err) {
         if (!(err instanceof InvalidBackupError)) throw err;
         throw badRequest(INVALID_DATA, {
-          file: new ValidationError("validation_invalid_backup", "The file is not a valid backup archive."),
+          file: new ValidationError("validation_invalid_backup", "The file is not a readable zip archive."),
         });
       }
       const { size } = await stat(path);
@@ -204,7 +204,8 @@ export function bindBackupsApi(router: Hono<ApiEnv>): void {
 
 /** Streams a stored backup as an attachment (Range and conditional requests honoured). */
 async function serveBackup(c: Context<ApiEnv>, key: string): Promise<Response> {
-  if (!isBackupKey(key)) throw badRequest(MISSING_BACKUP);
+  // a backup that isn't there is a 404 (PocketBase), unlike delete and restore (400)
+  if (!(await backupExists(c.get("app"), key))) throw notFound();
   // Closing a store only marks it unusable: the body below keeps streaming.
   return withBackupsStorage(c.get("app"), async (storage) => {
     const method = c.req.method;

@@ -398,6 +398,18 @@ export function apisStep(name: string, args: unknown[]): ScriptStep {
         await next();
       };
     }
+    case "requireSameCollectionContextAuth": {
+      // the auth record must belong to the collection (id or name) named by a path param
+      const param = typeof args[0] === "string" && args[0] ? args[0] : "collection";
+      return async (req, next) => {
+        const auth = req.auth;
+        if (!auth) throw unauthorized("The request requires valid record authorization token.");
+        const wanted = req.params[param] ?? "";
+        if (wanted === "" || (auth.collection.id !== wanted && auth.collection.name !== wanted))
+          throw forbidden("The authorized record is not allowed to perform this action.");
+        await next();
+      };
+    }
     case "bodyLimit": {
       const limit = Number(args[0]) || 0;
       return async (req, next) => {

@@ -1,8 +1,8 @@
 /** `POST /api/sql` (§1.10; new in PocketBase v0.39): the superusers' SQL console. */
 import type { Hono } from "hono";
-import { runSqlConsole } from "../core/db/sql-console.ts";
+import { runSqlConsole, sqliteErrorText } from "../core/db/sql-console.ts";
 import { ReadPoolBusyError } from "../core/db/read-pool.ts";
-import { ValidationError, errors } from "../tools/validation.ts";
+import { errors } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
 import { ApiError, badRequest } from "./errors.ts";
 import { requireSuperuser } from "./guards.ts";
@@ -39,10 +39,8 @@ export function bindSqlApi(router: Hono<ApiEnv>): void {
       return jsonResponse(c, 200, result);
     } catch (err) {
       if (err instanceof ApiError || err instanceof ReadPoolBusyError) throw err;
-      const message = (err as Error).message;
-      throw badRequest("Failed to execute the query.", {
-        query: new ValidationError("validation_invalid_query", message),
-      });
+      // PocketBase answers the driver's error text in the message, with empty data
+      throw badRequest(`Failed to execute query. Raw error:\n${sqliteErrorText(err)}`);
     }
   });
 }

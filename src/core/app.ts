@@ -28,6 +28,7 @@ import type { Collection, CollectionType } from "./collections/collection-model.
 import { loadCollections } from "./collections/collection-store.ts";
 import { bindExternalAuthSystemHooks } from "./records/record-oauth2.ts";
 import { runSystemMigrations } from "./migrations/system-migrations.ts";
+import { applyMissingSystemMigrations } from "./migrations/system-upgrades.ts";
 import { loadSettings, saveSettings } from "./settings/settings-store.ts";
 import type { Settings } from "./settings/settings-model.ts";
 import type { Storage } from "../files/storage.ts";
@@ -215,6 +216,8 @@ export class App {
       await runSystemMigrations(this);
       await this.reloadSettings();
       await this.reloadCollections();
+      // a v0.23–v0.38 folder gets the system migrations PocketBase added since
+      await applyMissingSystemMigrations(this);
       // System behaviour registered as ordinary (id-bound, so idempotent) hook handlers.
       bindExternalAuthSystemHooks(this);
       bindLogsSettings(this);

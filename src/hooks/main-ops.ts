@@ -9,6 +9,8 @@ import type { Collection } from "../core/collections/collection-model.ts";
 import { Record as CoreRecord } from "../core/records/record.ts";
 import { newAuthToken, newRecordToken, newStaticAuthToken } from "../core/records/record-tokens.ts";
 import { sendMail } from "../core/mails/mail-send.ts";
+import { createBackup } from "../core/backups/backup-create.ts";
+import { defaultBackupName } from "../core/backups/backup-names.ts";
 import * as recordMails from "../core/mails/record-mails.ts";
 import type { MailMessage } from "../core/mails/mailer.ts";
 import { defaultSettings, type Settings } from "../core/settings/settings-model.ts";
@@ -27,11 +29,11 @@ export interface OpsHost {
   app: App;
   handles: AppHandles;
   pool(): WorkerPool;
-  /** The shared key/value store (`$app.store()`). */
-  store: Map<string, unknown>;
   /** Registers a cron job whose function is script source. */
   cronAdd(id: string, expr: string, fn: FnSource): void;
   cronRemove(id: string): void;
+  /** Removes every job of the app's scheduler (PocketBase's `cron().removeAll()`). */
+  cronRemoveAll(): void;
   cronJobs(): { id: string; expression: string }[];
   log(level: string, message: string, data: Obj): void;
 }
@@ -87,6 +89,10 @@ async function appMethod(app: App, method: string, a: unknown[]): Promise<unknow
       return null;
     case "reloadCachedCollections":
       await app.reloadCollections();
+      return null;
+    case "createBackup":
+      // an empty name gets the generated one, as in PocketBase
+      await createBackup(app, str(a[0]) || defaultBackupName(app));
       return null;
     case "hasTable": {
       const row = await app.db.get(
@@ -301,13 +307,15 @@ export function createOps(host: OpsHost) {
       }
       case "db": {
         const app = await appOf(args[0]);
+        // `$app.auxDB()` queries go to auxiliary.db (logs), as in PocketBase
+        const db = str(args[0]).endsWith(":aux") ? app.auxDb : app.db;
         const mode = String(args[1]);
         const bound = bindNamed(str(args[2]), (args[3] as Obj) ?? {});
         if (mode === "execute") {
-          const r = await app.db.run(bound.sql, bound.values);
+          const r = await db.run(bound.sql, bound.values);
           return { lastInsertId: r.lastInsertRowid, rowsAffected: r.changes };
         }
-        const rows = await app.db.all(bound.sql, bound.values);
+        const rows = await db.all(bound.sql, bound.values);
         if (mode === "records") {
           // $app.recordQuery(…): the rows as records of the collection
           const collection = collectionOf(app, args[4]);
@@ -327,8 +335,9 @@ export function createOps(host: OpsHost) {
         return null;
       }
       case "store": {
+        // PocketBase's `$app.store()` is the app's own store (where `@activeBackup` lives…)
         const [method, a = []] = args as [string, unknown[]];
-        const s = host.store;
+        const s = host.app.store();
         const k = str(a[0]);
         switch (method) {
           case "get":
@@ -339,22 +348,19 @@ export function createOps(host: OpsHost) {
           case "has":
             return s.has(k);
           case "remove":
-            s.delete(k);
+            s.remove(k);
             return null;
           case "removeAll":
-            s.clear();
+            s.removeAll();
             return null;
           case "getAll":
-            return Object.fromEntries(s);
+            return s.getAll();
           case "length":
-            return s.size;
+            return s.length();
           case "setIfLessThanLimit":
-            if (s.size >= Number(a[2])) return false;
-            s.set(k, a[1]);
-            return true;
+            return s.setIfLessThanLimit(k, a[1], Number(a[2]));
           case "reset":
-            s.clear();
-            for (const [key, v] of Object.entries((a[0] as Obj) ?? {})) s.set(key, v);
+            s.reset((a[0] as Obj) ?? {});
             return null;
           default:
             throw new Error(`store: unknown method ${method}`);
@@ -378,6 +384,9 @@ export function createOps(host: OpsHost) {
         const bytes = source instanceof Uint8Array ? source : new TextEncoder().encode(str(source));
         return fileFromBytes(bytes, str(name));
       }
+      case "cron.removeAll":
+        host.cronRemoveAll();
+        return null;
       case "http.send":
         return httpSend((args[0] as Obj) ?? {});
       case "record.newToken": {

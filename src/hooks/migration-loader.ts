@@ -65,7 +65,6 @@ export function migrationLoader(
 ): MigrationLoader & { close(): Promise<void> } {
   const handles = new AppHandles(app);
   let pool: WorkerPool | null = null;
-  const store = new Map<string, unknown>();
   const getPool = (dir: string): WorkerPool => {
     pool ??= new WorkerPool({
       hooksDir: options.hooksDir ?? dir,
@@ -77,11 +76,11 @@ export function migrationLoader(
         app,
         handles,
         pool: () => pool!,
-        store,
         cronAdd: () => {
           throw new Error("cronAdd is not available in migrations");
         },
         cronRemove: () => undefined,
+        cronRemoveAll: () => undefined,
         cronJobs: () => [],
         log: (level, text) => process.stderr.write(`${level.toUpperCase()} ${text}\n`),
       }),

@@ -71,6 +71,7 @@ export const APIS_MIDDLEWARES: { [name: string]: { id: string; priority: number 
   requireAuth: { id: "pbRequireAuth", priority: 0 },
   requireSuperuserAuth: { id: "pbRequireSuperuserAuth", priority: 0 },
   requireSuperuserOrOwnerAuth: { id: "pbRequireSuperuserOrOwnerAuth", priority: 0 },
+  requireSameCollectionContextAuth: { id: "pbRequireSameCollectionContextAuth", priority: 0 },
   skipSuccessActivityLog: { id: "pbSkipSuccessActivityLog", priority: 0 },
   gzip: { id: "pbGzip", priority: 0 },
   bodyLimit: { id: "pbBodyLimit", priority: -990 },

@@ -76,7 +76,6 @@ export class HooksRuntime {
   readonly app: App;
   readonly options: Required<Omit<HooksOptions, "output">> & Pick<HooksOptions, "output">;
   readonly #handles: AppHandles;
-  readonly #store = new Map<string, unknown>();
   readonly #modules: ModuleHooks;
   readonly #ops;
   #current: Loaded | null = null;
@@ -103,9 +102,12 @@ export class HooksRuntime {
         if (!pool) throw new Error("no hooks are loaded");
         return pool;
       },
-      store: this.#store,
       cronAdd: (id, expr, fn) => this.#cronAdd(id, expr, fn),
       cronRemove: (id) => this.#cronRemove(id),
+      cronRemoveAll: () => {
+        for (const id of [...this.#crons.keys()]) this.#cronRemove(id);
+        (this.app as unknown as { cron?: () => { removeAll(): void } }).cron?.call(this.app).removeAll();
+      },
       cronJobs: () => [...this.#crons.values()].map((j) => ({ id: j.id, expression: j.expression })),
       log: (level, message, data) => this.#logEntry(level, message, data),
     });

@@ -121,6 +121,7 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     add: (id: string, expr: string, fn: Fn) => void channel.call("cron.add", [id, expr, fnSource(fn)]),
     mustAdd: (id: string, expr: string, fn: Fn) => void channel.call("cron.add", [id, expr, fnSource(fn)]),
     remove: (id: string) => void channel.call("cron.remove", [id]),
+    removeAll: () => void channel.call("cron.removeAll", []),
     jobs: () => channel.call("cron.jobs", []),
     total: () => (channel.call("cron.jobs", []) as unknown[]).length,
   });
@@ -197,6 +198,7 @@ export function apisNamespace(channel: WorkerChannel, models: () => ScriptModels
     requireAuth: ref("requireAuth"),
     requireSuperuserAuth: ref("requireSuperuserAuth"),
     requireSuperuserOrOwnerAuth: ref("requireSuperuserOrOwnerAuth"),
+    requireSameCollectionContextAuth: ref("requireSameCollectionContextAuth"),
     skipSuccessActivityLog: ref("skipSuccessActivityLog"),
     gzip: ref("gzip"),
     bodyLimit: ref("bodyLimit"),

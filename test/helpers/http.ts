@@ -30,7 +30,11 @@ export async function request(
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = options.token;
   let body: BodyInit | undefined;
-  if (typeof options.body === "string" || options.body instanceof Uint8Array) {
+  if (
+    typeof options.body === "string" ||
+    options.body instanceof Uint8Array ||
+    options.body instanceof FormData
+  ) {
     body = options.body as BodyInit;
   } else if (options.body !== undefined) {
     body = JSON.stringify(options.body);

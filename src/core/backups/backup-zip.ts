@@ -128,6 +128,20 @@ async function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
 }
 
 /**
+ * Checks that the zip at `path` is a readable archive (central directory intact, entry names
+ * safe), whatever it holds: what an upload must be (PocketBase takes any zip there; a restore
+ * checks for the database).
+ */
+export async function checkZipArchive(path: string): Promise<void> {
+  const zip = await openZip(path);
+  try {
+    await readEntries(zip);
+  } finally {
+    zip.close();
+  }
+}
+
+/**
  * Checks that the zip at `path` is a backup: a readable archive (central directory intact,
  * entry names safe) with a `data.db` at its root. Cheap: no entry is decompressed.
  */

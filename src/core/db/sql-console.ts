@@ -14,6 +14,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { type SQLOutputValue } from "node:sqlite";
 import type { App } from "../app.ts";
 import { readPool } from "./read-pool.ts";
+import { splitSqlStatements } from "./sql-statements.ts";
 
 /** The statements run as writes. */
 const WRITE_STATEMENT = /^\s*(INSERT|CREATE|UPDATE|DELETE|DROP|DETACH|ALTER|REPLACE)\b/i;
@@ -40,7 +41,24 @@ function asString(value: SQLOutputValue): string | null {
   return String(value);
 }
 
-/** Runs one console statement. SQL errors are thrown as they are (the caller reports them). */
+/**
+ * How PocketBase's SQLite driver words an error: the result code's text, the message and the
+ * code (`SQL logic error: no such table: x (1)`). node:sqlite errors carry the parts.
+ */
+export function sqliteErrorText(err: unknown): string {
+  const e = err as { message?: unknown; errstr?: unknown; errcode?: unknown };
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  if (typeof e?.errstr === "string" && typeof e.errcode === "number") {
+    return `${e.errstr}: ${message} (${e.errcode})`;
+  }
+  return message;
+}
+
+/**
+ * Runs a console query (one statement or several separated by semicolons). Writes run together
+ * in one transaction and report the rows they changed; of several reads, the last one's rows are
+ * returned. SQL errors are thrown as they are (the caller reports them).
+ */
 export async function runSqlConsole(
   app: App,
   query: string,
@@ -50,11 +68,11 @@ export async function runSqlConsole(
   const elapsed = () => Math.round(performance.now() - started);
   if (WRITE_STATEMENT.test(query)) {
     const affectedRows = await app.runInTransaction(async (tx) => {
-      if (/^\s*(CREATE|DROP|ALTER|DETACH)\b/i.test(query)) {
-        await tx.db.exec(query);
-        return 0;
-      }
-      return (await tx.db.run(query)).changes;
+      // exec runs every statement of the script; total_changes() tells what they changed
+      const changes = async () => Number((await tx.db.get("SELECT total_changes() AS n"))?.n ?? 0);
+      const before = await changes();
+      await tx.db.exec(query);
+      return (await changes()) - before;
     });
     return { execTime: elapsed(), affectedRows, columns: [], rows: [] };
   }
@@ -76,7 +94,10 @@ export function readConsoleStatement(
   query: string,
   maxRows: number,
 ): Omit<SqlResult, "execTime"> {
-  const stmt = db.prepare(query);
+  const statements = splitSqlStatements(query);
+  // the earlier statements run for their effect (errors); the last one answers
+  for (const sql of statements.slice(0, -1)) db.prepare(sql).all();
+  const stmt = db.prepare(statements.at(-1) ?? query);
   stmt.setReturnArrays(true);
   stmt.setReadBigInts(true);
   const columns = stmt.columns().map((col) => {
