@@ -432,7 +432,7 @@ function startSse(
     broker.unregister(client.id);
     return;
   }
-  const socket = takeOverConnection(req, res, final.status, responseHeaders(final.headers));
+  const socket = takeOverConnection(req, res, final.status, responseHeaders(res, final.headers));
   if (socket) {
     pipeSseToChunkedSink(client, socket, { ...options, onClose: closeHandler(client, broker, socket) });
   } else {
@@ -454,8 +454,17 @@ function closeHandler(
   };
 }
 
-/** The headers of a response, but the marker of a response written by its handler. */
-function* responseHeaders(headers: Headers): Generator<[string, string]> {
+/**
+ * The head of a taken-over stream: the defaults the middlewares set on Node's response (CORS,
+ * security headers: see security-headers.ts) under the final response's own headers, merged as
+ * `writeHead` would, without the marker of a response written by its handler.
+ */
+function* responseHeaders(res: ServerResponse, headers: Headers): Generator<[string, string]> {
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (value === undefined || headers.has(name)) continue;
+    if (Array.isArray(value)) for (const v of value) yield [name, v];
+    else yield [name, String(value)];
+  }
   for (const entry of headers) if (entry[0] !== ALREADY_SENT_HEADER) yield entry;
 }
 
