@@ -10,7 +10,7 @@ import { exitPastStuckReads } from "../core/db/read-pool.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
 import { migrationLoader } from "../hooks/migration-loader.ts";
-import { writeTypesFileInThread } from "../hooks/types-file-thread.ts";
+import { refreshTypesFile } from "../hooks/types-file-refresh.ts";
 import type { startDomainServer as StartDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
@@ -150,7 +150,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   });
   process.stdout.write(`Server started at ${base}\n├─ REST API:  ${base}/api/\n└─ Dashboard: ${base}/_/\n`);
   // pb_data/types.d.ts for pb_hooks editors (PocketBase writes it on serve), once serving.
-  void writeTypesFileInThread(app.dataDir, (m) => process.stderr.write(`${m}\n`));
+  void refreshTypesFile(app.dataDir, (m) => process.stderr.write(`${m}\n`));
   try {
     const token = await installerToken(app);
     if (token && !stopping) {

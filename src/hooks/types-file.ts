@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { generateTypesDts } from "./globals/types-dts.ts";
 
 /**
- * Writes the types file, after `firstLine` when given (types-file-thread.ts names the code it
+ * Writes the types file, after `firstLine` when given (types-file-refresh.ts names the code it
  * was generated from there); a failure is reported to `log` and never stops the server.
  */
 export function writeTypesFile(dataDir: string, log: (message: string) => void, firstLine?: string): void {

@@ -17,7 +17,6 @@ export const WORKER_ENTRIES: readonly string[] = [
   "hooks/worker.ts",
   "auth/hash-worker.ts",
   "core/logs/log-thread-worker.ts",
-  "hooks/types-worker.ts",
   "core/db/read-worker.ts",
 ];
 
