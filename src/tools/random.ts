@@ -32,9 +32,18 @@ export function randomString(length: number, alphabet: string = ALPHANUMERIC): s
  * (`unsupported pattern operator N`); malformed patterns throw too.
  */
 export function randomStringByRegex(pattern: string): string {
-  const node = new PatternParser(pattern).parse();
+  let node = parsedPatterns.get(pattern);
+  if (!node) {
+    node = new PatternParser(pattern).parse();
+    if (parsedPatterns.size >= PATTERN_CACHE_LIMIT) parsedPatterns.clear();
+    parsedPatterns.set(pattern, node);
+  }
   return generate(node);
 }
+
+/** Parsed patterns: every record create generates its id from its collection's pattern. */
+const parsedPatterns = new Map<string, Node>();
+const PATTERN_CACHE_LIMIT = 200;
 
 // ---------------------------------------------------------------------------------------------
 // A tiny regex AST: just what generation needs.

@@ -28,8 +28,17 @@ export function compileGoRegex(pattern: string): GoRegex | Error {
   return result;
 }
 
+/**
+ * Patterns checked on every create (the default record id pattern), matched by an equivalent
+ * JS RegExp: the same language (a character class, no backtracking to blow up) at a fraction
+ * of re2js' cost per match.
+ */
+const NATIVE: ReadonlyMap<string, RegExp> = new Map([["^[a-z0-9]+$", /^[a-z0-9]+$/]]);
+
 /** Whether `value` contains a match of the Go regex `pattern` (false when it doesn't compile, as in PocketBase). */
 export function matchesGoRegex(pattern: string, value: string): boolean {
+  const native = NATIVE.get(pattern);
+  if (native) return native.test(value);
   const re = compileGoRegex(pattern);
   return !(re instanceof Error) && re.matcher(value).find();
 }

@@ -91,11 +91,27 @@ export function newIdField(): TextField {
   };
 }
 
+/** `[...value].length` without building the array (a text of a few KB is common). */
+function codePointLength(value: string): number {
+  let n = value.length;
+  for (let i = 0; i < value.length - 1; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = value.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 /** Validates a string against the field's options only (no primary-key immutability or uniqueness). */
 export function validatePlainText(field: TextField, value: string): ValidationError | null {
   if ((field.required || field.primaryKey) && value === "") return errors.required();
   if (value === "") return null;
-  const length = [...value].length;
+  const length = codePointLength(value);
   if (field.min > 0 && length < field.min) {
     return new ValidationError(
       "validation_min_text_constraint",
