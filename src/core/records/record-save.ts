@@ -141,22 +141,57 @@ function fillSystemValues(record: Record): void {
   }
 }
 
+/** A collection's INSERT and UPDATE statements (every column, in field order). */
+interface WriteSql {
+  table: string;
+  columns: readonly string[];
+  insert: string;
+  update: string;
+}
+
+/**
+ * Built once per collection object (a changed collection is a new object; a mutated one is
+ * caught by the name checks), so a write neither rebuilds its SQL nor hashes a new string to
+ * find its prepared statement.
+ */
+const writeSqlCache = new WeakMap<Collection, WriteSql>();
+
+function writeSql(collection: Collection): WriteSql {
+  const fields = collection.fields;
+  const cached = writeSqlCache.get(collection);
+  if (
+    cached &&
+    cached.table === collection.name &&
+    cached.columns.length === fields.length &&
+    cached.columns.every((name, i) => name === fields[i]!.name)
+  ) {
+    return cached;
+  }
+  const columns = fields.map((f) => f.name);
+  const table = quoteIdent(collection.name);
+  const built: WriteSql = {
+    table: collection.name,
+    columns,
+    insert: `INSERT INTO ${table} (${columns.map(quoteIdent).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+    update: `UPDATE ${table} SET ${columns.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`,
+  };
+  writeSqlCache.set(collection, built);
+  return built;
+}
+
 async function insertRow(app: App, record: Record): Promise<void> {
-  const values = record.dbValues();
-  const columns = values.map((c) => quoteIdent(c.name)).join(", ");
-  const placeholders = values.map(() => "?").join(", ");
+  const sql = writeSql(record.collection).insert;
   await app.db.run(
-    `INSERT INTO ${quoteIdent(record.collection.name)} (${columns}) VALUES (${placeholders})`,
-    values.map((c) => c.value),
+    sql,
+    record.dbValues().map((c) => c.value),
   );
 }
 
 async function updateRow(app: App, record: Record): Promise<void> {
-  const values = record.dbValues();
-  const sets = values.map((c) => `${quoteIdent(c.name)} = ?`).join(", ");
+  const sql = writeSql(record.collection).update;
   const originalId = record.original("id");
-  await app.db.run(`UPDATE ${quoteIdent(record.collection.name)} SET ${sets} WHERE \`id\` = ?`, [
-    ...values.map((c) => c.value),
+  await app.db.run(sql, [
+    ...record.dbValues().map((c) => c.value),
     typeof originalId === "string" ? originalId : record.id,
   ]);
 }
