@@ -5,10 +5,11 @@
  * profile's self time by function and by file.
  *
  *   node bench/profile.ts --dir DATA --path /api/health [--requests 20000] [--concurrency 50]
- *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep]
+ *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep] [--hooksDir DIR]
  *
  * In `--body`, `{i}` is replaced by the request's number (unique values for creates).
- * DATA is copied first (the server writes to its copy). See docs/performance.md for how to read
+ * DATA is copied first (the server writes to its copy), and so is `--hooksDir` (pb_hooks scripts);
+ * with hooks, the profile of each pb_hooks worker thread is summarized after the main thread's. See docs/performance.md for how to read
  * the output and what the figures were.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -34,6 +35,21 @@ interface CpuProfile {
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU ticks of each thread of a process, by thread id (with its name, from /proc/PID/task). */
+function threadTicks(pid: number): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      out.set(tid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** Linux's USER_HZ: 100 on every architecture Node runs on. */
@@ -87,6 +103,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "50" },
     top: { type: "string", default: "40" },
     keep: { type: "boolean", default: false },
+    hooksDir: { type: "string" },
   },
 });
 if (!values.dir) {
@@ -98,6 +115,7 @@ const work = mkdtempSync(join(tmpdir(), "satchel-profile-"));
 const data = join(work, "pb_data");
 const profiles = join(work, "profiles");
 cpSync(values.dir, data, { recursive: true });
+if (values.hooksDir) cpSync(values.hooksDir, join(work, "pb_hooks"), { recursive: true });
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 const server = await startServerProcess(
@@ -138,12 +156,19 @@ const load = (requests: number) =>
 try {
   await load(2000); // warm-up: JIT, caches, statement cache
   const before = cpuTicks(server.pid);
+  const threadsBefore = threadTicks(server.pid);
   const stats = await load(Number(values.requests));
   const ticks = cpuTicks(server.pid) - before;
+  const perThread = [...threadTicks(server.pid)]
+    .map(([tid, t]) => ({ tid, name: t.name, ticks: t.ticks - (threadsBefore.get(tid)?.ticks ?? 0) }))
+    .filter((t) => t.ticks > 0)
+    .sort((a, b) => b.ticks - a.ticks)
+    .map((t) => `${t.name}[${t.tid}] ${(((t.ticks / TICKS_PER_SECOND) * 1e6) / stats.completed).toFixed(0)}`);
   const usPerRequest = ((ticks / TICKS_PER_SECOND) * 1e6) / stats.completed;
   console.log(
     `${values.method} ${values.path}: ${stats.completed} requests, statuses ${JSON.stringify(stats.status)}, ` +
-      `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest.toFixed(0)} µs/request (all threads)\n`,
+      `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest.toFixed(0)} µs/request (all threads)\n` +
+      `by thread (µs/request): ${perThread.join(", ")}\n`,
   );
 } finally {
   await server.stop();
@@ -154,5 +179,11 @@ const main = readdirSync(profiles)
   .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
   .map((f) => join(profiles, f))[0];
 if (main) console.log(summarize(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, Number(values.top)));
+// pb_hooks workers (any other thread that ran long enough to matter)
+for (const f of readdirSync(profiles).filter((f) => !/\.\d+\.0\.\d+\.cpuprofile$/.test(f))) {
+  const profile = JSON.parse(readFileSync(join(profiles, f), "utf8")) as CpuProfile;
+  if (profile.samples.length < 100) continue;
+  console.log(`--- worker thread ${f}\n${summarize(profile, Number(values.top))}`);
+}
 if (values.keep) console.log(`kept ${work} (profiles in ${profiles}: open them in Chrome DevTools)`);
 else rmSync(work, { recursive: true, force: true });
