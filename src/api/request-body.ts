@@ -12,7 +12,7 @@
 import { Readable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import busboy from "busboy";
+import type busboy from "busboy";
 import type { Context } from "hono";
 import { uploadBaseName } from "../files/file-names.ts";
 import { jsonTooDeep } from "../tools/json.ts";
@@ -211,9 +211,11 @@ async function parseMultipart(
   body: ReadableStream<Uint8Array>,
   contentType: string,
 ): Promise<FormEntry[]> {
+  // busboy is loaded on the first multipart body: a server that never gets one never loads it.
+  const { default: createParser } = await import("busboy");
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = createParser({
       headers: { "content-type": contentType },
       // the raw file name: its base name is taken as Go does (`uploadBaseName`)
       preservePath: true,
