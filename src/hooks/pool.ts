@@ -13,6 +13,7 @@ import type { ErrorWire } from "./wire.ts";
 import { HookTimeoutError, errorFromWire, errorToWire } from "./main-codec.ts";
 import { ApiError } from "../api/errors.ts";
 import { workerEntry } from "../tools/workers.ts";
+import { ReplySlot } from "./reply-slot.ts";
 
 /** What the main thread keeps about a run while it is in flight (its event's bridge). */
 export interface RunContext {
@@ -77,6 +78,7 @@ export class HookWorker {
   readonly worker: Worker;
   readonly port: MessagePort;
   readonly #flag: Int32Array;
+  readonly #replies = new ReplySlot();
   readonly runs = new Map<number, PendingRun>();
   readonly pendingCalls = new Set<number>();
   dead = false;
@@ -84,7 +86,7 @@ export class HookWorker {
   onMessage: (m: FromWorker) => void = () => undefined;
   onExit: (err: Error) => void = () => undefined;
 
-  constructor(init: Omit<WorkerInit, "flag">, output?: (text: string) => void) {
+  constructor(init: Omit<WorkerInit, "flag" | "replies">, output?: (text: string) => void) {
     const flag = new SharedArrayBuffer(4);
     this.#flag = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
@@ -92,7 +94,7 @@ export class HookWorker {
     const { entry, evalCode } = hooksWorkerEntry();
     this.worker = new Worker(entry, {
       eval: evalCode,
-      workerData: { ...init, flag, port: port2 },
+      workerData: { ...init, flag, replies: this.#replies.buffer, port: port2 },
       transferList: [port2],
       // console.* of scripts goes to the server's output (or the runtime's sink)
       stdout: output !== undefined,
@@ -149,6 +151,14 @@ export class HookWorker {
     const timer = setTimeout(() => void this.worker.terminate(), 1000);
     timer.unref();
     this.worker.once("exit", () => clearTimeout(timer));
+  }
+
+  /** Answers one of the worker's calls (through the reply slot when it is free, else the port). */
+  reply(message: Extract<ToWorker, { t: "reply" }>): void {
+    if (this.dead) return;
+    if (!this.#replies.put(message)) return this.send(message);
+    Atomics.store(this.#flag, 0, 1);
+    Atomics.notify(this.#flag, 0);
   }
 
   /** Stops the worker; every run in flight on it fails with `err`. */
@@ -406,9 +416,9 @@ export class WorkerPool {
       void nesting.run({ worker: w, callId: m.id }, async () => {
         try {
           const value = await this.#options.ops(m.op, m.args, ctx);
-          w.send({ t: "reply", id: m.id, ok: true, value });
+          w.reply({ t: "reply", id: m.id, ok: true, value });
         } catch (err) {
-          w.send({
+          w.reply({
             t: "reply",
             id: m.id,
             ok: false,
@@ -452,8 +462,8 @@ export function loadRegistrations(
       else if (m.t === "call") {
         const ctx: CallContext = { worker: w, run: () => undefined };
         void ops(m.op, m.args, ctx).then(
-          (value) => w.send({ t: "reply", id: m.id, ok: true, value }),
-          (err: unknown) => w.send({ t: "reply", id: m.id, ok: false, error: errorToWire(err) }),
+          (value) => w.reply({ t: "reply", id: m.id, ok: true, value }),
+          (err: unknown) => w.reply({ t: "reply", id: m.id, ok: false, error: errorToWire(err) }),
         );
       }
     };
