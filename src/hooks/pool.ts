@@ -73,6 +73,9 @@ function hooksWorkerEntry(): { entry: URL | string; evalCode: boolean } {
   return { entry: code, evalCode: true };
 }
 
+/** The young generation of a worker's heap, in MB (see HookWorker's resourceLimits). */
+const YOUNG_GENERATION_MB = 8;
+
 /** One worker thread and what is in flight on it. */
 export class HookWorker {
   readonly worker: Worker;
@@ -96,6 +99,9 @@ export class HookWorker {
       eval: evalCode,
       workerData: { ...init, flag, replies: this.#replies.buffer, port: port2 },
       transferList: [port2],
+      // a handler's garbage is short-lived: a small young generation keeps the thread's
+      // resident memory after a burst of events low (V8's default lets it grow to ~48 MB)
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       // console.* of scripts goes to the server's output (or the runtime's sink)
       stdout: output !== undefined,
       stderr: output !== undefined,
