@@ -1,7 +1,8 @@
 /**
  * The `$app.db()` query builder of scripts (jsvm-surface §3.10): `newQuery(sql)` and the
  * `select(...)` builder (`from`, `where`/`andWhere`/`orWhere` with `$dbx` expressions, joins,
- * `orderBy`, `groupBy`, `having`, `limit`/`offset`, `union`), and `$app.recordQuery(collection)`.
+ * `orderBy`, `groupBy`, `having`, `limit`/`offset`, `union`), and `$app.recordQuery(collection)`;
+ * the write and schema helpers (`insert`, `createTable`, …) are in schema-builder.ts.
  * The SQL is assembled here as pocketbase/dbx writes it for SQLite (backtick-quoted names,
  * `{:name}` placeholders); values never enter the text: the main thread binds the params.
  */
@@ -10,6 +11,7 @@ import { Expression, quoteColumnName } from "./dbx.ts";
 import { arrayOfModel } from "./helpers.ts";
 import { assignRecordFromWire, Record } from "./record.ts";
 import type { RecordWire } from "../wire.ts";
+import { schemaBuilder } from "./schema-builder.ts";
 
 type Obj = { [key: string]: unknown };
 
@@ -390,13 +392,14 @@ function orderTerm(term: string): string {
   return m ? `${quoteColumnName(m[1]!)} ${m[2]!.toUpperCase()}` : quoteColumnName(term.trim());
 }
 
-/** The builder object of `$app.db()` (select and raw queries; writes go through `newQuery`). */
+/** The builder object of `$app.db()`: raw queries, the select builder, the write and schema helpers. */
 export function queryBuilder(run: QueryRunner): {
   newQuery(sql: string): Query;
   select(...cols: string[]): SelectQuery;
   [helper: string]: (...args: never[]) => unknown;
 } {
   return {
+    ...schemaBuilder((sql, params) => new Query(run, sql, params)),
     newQuery: (sql: string) => new Query(run, String(sql)),
     select: (...cols: string[]) => new SelectQuery(run, cols),
     quoteTableName: (name: string) => quoteTable(String(name)),
