@@ -177,6 +177,11 @@ function installRequest(
       if (!found) throw new Error("http: named cookie not present");
       return found;
     },
+    // Go's FormFile: [file, header]; the header goes to $filesystem.fileFromMultipart/uploadMultipart
+    formFile: (key: string) => {
+      const [first] = channel.call("request.files", [run, key]) as Obj[];
+      return [first, { filename: first!.originalName, size: first!.size, header: {}, $file: first }];
+    },
     cookies: () => parseCookies(reqHeaders.get("cookie")),
     userAgent: () => reqHeaders.get("user-agent"),
     referer: () => reqHeaders.get("referer"),
@@ -268,6 +273,11 @@ function installRequest(
   e.stream = (status: number, contentType: string, reader: unknown) => {
     resHeaders().set("Content-Type", contentType);
     write(status, toBytes(reader));
+  };
+  e.fileFS = (): never => {
+    throw new Error(
+      "not supported in Satchel: e.fileFS(); use $apis.static(dir, indexFallback) as the route handler, or e.blob(200, type, $os.readFile(path))",
+    );
   };
   e.noContent = (status: number) => write(status, null);
   e.redirect = (status: number, location: string) => {
