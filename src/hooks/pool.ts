@@ -57,6 +57,21 @@ interface PendingRun {
   reject(err: unknown): void;
 }
 
+/**
+ * The worker's entry. From a checkout (TypeScript sources), a JavaScript prelude first turns on
+ * Node's compile cache in the thread, as bin/satchel.js does on the main thread: the thread then
+ * loads its modules already stripped from the cache and never instantiates the TypeScript
+ * stripper (a WebAssembly module that costs each thread ~10 MB of resident memory and CPU).
+ */
+function hooksWorkerEntry(): { entry: URL | string; evalCode: boolean } {
+  const entry = workerEntry("hooks/worker.ts");
+  if (!(entry instanceof URL) || !entry.pathname.endsWith(".ts")) return { entry, evalCode: false };
+  const code =
+    `import("node:module").then((m) => { if (process.env.NODE_DISABLE_COMPILE_CACHE !== "1") m.enableCompileCache?.(); ` +
+    `return import(${JSON.stringify(entry.href)}); });`;
+  return { entry: code, evalCode: true };
+}
+
 /** One worker thread and what is in flight on it. */
 export class HookWorker {
   readonly worker: Worker;
@@ -74,7 +89,9 @@ export class HookWorker {
     this.#flag = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(workerEntry("hooks/worker.ts"), {
+    const { entry, evalCode } = hooksWorkerEntry();
+    this.worker = new Worker(entry, {
+      eval: evalCode,
       workerData: { ...init, flag, port: port2 },
       transferList: [port2],
       // console.* of scripts goes to the server's output (or the runtime's sink)
@@ -119,6 +136,19 @@ export class HookWorker {
     if (!wake) return;
     Atomics.store(this.#flag, 0, 1);
     Atomics.notify(this.#flag, 0);
+  }
+
+  /**
+   * Lets an idle worker end itself (its thread exits normally, so `--cpu-prof` writes its
+   * profile); one with runs in flight is killed.
+   */
+  stop(err: Error): void {
+    if (this.dead || this.runs.size > 0) return this.kill(err);
+    this.dead = true;
+    this.port.postMessage({ t: "stop" } satisfies ToWorker);
+    const timer = setTimeout(() => void this.worker.terminate(), 1000);
+    timer.unref();
+    this.worker.once("exit", () => clearTimeout(timer));
   }
 
   /** Stops the worker; every run in flight on it fails with `err`. */
@@ -233,7 +263,7 @@ export class WorkerPool {
     this.#closed = true;
     clearTimeout(this.#trimTimer);
     const err = new Error("the hooks pool was closed");
-    for (const w of this.#workers) w.kill(err);
+    for (const w of this.#workers) w.stop(err);
     this.#workers.clear();
     this.#idle.length = 0;
   }

@@ -58,7 +58,8 @@ export interface EventState {
 export type ToWorker =
   | { t: "run"; run: number; target: RunTarget; event: EventWire | null; args: unknown[] }
   | { t: "reply"; id: number; ok: true; value: unknown }
-  | { t: "reply"; id: number; ok: false; error: ErrorWire };
+  | { t: "reply"; id: number; ok: false; error: ErrorWire }
+  | { t: "stop" };
 
 /** worker → main. */
 export type FromWorker =

@@ -75,7 +75,7 @@ export class WorkerChannel implements SyncBridge {
           }
           return this.#settle(m);
         }
-        this.serveRun(m);
+        if (m.t === "run") this.serveRun(m);
         continue;
       }
       Atomics.wait(this.#flag, 0, 0);

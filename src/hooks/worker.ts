@@ -180,6 +180,7 @@ if (init.mode === "load") {
   };
   init.port.on("message", (m: ToWorker) => {
     if (m.t === "run") channel.serveRun(m);
+    else if (m.t === "stop") process.exit(0);
   });
   channel.post({ t: "ready" });
 }
