@@ -67,6 +67,31 @@ routerAdd("GET", "/extras/logs", (e) => {
   return e.json(200, { data: log.data, leveled: leveled[0].level, stats: stats.map((s) => s.total), left: left.length })
 })
 
+routerAdd("GET", "/extras/filtered/{title}", (e) => {
+  const title = e.request.pathValue("title")
+  const r = new Record($app.findCollectionByNameOrId("posts"), { title: "filtered" })
+  $app.save(r)
+  const onlyTitle = (q) => { q.andWhere($dbx.hashExp({ title: title })) }
+  const many = $app.findRecordsByIds("posts", [r.id, "nope"], onlyTitle)
+  // uncaught when the filter excludes it: a 404, as PocketBase answers sql.ErrNoRows
+  const one = $app.findRecordById("posts", r.id, onlyTitle)
+  return e.json(200, { id: one.id === r.id, title: one.getString("title"), many: many.length })
+})
+
+routerAdd("GET", "/extras/query-miss", (e) => {
+  const r = new Record()
+  $app.recordQuery("posts").where($dbx.hashExp({ title: "never" })).one(r)
+  return e.json(200, r)
+})
+
+onRealtimeConnectRequest((e) => {
+  $app.store().set("timeouts", { idle: e.idleTimeout, max: e.maxTimeout })
+  e.idleTimeout = 200 * 1e6 // Durations are nanoseconds: 200 ms
+  e.next()
+})
+
+routerAdd("GET", "/extras/timeouts", (e) => e.json(200, $app.store().get("timeouts")))
+
 routerAdd("GET", "/extras/unsupported", (e) => {
   const out = {}
   const attempt = (name, fn) => { try { fn(); out[name] = "no error" } catch (err) { out[name] = err.message } }
@@ -137,6 +162,38 @@ describe("pb_hooks: the rest of $app", () => {
     assert.equal(body.leveled, 4);
     assert.deepEqual(body.stats, [1]);
     assert.equal(body.left, 0);
+  });
+
+  test("Duration event fields are nanoseconds both ways (onRealtimeConnectRequest)", async () => {
+    // aborted after 10 s: a stream still open then fails the test instead of hanging it
+    const res = await fetch(`${s.url}/api/realtime`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    // the hook's 200 ms idle timeout closes the stream (the default would be 5 minutes)
+    let ended = false;
+    try {
+      while (!ended) ended = (await reader.read()).done;
+    } catch {
+      ended = false;
+    }
+    assert.ok(ended, "the idle stream was closed");
+    const timeouts = await (await fetch(`${s.url}/extras/timeouts`)).json();
+    assert.deepEqual(timeouts, { idle: 5 * 60 * 1e9, max: 30 * 60 * 1e9 });
+  });
+
+  test("findRecordById/findRecordsByIds apply their filter functions; an uncaught miss is a 404", async () => {
+    const hit = await fetch(`${s.url}/extras/filtered/filtered`);
+    assert.equal(hit.status, 200, s.logs.join("\n"));
+    assert.deepEqual(await hit.json(), { id: true, title: "filtered", many: 1 });
+    for (const path of ["/extras/filtered/other", "/extras/query-miss"]) {
+      const miss = await fetch(`${s.url}${path}`);
+      assert.equal(miss.status, 404, path);
+      assert.deepEqual(await miss.json(), {
+        data: {},
+        message: "The requested resource wasn't found.",
+        status: 404,
+      });
+    }
   });
 
   test("Go-only members throw 'not supported in Satchel' naming the alternative", async () => {

@@ -85,12 +85,24 @@ export function updateRecord(current: unknown, w: RecordWire): boolean {
   return true;
 }
 
+/**
+ * Event fields that are Go `time.Duration`s: scripts see nanoseconds (jsvm-surface §1.9), the
+ * server's events hold milliseconds.
+ */
+const DURATION_FIELDS = new Set(["idleTimeout", "maxTimeout"]);
+
+const fieldIn = (key: string, v: unknown, models: ScriptModels): unknown =>
+  DURATION_FIELDS.has(key) && typeof v === "number" ? v * 1e6 : decode(v, models);
+
+const fieldOut = (key: string, v: unknown): unknown =>
+  DURATION_FIELDS.has(key) && typeof v === "number" ? Math.round(v / 1e6) : encode(v);
+
 /** Builds the script event of one run. */
 export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext): ScriptEventHandle {
   const { channel, models } = ctx;
   const e: Obj = {};
   const fieldKeys = Object.keys(wire.fields);
-  for (const key of fieldKeys) e[key] = decode(wire.fields[key], models);
+  for (const key of fieldKeys) e[key] = fieldIn(key, wire.fields[key], models);
   e.app = models.appFor(wire.appId);
   Object.defineProperty(e, "__run", { value: run });
   const req: RequestWire | null = wire.request;
@@ -98,7 +110,7 @@ export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext
 
   const state = (): EventState => {
     const fields: Obj = {};
-    for (const key of fieldKeys) fields[key] = encode(e[key]);
+    for (const key of fieldKeys) fields[key] = fieldOut(key, e[key]);
     // `e.app = txApp` before `e.next()` makes the rest of the chain write inside that transaction
     const appId = appIdOf(e.app);
     return { fields, store: req ? req.store : null, response, ...(appId !== undefined ? { appId } : {}) };
@@ -109,7 +121,7 @@ export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext
       const current = e[key];
       const wireOf = incoming && typeof incoming === "object" ? (incoming as Obj).$record : undefined;
       if (wireOf && updateRecord(current, wireOf as RecordWire)) continue;
-      e[key] = decode(incoming, models);
+      e[key] = fieldIn(key, incoming, models);
     }
     if (req && back.store) req.store = back.store;
     if (back.response) response = back.response;

@@ -11,6 +11,8 @@ import { assignRecordFromWire, Record as ScriptRecord } from "./globals/record.t
 import type { RecordWire } from "./wire.ts";
 import { queryBuilder, recordQuery, type QueryRunner } from "./globals/select-query.ts";
 import { filesystems } from "./globals/filesystem.ts";
+import { dbx } from "./globals/dbx.ts";
+import { GoError } from "./globals/errors.ts";
 import { join } from "node:path";
 import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations } from "./registrations.ts";
 import type { WorkerChannel } from "./worker-channel.ts";
@@ -67,12 +69,20 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     };
   const builder = (id: string) => queryBuilder(runner(id));
   const systems = filesystems(channel);
-  const recordQueryOf = (id: string, collection: unknown) => {
-    const name =
-      collection && typeof collection === "object" && typeof (collection as Obj).name === "string"
-        ? ((collection as Obj).name as string)
-        : ((call(id, "findCollectionByNameOrId", [collection]) as Obj).name as string);
-    return recordQuery(runner(id), name);
+  const collectionName = (id: string, collection: unknown): string =>
+    collection && typeof collection === "object" && typeof (collection as Obj).name === "string"
+      ? ((collection as Obj).name as string)
+      : ((call(id, "findCollectionByNameOrId", [collection]) as Obj).name as string);
+  const recordQueryOf = (id: string, collection: unknown) =>
+    recordQuery(runner(id), collectionName(id, collection));
+  /** `findRecordById/findRecordsByIds(coll, …, ...filters)`: each filter gets the record query. */
+  const filteredRecords = (id: string, collection: unknown, ids: unknown[], filters: Fn[]) => {
+    const table = collectionName(id, collection);
+    const q = recordQuery(runner(id), table).andWhere(dbx.in(`${table}.id`, ...ids));
+    for (const filter of filters) filter(q);
+    const out: unknown[] = [];
+    q.all(out);
+    return out;
   };
 
   const logger = (id: string, attrs: Obj): object => {
@@ -172,6 +182,18 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
       },
       db: () => builder(id),
       recordQuery: (collection: unknown) => recordQueryOf(id, collection),
+      findRecordById: (collection: unknown, recordId: unknown, ...filters: unknown[]) => {
+        const fns = filters.filter((f): f is Fn => typeof f === "function");
+        if (fns.length === 0) return call(id, "findRecordById", [collection, recordId]);
+        const [first] = filteredRecords(id, collection, [str(recordId)], fns);
+        if (!first) throw new GoError("sql: no rows in result set", 404);
+        return first;
+      },
+      findRecordsByIds: (collection: unknown, ids: unknown, ...filters: unknown[]) => {
+        const fns = filters.filter((f): f is Fn => typeof f === "function");
+        if (fns.length === 0) return call(id, "findRecordsByIds", [collection, ids]);
+        return filteredRecords(id, collection, Array.isArray(ids) ? ids.map((x) => str(x)) : [], fns);
+      },
       concurrentDB: () => builder(id),
       nonconcurrentDB: () => builder(id),
       auxDB: () => builder(`${id}:aux`),
