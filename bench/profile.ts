@@ -216,7 +216,9 @@ const main = (values["no-prof"] ? [] : readdirSync(profiles))
   .map((f) => join(profiles, f))[0];
 if (main) console.log(summarize(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, Number(values.top)));
 // pb_hooks workers (any other thread that ran long enough to matter)
-for (const f of (values["no-prof"] ? [] : readdirSync(profiles)).filter((f) => !/\.\d+\.0\.\d+\.cpuprofile$/.test(f))) {
+for (const f of (values["no-prof"] ? [] : readdirSync(profiles)).filter(
+  (f) => !/\.\d+\.0\.\d+\.cpuprofile$/.test(f),
+)) {
   const profile = JSON.parse(readFileSync(join(profiles, f), "utf8")) as CpuProfile;
   if (profile.samples.length < 100) continue;
   console.log(`--- worker thread ${f}\n${summarize(profile, Number(values.top))}`);
