@@ -5,7 +5,7 @@
  * profile's self time by function and by file.
  *
  *   node bench/profile.ts --dir DATA --path /api/health [--requests 20000] [--concurrency 50]
- *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep]
+ *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep] [--hooksDir DIR]
  *     [--paths-file FILE] [--warmup 2000] [--sql SQL] [--server satchel|limit] [--satchel BIN] [--no-prof]
  *
  * In `--body`, `{i}` is replaced by the request's number (unique values for creates).
@@ -15,7 +15,8 @@
  * rule). `--server limit` profiles bench/limit-server.ts doing the same requests; `--satchel`
  * runs another checkout's bin/satchel.js (A/B against a baseline); `--no-prof` measures the CPU
  * time without the profiler's own cost.
- * DATA is copied first (the server writes to its copy). See docs/performance.md for how to read
+ * DATA is copied first (the server writes to its copy), and so is `--hooksDir` (pb_hooks scripts);
+ * with hooks, the profile of each pb_hooks worker thread is summarized after the main thread's. See docs/performance.md for how to read
  * the output and what the figures were; bench/seed-writes.ts makes a data folder for the writes.
  */
 import { DatabaseSync } from "node:sqlite";
@@ -116,6 +117,7 @@ const { values } = parseArgs({
     server: { type: "string", default: "satchel" },
     satchel: { type: "string", default: SATCHEL_MAIN },
     "no-prof": { type: "boolean", default: false },
+    hooksDir: { type: "string" },
   },
 });
 /** A value given inline or, as `@FILE`, read from a file. */
@@ -138,6 +140,7 @@ const work = mkdtempSync(join(tmpdir(), "satchel-profile-"));
 const data = join(work, "pb_data");
 const profiles = join(work, "profiles");
 cpSync(values.dir, data, { recursive: true });
+if (values.hooksDir) cpSync(values.hooksDir, join(work, "pb_hooks"), { recursive: true });
 if (values.sql) {
   const db = new DatabaseSync(join(data, "data.db"));
   db.exec(values.sql);
@@ -212,5 +215,13 @@ const main = (values["no-prof"] ? [] : readdirSync(profiles))
   .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
   .map((f) => join(profiles, f))[0];
 if (main) console.log(summarize(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, Number(values.top)));
+// pb_hooks workers (any other thread that ran long enough to matter)
+for (const f of (values["no-prof"] ? [] : readdirSync(profiles)).filter(
+  (f) => !/\.\d+\.0\.\d+\.cpuprofile$/.test(f),
+)) {
+  const profile = JSON.parse(readFileSync(join(profiles, f), "utf8")) as CpuProfile;
+  if (profile.samples.length < 100) continue;
+  console.log(`--- worker thread ${f}\n${summarize(profile, Number(values.top))}`);
+}
 if (values.keep) console.log(`kept ${work} (profiles in ${profiles}: open them in Chrome DevTools)`);
 else rmSync(work, { recursive: true, force: true });
