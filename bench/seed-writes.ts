@@ -5,12 +5,11 @@
  *   node bench/seed-writes.ts --out DIR
  *
  * writes DIR/pb_data (the data), DIR/user.token and DIR/chat.token (the tokens the bench's
- * creates and chat inserts send), DIR/posts.body and DIR/chat.body (a post create's and a chat insert's JSON body, `{i}` in
- * their text)
- * and one `DELETE` path per line in DIR/delete-posts10k.paths, delete-users.paths and
- * delete-organizations.paths (every seeded row, shuffled, minus the first user and its
- * organization, whose token signs the requests). Rules are set per run with profile.ts' `--sql`.
- * See docs/performance.md ("The write path") for the commands.
+ * creates and chat inserts send), DIR/posts.body and DIR/chat.body (a post create's and a chat
+ * insert's JSON body, `{i}` in their text) and one `DELETE` path per line in
+ * DIR/delete-posts10k.paths, delete-users.paths and delete-organizations.paths (every seeded
+ * row, shuffled, minus the first user and its organization, whose token signs the requests).
+ * Rules are set per run with profile.ts' `--sql`. See docs/performance.md ("The write path").
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
