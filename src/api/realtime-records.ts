@@ -116,19 +116,21 @@ export function bindRealtimeRecordEvents(app: App): void {
     await e.next();
   };
 
+  // With no client connected these handlers only continue the chain: saves then skip building
+  // their events, cascades delete in bulk (record-save.ts, record-cascade.ts).
+  const noClients = (): boolean => getRealtimeBroker(app).size === 0;
   app.hooks.onModelAfterCreateSuccess.bind({
     id: "__pbRealtimeRecordCreate__",
     priority: -99,
+    idle: noClients,
     func: afterSave("create"),
   });
   app.hooks.onModelAfterUpdateSuccess.bind({
     id: "__pbRealtimeRecordUpdate__",
     priority: -99,
+    idle: noClients,
     func: afterSave("update"),
   });
-  // With no client connected the delete handlers only continue the chain (cascades then
-  // delete in bulk, record-cascade.ts).
-  const noClients = (): boolean => getRealtimeBroker(app).size === 0;
   app.hooks.onModelDelete.bind({
     id: "__pbRealtimeRecordDelete__",
     priority: -99,

@@ -105,6 +105,10 @@ export async function validateRecordWithHooks(
   record: Record,
   context: { [key: string]: unknown } = {},
 ): Promise<void> {
+  // No handler with work to do: the field checks alone, without building events and chains.
+  if (app.hooks.onModelValidate.isIdle() && app.hooks.onRecordValidate.isIdle()) {
+    return validateRecord(app, record);
+  }
   await app.hooks.onModelValidate.trigger(new ModelEvent(app, record, "validate", context), () =>
     app.hooks.onRecordValidate.trigger(new RecordEvent(app, record, "validate", context), () =>
       validateRecord(app, record),
@@ -239,10 +243,13 @@ async function triggerPair(
   action: (app: App) => Promise<void>,
 ): Promise<void> {
   const names = HOOKS[type];
-  const modelEvent = new ModelEvent(app, record, type, context);
-  const recordEvent = new RecordEvent(app, record, type, context);
   const modelHook = app.hooks[which === "main" ? names.model : names.modelExec];
   const recordHook = app.hooks[which === "main" ? names.record : names.recordExec];
+  // No handler with work to do (Hook.isIdle): the default behaviour alone, as the chain would
+  // run it, without building two events and two chains for every write.
+  if (modelHook.isIdle() && recordHook.isIdle()) return action(app);
+  const modelEvent = new ModelEvent(app, record, type, context);
+  const recordEvent = new RecordEvent(app, record, type, context);
   await modelHook.trigger(modelEvent, () => recordHook.trigger(recordEvent, (e) => action(e.app)));
 }
 
@@ -280,15 +287,21 @@ function afterHooks(
   context: { [key: string]: unknown },
 ) {
   const names = HOOKS[type];
+  const idle = (a: keyof typeof names, b: keyof typeof names) =>
+    app.hooks[names[a]].isIdle() && app.hooks[names[b]].isIdle();
   return {
-    success: () =>
-      app.hooks[names.modelOk].trigger(new ModelEvent(app, record, type, context), () =>
+    success: async () => {
+      if (idle("modelOk", "recordOk")) return;
+      await app.hooks[names.modelOk].trigger(new ModelEvent(app, record, type, context), () =>
         app.hooks[names.recordOk].trigger(new RecordEvent(app, record, type, context)),
-      ),
-    error: (err: unknown) =>
-      app.hooks[names.modelErr].trigger(new ModelErrorEvent(app, record, type, err, context), () =>
+      );
+    },
+    error: async (err: unknown) => {
+      if (idle("modelErr", "recordErr")) return;
+      await app.hooks[names.modelErr].trigger(new ModelErrorEvent(app, record, type, err, context), () =>
         app.hooks[names.recordErr].trigger(new RecordErrorEvent(app, record, type, err, context)),
-      ),
+      );
+    },
   };
 }
 
