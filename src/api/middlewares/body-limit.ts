@@ -11,6 +11,7 @@ import { getFieldType } from "../../core/fields/registry.ts";
 import { tooLarge } from "../errors.ts";
 import type { ApiEnv } from "../env.ts";
 import { nativeRequest } from "../http/node-request.ts";
+import { nodeExchange } from "../node-exchange.ts";
 
 /** PocketBase's default body limit. */
 export const DEFAULT_BODY_LIMIT = 32 << 20;
@@ -27,6 +28,13 @@ export function bodyLimit(
     // The method is checked first: reading `raw.body` builds the platform's Request, which a
     // bodiless GET (most requests) should never pay for.
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    // Without Transfer-Encoding, Node's Content-Length says it all (none or 0: no body), so the
+    // platform's Request is not built for a bodiless POST (auth refresh) or a sized body.
+    const incoming = nodeExchange(c)?.req.headers;
+    if (incoming && incoming["transfer-encoding"] === undefined) {
+      if (Number(incoming["content-length"] ?? 0) > (limitFor?.(c) ?? maxBytes)) throw tooLarge();
+      return next();
+    }
     const req = c.req.raw;
     if (!req.body) return next();
     const limit = limitFor?.(c) ?? maxBytes;
