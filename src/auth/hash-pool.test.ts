@@ -31,3 +31,18 @@ test("a full queue refuses at once; a queued job whose caller left is dropped", 
   const aborted = AbortSignal.abort();
   await assert.rejects(pool.run("hash", "e", 4, aborted), HashJobAbortedError);
 });
+
+test("an idle thread stops after idleMs; the next job starts one again", async (t) => {
+  const pool = new HashPool({ threads: 2, idleMs: 50 });
+  t.after(() => pool.close());
+  await Promise.all([pool.run("hash", "a", 4), pool.run("hash", "b", 4)]);
+  assert.ok(pool.running <= 2, "never more threads than configured");
+  const deadline = Date.now() + 5000;
+  while (pool.running > 0) {
+    if (Date.now() > deadline) throw new Error("the idle threads did not stop");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const hash = await pool.run("hash", "again", 4);
+  assert.ok(await bcrypt.compare("again", hash));
+  assert.equal(pool.running, 1);
+});

@@ -122,7 +122,9 @@ export class App {
       logger: new Logger(
         { settings: () => this.#shared.settings, isDev: config.isDev ?? false },
         new LogWriter(() => (this.#shared.auxDb?.isClosed === false ? this.#shared.auxDb : null), {
-          thread: true,
+          // In-process: the thread moved CPU off the main thread but not less of it (2 cores, the
+          // load shares them) and cost ~30 MB at peak (docs/performance.md, "Memory").
+          thread: false,
         }),
       ),
     };

@@ -61,6 +61,22 @@ describe("the read pool", () => {
     assert.deepEqual(traced, ["SELECT 1 AS one"]);
   });
 
+  test("an idle thread stops after idleMs (its connections with it); the next read starts one again", async () => {
+    const p = pool({ threads: 2, idleMs: 50 });
+    await Promise.all([
+      p.get(path, "SELECT id FROM t WHERE id = ?", ["a"], 5_000),
+      p.get(path, "SELECT id FROM t WHERE id = ?", ["b"], 5_000),
+    ]);
+    assert.ok(p.running >= 1 && p.running <= 2);
+    const deadline = Date.now() + 5_000;
+    while (p.running > 0) {
+      if (Date.now() > deadline) throw new Error("the idle threads did not stop");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.deepEqual(await p.get(path, "SELECT id FROM t WHERE id = ?", ["b"], 5_000), { id: "b" });
+    assert.equal(p.running, 1);
+  });
+
   test("a single step past the timeout is answered at the timeout; the loop and other reads go on", async () => {
     const p = pool({ threads: 1, maxStuck: 1 });
     const started = performance.now();

@@ -51,6 +51,12 @@ export interface ReadPoolOptions {
   readonly maxStuck?: number;
   /** Jobs that may wait for a thread (default: 64 per thread). */
   readonly maxQueue?: number;
+  /**
+   * A thread idle this long stops (default 10 s): each holds its V8 heap and its SQLite
+   * connections' page caches (up to 32 MB each, kept while it lives). The next slow query
+   * starts one again.
+   */
+  readonly idleMs?: number;
 }
 
 type JobMessage = Exclude<ReadJobMessage, { op: "forget" }>;
@@ -67,6 +73,7 @@ interface Job {
 interface Thread {
   readonly worker: Worker;
   job: Job | null;
+  idleTimer: NodeJS.Timeout | null;
 }
 
 /** The pool; threads start on first use and never keep the process alive. */
@@ -74,6 +81,7 @@ export class ReadPool {
   readonly threads: number;
   readonly maxStuck: number;
   readonly maxQueue: number;
+  readonly idleMs: number;
   readonly #idle: Thread[] = [];
   /** Working threads (idle or busy). */
   readonly #working = new Set<Thread>();
@@ -86,6 +94,12 @@ export class ReadPool {
     this.threads = Math.max(1, options.threads ?? Math.max(2, availableParallelism()));
     this.maxStuck = Math.max(0, options.maxStuck ?? this.threads);
     this.maxQueue = Math.max(0, options.maxQueue ?? 64 * this.threads);
+    this.idleMs = options.idleMs ?? 10_000;
+  }
+
+  /** Working threads (busy or idle). */
+  get running(): number {
+    return this.#working.size;
   }
 
   /** Threads terminated at a timeout that are still inside their last step. */
@@ -148,6 +162,7 @@ export class ReadPool {
     for (const job of this.#queue.splice(0)) this.#settle(job, closed());
     const exits: Promise<number>[] = [];
     for (const thread of this.#working) {
+      if (thread.idleTimer !== null) clearTimeout(thread.idleTimer);
       const busy = thread.job !== null;
       if (thread.job) this.#settle(thread.job, closed());
       thread.job = null;
@@ -222,7 +237,11 @@ export class ReadPool {
 
   #takeThread(): Thread | undefined {
     const idle = this.#idle.pop();
-    if (idle !== undefined) return idle;
+    if (idle !== undefined) {
+      if (idle.idleTimer !== null) clearTimeout(idle.idleTimer);
+      idle.idleTimer = null;
+      return idle;
+    }
     if (
       this.#working.size < this.threads &&
       this.#working.size + this.#stuck.size < this.threads + this.maxStuck
@@ -235,7 +254,7 @@ export class ReadPool {
   #spawn(): Thread {
     const worker = new Worker(workerEntry("core/db/read-worker.ts"));
     worker.unref();
-    const thread: Thread = { worker, job: null };
+    const thread: Thread = { worker, job: null, idleTimer: null };
     this.#working.add(thread);
     worker.on("message", (answer: ReadResultMessage) => {
       const job = thread.job;
@@ -277,6 +296,17 @@ export class ReadPool {
     }
     thread.worker.unref();
     this.#idle.push(thread);
+    thread.idleTimer = setTimeout(() => this.#stopIdle(thread), this.idleMs);
+    thread.idleTimer.unref();
+  }
+
+  /** An idle thread's time is up: it leaves the pool, then exits (its connections with it). */
+  #stopIdle(thread: Thread): void {
+    const index = this.#idle.indexOf(thread);
+    if (index === -1) return;
+    this.#idle.splice(index, 1);
+    this.#working.delete(thread);
+    void thread.worker.terminate();
   }
 }
 
