@@ -85,6 +85,18 @@ export function updateRecord(current: unknown, w: RecordWire): boolean {
   return true;
 }
 
+/**
+ * Event fields that are Go `time.Duration`s: scripts see nanoseconds (jsvm-surface §1.9), the
+ * server's events hold milliseconds.
+ */
+const DURATION_FIELDS = new Set(["idleTimeout", "maxTimeout"]);
+
+const fieldIn = (key: string, v: unknown, models: ScriptModels): unknown =>
+  DURATION_FIELDS.has(key) && typeof v === "number" ? v * 1e6 : decode(v, models);
+
+const fieldOut = (key: string, v: unknown): unknown =>
+  DURATION_FIELDS.has(key) && typeof v === "number" ? Math.round(v / 1e6) : encode(v);
+
 /** Where an event keeps what its methods need (a symbol: scripts see only PocketBase's names). */
 const INTERNAL = Symbol("satchel.event");
 
@@ -132,7 +144,7 @@ class ScriptEvent {
 
 function eventState(e: object, i: EventInternals): EventState {
   const fields: Obj = {};
-  for (const key of i.fieldKeys) fields[key] = encode((e as Obj)[key]);
+  for (const key of i.fieldKeys) fields[key] = fieldOut(key, (e as Obj)[key]);
   // `e.app = txApp` before `e.next()` makes the rest of the chain write inside that transaction
   const appId = appIdOf((e as Obj).app);
   return {
@@ -150,7 +162,7 @@ function applyState(e: object, i: EventInternals, back: EventState): void {
     const current = (e as Obj)[key];
     const wireOf = incoming && typeof incoming === "object" ? (incoming as Obj).$record : undefined;
     if (wireOf && updateRecord(current, wireOf as RecordWire)) continue;
-    (e as Obj)[key] = decode(incoming, models);
+    (e as Obj)[key] = fieldIn(key, incoming, models);
   }
   if (i.req && back.store) i.req.store = back.store;
   if (back.response) i.response = back.response;
@@ -161,7 +173,7 @@ export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext
   const fieldKeys = Object.keys(wire.fields);
   const i: EventInternals = { run, ctx, fieldKeys, req: wire.request, response: wire.response };
   const e = (wire.request ? new ScriptRequestEvent(i) : new ScriptEvent(i)) as ScriptEvent & Obj;
-  for (const key of fieldKeys) e[key] = decode(wire.fields[key], ctx.models);
+  for (const key of fieldKeys) e[key] = fieldIn(key, wire.fields[key], ctx.models);
   e.app = ctx.models.appFor(wire.appId);
   if (wire.request) e.auth = e.auth ?? null;
   return { event: e, state: () => eventState(e, i) };
@@ -244,6 +256,11 @@ function buildRequest(e: object, i: EventInternals): Obj {
       const found = parseCookies(reqHeaders.get("cookie")).find((c) => c.name === name);
       if (!found) throw new Error("http: named cookie not present");
       return found;
+    },
+    // Go's FormFile: [file, header]; the header goes to $filesystem.fileFromMultipart/uploadMultipart
+    formFile: (key: string) => {
+      const [first] = channel.call("request.files", [i.run, key]) as Obj[];
+      return [first, { filename: first!.originalName, size: first!.size, header: {}, $file: first }];
     },
     cookies: () => parseCookies(reqHeaders.get("cookie")),
     userAgent: () => reqHeaders.get("user-agent"),
@@ -379,6 +396,12 @@ class ScriptRequestEvent extends ScriptEvent {
     resHeaders(i).set("Content-Type", contentType);
     write(i, status, toBytes(reader));
   }
+  fileFS(): never {
+    throw new Error(
+      "not supported in Satchel: e.fileFS(); use $apis.static(dir, indexFallback) as the route handler, or e.blob(200, type, $os.readFile(path))",
+    );
+  }
+
   noContent(status: number): void {
     write(this[INTERNAL], status, null);
   }

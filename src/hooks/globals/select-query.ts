@@ -12,6 +12,7 @@ import { arrayOfModel } from "./helpers.ts";
 import { assignRecordFromWire, Record } from "./record.ts";
 import type { RecordWire } from "../wire.ts";
 import { schemaBuilder } from "./schema-builder.ts";
+import { GoError } from "./errors.ts";
 
 type Obj = { [key: string]: unknown };
 
@@ -29,8 +30,9 @@ function fillModel(dst: unknown, row: Obj): void {
   else if (dst && typeof dst === "object") Object.assign(dst, row);
 }
 
+/** Go's `sql.ErrNoRows` (a 404 when a route leaves it uncaught, as in PocketBase). */
 function noRows(): Error {
-  return new Error("sql: no rows in result set");
+  return new GoError("sql: no rows in result set", 404);
 }
 
 /** A query ready to run (`$app.db().newQuery(sql)` or a select builder's `build()`). */
