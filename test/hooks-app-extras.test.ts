@@ -46,12 +46,16 @@ routerAdd("POST", "/extras/records", (e) => {
   const mfas = $app.findAllMFAsByRecord(user)
   $app.deleteExpiredOTPs()
   $app.deleteAllExternalAuthsByRecord(user)
+  cronAdd("extras_job", "0 3 * * *", () => {})
+  const job = $app.cron().jobs().find((j) => j.id() === "extras_job")
+  const cronInfo = { expression: job.expression(), system: $app.cron().jobs().some((j) => j.id().startsWith("__pb")), total: $app.cron().total() > 1 }
+  cronRemove("extras_job")
   const store = $app.store()
   store.set("n", 1)
   store.setFunc("n", (old) => old + 41)
   $app.logger().withGroup("g").info("grouped", "k", "v")
   $app.logger().log(null, 4, "leveled")
-  return e.json(200, { saved: r.id.length, imported: $app.hasTable("imported"), mfas: mfas.length, externalAuths: $app.findAllExternalAuthsByCollection("users").length, n: store.get("n") })
+  return e.json(200, { saved: r.id.length, imported: $app.hasTable("imported"), mfas: mfas.length, externalAuths: $app.findAllExternalAuthsByCollection("users").length, n: store.get("n"), cronInfo })
 })
 
 routerAdd("GET", "/extras/logs", (e) => {
@@ -154,7 +158,14 @@ describe("pb_hooks: the rest of $app", () => {
   test("context variants, imports, auth helper tables, store.setFunc, logger groups and levels", async () => {
     const res = await fetch(`${s.url}/extras/records`, { method: "POST" });
     assert.equal(res.status, 200, s.logs.join("\n"));
-    assert.deepEqual(await res.json(), { saved: 15, imported: true, mfas: 0, externalAuths: 0, n: 42 });
+    assert.deepEqual(await res.json(), {
+      saved: 15,
+      imported: true,
+      mfas: 0,
+      externalAuths: 0,
+      n: 42,
+      cronInfo: { expression: "0 3 * * *", system: true, total: true },
+    });
     // the log writer batches: poll until both entries are in _logs
     const body = await pollLogs();
     assert.ok(body, s.logs.join("\n"));
