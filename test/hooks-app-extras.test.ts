@@ -9,6 +9,8 @@ import { buildTemplate, suiteCleanup } from "./helpers/server.ts";
 import { seedPosts, startHooksServer, type HooksServer } from "./helpers/hooks.ts";
 
 const SCRIPTS = {
+  "public/docs/index.html": "<p>docs</p>",
+  "public/site.css": "p{}",
   "extras.pb.js": `
 routerAdd("GET", "/extras/schema", (e) => {
   const info = $app.tableInfo("posts")
@@ -88,6 +90,8 @@ routerAdd("GET", "/extras/query-miss", (e) => {
   return e.json(200, r)
 })
 
+routerAdd("GET", "/extras/files/{path...}", (e) => e.fileFS($os.dirFS(__hooks + "/public"), e.request.pathValue("path")))
+
 onRealtimeConnectRequest((e) => {
   $app.store().set("timeouts", { idle: e.idleTimeout, max: e.maxTimeout })
   e.idleTimeout = 200 * 1e6 // Durations are nanoseconds: 200 ms
@@ -104,7 +108,6 @@ routerAdd("GET", "/extras/unsupported", (e) => {
   attempt("unsafeWithoutHooks", () => $app.unsafeWithoutHooks())
   attempt("runAllMigrations", () => $app.runAllMigrations())
   attempt("setInterval", () => $app.cron().setInterval(1))
-  attempt("fileFS", () => e.fileFS($os.dirFS(__hooks), "x"))
   attempt("drySubmit", () => new RecordUpsertForm($app, new Record($app.findCollectionByNameOrId("posts"))).drySubmit())
   attempt("openRoot", () => $os.openRoot(__hooks))
   attempt("unknown", () => $app.noSuchMethod())
@@ -207,6 +210,21 @@ describe("pb_hooks: the rest of $app", () => {
     }
   });
 
+  test("e.fileFS serves files of $os.dirFS: index.html for a dir, 404 when missing", async () => {
+    const page = await fetch(`${s.url}/extras/files/docs`);
+    assert.equal(page.status, 200, s.logs.join("\n"));
+    assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(await page.text(), "<p>docs</p>");
+    const css = await fetch(`${s.url}/extras/files/site.css`);
+    assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+    assert.equal(await css.text(), "p{}");
+    for (const path of ["nope.txt", "..%2Fextras.pb.js"]) {
+      const missing = await fetch(`${s.url}/extras/files/${path}`);
+      assert.equal(missing.status, 404, path);
+      assert.equal(((await missing.json()) as { message: string }).message, "File not found.");
+    }
+  });
+
   test("Go-only members throw 'not supported in Satchel' naming the alternative", async () => {
     const res = await fetch(`${s.url}/extras/unsupported`);
     assert.equal(res.status, 200, s.logs.join("\n"));
@@ -215,6 +233,6 @@ describe("pb_hooks: the rest of $app", () => {
       assert.match(message, /^not supported in Satchel: .+; .+/, `${name}: ${message}`);
     }
     assert.match(out.rootCmd!, /runCli/);
-    assert.equal(Object.keys(out).length, 9);
+    assert.equal(Object.keys(out).length, 8);
   });
 });

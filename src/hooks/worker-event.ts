@@ -10,6 +10,7 @@ import type { EventState, EventWire, RequestWire, ResponseState } from "./protoc
 import type { WorkerChannel } from "./worker-channel.ts";
 import type { RecordWire } from "./wire.ts";
 import { appIdOf, decode, encode, type ScriptModels } from "./worker-codec.ts";
+import { fileFromDirFS } from "./globals/file-fs.ts";
 
 type Obj = { [key: string]: unknown };
 type ErrorClass = new (...args: unknown[]) => Error;
@@ -286,10 +287,14 @@ function installRequest(
     resHeaders().set("Content-Type", contentType);
     write(status, toBytes(reader));
   };
-  e.fileFS = (): never => {
-    throw new Error(
-      "not supported in Satchel: e.fileFS(); use $apis.static(dir, indexFallback) as the route handler, or e.blob(200, type, $os.readFile(path))",
-    );
+  e.fileFS = (fsys: unknown, name: unknown) => {
+    const file = fileFromDirFS(fsys, name);
+    if (!file) {
+      const Err = scope.NotFoundError as ErrorClass;
+      throw new Err("File not found.");
+    }
+    setType(file.contentType);
+    write(200, new Uint8Array(file.body));
   };
   e.noContent = (status: number) => write(status, null);
   e.redirect = (status: number, location: string) => {
