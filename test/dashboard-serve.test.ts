@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Hono } from "hono";
+import { Router } from "../src/api/http/router.ts";
 import { bindDashboard } from "../src/api/dashboard.ts";
 import type { ApiEnv } from "../src/api/env.ts";
 import { ensureDashboardBuilt } from "./helpers/browser.ts";
@@ -105,7 +105,7 @@ describe("dashboard files", () => {
   });
 
   test("without a build, /_/ explains how to build it", async () => {
-    const router = new Hono<ApiEnv>();
+    const router = new Router<ApiEnv>();
     bindDashboard(router, async () => null);
     const res = await router.request("/_/");
     assert.equal(res.status, 503);

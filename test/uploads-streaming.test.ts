@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { after, before, describe, test } from "node:test";
-import { Hono } from "hono";
+import { Router } from "../src/api/http/router.ts";
 import type { ApiEnv } from "../src/api/env.ts";
 import { MAX_MULTIPART_PARTS, MAX_MULTIPART_TEXT_BYTES, readBody } from "../src/api/request-body.ts";
 import { uploadsCleanup, uploadsTempRoot } from "../src/api/uploads.ts";
@@ -469,9 +469,9 @@ describe("streamed multipart uploads", () => {
 
 describe("readBody with multipart forms", () => {
   /** A router reporting what readBody gave, files included, and whether their temp files exist. */
-  function bodyApp(): { app: Hono<ApiEnv>; seen: string[] } {
+  function bodyApp(): { app: Router<ApiEnv>; seen: string[] } {
     const seen: string[] = [];
-    const app = new Hono<ApiEnv>();
+    const app = new Router<ApiEnv>();
     app.use("*", uploadsCleanup());
     app.post("/", async (c) => {
       const body = await readBody(c);
@@ -559,7 +559,7 @@ describe("readBody with multipart forms", () => {
   });
 
   test("concurrent readBody calls share one parse", async () => {
-    const app = new Hono<ApiEnv>();
+    const app = new Router<ApiEnv>();
     app.use("*", uploadsCleanup());
     app.post("/", async (c) => {
       const [a, b] = await Promise.all([readBody(c), readBody(c)]);

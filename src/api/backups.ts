@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import { SUPERUSERS } from "../core/collections/collection-model.ts";
 import { TEMP_DIR_NAME, createBackup } from "../core/backups/backup-create.ts";
@@ -79,7 +80,7 @@ async function checkUpload(app: App, value: unknown): Promise<ValidationError | 
 }
 
 /** Registers the backups routes. */
-export function bindBackupsApi(router: Hono<ApiEnv>): void {
+export function bindBackupsApi(router: Router<ApiEnv>): void {
   router.get("/api/backups", async (c) => {
     requireSuperuser(c);
     let entries;

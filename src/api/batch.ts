@@ -12,7 +12,8 @@
  * `requests[N].field`) parts, modifiers allowed (`requests.0.files+`).
  */
 import { rateLimit } from "./middlewares/rate-limit.ts";
-import { Hono, type Context } from "hono";
+import type { Context } from "./http/context.ts";
+import { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import { BatchRequestEvent, type BatchSubRequest } from "../core/hook-events.ts";
 import { findRecordById } from "../core/records/record-query.ts";
@@ -60,8 +61,8 @@ class BatchRequestFailure extends Error {
  * caller's auth and the sub-request's body in its context. (Bound per sub-request: a handful of
  * routes, cheap next to the writes.)
  */
-function subRouter(c: Context<ApiEnv>, txApp: App, body: { [key: string]: unknown }): Hono<ApiEnv> {
-  const sub = new Hono<ApiEnv>();
+function subRouter(c: Context<ApiEnv>, txApp: App, body: { [key: string]: unknown }): Router<ApiEnv> {
+  const sub = new Router<ApiEnv>();
   sub.use("*", async (sc, next) => {
     sc.set("app", txApp);
     sc.set("auth", c.get("auth"));
@@ -199,7 +200,7 @@ async function runSubRequest(
 }
 
 /** Registers the batch route. */
-export function bindBatchApi(router: Hono<ApiEnv>): void {
+export function bindBatchApi(router: Router<ApiEnv>): void {
   router.post("/api/batch", async (c) => {
     const app = c.get("app");
     const config = app.settings().batch;

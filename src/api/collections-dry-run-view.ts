@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { newCollection } from "../core/collections/collection-defaults.ts";
 import { collectionToApiJson } from "../core/collections/collection-json.ts";
 import { inferViewFields, sqliteViewColumns, viewSelectSql } from "../core/collections/collection-view.ts";
@@ -22,7 +22,7 @@ const SAMPLE_SIZE = 10;
 const INVALID_DATA = "An error occurred while validating the submitted data.";
 
 /** Registers the route. */
-export function bindCollectionsDryRunViewApi(router: Hono<ApiEnv>): void {
+export function bindCollectionsDryRunViewApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/meta/dry-run-view", async (c) => {
     requireSuperuser(c);
     const app = c.get("app");

@@ -1,5 +1,6 @@
 /** Collections API (§1.3): superuser-only CRUD, truncate, import and scaffolds. */
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import {
   CollectionRequestEvent,
   CollectionsImportRequestEvent,
@@ -43,7 +44,7 @@ function shapeErrorTree(shape: { [key: string]: string }, typeError?: string): E
 }
 
 /** Registers the collection routes. */
-export function bindCollectionsApi(router: Hono<ApiEnv>): void {
+export function bindCollectionsApi(router: Router<ApiEnv>): void {
   router.get("/api/collections", async (c) => {
     requireSuperuser(c);
     const app = c.get("app");

@@ -2,14 +2,14 @@
  * Crons API (§1.6, superusers only): the scheduler's jobs as PocketBase lists them, and a
  * manual run that answers 204 at once while the job runs in the background.
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import type { ApiEnv } from "./env.ts";
 import { notFound } from "./errors.ts";
 import { requireSuperuser } from "./guards.ts";
 import { jsonResponse } from "./response.ts";
 
 /** Registers `GET /api/crons` and `POST /api/crons/{id}`. */
-export function bindCronsApi(router: Hono<ApiEnv>): void {
+export function bindCronsApi(router: Router<ApiEnv>): void {
   router.on(["GET", "HEAD"], "/api/crons", (c) => {
     requireSuperuser(c);
     return jsonResponse(c, 200, c.get("app").cron().jobs());

@@ -9,7 +9,8 @@
 import { createHash } from "node:crypto";
 import { readFile, realpath, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import type { ServeEvent, UIExtension } from "../core/hook-events.ts";
 import { CONTENT_TYPES, resolveAsset } from "./dashboard-assets.ts";
@@ -83,7 +84,7 @@ async function extensionsScript(app: App): Promise<string> {
 }
 
 /** Binds `/_/extensions.js` and `/_/extensions/{name}/{path...}`. */
-export function bindDashboardExtensions(router: Hono<ApiEnv>): void {
+export function bindDashboardExtensions(router: Router<ApiEnv>): void {
   router.get("/_/extensions.js", async (c) => {
     const script = await extensionsScript(c.get("app"));
     return revalidated(c, new TextEncoder().encode(script), "text/javascript; charset=utf-8");

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { extname } from "node:path";
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { readAsset } from "../tools/assets.ts";
 import type { ApiEnv } from "./env.ts";
 import { CONTENT_TYPES, resolveAsset } from "./dashboard-assets.ts";
@@ -70,7 +70,7 @@ function acceptedEncodings(header: string | undefined): Set<string> {
 }
 
 /** Binds `/_` (redirect) and `/_/*` (the dashboard files). */
-export function bindDashboard(router: Hono<ApiEnv>, read: DashboardReader = readDashboardAsset): void {
+export function bindDashboard(router: Router<ApiEnv>, read: DashboardReader = readDashboardAsset): void {
   // A relative Location keeps any reverse-proxy prefix: `/prefix/_` → `/prefix/_/`.
   router.get("/_", (c) => c.redirect("_/", 301));
   // Before the catch-all below: `/_/extensions.js` and `/_/extensions/<name>/…`.

@@ -3,7 +3,7 @@
  * default) for the authenticated record, of any auth collection, superusers included. Guests
  * get a 401. Protected files are served to `?token=` holders whose record passes the viewRule.
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { FileTokenRequestEvent } from "../core/hook-events.ts";
 import { newRecordToken } from "../core/records/record-tokens.ts";
 import type { ApiEnv } from "./env.ts";
@@ -12,7 +12,7 @@ import { requestEventArgs } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 
 /** Registers the file token route. */
-export function bindFilesTokenApi(router: Hono<ApiEnv>): void {
+export function bindFilesTokenApi(router: Router<ApiEnv>): void {
   router.post("/api/files/token", async (c) => {
     const auth = requireAuth(c);
     const event = new FileTokenRequestEvent(await requestEventArgs(c), {

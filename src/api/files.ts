@@ -12,7 +12,8 @@
  * - Range and conditional requests, `download=1`, PocketBase's headers (`http-file.ts`).
  */
 import { isSuperuserIPAllowed } from "./middlewares/superuser-ips.ts";
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import { SUPERUSERS } from "../core/collections/collection-model.ts";
 import { FileDownloadRequestEvent } from "../core/hook-events.ts";
 import { findRecordByRule } from "../core/records/record-access.ts";
@@ -71,7 +72,7 @@ async function serveObject(
 }
 
 /** Registers the file download route. */
-export function bindFilesApi(router: Hono<ApiEnv>): void {
+export function bindFilesApi(router: Router<ApiEnv>): void {
   // Hono answers HEAD with this GET route (and drops the body it is given: none for HEAD).
   router.get("/api/files/:collection/:recordId/:filename", async (c) => {
     const app = c.get("app");

@@ -1,5 +1,5 @@
 /** Access checks shared by route handlers. */
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import { SUPERUSERS } from "../core/collections/collection-model.ts";
 import type { AuthRecord } from "../core/records/record.ts";
 import { forbidden, unauthorized } from "./errors.ts";

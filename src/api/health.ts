@@ -1,5 +1,5 @@
 /** `GET /api/health`: liveness, with a few diagnostics for superusers (§1.10). */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import type { ApiEnv } from "./env.ts";
 import { isSuperuser } from "./guards.ts";
 import { jsonResponse } from "./response.ts";
@@ -9,7 +9,7 @@ import { canBackup } from "../core/backups/backup-state.ts";
 const PROXY_HEADERS = ["CF-Connecting-IP", "Fly-Client-IP", "X-Forwarded-For"];
 
 /** Registers the health route. */
-export function bindHealthApi(router: Hono<ApiEnv>): void {
+export function bindHealthApi(router: Router<ApiEnv>): void {
   router.on(["GET", "HEAD"], "/api/health", (c) => {
     const data: { [key: string]: unknown } = {};
     if (isSuperuser(c)) {

@@ -2,7 +2,7 @@
  * Logs API (§1.5, superusers only): the `_logs` list with filter/sort/paging, one entry, and
  * per-hour stats. Successful calls are not themselves logged (see `request-logger.ts`).
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { findLogById, listLogs, logsStats } from "../core/logs/log-query.ts";
 import { ValidationError } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
@@ -12,7 +12,7 @@ import { listResult, parsePaging } from "./list-query.ts";
 import { jsonResponse } from "./response.ts";
 
 /** Registers `GET /api/logs`, `/api/logs/stats` and `/api/logs/{id}`. */
-export function bindLogsApi(router: Hono<ApiEnv>): void {
+export function bindLogsApi(router: Router<ApiEnv>): void {
   router.on(["GET", "HEAD"], "/api/logs", async (c) => {
     requireSuperuser(c);
     const query = new URL(c.req.url).searchParams;

@@ -9,7 +9,8 @@
  * The client must still be connected, subscribed, and connected from the IP the redirect
  * comes from: a code is only delivered to the browser session that asked for it.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import { encodeJson } from "../tools/json.ts";
 import type { ApiEnv } from "./env.ts";
@@ -126,7 +127,7 @@ async function handleRedirect(c: Context<ApiEnv>): Promise<Response> {
 }
 
 /** Registers the redirect route. */
-export function bindOAuth2RedirectApi(router: Hono<ApiEnv>): void {
+export function bindOAuth2RedirectApi(router: Router<ApiEnv>): void {
   router.get("/api/oauth2-redirect", handleRedirect);
   router.post("/api/oauth2-redirect", handleRedirect);
 }

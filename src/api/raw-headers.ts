@@ -1,6 +1,6 @@
 /**
  * Node's raw header list (`IncomingMessage.rawHeaders`: name, value, name, value…) as Fetch
- * `Headers`, for requests rebuilt outside @hono/node-server (WebSocket upgrades, an SSE
+ * `Headers`, for requests rebuilt from a Node request (`c.req.raw`, WebSocket upgrades, an SSE
  * connection's request kept for later hooks). A header the Fetch API refuses is left out
  * rather than failing the request.
  */

@@ -2,7 +2,7 @@
  * The client IP (§0 RealIP): from the configured trusted-proxy headers when present (the
  * right-most parseable address, or the left-most with `useLeftmostIP`), else the socket.
  */
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import { isIP } from "node:net";
 import type { ApiEnv } from "./env.ts";
 

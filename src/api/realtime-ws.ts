@@ -13,7 +13,8 @@
  * peer leaves messages in its bounded client queue and is dropped when that overflows.
  */
 import { checkFilteredSubscriptions } from "./realtime-limits.ts";
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import type { App } from "../core/app.ts";
 import { RealtimeConnectRequestEvent, RealtimeSubscribeRequestEvent } from "../core/hook-events.ts";
@@ -74,7 +75,7 @@ export function createRealtimeWebSocketServer(): UpgradeServer {
 }
 
 /** Registers `GET /api/realtime/ws`. */
-export function bindRealtimeWsApi(router: Hono<ApiEnv>): void {
+export function bindRealtimeWsApi(router: Router<ApiEnv>): void {
   router.get("/api/realtime/ws", realtimeWsConnect);
 }
 

@@ -8,8 +8,8 @@
  */
 import { checkFilteredSubscriptions } from "./realtime-limits.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import { isAuthCollection, type Collection } from "../core/collections/collection-model.ts";
 import {
@@ -48,6 +48,8 @@ import { queryAndHeaders, requestEventArgs } from "./request-event.ts";
 import { bindRealtimeWsApi } from "./realtime-ws.ts";
 import { bindRealtimeRecordEvents } from "./realtime-records.ts";
 import { nodeExchange } from "./node-exchange.ts";
+import { RESPONSE_WRITTEN_HEADER } from "./http/node-adapter.ts";
+import { plainResponse } from "./http/plain-response.ts";
 
 /** Tunables of the realtime layer (per app). */
 export interface RealtimeConfig {
@@ -235,7 +237,7 @@ export function messageDeliverer(
 }
 
 /** Registers the realtime routes (SSE and WebSocket). */
-export function bindRealtimeApi(router: Hono<ApiEnv>): void {
+export function bindRealtimeApi(router: Router<ApiEnv>): void {
   router.get("/api/realtime", realtimeConnect);
   router.post("/api/realtime", realtimeSetSubscriptions);
   bindRealtimeWsApi(router);
@@ -372,18 +374,12 @@ function streamedSse(
   return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }
 
-/** The header by which @hono/node-server leaves a response alone (the handler wrote it). */
-const ALREADY_SENT_HEADER = [...RESPONSE_ALREADY_SENT.headers.keys()][0] ?? "x-hono-already-sent";
-
-/**
- * The platform's Response, captured before @hono/node-server swaps in its lightweight one:
- * that one's bodiless responses take a fast path which ignores the already-sent header.
- */
-const NativeResponse = RESPONSE_ALREADY_SENT.constructor as typeof Response;
+/** The header by which the node adapter leaves a response alone (the handler wrote it). */
+const ALREADY_SENT_HEADER = RESPONSE_WRITTEN_HEADER;
 
 /**
  * The SSE stream written straight to the connection (no web stream, no Hono context kept
- * alive): returns a marker response that @hono/node-server leaves alone. The head is written
+ * alive): returns a marker response that the node adapter leaves alone. The head is written
  * once the middleware chain has finished with the marker (next turn of the event loop), so
  * the headers middlewares add after `next()` (CORS, security headers) are sent too; until then
  * only the context is kept. The connection is then taken over from node:http, so that an open
@@ -397,10 +393,7 @@ function directSse(
   broker: Broker<AuthRecord>,
   options: SseStreamOptions,
 ): Response {
-  const marker = new NativeResponse(null, {
-    status: 200,
-    headers: { ...SSE_HEADERS, [ALREADY_SENT_HEADER]: "true" },
-  });
+  const marker = plainResponse(null, 200, { ...SSE_HEADERS, [ALREADY_SENT_HEADER]: "true" });
   const early = (): void => {
     broker.unregister(client.id);
   };
@@ -581,6 +574,7 @@ function bindRealtimeAuthSync(app: App): void {
   app.hooks.onModelAfterDeleteSuccess.bind({
     id: "__pbRealtimeAuthDelete__",
     priority: -99,
+    idle: () => getRealtimeBroker(app).size === 0,
     func: async (e: ModelEvent) => {
       const model = e.model;
       if (model instanceof RecordModel && model.collection.type === "auth") {

@@ -1,5 +1,5 @@
 /** Resolving the `{collection}` path parameter of auth routes. */
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import type { AuthOptions, Collection } from "../core/collections/collection-model.ts";
 import { notFound } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";

@@ -4,7 +4,7 @@
  * `emailChange` token and the current password confirms it. The change rotates the tokenKey,
  * so the token is single-use and older sessions end.
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import {
   RecordConfirmEmailChangeRequestEvent,
   RecordRequestEmailChangeRequestEvent,
@@ -54,7 +54,7 @@ async function parseEmailChangeToken(
 }
 
 /** Registers the email change routes. */
-export function bindEmailChangeApi(router: Hono<ApiEnv>): void {
+export function bindEmailChangeApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/request-email-change", async (c) => {
     const app = c.get("app");
     const record = requireSameCollectionAuth(c);

@@ -4,7 +4,7 @@
  * JSON value of another type cannot be bound and is a 400 "loading" error), and validation
  * errors gathered per field under PocketBase's messages.
  */
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import { isEmailFormat } from "../core/fields/formats.ts";
 import { ValidationErrors, errors as v, type ErrorTree, type ValidationError } from "../tools/validation.ts";
 import type { App } from "../core/app.ts";

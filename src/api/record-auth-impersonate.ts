@@ -3,7 +3,7 @@
  * any auth record, non-refreshable (`refreshable: false`, so auth-refresh cannot extend it),
  * valid for `duration` seconds (0 = the collection's auth token duration).
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { newStaticAuthToken } from "../core/records/record-tokens.ts";
 import { errors as v } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
@@ -14,7 +14,7 @@ import { recordAuthResponse } from "./record-auth-response.ts";
 import { readBody } from "./request-body.ts";
 
 /** Registers the impersonation route. */
-export function bindImpersonateApi(router: Hono<ApiEnv>): void {
+export function bindImpersonateApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/impersonate/:id", async (c) => {
     requireSuperuser(c);
     const collection = findAuthCollection(c);

@@ -5,7 +5,7 @@
  * `redirect_uri=` for the client to complete. The server keeps none of them: the client holds
  * the state (to check on the redirect) and the verifier (to send with the code).
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { findProvider, resolveConfig, startAuthorization } from "../auth/oauth2/index.ts";
 import type { AuthOptions } from "../core/collections/collection-model.ts";
 import type { ApiEnv } from "./env.ts";
@@ -54,7 +54,7 @@ async function providerInfos(oauth2: AuthOptions["oauth2"]): Promise<ProviderInf
 }
 
 /** Registers the auth methods route. */
-export function bindAuthMethodsApi(router: Hono<ApiEnv>): void {
+export function bindAuthMethodsApi(router: Router<ApiEnv>): void {
   router.get("/api/collections/:collection/auth-methods", async (c) => {
     const options = findAuthCollection(c).auth;
     const password = options.passwordAuth;

@@ -4,7 +4,7 @@
  * answer never tells whether an account exists; the mail goes out in the background, so the
  * response time doesn't either.
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import { RecordCreateOTPRequestEvent } from "../core/hook-events.ts";
 import { sendRecordOTP } from "../core/mails/record-mails.ts";
@@ -78,7 +78,7 @@ async function reusableOTPId(app: App, record: Record): Promise<string | undefin
 }
 
 /** Registers the OTP request route. */
-export function bindRequestOTPApi(router: Hono<ApiEnv>): void {
+export function bindRequestOTPApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/request-otp", async (c) => {
     const app = c.get("app");
     const collection = findAuthCollection(c);

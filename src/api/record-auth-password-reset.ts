@@ -4,7 +4,8 @@
  * sets the new password. Setting it rotates the record's tokenKey, which revokes the reset
  * token itself and every session token issued before (one-time use by construction).
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import {
   RecordConfirmPasswordResetRequestEvent,
   RecordRequestPasswordResetRequestEvent,
@@ -46,7 +47,7 @@ export async function checkRecordToken(
 }
 
 /** Registers the password reset routes. */
-export function bindPasswordResetApi(router: Hono<ApiEnv>): void {
+export function bindPasswordResetApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/request-password-reset", async (c) => {
     const app = c.get("app");
     const collection = findAuthCollection(c);

@@ -3,7 +3,8 @@
  * token. Static tokens (impersonation, `refreshable: false`) come back unchanged, so refreshing
  * can never extend a token that was meant to expire.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import { RecordAuthRefreshRequestEvent } from "../core/hook-events.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
 import { parseUnverifiedJwt } from "../tools/jwt.ts";
@@ -34,7 +35,7 @@ export function requireSameCollectionAuth(c: Context<ApiEnv>): AuthRecord {
 }
 
 /** Registers the auth refresh route. */
-export function bindAuthRefreshApi(router: Hono<ApiEnv>): void {
+export function bindAuthRefreshApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-refresh", async (c) => {
     const app = c.get("app");
     const auth = requireSameCollectionAuth(c);

@@ -6,7 +6,7 @@
  * and writes the JSON.
  */
 import { isSuperuserIPAllowed, superuserIPForbidden } from "./middlewares/superuser-ips.ts";
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import { RecordAuthRequestEvent, type RequestInfo } from "../core/hook-events.ts";
 import { SUPERUSERS, type Collection } from "../core/collections/collection-model.ts";
 import type { AuthRecord } from "../core/records/record.ts";

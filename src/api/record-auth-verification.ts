@@ -3,7 +3,8 @@
  * or not the account exists, 2-minute resend lock), `confirm-verification` marks the record
  * verified when the token's email is still the record's email. Confirming again is a no-op.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import {
   RecordConfirmVerificationRequestEvent,
   RecordRequestVerificationRequestEvent,
@@ -25,7 +26,7 @@ import { requestEventArgs } from "./request-event.ts";
 const noContent = (c: Context<ApiEnv>) => c.body(null, 204);
 
 /** Registers the verification routes. */
-export function bindVerificationApi(router: Hono<ApiEnv>): void {
+export function bindVerificationApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/request-verification", async (c) => {
     const app = c.get("app");
     const collection = findAuthCollection(c);

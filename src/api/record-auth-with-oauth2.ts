@@ -12,7 +12,8 @@
  * not match its challenge, so a stolen code is useless without it. Everything the provider
  * says is narrowed, and only provider-verified emails link accounts.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import {
   EXCHANGE_TIMEOUT_MS,
   exchangeCode,
@@ -152,7 +153,7 @@ function oauth2Meta(user: AuthUser, isNew: boolean): unknown {
 }
 
 /** Registers the OAuth2 auth route. */
-export function bindAuthWithOAuth2Api(router: Hono<ApiEnv>): void {
+export function bindAuthWithOAuth2Api(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-oauth2", async (c) => {
     const app = c.get("app");
     const collection = findAuthCollection(c);

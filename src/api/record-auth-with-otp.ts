@@ -4,7 +4,7 @@
  * behind an OTP gets at most 5 tries per 180 s, after which even the right code is refused
  * (429): an 8-digit code can't be brute-forced through this endpoint.
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { RecordAuthWithOTPRequestEvent } from "../core/hook-events.ts";
 import { findOTPById, deleteOTP, otpHasExpired } from "../core/records/record-auth-otp.ts";
 import { allowAttempt } from "../core/records/record-auth-limits.ts";
@@ -26,7 +26,7 @@ export const OTP_ATTEMPTS_WINDOW = 180;
 const invalidOTP = () => badRequest("Invalid or expired OTP");
 
 /** Registers the OTP auth route. */
-export function bindAuthWithOTPApi(router: Hono<ApiEnv>): void {
+export function bindAuthWithOTPApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-otp", async (c) => {
     const app = c.get("app");
     const collection = findAuthCollection(c);

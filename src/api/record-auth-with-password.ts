@@ -5,7 +5,7 @@
  * like one). An unknown identity still costs one bcrypt comparison, so response time does not
  * tell whether an account exists, and every failure is the same 400 `Failed to authenticate.`
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { RecordAuthWithPasswordRequestEvent } from "../core/hook-events.ts";
 import { isEmailFormat } from "../core/fields/formats.ts";
 import { findRecordByIdentityField } from "../core/records/record-auth-identity.ts";
@@ -21,7 +21,7 @@ import { AUTH_METHOD, recordAuthResponse } from "./record-auth-response.ts";
 import { requestEventArgs } from "./request-event.ts";
 
 /** Registers the password auth route. */
-export function bindAuthWithPasswordApi(router: Hono<ApiEnv>): void {
+export function bindAuthWithPasswordApi(router: Router<ApiEnv>): void {
   router.post("/api/collections/:collection/auth-with-password", async (c) => {
     const app = c.get("app");
     const collection = findAuthCollection(c);

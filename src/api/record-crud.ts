@@ -3,7 +3,8 @@
  * rules, with PocketBase's outcomes (list filters silently, view/update/delete answer 404,
  * create 400, a null rule 403 for everyone but superusers) and the request hooks around each.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import type { Collection } from "../core/collections/collection-model.ts";
 import { RecordRequestEvent, RecordsListRequestEvent, type RequestInfo } from "../core/hook-events.ts";
@@ -149,7 +150,7 @@ export async function prepareRecordCreate(
 }
 
 /** Registers the records routes. */
-export function bindRecordCrudApi(router: Hono<ApiEnv>): void {
+export function bindRecordCrudApi(router: Router<ApiEnv>): void {
   router.get("/api/collections/:collection/records", async (c) => {
     const app = c.get("app");
     const collection = findCollection(c);

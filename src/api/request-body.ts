@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type busboy from "busboy";
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import { uploadBaseName } from "../files/file-names.ts";
 import { jsonTooDeep } from "../tools/json.ts";
 import { ApiError, badRequest } from "./errors.ts";

@@ -2,7 +2,7 @@
  * Building request hook events from a Hono context: the constructor arguments every
  * `RequestEvent` subclass takes, with `requestInfo()` computed lazily.
  */
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import type { App } from "../core/app.ts";
 import type { RequestInfo } from "../core/hook-events.ts";
 import type { AuthRecord } from "../core/records/record.ts";

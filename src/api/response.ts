@@ -3,9 +3,10 @@
  * newline), `Content-Type: application/json` without charset, and the `?fields=` picker on
  * every 2xx body.
  */
-import type { Context } from "hono";
+import type { Context } from "./http/context.ts";
 import { encodeJsonBody, sortKeysDeep } from "../tools/json.ts";
 import { pickFields, validatePickFields } from "../tools/picker.ts";
+import { plainResponse } from "./http/plain-response.ts";
 
 /** A JSON response; 2xx bodies honour `?fields=`. */
 export function jsonResponse(c: Context, status: number, data: unknown): Response {
@@ -20,8 +21,7 @@ export function jsonResponse(c: Context, status: number, data: unknown): Respons
       body = sortKeysDeep(pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields));
     }
   }
-  return new Response(c.req.method === "HEAD" ? null : encodeJsonBody(body), {
-    status,
-    headers: { "content-type": "application/json" },
+  return plainResponse(c.req.method === "HEAD" ? null : encodeJsonBody(body), status, {
+    "content-type": "application/json",
   });
 }

@@ -1,8 +1,8 @@
 /**
- * The HTTP router: PocketBase's middleware pipeline (§0) and every route family, on Hono.
- * This is the only layer that knows about the HTTP framework.
+ * The HTTP router: PocketBase's middleware pipeline (§0) and every route family, on Satchel's
+ * own HTTP layer (src/api/http/).
  */
-import { Hono } from "hono";
+import { Router } from "./http/router.ts";
 import type { App } from "../core/app.ts";
 import { bindCollectionsApi } from "./collections.ts";
 import type { ApiEnv } from "./env.ts";
@@ -45,6 +45,7 @@ import { bindDashboard } from "./dashboard.ts";
 import { bindSatchelRoutesApi } from "./satchel-routes.ts";
 import { overload } from "./middlewares/overload.ts";
 import { MemoryBudget } from "../tools/memory-budget.ts";
+import { plainResponse } from "./http/plain-response.ts";
 
 /** Options of the router. */
 export interface RouterOptions {
@@ -61,15 +62,14 @@ export interface RouterOptions {
 }
 
 function errorResponse(err: ApiError, method: string): Response {
-  return new Response(method === "HEAD" ? null : encodeJsonBody(err.toJSON()), {
-    status: err.status,
-    headers: { "content-type": "application/json" },
+  return plainResponse(method === "HEAD" ? null : encodeJsonBody(err.toJSON()), err.status, {
+    "content-type": "application/json",
   });
 }
 
 /** Builds the router of an app. */
-export function createRouter(app: App, options: RouterOptions = {}): Hono<ApiEnv> {
-  const router = new Hono<ApiEnv>();
+export function createRouter(app: App, options: RouterOptions = {}): Router<ApiEnv> {
+  const router = new Router<ApiEnv>();
 
   router.use("*", async (c, next) => {
     c.set("app", app);

@@ -5,7 +5,8 @@
  * scripts; the `$apis` built-in middlewares are here. Mounted once by the router; the routing
  * of an app can be replaced at any time (hooks reload).
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "./http/context.ts";
+import type { MiddlewareHandler } from "./http/router.ts";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 import type { App } from "../core/app.ts";

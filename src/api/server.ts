@@ -1,9 +1,8 @@
 /**
- * The HTTP server: serves the router with @hono/node-server, triggers `onServe`, and shuts
+ * The HTTP server: serves the router on node:http (src/api/http/node-adapter.ts), triggers `onServe`, and shuts
  * down gracefully (stop accepting, let in-flight requests finish, then close the databases).
  */
-import { serve, type ServerType } from "@hono/node-server";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { TlsOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { App } from "../core/app.ts";
@@ -14,6 +13,7 @@ import { tlsFrontedServer } from "./tls-listener.ts";
 import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
 import { routeWebSocketUpgrades } from "./websocket-upgrade.ts";
 import { setServeEvent } from "./dashboard-extensions.ts";
+import { nodeRequestListener } from "./http/node-adapter.ts";
 
 /**
  * The most bytes of request line and headers accepted: Go's default (and so PocketBase's), 1 MB,
@@ -56,16 +56,18 @@ export async function startServer(
   const fetchHandler = transport.wrapFetch ? transport.wrapFetch(router.fetch) : router.fetch;
   const event = new ServeEvent(app, router, address);
   setServeEvent(app, event);
-  let server: ServerType | undefined;
+  let server: Server | undefined;
   await app.hooks.onServe.trigger(event, async () => {
-    server = await new Promise<ServerType>((resolve, reject) => {
+    server = await new Promise<Server>((resolve, reject) => {
       const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES };
       // TLS in front of node:http rather than node:https: the same on Node and Bun (tls-listener.ts).
-      const tls = transport.tls ? { createServer: tlsFrontedServer(transport.tls) } : {};
-      const s = serve({ fetch: fetchHandler, hostname: host, port, serverOptions, ...tls }, () => resolve(s));
+      const create = transport.tls ? tlsFrontedServer(transport.tls) : createServer;
+      const listener = nodeRequestListener(router, transport.wrapFetch ? fetchHandler : undefined);
+      const s = create(serverOptions, listener);
       s.once("error", reject);
+      s.listen(port, host, () => resolve(s));
       // WebSocket upgrades go through the router too (GET /api/realtime/ws).
-      routeWebSocketUpgrades(s as Server, createRealtimeWebSocketServer(), fetchHandler);
+      routeWebSocketUpgrades(s, createRealtimeWebSocketServer(), fetchHandler);
     });
   });
   if (!server) throw new Error("The server was not started (an onServe handler did not call e.next()).");

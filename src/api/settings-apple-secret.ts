@@ -4,7 +4,7 @@
  * id, `iat`, `exp`, `aud` Apple, `sub` client id; header `kid` the key id).
  */
 import { createPrivateKey, sign } from "node:crypto";
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { ValidationError, errors, type ErrorTree } from "../tools/validation.ts";
 import type { ApiEnv } from "./env.ts";
 import { ApiError, badRequest } from "./errors.ts";
@@ -37,7 +37,7 @@ export function signAppleClientSecret(
 }
 
 /** Registers the route. */
-export function bindAppleClientSecretApi(router: Hono<ApiEnv>): void {
+export function bindAppleClientSecretApi(router: Router<ApiEnv>): void {
   router.post("/api/settings/apple/generate-client-secret", async (c) => {
     requireSuperuser(c);
     const body = await readBody(c);

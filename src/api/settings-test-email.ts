@@ -3,7 +3,7 @@
  * collection (default `_superusers`) to an address, with a stand-in record, through the real
  * mailer. Unlike the auth flows this waits for delivery and reports its failure.
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { SUPERUSERS } from "../core/collections/collection-model.ts";
 import {
   sendRecordAuthAlert,
@@ -31,7 +31,7 @@ export const TEST_TEMPLATES = [
 ] as const;
 
 /** Registers the test email route. */
-export function bindSettingsTestEmailApi(router: Hono<ApiEnv>): void {
+export function bindSettingsTestEmailApi(router: Router<ApiEnv>): void {
   router.post("/api/settings/test/email", async (c) => {
     requireSuperuser(c);
     const app = c.get("app");

@@ -5,7 +5,7 @@
  * which exercises writes, listing and deletes. 204 on success; otherwise a 400 carrying the
  * store's reason, which only superusers see and need to fix their settings.
  */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import type { S3Config } from "../core/settings/settings-model.ts";
 import { S3Storage } from "../files/s3-storage.ts";
 import { ALPHANUMERIC, randomString } from "../tools/random.ts";
@@ -51,7 +51,7 @@ export async function testS3Filesystem(config: S3Config): Promise<void> {
 }
 
 /** Registers the S3 test route. */
-export function bindSettingsTestS3Api(router: Hono<ApiEnv>): void {
+export function bindSettingsTestS3Api(router: Router<ApiEnv>): void {
   router.post("/api/settings/test/s3", async (c) => {
     requireSuperuser(c);
     const app = c.get("app");

@@ -1,5 +1,5 @@
 /** Settings API (§1.4): read and patch the app settings, secrets never returned. */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { SettingsListRequestEvent, SettingsUpdateRequestEvent } from "../core/hook-events.ts";
 import {
   SettingsDecodeError,
@@ -16,7 +16,7 @@ import { requestEventArgs } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 
 /** Registers the settings routes. */
-export function bindSettingsApi(router: Hono<ApiEnv>): void {
+export function bindSettingsApi(router: Router<ApiEnv>): void {
   router.get("/api/settings", async (c) => {
     requireSuperuser(c);
     const app = c.get("app");

@@ -1,5 +1,5 @@
 /** `POST /api/sql` (§1.10; new in PocketBase v0.39): the superusers' SQL console. */
-import type { Hono } from "hono";
+import type { Router } from "./http/router.ts";
 import { runSqlConsole, sqliteErrorText } from "../core/db/sql-console.ts";
 import { ReadPoolBusyError } from "../core/db/read-pool.ts";
 import { errors } from "../tools/validation.ts";
@@ -17,7 +17,7 @@ export const MAX_ROWS = 1000;
 export const SQL_TIMEOUT_MS = 3 * 60 * 1000;
 
 /** Registers the SQL console route. */
-export function bindSqlApi(router: Hono<ApiEnv>): void {
+export function bindSqlApi(router: Router<ApiEnv>): void {
   router.post("/api/sql", async (c) => {
     requireSuperuser(c);
     const body = await readBody(c);

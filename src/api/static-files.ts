@@ -16,7 +16,8 @@ import { createReadStream } from "node:fs";
 import { open, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { Readable } from "node:stream";
-import type { Context, Hono } from "hono";
+import type { Context } from "./http/context.ts";
+import type { Router } from "./http/router.ts";
 import { evaluatePreconditions, httpDate, parseRange } from "../files/http-file.ts";
 import { detectMime, lastExtension } from "../files/mime.ts";
 import type { ApiEnv } from "./env.ts";
@@ -93,7 +94,7 @@ function redirect(c: Context<ApiEnv>, location: string): Response {
 }
 
 /** Registers the catch-all static route; bind it after every other route. */
-export function bindStaticFiles(router: Hono<ApiEnv>, publicDir: string, indexFallback: boolean): void {
+export function bindStaticFiles(router: Router<ApiEnv>, publicDir: string, indexFallback: boolean): void {
   let root: string | null | undefined;
   const rootDir = async () => (root ??= await realpath(publicDir).catch(() => null));
 

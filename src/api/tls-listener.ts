@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
 
 /**
- * A `createServer` for @hono/node-server's `serve`: the returned http.Server's `listen`,
+ * A `createServer` for the server (src/api/server.ts): the returned http.Server's `listen`,
  * `address` and `close` act on the TLS server in front of it.
  */
 export function tlsFrontedServer(tls: TlsOptions): typeof createHttpServer {

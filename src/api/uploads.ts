@@ -9,7 +9,7 @@ import { createWriteStream, openAsBlob, type WriteStream } from "node:fs";
 import { lstat, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "./http/router.ts";
 import type { ApiEnv } from "./env.ts";
 
 /** The folder holding the per-request upload folders (follows `TMPDIR`, read on each call). */

@@ -7,7 +7,7 @@
  * response and the connection closed.
  *
  * Once open, a WebSocket keeps nothing of its upgrade request but what its handler kept: this
- * replaces @hono/node-server's `upgradeWebSocket`, whose per-connection closures hold the whole
+ * replaces Hono's former `upgradeWebSocket`, whose per-connection closures hold the whole
  * request context for the connection's lifetime (about 10 KB per connection).
  */
 import type { IncomingMessage, Server } from "node:http";

@@ -80,4 +80,6 @@ export interface WorkerInit {
   handlers: Registrations["handlers"];
   /** Int32Array over a SharedArrayBuffer: the wake-up flag. */
   flag: SharedArrayBuffer;
+  /** The reply slot's memory (reply-slot.ts). */
+  replies: SharedArrayBuffer;
 }

@@ -44,7 +44,7 @@ type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
 
 const init = workerData as WorkerInit & { port: MessagePort };
-const channel = new WorkerChannel(init.port, init.flag);
+const channel = new WorkerChannel(init.port, init.flag, init.replies);
 const scope = globalThis as unknown as Obj;
 const callbacks = new Callbacks();
 

@@ -64,12 +64,32 @@ export function parseUnverifiedJwt(token: string): Readonly<JwtClaims> | null {
 }
 
 /**
+ * Tokens whose signature was checked, with the key it was checked against: a client sends the
+ * same token on every request, and the HMAC is the largest part of verifying it. Only a token
+ * verified with the very key in use is spared the check; the time claims are read every time.
+ * Bounded; starts over when full.
+ */
+const verified = new Map<string, string>();
+const MAX_VERIFIED = 1024;
+
+/**
  * Verifies an HS256 token's signature (constant time) and time claims; returns the claims or
  * null. A token without `exp` is rejected: every token Satchel and PocketBase mint has one.
  */
 export function verifyJwt(token: string, key: string): JwtClaims | null {
+  if (verified.get(token) !== key && !signatureValid(token, key)) return null;
+  const claims = parseUnverifiedJwt(token);
+  if (!claims) return null;
+  const now = Date.now() / 1000;
+  if (typeof claims.exp !== "number" || claims.exp <= now) return null;
+  if (typeof claims.nbf === "number" && claims.nbf > now) return null;
+  return claims;
+}
+
+/** Whether the token's header is HS256 and its signature matches `key` (constant time). */
+function signatureValid(token: string, key: string): boolean {
   const parts = token.split(".");
-  if (parts.length !== 3) return null;
+  if (parts.length !== 3) return false;
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   if (headerPart !== HEADER) {
     // another encoding of an HS256 header (key order, spaces) is still accepted
@@ -77,18 +97,15 @@ export function verifyJwt(token: string, key: string): JwtClaims | null {
     try {
       header = JSON.parse(Buffer.from(headerPart, "base64url").toString("utf8"));
     } catch {
-      return null;
+      return false;
     }
     if (header === null || typeof header !== "object" || (header as { alg?: unknown }).alg !== "HS256")
-      return null;
+      return false;
   }
   const expected = Buffer.from(sign(`${headerPart}.${payloadPart}`, key));
   const actual = Buffer.from(signaturePart);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  const claims = parseUnverifiedJwt(token);
-  if (!claims) return null;
-  const now = Date.now() / 1000;
-  if (typeof claims.exp !== "number" || claims.exp <= now) return null;
-  if (typeof claims.nbf === "number" && claims.nbf > now) return null;
-  return claims;
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return false;
+  if (verified.size >= MAX_VERIFIED) verified.clear();
+  verified.set(token, key);
+  return true;
 }

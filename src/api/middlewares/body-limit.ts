@@ -4,11 +4,13 @@
  * body is never buffered whole. Record creates and updates get PocketBase's per-collection
  * limit instead (`recordsBodyLimit`).
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "../http/context.ts";
+import type { MiddlewareHandler } from "../http/router.ts";
 import type { Collection } from "../../core/collections/collection-model.ts";
 import { getFieldType } from "../../core/fields/registry.ts";
 import { tooLarge } from "../errors.ts";
 import type { ApiEnv } from "../env.ts";
+import { nativeRequest } from "../http/node-request.ts";
 
 /** PocketBase's default body limit. */
 export const DEFAULT_BODY_LIMIT = 32 << 20;
@@ -22,7 +24,7 @@ export function bodyLimit(
   limitFor?: BodyLimitResolver,
 ): MiddlewareHandler<ApiEnv> {
   return async function bodyLimitMiddleware(c, next) {
-    // The method is checked first: reading `raw.body` builds the whole WHATWG Request, which a
+    // The method is checked first: reading `raw.body` builds the platform's Request, which a
     // bodiless GET (most requests) should never pay for.
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const req = c.req.raw;
@@ -41,7 +43,7 @@ export function bodyLimit(
           },
         }),
       );
-      c.req.raw = new Request(req, { body: limited, duplex: "half" } as RequestInit);
+      c.req.raw = new Request(nativeRequest(req), { body: limited, duplex: "half" } as RequestInit);
     }
     return next();
   };

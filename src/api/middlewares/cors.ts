@@ -3,7 +3,7 @@
  * `*`, exact match, or a glob (`*` → any run, `?` → one character, so `https://*.example.com`
  * covers subdomains). Every `OPTIONS` request is a preflight, answered 204 here.
  */
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "../http/router.ts";
 import { nodeExchange } from "../node-exchange.ts";
 
 const ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";

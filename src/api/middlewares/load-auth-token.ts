@@ -2,7 +2,7 @@
  * Reads the `Authorization` header (raw token, optional `Bearer ` prefix) and loads the auth
  * record. An invalid or expired token is ignored: the request simply continues as a guest.
  */
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "../http/router.ts";
 import { findAuthRecordByToken } from "../../core/records/record-tokens.ts";
 import type { ApiEnv } from "../env.ts";
 

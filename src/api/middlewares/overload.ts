@@ -9,7 +9,7 @@
  *
  * Under the budget, the whole cost is one comparison of two numbers.
  */
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "../http/router.ts";
 import type { MemoryBudget } from "../../tools/memory-budget.ts";
 import type { ApiEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";

@@ -10,7 +10,8 @@
  * Superusers and `excludedIPs` are never limited. Counters live in memory, per settings load
  * (saving settings resets them), and an hourly `__pbRateLimitersCleanup__` job drops stale ones.
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "../http/context.ts";
+import type { MiddlewareHandler } from "../http/router.ts";
 import type { App } from "../../core/app.ts";
 import type { Collection } from "../../core/collections/collection-model.ts";
 import type { Settings } from "../../core/settings/settings-model.ts";

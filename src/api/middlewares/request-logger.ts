@@ -8,7 +8,8 @@
  * itself, realtime connections (they last as long as the client stays), OAuth2 redirects, and
  * whatever a route marks with `skipSuccessActivityLog` (static files, the dashboard).
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "../http/context.ts";
+import type { MiddlewareHandler } from "../http/router.ts";
 import { LOG_LEVELS } from "../../core/logs/logger.ts";
 import type { ApiEnv } from "../env.ts";
 import { toApiError } from "../errors.ts";

@@ -2,7 +2,7 @@
  * Holds requests back while the app restarts in-process (after a backup restore): they go on
  * once the databases are open again instead of failing on closed ones.
  */
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "../http/router.ts";
 import { whenRestarted } from "../../core/backups/backup-state.ts";
 import type { ApiEnv } from "../env.ts";
 

@@ -2,7 +2,7 @@
  * Body limits of routes that don't use the global 32 MiB (§12.3): a backup upload has none,
  * a batch request has `settings.batch.maxBodySize` (0 → 128 MiB).
  */
-import type { Context } from "hono";
+import type { Context } from "../http/context.ts";
 import type { ApiEnv } from "../env.ts";
 
 /** The batch body limit when `maxBodySize` is 0. */

@@ -1,5 +1,5 @@
 /** PocketBase's default security headers on every response. */
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "../http/router.ts";
 import type { ApiEnv } from "../env.ts";
 import { nodeExchange } from "../node-exchange.ts";
 

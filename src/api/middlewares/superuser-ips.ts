@@ -5,7 +5,8 @@
  * where a superuser is identified later than this middleware: superuser logins (the auth
  * response) and superuser file tokens (protected file downloads).
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "../http/context.ts";
+import type { MiddlewareHandler } from "../http/router.ts";
 import { ipMatcher } from "../../tools/ip-match.ts";
 import type { ApiEnv } from "../env.ts";
 import { forbidden } from "../errors.ts";

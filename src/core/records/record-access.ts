@@ -88,11 +88,11 @@ function ruleCondition(
       rethrow(err);
     }
   };
+  // The joins a rule needs don't depend on the alias: compiled inline first, and a second time
+  // (correlated) only when it joins.
+  const inline = compile();
+  if (inline.joins.length === 0) return { sql: `(${inline.where.sql})`, params: inline.where.params };
   const correlated = compile(RULE_ALIAS);
-  if (correlated.joins.length === 0) {
-    const inline = compile().where;
-    return { sql: `(${inline.sql})`, params: inline.params };
-  }
   const table = quoteIdent(collection.name);
   const alias = quoteIdent(RULE_ALIAS);
   const sub = toStatement(joinSql([...correlated.joins], " "));

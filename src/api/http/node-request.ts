@@ -1,0 +1,79 @@
+/**
+ * `c.req.raw` of a request served by node:http: a WHATWG Request view of the IncomingMessage
+ * that costs nothing until it is read. `method` and `url` come from the message; `headers` is
+ * built from Node's raw header list on first read; anything else (`body`, `signal`, `text()`,
+ * `clone()`…) builds the platform's Request once, with the message streamed as its body and a
+ * signal aborted when the client goes away before the response is finished.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { headersFromRaw } from "../raw-headers.ts";
+import { delegateToNative } from "./delegate-native.ts";
+
+const NativeRequest = globalThis.Request;
+
+export class NodeRequest {
+  readonly #incoming: IncomingMessage;
+  readonly #outgoing: ServerResponse;
+  readonly #url: string;
+  #headers: Headers | undefined;
+  #native: Request | undefined;
+
+  constructor(incoming: IncomingMessage, outgoing: ServerResponse, url: string) {
+    this.#incoming = incoming;
+    this.#outgoing = outgoing;
+    this.#url = url;
+  }
+
+  get method(): string {
+    return this.#incoming.method ?? "GET";
+  }
+  get url(): string {
+    return this.#url;
+  }
+  get headers(): Headers {
+    if (this.#native) return this.#native.headers;
+    return (this.#headers ??= headersFromRaw(this.#incoming.rawHeaders));
+  }
+
+  /** The platform's Request, built once. */
+  native(): Request {
+    if (this.#native) return this.#native;
+    const incoming = this.#incoming;
+    const outgoing = this.#outgoing;
+    const method = this.method;
+    const controller = new AbortController();
+    outgoing.once("close", () => {
+      if (!outgoing.writableFinished || incoming.errored)
+        controller.abort("Client connection prematurely closed.");
+    });
+    const init: RequestInit & { duplex?: "half" } = {
+      method,
+      headers: this.headers,
+      signal: controller.signal,
+    };
+    if (method !== "GET" && method !== "HEAD") {
+      init.body = Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>;
+      init.duplex = "half";
+    }
+    this.#native = new NativeRequest(this.#url, init);
+    return this.#native;
+  }
+}
+
+delegateToNative(
+  NodeRequest.prototype,
+  NativeRequest.prototype,
+  (self: NodeRequest) => self.native(),
+  new Set(["method", "url", "headers"]),
+);
+Object.defineProperty(NodeRequest.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+  value(this: NodeRequest) {
+    return `Request (node) { method: ${this.method}, url: ${this.url} }`;
+  },
+});
+
+/** The platform's Request behind `request` (for `new Request(request, init)`, which needs a real one). */
+export function nativeRequest(request: Request): Request {
+  return request instanceof NodeRequest ? request.native() : request;
+}

@@ -1,0 +1,86 @@
+/**
+ * A Response that is only its parts until someone reads it as a Response. Handlers answer with
+ * `Response` objects; most of them are a status, a few headers and a string or bytes, which the
+ * node adapter writes with `writeHead` + `end` without ever building the platform's Response
+ * (an undici object with a body stream). Reading `body`, `text()`, `clone()`… builds the real
+ * one on first use, so in-process callers (`router.fetch`, batch sub-requests, tests) see an
+ * ordinary Response; `status` and `headers` are served from the parts.
+ */
+import { delegateToNative } from "./delegate-native.ts";
+
+/** What a plain response is made of. */
+export type PlainBody = string | Uint8Array | null;
+export type PlainHeaders = { [name: string]: string };
+
+const NativeResponse = globalThis.Response;
+
+export class PlainResponse {
+  #status: number;
+  #body: PlainBody;
+  /** A plain record until `headers` is read; then the live Headers. */
+  #headers: PlainHeaders | Headers | undefined;
+  #native: Response | undefined;
+
+  constructor(body: PlainBody, status = 200, headers?: PlainHeaders) {
+    this.#body = body;
+    this.#status = status;
+    this.#headers = headers;
+  }
+
+  /** The parts, for a writer that sends them itself; null once the real Response was built. */
+  static parts(
+    res: Response,
+  ): { status: number; body: PlainBody; headers: PlainHeaders | Headers | undefined } | null {
+    if (!(res instanceof PlainResponse) || res.#native) return null;
+    return { status: res.#status, body: res.#body, headers: res.#headers };
+  }
+
+  get status(): number {
+    return this.#status;
+  }
+  get ok(): boolean {
+    return this.#status >= 200 && this.#status < 300;
+  }
+  get headers(): Headers {
+    if (this.#native) return this.#native.headers;
+    if (!(this.#headers instanceof Headers)) {
+      const headers = new Headers(this.#headers);
+      if (this.#body !== null && !headers.has("content-type") && typeof this.#body === "string") {
+        headers.set("content-type", "text/plain;charset=UTF-8");
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+
+  /** The platform's Response, built once. */
+  native(): Response {
+    if (!this.#native) {
+      const headers = this.headers;
+      const status = this.#status;
+      const nullBody = status === 204 || status === 205 || status === 304 || status === 101;
+      this.#native = new NativeResponse(nullBody ? null : (this.#body as BodyInit | null), {
+        status,
+        headers,
+      });
+    }
+    return this.#native;
+  }
+}
+
+delegateToNative(
+  PlainResponse.prototype,
+  NativeResponse.prototype,
+  (self: PlainResponse) => self.native(),
+  new Set(["status", "ok", "headers"]),
+);
+Object.defineProperty(PlainResponse.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+  value(this: PlainResponse) {
+    return `Response (plain) { status: ${this.status} }`;
+  },
+});
+
+/** A response of parts (typed as the Response handlers return). */
+export function plainResponse(body: PlainBody, status = 200, headers?: PlainHeaders): Response {
+  return new PlainResponse(body, status, headers) as unknown as Response;
+}
