@@ -9,6 +9,8 @@ import { buildTemplate, suiteCleanup } from "./helpers/server.ts";
 import { seedPosts, startHooksServer, type HooksServer } from "./helpers/hooks.ts";
 
 const SCRIPTS = {
+  "public/docs/index.html": "<p>docs</p>",
+  "public/site.css": "p{}",
   "extras.pb.js": `
 routerAdd("GET", "/extras/schema", (e) => {
   const info = $app.tableInfo("posts")
@@ -46,12 +48,16 @@ routerAdd("POST", "/extras/records", (e) => {
   const mfas = $app.findAllMFAsByRecord(user)
   $app.deleteExpiredOTPs()
   $app.deleteAllExternalAuthsByRecord(user)
+  cronAdd("extras_job", "0 3 * * *", () => {})
+  const job = $app.cron().jobs().find((j) => j.id() === "extras_job")
+  const cronInfo = { expression: job.expression(), system: $app.cron().jobs().some((j) => j.id().startsWith("__pb")), total: $app.cron().total() > 1 }
+  cronRemove("extras_job")
   const store = $app.store()
   store.set("n", 1)
   store.setFunc("n", (old) => old + 41)
   $app.logger().withGroup("g").info("grouped", "k", "v")
   $app.logger().log(null, 4, "leveled")
-  return e.json(200, { saved: r.id.length, imported: $app.hasTable("imported"), mfas: mfas.length, externalAuths: $app.findAllExternalAuthsByCollection("users").length, n: store.get("n") })
+  return e.json(200, { saved: r.id.length, imported: $app.hasTable("imported"), mfas: mfas.length, externalAuths: $app.findAllExternalAuthsByCollection("users").length, n: store.get("n"), cronInfo })
 })
 
 routerAdd("GET", "/extras/logs", (e) => {
@@ -84,6 +90,8 @@ routerAdd("GET", "/extras/query-miss", (e) => {
   return e.json(200, r)
 })
 
+routerAdd("GET", "/extras/files/{path...}", (e) => e.fileFS($os.dirFS(__hooks + "/public"), e.request.pathValue("path")))
+
 onRealtimeConnectRequest((e) => {
   $app.store().set("timeouts", { idle: e.idleTimeout, max: e.maxTimeout })
   e.idleTimeout = 200 * 1e6 // Durations are nanoseconds: 200 ms
@@ -100,7 +108,6 @@ routerAdd("GET", "/extras/unsupported", (e) => {
   attempt("unsafeWithoutHooks", () => $app.unsafeWithoutHooks())
   attempt("runAllMigrations", () => $app.runAllMigrations())
   attempt("setInterval", () => $app.cron().setInterval(1))
-  attempt("fileFS", () => e.fileFS($os.dirFS(__hooks), "x"))
   attempt("drySubmit", () => new RecordUpsertForm($app, new Record($app.findCollectionByNameOrId("posts"))).drySubmit())
   attempt("openRoot", () => $os.openRoot(__hooks))
   attempt("unknown", () => $app.noSuchMethod())
@@ -154,7 +161,14 @@ describe("pb_hooks: the rest of $app", () => {
   test("context variants, imports, auth helper tables, store.setFunc, logger groups and levels", async () => {
     const res = await fetch(`${s.url}/extras/records`, { method: "POST" });
     assert.equal(res.status, 200, s.logs.join("\n"));
-    assert.deepEqual(await res.json(), { saved: 15, imported: true, mfas: 0, externalAuths: 0, n: 42 });
+    assert.deepEqual(await res.json(), {
+      saved: 15,
+      imported: true,
+      mfas: 0,
+      externalAuths: 0,
+      n: 42,
+      cronInfo: { expression: "0 3 * * *", system: true, total: true },
+    });
     // the log writer batches: poll until both entries are in _logs
     const body = await pollLogs();
     assert.ok(body, s.logs.join("\n"));
@@ -165,18 +179,19 @@ describe("pb_hooks: the rest of $app", () => {
   });
 
   test("Duration event fields are nanoseconds both ways (onRealtimeConnectRequest)", async () => {
-    // aborted after 10 s: a stream still open then fails the test instead of hanging it
-    const res = await fetch(`${s.url}/api/realtime`, { signal: AbortSignal.timeout(10_000) });
-    assert.equal(res.status, 200);
-    const reader = res.body!.getReader();
-    // the hook's 200 ms idle timeout closes the stream (the default would be 5 minutes)
-    let ended = false;
-    try {
-      while (!ended) ended = (await reader.read()).done;
-    } catch {
-      ended = false;
-    }
-    assert.ok(ended, "the idle stream was closed");
+    // what the server's own event holds after the script handler (milliseconds)
+    let serverIdle = -1;
+    s.app.onRealtimeConnectRequest().bindFunc(async (e) => {
+      serverIdle = e.idleTimeout;
+      await e.next();
+    });
+    const connection = fetch(`${s.url}/api/realtime`, { signal: AbortSignal.timeout(2_000) })
+      .then((res) => res.body?.cancel())
+      .catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (serverIdle === -1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await connection;
+    assert.equal(serverIdle, 200, "the script's 200e6 ns is the server's 200 ms");
     const timeouts = await (await fetch(`${s.url}/extras/timeouts`)).json();
     assert.deepEqual(timeouts, { idle: 5 * 60 * 1e9, max: 30 * 60 * 1e9 });
   });
@@ -196,6 +211,21 @@ describe("pb_hooks: the rest of $app", () => {
     }
   });
 
+  test("e.fileFS serves files of $os.dirFS: index.html for a dir, 404 when missing", async () => {
+    const page = await fetch(`${s.url}/extras/files/docs`);
+    assert.equal(page.status, 200, s.logs.join("\n"));
+    assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(await page.text(), "<p>docs</p>");
+    const css = await fetch(`${s.url}/extras/files/site.css`);
+    assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+    assert.equal(await css.text(), "p{}");
+    for (const path of ["nope.txt", "..%2Fextras.pb.js"]) {
+      const missing = await fetch(`${s.url}/extras/files/${path}`);
+      assert.equal(missing.status, 404, path);
+      assert.equal(((await missing.json()) as { message: string }).message, "File not found.");
+    }
+  });
+
   test("Go-only members throw 'not supported in Satchel' naming the alternative", async () => {
     const res = await fetch(`${s.url}/extras/unsupported`);
     assert.equal(res.status, 200, s.logs.join("\n"));
@@ -204,6 +234,6 @@ describe("pb_hooks: the rest of $app", () => {
       assert.match(message, /^not supported in Satchel: .+; .+/, `${name}: ${message}`);
     }
     assert.match(out.rootCmd!, /runCli/);
-    assert.equal(Object.keys(out).length, 9);
+    assert.equal(Object.keys(out).length, 8);
   });
 });

@@ -381,7 +381,8 @@ export function createOps(host: OpsHost) {
         host.cronRemove(String(args[0]));
         return null;
       case "cron.jobs":
-        return host.cronJobs();
+        // every job of the app's scheduler (the system ones too), as PocketBase lists them
+        return host.app.cron().jobs();
       case "collection.ref":
         return collectionByRef(str(args[0]));
       case "fs.file": {

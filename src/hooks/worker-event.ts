@@ -10,6 +10,7 @@ import type { EventState, EventWire, RequestWire, ResponseState } from "./protoc
 import type { WorkerChannel } from "./worker-channel.ts";
 import type { RecordWire } from "./wire.ts";
 import { appIdOf, decode, encode, type ScriptModels } from "./worker-codec.ts";
+import { fileFromDirFS } from "./globals/file-fs.ts";
 
 type Obj = { [key: string]: unknown };
 type ErrorClass = new (...args: unknown[]) => Error;
@@ -396,10 +397,15 @@ class ScriptRequestEvent extends ScriptEvent {
     resHeaders(i).set("Content-Type", contentType);
     write(i, status, toBytes(reader));
   }
-  fileFS(): never {
-    throw new Error(
-      "not supported in Satchel: e.fileFS(); use $apis.static(dir, indexFallback) as the route handler, or e.blob(200, type, $os.readFile(path))",
-    );
+  fileFS(fsys: unknown, name: unknown): void {
+    const i = this[INTERNAL];
+    const file = fileFromDirFS(fsys, name);
+    if (!file) {
+      const Err = i.ctx.scope.NotFoundError as ErrorClass;
+      throw new Err("File not found.");
+    }
+    setType(i, file.contentType);
+    write(i, 200, new Uint8Array(file.body));
   }
 
   noContent(status: number): void {

@@ -159,7 +159,13 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     mustAdd: (id: string, expr: string, fn: Fn) => void channel.call("cron.add", [id, expr, fnSource(fn)]),
     remove: (id: string) => void channel.call("cron.remove", [id]),
     removeAll: () => void channel.call("cron.removeAll", []),
-    jobs: () => channel.call("cron.jobs", []),
+    // PocketBase's jobs have getters: id(), expression(); the system jobs are listed too
+    jobs: () =>
+      (channel.call("cron.jobs", []) as { id: string; expression: string }[]).map((j) => ({
+        id: () => j.id,
+        expression: () => j.expression,
+        run: () => notSupported("job.run()", "run a job now with POST /api/crons/{id} (superusers)"),
+      })),
     total: () => (channel.call("cron.jobs", []) as unknown[]).length,
     setInterval: () => notSupported("$app.cron().setInterval()", "the scheduler ticks every minute"),
     setTimezone: () => notSupported("$app.cron().setTimezone()", "jobs run in the server's timezone (TZ)"),
