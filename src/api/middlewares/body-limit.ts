@@ -23,28 +23,31 @@ export function bodyLimit(
   maxBytes: number = DEFAULT_BODY_LIMIT,
   limitFor?: BodyLimitResolver,
 ): MiddlewareHandler<ApiEnv> {
-  return async function bodyLimitMiddleware(c, next) {
+  return function bodyLimitMiddleware(c, next) {
     // The method is checked first: reading `raw.body` builds the platform's Request, which a
     // bodiless GET (most requests) should never pay for.
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    // A declared length is checked from the header alone (no Request built for it).
+    const length = c.req.header("content-length");
+    if (length !== undefined) {
+      if (Number(length) > (limitFor?.(c) ?? maxBytes)) throw tooLarge();
+      return next();
+    }
     const req = c.req.raw;
     if (!req.body) return next();
+    // A chunked body is counted as it streams.
     const limit = limitFor?.(c) ?? maxBytes;
-    const length = req.headers.get("content-length");
-    if (length !== null && Number(length) > limit) throw tooLarge();
-    if (length === null) {
-      let seen = 0;
-      const limited = req.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            seen += chunk.byteLength;
-            if (seen > limit) controller.error(tooLarge());
-            else controller.enqueue(chunk);
-          },
-        }),
-      );
-      c.req.raw = new Request(nativeRequest(req), { body: limited, duplex: "half" } as RequestInit);
-    }
+    let seen = 0;
+    const limited = req.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > limit) controller.error(tooLarge());
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    c.req.raw = new Request(nativeRequest(req), { body: limited, duplex: "half" } as RequestInit);
     return next();
   };
 }
