@@ -5,18 +5,27 @@
  * profile's self time by function and by file.
  *
  *   node bench/profile.ts --dir DATA --path /api/health [--requests 20000] [--concurrency 50]
- *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep]
+ *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep] [--hooksDir DIR]
+ *     [--paths-file FILE] [--warmup 2000] [--sql SQL] [--server satchel|limit] [--satchel BIN] [--no-prof]
  *
  * In `--body`, `{i}` is replaced by the request's number (unique values for creates).
- * DATA is copied first (the server writes to its copy). See docs/performance.md for how to read
- * the output and what the figures were.
+ * `--paths-file` gives one path per line, the i-th request (warm-up first) takes the i-th line
+ * (deletes need a fresh id each); `--body @FILE` and `--token @FILE` read the value from a file.
+ * `--sql` runs on the copy of data.db before the server starts (e.g. to set a collection's
+ * rule). `--server limit` profiles bench/limit-server.ts doing the same requests; `--satchel`
+ * runs another checkout's bin/satchel.js (A/B against a baseline); `--no-prof` measures the CPU
+ * time without the profiler's own cost.
+ * DATA is copied first (the server writes to its copy), and so is `--hooksDir` (pb_hooks scripts);
+ * with hooks, the profile of each pb_hooks worker thread is summarized after the main thread's. See docs/performance.md for how to read
+ * the output and what the figures were; bench/seed-writes.ts makes a data folder for the writes.
  */
+import { DatabaseSync } from "node:sqlite";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runLoad } from "./lib/load.ts";
-import { freePort, SATCHEL_MAIN, startServerProcess } from "./lib/procs.ts";
+import { freePort, LIMIT_MAIN, SATCHEL_MAIN, startServerProcess } from "./lib/procs.ts";
 
 interface ProfileNode {
   id: number;
@@ -31,9 +40,24 @@ interface CpuProfile {
 }
 
 /** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+function cpuTicks(pid: number, file = `/proc/${pid}/stat`): number {
+  const fields = readFileSync(file, "utf8").split(") ")[1]!.split(" ");
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU ticks by thread name (`/proc/PID/task/TID/comm`: "node", "libuv-worker", …). */
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const key = tid === String(pid) ? "main" : name;
+      out.set(key, (out.get(key) ?? 0) + cpuTicks(Number(tid), `/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
 }
 
 /** Linux's USER_HZ: 100 on every architecture Node runs on. */
@@ -87,8 +111,26 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "50" },
     top: { type: "string", default: "40" },
     keep: { type: "boolean", default: false },
+    "paths-file": { type: "string" },
+    warmup: { type: "string", default: "2000" },
+    sql: { type: "string" },
+    server: { type: "string", default: "satchel" },
+    satchel: { type: "string", default: SATCHEL_MAIN },
+    "no-prof": { type: "boolean", default: false },
+    hooksDir: { type: "string" },
   },
 });
+/** A value given inline or, as `@FILE`, read from a file. */
+const valueOf = (v: string | undefined): string | undefined =>
+  v?.startsWith("@") ? readFileSync(v.slice(1), "utf8").trim() : v;
+const body = valueOf(values.body);
+const token = valueOf(values.token);
+const paths = values["paths-file"]
+  ? readFileSync(values["paths-file"], "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+  : null;
+const warmup = Number(values.warmup);
 if (!values.dir) {
   console.error("usage: node bench/profile.ts --dir DATA --path /api/... [--requests N] [--concurrency C]");
   process.exit(2);
@@ -98,14 +140,26 @@ const work = mkdtempSync(join(tmpdir(), "satchel-profile-"));
 const data = join(work, "pb_data");
 const profiles = join(work, "profiles");
 cpSync(values.dir, data, { recursive: true });
+if (values.hooksDir) cpSync(values.hooksDir, join(work, "pb_hooks"), { recursive: true });
+if (values.sql) {
+  const db = new DatabaseSync(join(data, "data.db"));
+  db.exec(values.sql);
+  db.close();
+}
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
+const limit = values.server === "limit";
 const server = await startServerProcess(
-  "satchel",
+  values.server ?? "satchel",
   [
-    "--cpu-prof",
-    `--cpu-prof-dir=${profiles}`,
-    SATCHEL_MAIN,
+    ...(values["no-prof"] ? [] : ["--cpu-prof", `--cpu-prof-dir=${profiles}`]),
+    ...(limit ? [LIMIT_MAIN, "--dir", data, "--port", String(port)] : satchelArgs()),
+  ],
+  url,
+);
+function satchelArgs(): string[] {
+  return [
+    values.satchel,
     "serve",
     "--dir",
     data,
@@ -115,13 +169,12 @@ const server = await startServerProcess(
     `--migrationsDir=${join(work, "pb_migrations")}`,
     `--hooksDir=${join(work, "pb_hooks")}`,
     `--publicDir=${join(work, "pb_public")}`,
-  ],
-  url,
-);
+  ];
+}
 const headers: { [key: string]: string } = {};
-if (values.token) headers.authorization = values.token;
-if (values.body) headers["content-type"] = "application/json";
-const load = (requests: number) =>
+if (token) headers.authorization = token;
+if (body) headers["content-type"] = "application/json";
+const load = (requests: number, first: number) =>
   runLoad({
     url,
     requests,
@@ -130,29 +183,45 @@ const load = (requests: number) =>
     maxSeconds: 600,
     build: (i) => ({
       method: values.method,
-      path: values.path,
+      path: paths ? (paths[first + i] ?? "/missing") : values.path,
       headers,
-      body: values.body?.replaceAll("{i}", `${requests}-${i}`),
+      body: body?.replaceAll("{i}", `${requests}-${i}`),
     }),
   });
 try {
-  await load(2000); // warm-up: JIT, caches, statement cache
+  if (warmup > 0) await load(warmup, 0); // warm-up: JIT, caches, statement cache
   const before = cpuTicks(server.pid);
-  const stats = await load(Number(values.requests));
+  const threadsBefore = threadTicks(server.pid);
+  const stats = await load(Number(values.requests), warmup);
   const ticks = cpuTicks(server.pid) - before;
-  const usPerRequest = ((ticks / TICKS_PER_SECOND) * 1e6) / stats.completed;
+  const us = (t: number) => (((t / TICKS_PER_SECOND) * 1e6) / stats.completed).toFixed(0);
+  const usPerRequest = us(ticks);
+  const threads = [...threadTicks(server.pid)]
+    .map(([name, t]) => [name, t - (threadsBefore.get(name) ?? 0)] as const)
+    .filter(([, t]) => t > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, t]) => `${name} ${us(t)}`)
+    .join(", ");
   console.log(
-    `${values.method} ${values.path}: ${stats.completed} requests, statuses ${JSON.stringify(stats.status)}, ` +
-      `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest.toFixed(0)} µs/request (all threads)\n`,
+    `${values.server} ${values.method} ${paths ? values["paths-file"] : values.path}: ${stats.completed} requests, statuses ${JSON.stringify(stats.status)}, ` +
+      `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest} µs/request (all threads; by thread: ${threads})\n`,
   );
 } finally {
   await server.stop();
 }
 // Worker threads write their own profiles; the main thread's is named with thread id 0
 // (`CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`).
-const main = readdirSync(profiles)
+const main = (values["no-prof"] ? [] : readdirSync(profiles))
   .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
   .map((f) => join(profiles, f))[0];
 if (main) console.log(summarize(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, Number(values.top)));
+// pb_hooks workers (any other thread that ran long enough to matter)
+for (const f of (values["no-prof"] ? [] : readdirSync(profiles)).filter(
+  (f) => !/\.\d+\.0\.\d+\.cpuprofile$/.test(f),
+)) {
+  const profile = JSON.parse(readFileSync(join(profiles, f), "utf8")) as CpuProfile;
+  if (profile.samples.length < 100) continue;
+  console.log(`--- worker thread ${f}\n${summarize(profile, Number(values.top))}`);
+}
 if (values.keep) console.log(`kept ${work} (profiles in ${profiles}: open them in Chrome DevTools)`);
 else rmSync(work, { recursive: true, force: true });

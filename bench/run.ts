@@ -25,6 +25,7 @@ import {
 } from "./lib/scenarios.ts";
 import { seedDataFolder, userToken, type DatasetConfig, type Manifest } from "./lib/seed.ts";
 import { realtimeBenchTable, runRealtimeBench, type RealtimeBenchResult } from "./realtime.bench.ts";
+import { footprintMarkdown, runFootprintBench, type FootprintResult } from "./footprint.bench.ts";
 
 /** A bench target. */
 export type Target = "satchel" | "limit";
@@ -49,6 +50,12 @@ export interface BenchOptions {
   cooldownMs?: number;
   /** Wait before the settled RSS is read (default 30 s; 0 skips the reading). */
   settleMs?: number;
+  /**
+   * Idle keep-alive connections and the executable beside node (footprint.bench.ts); on by
+   * default when every scenario runs. `sockets`: how many idle connections; `exe: false` skips
+   * the executable.
+   */
+  footprint?: false | { sockets?: number; exe?: boolean };
   /** Skip the in-process filter engine micro-benchmark. */
   skipQuery?: boolean;
   /** Progress lines (stderr by default). */
@@ -59,7 +66,11 @@ export interface BenchOptions {
 const REALTIME_ID = "realtime-sse-10k";
 
 /** The results with the realtime run (issue 7), which replaces the realtime placeholder row. */
-export type BenchRunResults = BenchResults & { realtime?: RealtimeBenchResult | { error: string } };
+export type BenchRunResults = BenchResults & {
+  realtime?: RealtimeBenchResult | { error: string };
+  /** Idle keep-alive connections, and the single executable beside node (footprint.bench.ts). */
+  footprint?: FootprintResult;
+};
 
 /** Whether the `only` filter asks for the realtime run (no filter: yes). */
 function wantsRealtime(only: string[] | undefined): boolean {
@@ -68,8 +79,9 @@ function wantsRealtime(only: string[] | undefined): boolean {
 
 /** RESULTS.md: the scenario report, then the realtime table in place of its placeholder row. */
 function renderRunMarkdown(r: BenchRunResults): string {
-  if (!r.realtime) return renderMarkdown(r);
-  const md = renderMarkdown({ ...r, scenarios: r.scenarios.filter((s) => s.id !== REALTIME_ID) });
+  const footprint = r.footprint ? `\n\n${footprintMarkdown(r.footprint)}` : "";
+  if (!r.realtime) return `${renderMarkdown(r).trimEnd()}${footprint}`;
+  const md = `${renderMarkdown({ ...r, scenarios: r.scenarios.filter((s) => s.id !== REALTIME_ID) }).trimEnd()}${footprint}`;
   const table =
     "error" in r.realtime
       ? `Realtime run failed: ${r.realtime.error}`
@@ -411,6 +423,21 @@ export async function runBench(options: BenchOptions): Promise<BenchRunResults> 
       }
     }
 
+    // Alone on the machine too: idle connections, and the executable beside node.
+    let footprint: FootprintResult | undefined;
+    const footprintOptions = options.footprint ?? (options.only?.length ? false : {});
+    if (footprintOptions && targets.includes("satchel")) {
+      footprint = await runFootprintBench({
+        ...footprintOptions,
+        seedDir,
+        workDir,
+        manifest,
+        scenarios: planned.scenarios,
+        quick: options.mode === "quick",
+        log,
+      });
+    }
+
     const memory: BenchResults["memory"] = {};
     for (const [t, r] of perTarget) {
       memory[t] = { restMB: r.restMB, peakMB: r.peakMB, settledMB: r.settledMB, coldStartMs: r.coldStartMs };
@@ -437,6 +464,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRunResults> 
         combine(s, perTarget.get("satchel")?.results.get(s.id), perTarget.get("limit")?.results.get(s.id)),
       ),
       ...(realtime ? { realtime } : {}),
+      ...(footprint ? { footprint } : {}),
     };
     const outDir = options.outDir === undefined ? join(ROOT, "bench") : options.outDir;
     if (outDir !== null) {

@@ -19,6 +19,7 @@ export {
 export { NotFoundError as NoRowsError } from "./core/errors.ts";
 export { ValidationError, ValidationErrors, type ErrorTree } from "./tools/validation.ts";
 export { Record, type AuthRecord } from "./core/records/record.ts";
+export type { RecordQueryBuilder } from "./core/records/record-query-builder.ts";
 export type { Collection, CollectionType, AuthOptions } from "./core/collections/collection-model.ts";
 export type { HookEventMap, HookName } from "./core/hooks.ts";
 export * from "./core/hook-events.ts";

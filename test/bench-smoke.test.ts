@@ -30,6 +30,7 @@ test(
       skipQuery: true,
       cooldownMs: 0,
       settleMs: 100,
+      footprint: { sockets: 50, exe: false },
       log: () => {},
     });
 
@@ -49,6 +50,12 @@ test(
 
     const md = readFileSync(join(out, "RESULTS.md"), "utf8");
     assert.match(md, /\|\s*getOne user\s*\|\s*1,000 @ 100\s*\|/);
+    // idle keep-alive connections: all 50 still open when the memory was read
+    const keepAlive = results.footprint?.keepAlive;
+    assert.ok(keepAlive && !("error" in keepAlive), JSON.stringify(keepAlive));
+    assert.equal(keepAlive.open, 50);
+    assert.match(md, /\|\s*50 of 50\s*\|/);
+    assert.match(md, /Executable: not measured in this run\./);
     assert.equal(JSON.parse(readFileSync(join(out, "results.json"), "utf8")).scenarios[0].id, "getone-c100");
   },
 );

@@ -37,6 +37,19 @@ const setup: HooksModule = (app) => {
     });
   });
 
+  app.routerAdd("GET", "/ts/query", async (e) => {
+    const q = e.app.recordQuery("posts").where({ sql: "title LIKE ?", params: ["q%"] });
+    const records = await q.orderBy("title DESC").limit(2).all();
+    const first = await e.app.recordQuery("posts").orWhere({ sql: "title = ?", params: ["q1"] }).one();
+    let missing = "";
+    try {
+      await e.app.recordQuery("posts").where({ sql: "title = ?", params: ["none"] }).one();
+    } catch (err) {
+      missing = (err as Error).message;
+    }
+    e.json(200, { titles: records.map((r) => r.getString("title")), first: first.getString("title"), missing });
+  });
+
   app.routerAdd("POST", "/ts/invalid", () => {
     throw new BadRequestError("invalid data", { title: new ValidationError("too_short", "title is too short") });
   });
@@ -104,6 +117,17 @@ describe("TypeScript hooks modules", () => {
     // the change after next() is not stored (the write is done), as in PocketBase
     const stored = await s.pb.collection("posts").getOne(created.id);
     assert.equal(stored.views, 0);
+  });
+
+  test("app.recordQuery: a record select builder", async () => {
+    for (const title of ["q1", "q2", "q3", "other"]) await s.pb.collection("posts").create({ title });
+    const res = await get("/ts/query");
+    assert.equal(res.status, 200, s.logs.join("\n"));
+    assert.deepEqual(await res.json(), {
+      titles: ["q3", "q2"],
+      first: "q1",
+      missing: "sql: no rows in result set",
+    });
   });
 
   test("thrown errors: ApiError classes from 'satchel' keep their status, a rejection is a 400", async () => {

@@ -109,15 +109,16 @@ async function waitHealthy(
   throw new Error(`server did not answer /api/health within ${timeoutMs} ms:\n${out()}`);
 }
 
-/** Spawns `node <args>` and waits until `url/api/health` answers. */
+/** Spawns `node <args>` (or `command <args>`) and waits until `url/api/health` answers. */
 export async function startServerProcess(
   name: string,
   args: string[],
   url: string,
   timeoutMs = 30_000,
+  command = process.execPath,
 ): Promise<ServerProcess> {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const buf: string[] = [];
   child.stdout?.on("data", (c: Buffer) => tail(buf, c));
   child.stderr?.on("data", (c: Buffer) => tail(buf, c));
@@ -150,15 +151,25 @@ export async function startServerProcess(
   };
 }
 
-/** Starts Satchel on a data folder. */
-export async function startSatchel(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
+/** The single executable `npm run build:exe` writes (dist/satchel), when it was built. */
+export const SATCHEL_EXE = join(ROOT, "dist", process.platform === "win32" ? "satchel.exe" : "satchel");
+
+/**
+ * Starts Satchel on a data folder: `node bin/satchel.js serve`, or the single executable when
+ * `exe` names it.
+ */
+export async function startSatchel(
+  dataDir: string,
+  extraArgs: string[] = [],
+  exe?: string,
+): Promise<ServerProcess> {
   const port = await freePort();
   return startServerProcess(
-    "satchel",
+    exe ? "satchel-exe" : "satchel",
     // Schema changes made by the bench are not written as migrations (nor applied from a folder
     // another run left beside the data folder); the hooks folder is the data folder's own.
     [
-      SATCHEL_MAIN,
+      ...(exe ? [] : [SATCHEL_MAIN]),
       "serve",
       "--dir",
       dataDir,
@@ -169,6 +180,8 @@ export async function startSatchel(dataDir: string, extraArgs: string[] = []): P
       ...extraArgs,
     ],
     `http://127.0.0.1:${port}`,
+    30_000,
+    exe,
   );
 }
 

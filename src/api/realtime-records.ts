@@ -126,9 +126,13 @@ export function bindRealtimeRecordEvents(app: App): void {
     priority: -99,
     func: afterSave("update"),
   });
+  // With no client connected the delete handlers only continue the chain (cascades then
+  // delete in bulk, record-cascade.ts).
+  const noClients = (): boolean => getRealtimeBroker(app).size === 0;
   app.hooks.onModelDelete.bind({
     id: "__pbRealtimeRecordDelete__",
     priority: -99,
+    idle: noClients,
     func: async (e: ModelEvent) => {
       const record = eventRecord(e);
       if (record && getRealtimeBroker(e.app).size > 0) {
@@ -146,6 +150,7 @@ export function bindRealtimeRecordEvents(app: App): void {
   app.hooks.onModelAfterDeleteSuccess.bind({
     id: "__pbRealtimeRecordDeleteSuccess__",
     priority: -99,
+    idle: noClients,
     func: async (e: ModelEvent) => {
       const record = eventRecord(e);
       const deliveries = record ? state.pendingDeletes.get(record) : undefined;
@@ -162,6 +167,7 @@ export function bindRealtimeRecordEvents(app: App): void {
   app.hooks.onModelAfterDeleteError.bind({
     id: "__pbRealtimeRecordDeleteError__",
     priority: -99,
+    idle: noClients,
     func: async (e: ModelErrorEvent) => {
       const record = eventRecord(e);
       if (record) state.pendingDeletes.delete(record);

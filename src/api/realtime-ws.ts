@@ -15,7 +15,7 @@
 import { checkFilteredSubscriptions } from "./realtime-limits.ts";
 import type { Context } from "./http/context.ts";
 import type { Router } from "./http/router.ts";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
 import type { App } from "../core/app.ts";
 import { RealtimeConnectRequestEvent, RealtimeSubscribeRequestEvent } from "../core/hook-events.ts";
 import type { AuthRecord } from "../core/records/record.ts";
@@ -39,7 +39,7 @@ import {
   sharedAuth,
 } from "./realtime.ts";
 import { requestEventArgs } from "./request-event.ts";
-import type { PendingUpgrade } from "./websocket-upgrade.ts";
+import type { PendingUpgrade, UpgradeServer } from "./websocket-upgrade.ts";
 
 /** Largest accepted client frame: room for 1000 subscriptions of 2500 characters. */
 export const MAX_WS_PAYLOAD = 8 << 20;
@@ -48,9 +48,30 @@ const HIGH_WATER_BYTES = 256 << 10;
 /** How long a closing socket may take before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
 
-/** The `ws` server the HTTP server hands upgrades to (pass it to `serve({websocket: {server}})`). */
-export function createRealtimeWebSocketServer(): WebSocketServer {
-  return new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+/**
+ * The `ws` server the HTTP server hands accepted upgrades to. `ws` (and the `https`/`tls`
+ * modules it pulls in, ~10 MB resident) is loaded on the first WebSocket client, not at start.
+ */
+export function createRealtimeWebSocketServer(): UpgradeServer {
+  let loading: Promise<WebSocketServer> | undefined;
+  const load = (): Promise<WebSocketServer> =>
+    (loading ??= import("ws").then(
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD }),
+    ));
+  return {
+    handleUpgrade(req, socket, head, onOpen) {
+      load().then(
+        (wss) => {
+          if (!socket.destroyed) wss.handleUpgrade(req, socket, head, onOpen);
+        },
+        () => socket.destroy(),
+      );
+    },
+    close(done) {
+      if (loading) void loading.then((wss) => wss.close(done));
+      else done?.();
+    },
+  };
 }
 
 /** Registers `GET /api/realtime/ws`. */

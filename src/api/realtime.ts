@@ -574,6 +574,7 @@ function bindRealtimeAuthSync(app: App): void {
   app.hooks.onModelAfterDeleteSuccess.bind({
     id: "__pbRealtimeAuthDelete__",
     priority: -99,
+    idle: () => getRealtimeBroker(app).size === 0,
     func: async (e: ModelEvent) => {
       const model = e.model;
       if (model instanceof RecordModel && model.collection.type === "auth") {

@@ -12,12 +12,13 @@
 import { Readable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import busboy from "busboy";
+import type busboy from "busboy";
 import type { Context } from "./http/context.ts";
 import { uploadBaseName } from "../files/file-names.ts";
 import { jsonTooDeep } from "../tools/json.ts";
 import { ApiError, badRequest } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
+import { nodeExchange } from "./node-exchange.ts";
 import { UploadSpool } from "./uploads.ts";
 
 type Body = { [key: string]: unknown };
@@ -107,6 +108,11 @@ async function readText(stream: ReadableStream<Uint8Array>): Promise<string> {
 }
 
 async function parseBody(c: Context<ApiEnv>): Promise<Body> {
+  // No Content-Length and no Transfer-Encoding: HTTP/1.1 says there is no body (Go binds nothing).
+  // Checked on Node's headers first, so a bodiless POST (auth refresh) builds no WHATWG Request.
+  const incoming = nodeExchange(c)?.req.headers;
+  if (incoming && incoming["transfer-encoding"] === undefined && !Number(incoming["content-length"]))
+    return {};
   const req = c.req.raw;
   if (req.headers.get("content-length") === "0" || !req.body) return {};
   const rawType = req.headers.get("content-type") ?? "";
@@ -205,9 +211,11 @@ async function parseMultipart(
   body: ReadableStream<Uint8Array>,
   contentType: string,
 ): Promise<FormEntry[]> {
+  // busboy is loaded on the first multipart body: a server that never gets one never loads it.
+  const { default: createParser } = await import("busboy");
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = createParser({
       headers: { "content-type": contentType },
       // the raw file name: its base name is taken as Go does (`uploadBaseName`)
       preservePath: true,

@@ -33,8 +33,11 @@ type Fetch = (
 /** A marker status: the handler accepted the upgrade (never written to the wire). */
 const ACCEPTED_STATUS = 299;
 
+/** What completing a handshake needs of the `ws` server (realtime-ws.ts loads `ws` on first use). */
+export type UpgradeServer = Pick<WebSocketServer, "handleUpgrade" | "close">;
+
 /** Routes the WebSocket upgrade requests of `server` through `fetch`, completing them with `wss`. */
-export function routeWebSocketUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch): void {
+export function routeWebSocketUpgrades(server: Server, wss: UpgradeServer, fetch: Fetch): void {
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", ignoreError);
     void handleUpgrade(wss, fetch, req, socket, head);
@@ -43,7 +46,7 @@ export function routeWebSocketUpgrades(server: Server, wss: WebSocketServer, fet
 }
 
 async function handleUpgrade(
-  wss: WebSocketServer,
+  wss: UpgradeServer,
   fetch: Fetch,
   req: IncomingMessage,
   socket: Duplex,

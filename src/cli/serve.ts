@@ -18,6 +18,7 @@ import { HooksRuntime } from "../hooks/runtime.ts";
 import { hooksOptionsFromFlags } from "./hooks-options.ts";
 import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 import { checkFolderLayout } from "./folder-layout.ts";
+import { startIdleReclaim } from "../tools/idle-reclaim.ts";
 
 /** `--publicDir` (default `pb_public` beside the data folder) and `--indexFallback` (default on). */
 function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFallback: boolean } {
@@ -128,12 +129,15 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   const running = server;
   // The scheduler runs while serving (the app's terminate stops it).
   app.cron().start();
+  // Memory a burst made V8 keep is given back once the server is idle (tools/idle-reclaim.ts).
+  const reclaim = startIdleReclaim();
   // Signal handlers go in before anything else is awaited, so a SIGTERM that comes early
   // (while the installer account is being hashed) still stops the server gracefully.
   let stopping = false;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       stopping = true;
+      reclaim.stop();
       process.stdout.write(`\n${signal} received, shutting down…\n`);
       running
         .close()

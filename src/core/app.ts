@@ -38,6 +38,7 @@ import { Store } from "../tools/store.ts";
 import * as finders from "./records/record-finders.ts";
 import type { CollectionRef, ExpandFetch, SqlExpression } from "./records/record-finders.ts";
 import type { Record } from "./records/record.ts";
+import { RecordQueryBuilder } from "./records/record-query-builder.ts";
 import type { FilterParams } from "../query/placeholders.ts";
 import type { RequestInfo } from "./hook-events.ts";
 import { deleteModel, saveModel, validateModel, type SavableModel } from "./model-persist.ts";
@@ -395,6 +396,11 @@ export class App {
   /** Every record matching all the SQL expressions (null ones skipped). */
   findAllRecords(collection: CollectionRef, ...expressions: SqlExpression[]): Promise<Record[]> {
     return finders.findAllRecords(this, collection, ...expressions);
+  }
+
+  /** `SELECT <table>.* FROM <table>` as a builder (`where`, `orderBy`, `limit`…) whose `all()`/`one()` give records. */
+  recordQuery(collection: CollectionRef): RecordQueryBuilder {
+    return new RecordQueryBuilder(this, finders.collectionOf(this, collection));
   }
 
   /** Records by filter, sort (`-created,title`), limit and offset (0 = none), with `{:name}` params. */

@@ -1,7 +1,8 @@
 /**
  * The main-thread end of the bridge: every synchronous call a script makes (`$app.*` by name,
  * `$app.db()` queries, `runInTransaction`, `$http.send`, `$mails`, the logger, the store, crons,
- * and the event/request operations) is answered here, after the real async work.
+ * filesystems (main-filesystems.ts), form submits (main-forms.ts) and the event/request
+ * operations) is answered here, after the real async work.
  */
 import { str } from "./text.ts";
 import type { App } from "../core/app.ts";
@@ -19,6 +20,9 @@ import type { AppHandles } from "./main-codec.ts";
 import { bindNamed, collectionByRef, decodeValue, encodeValue, recordFromWire } from "./main-codec.ts";
 import type { RecordWire } from "./wire.ts";
 import { fileFromBytes, fileFromPath, fileFromURL } from "./main-files.ts";
+import { ScriptFilesystems } from "./main-filesystems.ts";
+import { submitForm } from "./main-forms.ts";
+import { extraAppMethod } from "./main-app-extras.ts";
 import type { CallContext, RunContext, WorkerPool } from "./pool.ts";
 import type { FnSource } from "./registrations.ts";
 
@@ -106,11 +110,14 @@ async function appMethod(app: App, method: string, a: unknown[]): Promise<unknow
       return rows.map((r) => str(r.name));
     }
     default: {
+      // members the App answers through its primitives, or Go-only ones (main-app-extras.ts)
+      const extra = await extraAppMethod(app, method, a);
+      if (extra) return extra.value;
       // every other App method with PocketBase's JS name (findRecordById, countRecords, …)
       const fn = (app as unknown as { [k: string]: unknown })[method];
       if (typeof fn === "function" && !method.startsWith("on") && !HIDDEN_METHODS.has(method))
         return (await (fn as (...x: unknown[]) => unknown).apply(app, a)) ?? null;
-      throw new Error(`not supported in Satchel: $app.${method}()`);
+      throw new Error(`not supported in Satchel: $app.${method}(); see docs/hooks.md for what $app has`);
     }
   }
 }
@@ -264,6 +271,7 @@ function mailMessage(app: App, m: Obj): MailMessage {
 /** Builds the op handler of a runtime. */
 export function createOps(host: OpsHost) {
   const { handles } = host;
+  const filesystems = new ScriptFilesystems();
   return async (op: string, args: unknown[], ctx: CallContext): Promise<unknown> => {
     const appOf = async (id: unknown): Promise<App> => {
       const app = handles.get(str(id, "main"));
@@ -399,10 +407,21 @@ export function createOps(host: OpsHost) {
         host.log("info", `$os.exit(${str(args[0])}) called by a script`, {});
         process.exit(Number(args[0]) || 0);
         return null;
-      case "form.submit":
-        throw new Error(
-          `not supported in Satchel yet: the ${str(args[0])} form (save records with $app.save)`,
-        );
+      case "form.submit": {
+        const state = (args[1] as Obj | undefined) ?? {};
+        const record = await submitForm(await appOf(state.appId), str(args[0]), state);
+        // the script's record takes the saved state back
+        return record ? (encodeValue(record, handles) as { $record: unknown }).$record : null;
+      }
+      case "fs.open": {
+        // $filesystem.local/s3, $app.newFilesystem/newBackupsFilesystem: a handle to the store
+        const [kind, a = []] = args as [string, unknown[]];
+        return filesystems.open(host.app, kind, a);
+      }
+      case "fs.system": {
+        const [handle, method, a = []] = args as [string, string, unknown[]];
+        return filesystems.call(handle, method, a);
+      }
       case "mail.send": {
         await sendMail(host.app, mailMessage(host.app, (args[0] as Obj) ?? {}));
         return null;

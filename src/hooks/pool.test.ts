@@ -8,13 +8,26 @@ import { WorkerPool } from "./pool.ts";
 test("workers beyond the first are stopped once idle; the pool grows again on demand", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "satchel-pool-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // each run makes a synchronous call the main thread answers once three are waiting: the three
+  // runs are in flight together, on three workers, however long a worker takes to start
+  let waiting: (() => void)[] = [];
+  const barrier = () =>
+    new Promise<null>((resolve) => {
+      waiting.push(() => resolve(null));
+      if (waiting.length === 3) {
+        for (const release of waiting) release();
+        waiting = [];
+      }
+    });
   const pool = new WorkerPool({
     hooksDir: dir,
-    handlers: [{ source: "(ms) => { sleep(ms); return ms }", file: join(dir, "x.pb.js"), line: 1 }],
+    handlers: [
+      { source: `(ms) => { cronRemove("barrier"); return ms }`, file: join(dir, "x.pb.js"), line: 1 },
+    ],
     size: 3,
     timeoutMs: 0,
     idleMs: 300,
-    ops: () => Promise.resolve(null),
+    ops: (op) => (op === "cron.remove" ? barrier() : Promise.resolve(null)),
     log: () => undefined,
   });
   t.after(() => pool.close());

@@ -13,6 +13,7 @@ import type { ErrorWire } from "./wire.ts";
 import { HookTimeoutError, errorFromWire, errorToWire } from "./main-codec.ts";
 import { ApiError } from "../api/errors.ts";
 import { workerEntry } from "../tools/workers.ts";
+import { ReplySlot } from "./reply-slot.ts";
 
 /** What the main thread keeps about a run while it is in flight (its event's bridge). */
 export interface RunContext {
@@ -57,11 +58,30 @@ interface PendingRun {
   reject(err: unknown): void;
 }
 
+/**
+ * The worker's entry. From a checkout (TypeScript sources), a JavaScript prelude first turns on
+ * Node's compile cache in the thread, as bin/satchel.js does on the main thread: the thread then
+ * loads its modules already stripped from the cache and never instantiates the TypeScript
+ * stripper (a WebAssembly module that costs each thread ~10 MB of resident memory and CPU).
+ */
+function hooksWorkerEntry(): { entry: URL | string; evalCode: boolean } {
+  const entry = workerEntry("hooks/worker.ts");
+  if (!(entry instanceof URL) || !entry.pathname.endsWith(".ts")) return { entry, evalCode: false };
+  const code =
+    `import("node:module").then((m) => { if (process.env.NODE_DISABLE_COMPILE_CACHE !== "1") m.enableCompileCache?.(); ` +
+    `return import(${JSON.stringify(entry.href)}); });`;
+  return { entry: code, evalCode: true };
+}
+
+/** The young generation of a worker's heap, in MB (see HookWorker's resourceLimits). */
+const YOUNG_GENERATION_MB = 8;
+
 /** One worker thread and what is in flight on it. */
 export class HookWorker {
   readonly worker: Worker;
   readonly port: MessagePort;
   readonly #flag: Int32Array;
+  readonly #replies = new ReplySlot();
   readonly runs = new Map<number, PendingRun>();
   readonly pendingCalls = new Set<number>();
   dead = false;
@@ -69,14 +89,19 @@ export class HookWorker {
   onMessage: (m: FromWorker) => void = () => undefined;
   onExit: (err: Error) => void = () => undefined;
 
-  constructor(init: Omit<WorkerInit, "flag">, output?: (text: string) => void) {
+  constructor(init: Omit<WorkerInit, "flag" | "replies">, output?: (text: string) => void) {
     const flag = new SharedArrayBuffer(4);
     this.#flag = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(workerEntry("hooks/worker.ts"), {
-      workerData: { ...init, flag, port: port2 },
+    const { entry, evalCode } = hooksWorkerEntry();
+    this.worker = new Worker(entry, {
+      eval: evalCode,
+      workerData: { ...init, flag, replies: this.#replies.buffer, port: port2 },
       transferList: [port2],
+      // a handler's garbage is short-lived: a small young generation keeps the thread's
+      // resident memory after a burst of events low (V8's default lets it grow to ~48 MB)
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       // console.* of scripts goes to the server's output (or the runtime's sink)
       stdout: output !== undefined,
       stderr: output !== undefined,
@@ -117,6 +142,27 @@ export class HookWorker {
     if (this.dead) return;
     this.port.postMessage(message);
     if (!wake) return;
+    Atomics.store(this.#flag, 0, 1);
+    Atomics.notify(this.#flag, 0);
+  }
+
+  /**
+   * Lets an idle worker end itself (its thread exits normally, so `--cpu-prof` writes its
+   * profile); one with runs in flight is killed.
+   */
+  stop(err: Error): void {
+    if (this.dead || this.runs.size > 0) return this.kill(err);
+    this.dead = true;
+    this.port.postMessage({ t: "stop" } satisfies ToWorker);
+    const timer = setTimeout(() => void this.worker.terminate(), 1000);
+    timer.unref();
+    this.worker.once("exit", () => clearTimeout(timer));
+  }
+
+  /** Answers one of the worker's calls (through the reply slot when it is free, else the port). */
+  reply(message: Extract<ToWorker, { t: "reply" }>): void {
+    if (this.dead) return;
+    if (!this.#replies.put(message)) return this.send(message);
     Atomics.store(this.#flag, 0, 1);
     Atomics.notify(this.#flag, 0);
   }
@@ -233,7 +279,7 @@ export class WorkerPool {
     this.#closed = true;
     clearTimeout(this.#trimTimer);
     const err = new Error("the hooks pool was closed");
-    for (const w of this.#workers) w.kill(err);
+    for (const w of this.#workers) w.stop(err);
     this.#workers.clear();
     this.#idle.length = 0;
   }
@@ -376,9 +422,9 @@ export class WorkerPool {
       void nesting.run({ worker: w, callId: m.id }, async () => {
         try {
           const value = await this.#options.ops(m.op, m.args, ctx);
-          w.send({ t: "reply", id: m.id, ok: true, value });
+          w.reply({ t: "reply", id: m.id, ok: true, value });
         } catch (err) {
-          w.send({
+          w.reply({
             t: "reply",
             id: m.id,
             ok: false,
@@ -422,8 +468,8 @@ export function loadRegistrations(
       else if (m.t === "call") {
         const ctx: CallContext = { worker: w, run: () => undefined };
         void ops(m.op, m.args, ctx).then(
-          (value) => w.send({ t: "reply", id: m.id, ok: true, value }),
-          (err: unknown) => w.send({ t: "reply", id: m.id, ok: false, error: errorToWire(err) }),
+          (value) => w.reply({ t: "reply", id: m.id, ok: true, value }),
+          (err: unknown) => w.reply({ t: "reply", id: m.id, ok: false, error: errorToWire(err) }),
         );
       }
     };

@@ -58,7 +58,8 @@ export interface EventState {
 export type ToWorker =
   | { t: "run"; run: number; target: RunTarget; event: EventWire | null; args: unknown[] }
   | { t: "reply"; id: number; ok: true; value: unknown }
-  | { t: "reply"; id: number; ok: false; error: ErrorWire };
+  | { t: "reply"; id: number; ok: false; error: ErrorWire }
+  | { t: "stop" };
 
 /** worker → main. */
 export type FromWorker =
@@ -79,4 +80,6 @@ export interface WorkerInit {
   handlers: Registrations["handlers"];
   /** Int32Array over a SharedArrayBuffer: the wake-up flag. */
   flag: SharedArrayBuffer;
+  /** The reply slot's memory (reply-slot.ts). */
+  replies: SharedArrayBuffer;
 }

@@ -17,6 +17,8 @@ import { Record as CoreRecord } from "../core/records/record.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
 import { enrichRecords } from "../core/records/record-enrich.ts";
 import { decodeValue, encodeValue, type AppHandles } from "./main-codec.ts";
+import { prepareUpload } from "../core/records/record-files.ts";
+import { uploadHandles } from "./main-files.ts";
 import { RunError, type RunContext, type WorkerPool } from "./pool.ts";
 import type { EventState, EventWire } from "./protocol.ts";
 import type { MiddlewareReg, Registrations } from "./registrations.ts";
@@ -99,7 +101,8 @@ class RouteEventBridge implements RunContext {
         const value = body[str(args[0])];
         const files = (Array.isArray(value) ? value : [value]).filter((v): v is File => v instanceof File);
         if (files.length === 0) throw new Error("http: no such file");
-        return files.map((f) => ({ handle: "", name: f.name, originalName: f.name, size: f.size }));
+        // prepared uploads under handles, so a script can attach or store them
+        return Promise.all(files.map(async (f) => uploadHandles.add(await prepareUpload(f, f.name))));
       }
       case "apis.recordAuthResponse": {
         const record = await decodeValue(args[0], req.app, this.#handles);

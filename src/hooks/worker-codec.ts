@@ -54,7 +54,8 @@ export function errorToWire(err: unknown): ErrorWire {
   if (err instanceof Error)
     return {
       kind: "error",
-      status: 0,
+      // a Go "no rows" error raised in the worker (GoError status 404) stays a 404
+      status: e.status === 404 ? 404 : 0,
       message: `${err.name}: ${err.message}`,
       data: {},
       stack: err.stack ?? "",

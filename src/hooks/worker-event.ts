@@ -85,58 +85,138 @@ export function updateRecord(current: unknown, w: RecordWire): boolean {
   return true;
 }
 
-/** Builds the script event of one run. */
-export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext): ScriptEventHandle {
-  const { channel, models } = ctx;
-  const e: Obj = {};
-  const fieldKeys = Object.keys(wire.fields);
-  for (const key of fieldKeys) e[key] = decode(wire.fields[key], models);
-  e.app = models.appFor(wire.appId);
-  Object.defineProperty(e, "__run", { value: run });
-  const req: RequestWire | null = wire.request;
-  let response: ResponseState | null = wire.response;
+/**
+ * Event fields that are Go `time.Duration`s: scripts see nanoseconds (jsvm-surface §1.9), the
+ * server's events hold milliseconds.
+ */
+const DURATION_FIELDS = new Set(["idleTimeout", "maxTimeout"]);
 
-  const state = (): EventState => {
-    const fields: Obj = {};
-    for (const key of fieldKeys) fields[key] = encode(e[key]);
-    // `e.app = txApp` before `e.next()` makes the rest of the chain write inside that transaction
-    const appId = appIdOf(e.app);
-    return { fields, store: req ? req.store : null, response, ...(appId !== undefined ? { appId } : {}) };
-  };
-  const apply = (back: EventState) => {
-    for (const key of Object.keys(back.fields)) {
-      const incoming = back.fields[key];
-      const current = e[key];
-      const wireOf = incoming && typeof incoming === "object" ? (incoming as Obj).$record : undefined;
-      if (wireOf && updateRecord(current, wireOf as RecordWire)) continue;
-      e[key] = decode(incoming, models);
-    }
-    if (req && back.store) req.store = back.store;
-    if (back.response) response = back.response;
-  };
+const fieldIn = (key: string, v: unknown, models: ScriptModels): unknown =>
+  DURATION_FIELDS.has(key) && typeof v === "number" ? v * 1e6 : decode(v, models);
 
-  e.next = () => {
-    apply(channel.call("next", [run, state()]) as EventState);
-  };
+const fieldOut = (key: string, v: unknown): unknown =>
+  DURATION_FIELDS.has(key) && typeof v === "number" ? Math.round(v / 1e6) : encode(v);
 
-  if (req) installRequest(e, run, req, () => response!, ctx);
-  return { event: e, state };
+/** Where an event keeps what its methods need (a symbol: scripts see only PocketBase's names). */
+const INTERNAL = Symbol("satchel.event");
+
+/** The per-run state behind a script event. */
+interface EventInternals {
+  run: number;
+  ctx: EventContext;
+  fieldKeys: string[];
+  req: RequestWire | null;
+  response: ResponseState | null;
+  /** Built on first use: most handlers never touch the request or the response writer. */
+  url?: URL;
+  request?: unknown;
+  responseWriter?: unknown;
+  info?: unknown;
+  bodyText?: string;
 }
 
-function installRequest(
-  e: Obj,
-  run: number,
-  req: RequestWire,
-  res: () => ResponseState,
-  ctx: EventContext,
-): void {
-  const { channel, models, scope } = ctx;
-  const url = new URL(req.url);
-  const reqHeaders = headerMap(req.headers);
-  let info: unknown = req.info === null || req.info === undefined ? undefined : decode(req.info, models);
-  let bodyText: string | undefined;
+type Internal = { [INTERNAL]: EventInternals };
 
-  e.request = {
+function internals(e: unknown): EventInternals {
+  return (e as Internal)[INTERNAL];
+}
+
+/**
+ * The `e` of a non-request event. Its fields are own properties; `next()` is on the prototype,
+ * so building an event per run allocates one object and the decoded fields, nothing more.
+ */
+class ScriptEvent {
+  readonly [INTERNAL]: EventInternals;
+
+  constructor(i: EventInternals) {
+    this[INTERNAL] = i;
+  }
+
+  get __run(): number {
+    return this[INTERNAL].run;
+  }
+
+  next(): void {
+    const i = this[INTERNAL];
+    applyState(this, i, i.ctx.channel.call("next", [i.run, eventState(this, i)]) as EventState);
+  }
+}
+
+function eventState(e: object, i: EventInternals): EventState {
+  const fields: Obj = {};
+  for (const key of i.fieldKeys) fields[key] = fieldOut(key, (e as Obj)[key]);
+  // `e.app = txApp` before `e.next()` makes the rest of the chain write inside that transaction
+  const appId = appIdOf((e as Obj).app);
+  return {
+    fields,
+    store: i.req ? i.req.store : null,
+    response: i.response,
+    ...(appId !== undefined ? { appId } : {}),
+  };
+}
+
+function applyState(e: object, i: EventInternals, back: EventState): void {
+  const models = i.ctx.models;
+  for (const key of Object.keys(back.fields)) {
+    const incoming = back.fields[key];
+    const current = (e as Obj)[key];
+    const wireOf = incoming && typeof incoming === "object" ? (incoming as Obj).$record : undefined;
+    if (wireOf && updateRecord(current, wireOf as RecordWire)) continue;
+    (e as Obj)[key] = fieldIn(key, incoming, models);
+  }
+  if (i.req && back.store) i.req.store = back.store;
+  if (back.response) i.response = back.response;
+}
+
+/** Builds the script event of one run. */
+export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext): ScriptEventHandle {
+  const fieldKeys = Object.keys(wire.fields);
+  const i: EventInternals = { run, ctx, fieldKeys, req: wire.request, response: wire.response };
+  const e = (wire.request ? new ScriptRequestEvent(i) : new ScriptEvent(i)) as ScriptEvent & Obj;
+  for (const key of fieldKeys) e[key] = fieldIn(key, wire.fields[key], ctx.models);
+  e.app = ctx.models.appFor(wire.appId);
+  if (wire.request) e.auth = e.auth ?? null;
+  return { event: e, state: () => eventState(e, i) };
+}
+
+function urlOf(i: EventInternals): URL {
+  return (i.url ??= new URL(i.req!.url));
+}
+
+function resHeaders(i: EventInternals) {
+  return headerMap(i.response!.headers);
+}
+
+function setType(i: EventInternals, type: string): void {
+  const h = resHeaders(i);
+  if (!h.get("content-type")) h.set("Content-Type", type);
+}
+
+function write(i: EventInternals, status: number, body: string | Uint8Array | null): void {
+  const r = i.response!;
+  if (r.written) return;
+  r.status = status;
+  r.body = i.req!.method === "HEAD" ? null : body;
+  r.written = true;
+}
+
+function errorFactory(name: string, status: number) {
+  return function (this: unknown, message?: string, data?: unknown): Error {
+    const scope = internals(this).ctx.scope;
+    const Err = scope[name] as ErrorClass | undefined;
+    if (Err) return new Err(message, data);
+    const ApiErr = scope.ApiError as ErrorClass;
+    return new ApiErr(status, message, data);
+  };
+}
+
+/** The request as a script sees it (`e.request`). */
+function buildRequest(e: object, i: EventInternals): Obj {
+  const { channel } = i.ctx;
+  const req = i.req!;
+  const url = urlOf(i);
+  const reqHeaders = headerMap(req.headers);
+  return {
     method: req.method,
     host: url.host,
     remoteAddr: req.remoteIP,
@@ -161,21 +241,26 @@ function installRequest(
       return Number(reqHeaders.get("content-length")) || 0;
     },
     get body(): string {
-      bodyText ??= channel.call("request.body", [run]) as string;
-      return bodyText;
+      i.bodyText ??= channel.call("request.body", [i.run]) as string;
+      return i.bodyText;
     },
     pathValue: (name: string) => req.pathParams[name] ?? "",
     formValue: (k: string) => {
       const q = url.searchParams.get(k);
       if (q !== null) return q;
-      const body = (e.requestInfo as () => { body: Obj })().body;
-      const v = body[k];
+      const body = (e as ScriptRequestEvent).requestInfo() as { body: Obj };
+      const v = body.body[k];
       return Array.isArray(v) ? str(v[0]) : str(v);
     },
     cookie: (name: string) => {
       const found = parseCookies(reqHeaders.get("cookie")).find((c) => c.name === name);
       if (!found) throw new Error("http: named cookie not present");
       return found;
+    },
+    // Go's FormFile: [file, header]; the header goes to $filesystem.fileFromMultipart/uploadMultipart
+    formFile: (key: string) => {
+      const [first] = channel.call("request.files", [i.run, key]) as Obj[];
+      return [first, { filename: first!.originalName, size: first!.size, header: {}, $file: first }];
     },
     cookies: () => parseCookies(reqHeaders.get("cookie")),
     userAgent: () => reqHeaders.get("user-agent"),
@@ -184,102 +269,154 @@ function installRequest(
       const m = /^Basic\s+(.+)$/i.exec(reqHeaders.get("authorization"));
       if (!m) return ["", "", false];
       const text = Buffer.from(m[1]!, "base64").toString("utf8");
-      const i = text.indexOf(":");
-      return i < 0 ? ["", "", false] : [text.slice(0, i), text.slice(i + 1), true];
+      const at = text.indexOf(":");
+      return at < 0 ? ["", "", false] : [text.slice(0, at), text.slice(at + 1), true];
     },
     context: () => null,
   };
+}
 
-  const resHeaders = () => headerMap(res().headers);
-  const setType = (type: string) => {
-    const h = resHeaders();
-    if (!h.get("content-type")) h.set("Content-Type", type);
-  };
-  const write = (status: number, body: string | Uint8Array | null) => {
-    const r = res();
-    if (r.written) return;
-    r.status = status;
-    r.body = req.method === "HEAD" ? null : body;
-    r.written = true;
-  };
-  e.response = {
-    header: resHeaders,
-    writeHeader: (status: number) => write(status, null),
+/** The response writer as a script sees it (`e.response`). */
+function buildResponseWriter(i: EventInternals): Obj {
+  return {
+    header: () => resHeaders(i),
+    writeHeader: (status: number) => write(i, status, null),
     write: (data: unknown) => {
-      const r = res();
+      const r = i.response!;
       const chunk = toBytes(data);
-      if (!r.written) write(200, chunk);
+      if (!r.written) write(i, 200, chunk);
       else r.body = concatBody(r.body, chunk);
     },
   };
-  e.auth = e.auth ?? null;
-  e.requestInfo = () => {
-    info ??= decode(channel.call("request.info", [run]), models);
-    return info;
-  };
-  e.realIP = () => req.realIP;
-  e.remoteIP = () => req.remoteIP;
-  e.isTLS = () => req.isTLS;
-  e.hasSuperuserAuth = () => {
-    const auth = e.auth as { collection?: () => { name?: string } } | null;
+}
+
+/**
+ * The `e` of a route, a middleware or a request hook: PocketBase's request, response and
+ * writers, as prototype methods (`e.request` and `e.response` are built on first access).
+ */
+class ScriptRequestEvent extends ScriptEvent {
+  get request(): unknown {
+    const i = this[INTERNAL];
+    return (i.request ??= buildRequest(this, i));
+  }
+  set request(v: unknown) {
+    this[INTERNAL].request = v;
+  }
+  get response(): unknown {
+    const i = this[INTERNAL];
+    return (i.responseWriter ??= buildResponseWriter(i));
+  }
+  set response(v: unknown) {
+    this[INTERNAL].responseWriter = v;
+  }
+  requestInfo(): unknown {
+    const i = this[INTERNAL];
+    if (i.info === undefined) {
+      const shipped = i.req!.info;
+      i.info =
+        shipped === null || shipped === undefined
+          ? decode(i.ctx.channel.call("request.info", [i.run]), i.ctx.models)
+          : decode(shipped, i.ctx.models);
+    }
+    return i.info;
+  }
+  realIP(): string {
+    return this[INTERNAL].req!.realIP;
+  }
+  remoteIP(): string {
+    return this[INTERNAL].req!.remoteIP;
+  }
+  isTLS(): boolean {
+    return this[INTERNAL].req!.isTLS;
+  }
+  hasSuperuserAuth(): boolean {
+    const auth = (this as unknown as Obj).auth as { collection?: () => { name?: string } } | null;
     return auth?.collection?.().name === "_superusers";
-  };
-  e.get = (k: string) => req.store[k];
-  e.set = (k: string, v: unknown) => {
-    req.store[k] = encode(v);
-  };
-  e.getAll = () => ({ ...req.store });
-  e.setAll = (o: Obj) => {
-    for (const [k, v] of Object.entries(o ?? {})) req.store[k] = encode(v);
-  };
-  e.written = () => res().written;
-  e.status = () => (res().written ? res().status : 0);
-  e.flush = () => undefined;
-  e.setCookie = (cookie: { string?: () => string } & Obj) => {
+  }
+  get(k: string): unknown {
+    return this[INTERNAL].req!.store[k];
+  }
+  set(k: string, v: unknown): void {
+    this[INTERNAL].req!.store[k] = encode(v);
+  }
+  getAll(): Obj {
+    return { ...this[INTERNAL].req!.store };
+  }
+  setAll(o: Obj): void {
+    const store = this[INTERNAL].req!.store;
+    for (const [k, v] of Object.entries(o ?? {})) store[k] = encode(v);
+  }
+  written(): boolean {
+    return this[INTERNAL].response!.written;
+  }
+  status(): number {
+    const r = this[INTERNAL].response!;
+    return r.written ? r.status : 0;
+  }
+  flush(): void {
+    return undefined;
+  }
+  setCookie(cookie: { string?: () => string } & Obj): void {
     const text = typeof cookie.string === "function" ? cookie.string() : cookieString(cookie);
-    resHeaders().add("Set-Cookie", text);
-  };
-  e.json = (status: number, data: unknown) => {
-    setType("application/json");
+    resHeaders(this[INTERNAL]).add("Set-Cookie", text);
+  }
+  json(status: number, data: unknown): void {
+    const i = this[INTERNAL];
+    setType(i, "application/json");
     let value = JSON.parse(JSON.stringify(data === undefined ? null : data)) as unknown;
-    const fields = url.searchParams.get("fields");
+    const fields = i.req!.url.includes("fields=") ? urlOf(i).searchParams.get("fields") : null;
     if (fields && status >= 200 && status < 300) {
       validatePickFields(fields);
       value = pickFields(value, fields);
     }
-    write(status, encodeJsonBody(sortKeysDeep(value)));
-  };
-  e.string = (status: number, text: unknown) => {
-    setType("text/plain; charset=utf-8");
-    write(status, str(text));
-  };
-  e.html = (status: number, text: unknown) => {
-    setType("text/html; charset=utf-8");
-    write(status, str(text));
-  };
-  e.xml = (status: number, data: unknown) => {
-    setType("application/xml; charset=utf-8");
-    write(status, `<?xml version="1.0" encoding="UTF-8"?>\n${str(data)}`);
-  };
-  e.blob = (status: number, contentType: string, bytes: unknown) => {
-    setType(contentType);
-    write(status, toBytes(bytes));
-  };
-  e.stream = (status: number, contentType: string, reader: unknown) => {
-    resHeaders().set("Content-Type", contentType);
-    write(status, toBytes(reader));
-  };
-  e.noContent = (status: number) => write(status, null);
-  e.redirect = (status: number, location: string) => {
+    write(i, status, encodeJsonBody(sortKeysDeep(value)));
+  }
+  string(status: number, text: unknown): void {
+    const i = this[INTERNAL];
+    setType(i, "text/plain; charset=utf-8");
+    write(i, status, str(text));
+  }
+  html(status: number, text: unknown): void {
+    const i = this[INTERNAL];
+    setType(i, "text/html; charset=utf-8");
+    write(i, status, str(text));
+  }
+  xml(status: number, data: unknown): void {
+    const i = this[INTERNAL];
+    setType(i, "application/xml; charset=utf-8");
+    write(i, status, `<?xml version="1.0" encoding="UTF-8"?>\n${str(data)}`);
+  }
+  blob(status: number, contentType: string, bytes: unknown): void {
+    const i = this[INTERNAL];
+    setType(i, contentType);
+    write(i, status, toBytes(bytes));
+  }
+  stream(status: number, contentType: string, reader: unknown): void {
+    const i = this[INTERNAL];
+    resHeaders(i).set("Content-Type", contentType);
+    write(i, status, toBytes(reader));
+  }
+  fileFS(): never {
+    throw new Error(
+      "not supported in Satchel: e.fileFS(); use $apis.static(dir, indexFallback) as the route handler, or e.blob(200, type, $os.readFile(path))",
+    );
+  }
+
+  noContent(status: number): void {
+    write(this[INTERNAL], status, null);
+  }
+  redirect(status: number, location: string): void {
+    const i = this[INTERNAL];
     if (status < 300 || status > 399) {
-      const Err = scope.InternalServerError as ErrorClass;
+      const Err = i.ctx.scope.InternalServerError as ErrorClass;
       throw new Err("Invalid redirect status code.");
     }
-    resHeaders().set("Location", location);
-    write(status, null);
-  };
-  e.bindBody = (dst: Obj) => {
-    const body = channel.call("request.bindBody", [run]) as Obj;
+    resHeaders(i).set("Location", location);
+    write(i, status, null);
+  }
+  bindBody(dst: Obj): void {
+    const i = this[INTERNAL];
+    const body = i.ctx.channel.call("request.bindBody", [i.run]) as Obj;
     if (dst && typeof dst === "object") {
       for (const [k, v] of Object.entries(body)) {
         const setter = (dst as { set?: (k: string, v: unknown) => void }).set;
@@ -288,25 +425,30 @@ function installRequest(
           setter.call(dst, k, v);
       }
     }
-  };
-  e.findUploadedFiles = (key: string) => channel.call("request.files", [run, key]);
-  const factory =
-    (name: string, status: number) =>
-    (message?: string, data?: unknown): Error => {
-      const Err = scope[name] as ErrorClass | undefined;
-      if (Err) return new Err(message, data);
-      const ApiErr = scope.ApiError as ErrorClass;
-      return new ApiErr(status, message, data);
-    };
-  e.error = (status: number, message?: string, data?: unknown) =>
-    new (scope.ApiError as ErrorClass)(status, message, data);
-  e.badRequestError = factory("BadRequestError", 400);
-  e.unauthorizedError = factory("UnauthorizedError", 401);
-  e.forbiddenError = factory("ForbiddenError", 403);
-  e.notFoundError = factory("NotFoundError", 404);
-  e.tooManyRequestsError = factory("TooManyRequestsError", 429);
-  e.internalServerError = factory("InternalServerError", 500);
+  }
+  findUploadedFiles(key: string): unknown {
+    const i = this[INTERNAL];
+    return i.ctx.channel.call("request.files", [i.run, key]);
+  }
+  error(status: number, message?: string, data?: unknown): Error {
+    return new (this[INTERNAL].ctx.scope.ApiError as ErrorClass)(status, message, data);
+  }
+  declare badRequestError: (message?: string, data?: unknown) => Error;
+  declare unauthorizedError: (message?: string, data?: unknown) => Error;
+  declare forbiddenError: (message?: string, data?: unknown) => Error;
+  declare notFoundError: (message?: string, data?: unknown) => Error;
+  declare tooManyRequestsError: (message?: string, data?: unknown) => Error;
+  declare internalServerError: (message?: string, data?: unknown) => Error;
 }
+
+Object.assign(ScriptRequestEvent.prototype, {
+  badRequestError: errorFactory("BadRequestError", 400),
+  unauthorizedError: errorFactory("UnauthorizedError", 401),
+  forbiddenError: errorFactory("ForbiddenError", 403),
+  notFoundError: errorFactory("NotFoundError", 404),
+  tooManyRequestsError: errorFactory("TooManyRequestsError", 429),
+  internalServerError: errorFactory("InternalServerError", 500),
+});
 
 function concatBody(a: string | Uint8Array | null, b: string | Uint8Array): string | Uint8Array {
   if (a === null) return b;

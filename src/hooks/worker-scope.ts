@@ -10,6 +10,9 @@ import { bytesOf } from "./globals/bytes.ts";
 import { assignRecordFromWire, Record as ScriptRecord } from "./globals/record.ts";
 import type { RecordWire } from "./wire.ts";
 import { queryBuilder, recordQuery, type QueryRunner } from "./globals/select-query.ts";
+import { filesystems } from "./globals/filesystem.ts";
+import { dbx } from "./globals/dbx.ts";
+import { GoError } from "./globals/errors.ts";
 import { join } from "node:path";
 import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations } from "./registrations.ts";
 import type { WorkerChannel } from "./worker-channel.ts";
@@ -48,8 +51,10 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     const out = channel.call("app", [id, method, args.map((a) => encode(a))]);
     // `$app.save(record)`: the script's own object takes the saved id and state, as in PocketBase
     const saved = out && typeof out === "object" ? (out as { $record?: RecordWire }).$record : undefined;
-    if (saved && (method === "save" || method === "saveNoValidate") && args[0] instanceof ScriptRecord) {
-      assignRecordFromWire(args[0], saved);
+    // (the *WithContext variants take the model second)
+    const model = method.endsWith("WithContext") ? args[1] : args[0];
+    if (saved && method.startsWith("save") && model instanceof ScriptRecord) {
+      assignRecordFromWire(model, saved);
       return undefined;
     }
     return decode(out, models());
@@ -63,12 +68,21 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
       return mode === "records" ? (out as { $record: unknown }[]).map((x) => x.$record) : out;
     };
   const builder = (id: string) => queryBuilder(runner(id));
-  const recordQueryOf = (id: string, collection: unknown) => {
-    const name =
-      collection && typeof collection === "object" && typeof (collection as Obj).name === "string"
-        ? ((collection as Obj).name as string)
-        : ((call(id, "findCollectionByNameOrId", [collection]) as Obj).name as string);
-    return recordQuery(runner(id), name);
+  const systems = filesystems(channel);
+  const collectionName = (id: string, collection: unknown): string =>
+    collection && typeof collection === "object" && typeof (collection as Obj).name === "string"
+      ? ((collection as Obj).name as string)
+      : ((call(id, "findCollectionByNameOrId", [collection]) as Obj).name as string);
+  const recordQueryOf = (id: string, collection: unknown) =>
+    recordQuery(runner(id), collectionName(id, collection));
+  /** `findRecordById/findRecordsByIds(coll, …, ...filters)`: each filter gets the record query. */
+  const filteredRecords = (id: string, collection: unknown, ids: unknown[], filters: Fn[]) => {
+    const table = collectionName(id, collection);
+    const q = recordQuery(runner(id), table).andWhere(dbx.in(`${table}.id`, ...ids));
+    for (const filter of filters) filter(q);
+    const out: unknown[] = [];
+    q.all(out);
+    return out;
   };
 
   const logger = (id: string, attrs: Obj): object => {
@@ -88,6 +102,28 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
         const more: Obj = { ...attrs };
         for (let i = 0; i + 1 < kv.length; i += 2) more[String(kv[i])] = encode(kv[i + 1]);
         return logger(id, more);
+      },
+      // slog groups: the attributes given later are qualified by the group name
+      withGroup: (name: unknown) => {
+        const group = str(name);
+        if (group === "") return logger(id, attrs);
+        const base = logger(id, attrs) as { [level: string]: (...a: unknown[]) => void };
+        const grouped =
+          (level: string) =>
+          (msg: unknown, ...kv: unknown[]) =>
+            base[level]!(msg, ...kv.map((v, i) => (i % 2 === 0 ? `${group}.${String(v)}` : v)));
+        return {
+          ...base,
+          debug: grouped("debug"),
+          info: grouped("info"),
+          warn: grouped("warn"),
+          error: grouped("error"),
+        };
+      },
+      // slog's Log(ctx, level, msg, ...): levels -4 debug, 0 info, 4 warn, 8 error
+      log: (_ctx: unknown, level: unknown, msg: unknown, ...kv: unknown[]) => {
+        const n = Number(level) || 0;
+        log(n >= 8 ? "error" : n >= 4 ? "warn" : n >= 0 ? "info" : "debug")(msg, ...kv);
       },
     };
   };
@@ -113,6 +149,7 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
         s("setIfLessThanLimit", k, v, max) as boolean,
       length: () => s("length") as number,
       values: () => Object.values(s("getAll") as Obj),
+      setFunc: (k: string, fn: (old: unknown) => unknown) => void s("set", k, fn(s("get", k))),
       reset: (o: Obj) => void s("reset", o ?? {}),
     };
   };
@@ -124,6 +161,11 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     removeAll: () => void channel.call("cron.removeAll", []),
     jobs: () => channel.call("cron.jobs", []),
     total: () => (channel.call("cron.jobs", []) as unknown[]).length,
+    setInterval: () => notSupported("$app.cron().setInterval()", "the scheduler ticks every minute"),
+    setTimezone: () => notSupported("$app.cron().setTimezone()", "jobs run in the server's timezone (TZ)"),
+    start: () => notSupported("$app.cron().start()", "the server runs the scheduler"),
+    stop: () => notSupported("$app.cron().stop()", "remove jobs with cronRemove(id)"),
+    hasStarted: () => true,
   });
 
   return (id: string): object => {
@@ -140,15 +182,39 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
       },
       db: () => builder(id),
       recordQuery: (collection: unknown) => recordQueryOf(id, collection),
+      findRecordById: (collection: unknown, recordId: unknown, ...filters: unknown[]) => {
+        const fns = filters.filter((f): f is Fn => typeof f === "function");
+        if (fns.length === 0) return call(id, "findRecordById", [collection, recordId]);
+        const [first] = filteredRecords(id, collection, [str(recordId)], fns);
+        if (!first) throw new GoError("sql: no rows in result set", 404);
+        return first;
+      },
+      findRecordsByIds: (collection: unknown, ids: unknown, ...filters: unknown[]) => {
+        const fns = filters.filter((f): f is Fn => typeof f === "function");
+        if (fns.length === 0) return call(id, "findRecordsByIds", [collection, ids]);
+        return filteredRecords(id, collection, Array.isArray(ids) ? ids.map((x) => str(x)) : [], fns);
+      },
       concurrentDB: () => builder(id),
       nonconcurrentDB: () => builder(id),
       auxDB: () => builder(`${id}:aux`),
+      auxConcurrentDB: () => builder(`${id}:aux`),
+      auxNonconcurrentDB: () => builder(`${id}:aux`),
+      // rows of _collections / _logs as plain objects (PocketBase fills its models)
+      collectionQuery: () => builder(id).select("*").from("_collections"),
+      logQuery: () => builder(`${id}:aux`).select("*").from("_logs"),
       logger: () => logger(id, {}),
       store,
       cron,
+      newFilesystem: () => systems.app(id),
+      newBackupsFilesystem: () => systems.backups(id),
       newMailClient: () => ({ send: (m: unknown) => void channel.call("mail.send", [encode(m)]) }),
       isTransactional: () => id !== "main",
-      rootCmd: undefined,
+      get rootCmd(): never {
+        return notSupported(
+          "$app.rootCmd",
+          "add custom commands with the framework API's runCli(argv, { commands }) (docs/typescript.md)",
+        );
+      },
       restart: () => notSupported("$app.restart()", "save a file under pb_hooks to reload the hooks"),
       bootstrap: () => notSupported("$app.bootstrap()", "the server bootstraps the app once"),
       start: () => notSupported("$app.start()", "run `satchel serve`"),
@@ -256,21 +322,22 @@ export function filesystemNamespace(channel: WorkerChannel): Obj {
     if (Array.isArray(data)) return Uint8Array.from(data, (n) => Number(n) & 0xff);
     return typeof data === "number" || typeof data === "boolean" ? String(data) : "";
   };
-  const system = (what: string) => () =>
-    notSupported(
-      `$filesystem.${what}()`,
-      "attach files to records with $filesystem.fileFromPath/fileFromBytes/fileFromURL and $app.save",
-    );
+  const systems = filesystems(channel);
   return {
     fileFromPath: (path: unknown) => file(channel.call("fs.file", ["path", str(path)])),
     fileFromBytes: (data: unknown, name: unknown) =>
       file(channel.call("fs.file", ["bytes", toBytes(data), str(name)])),
     fileFromURL: (url: unknown, secTimeout?: unknown) =>
       file(channel.call("fs.file", ["url", str(url), "", Number(secTimeout) || 120])),
-    fileFromMultipart: () =>
-      notSupported("$filesystem.fileFromMultipart()", "use e.findUploadedFiles(key) in request hooks"),
-    local: system("local"),
-    s3: system("s3"),
+    // a header from e.request.formFile(key) carries the upload it describes
+    fileFromMultipart: (header: unknown) => {
+      const h = header as { $file?: unknown; handle?: unknown } | null;
+      const wire = h?.$file ?? (typeof h?.handle === "string" && h.handle !== "" ? h : undefined);
+      if (!wire) throw new Error("fileFromMultipart: expected a file header from e.request.formFile(key)");
+      return file(wire);
+    },
+    local: systems.local,
+    s3: systems.s3,
   };
 }
 

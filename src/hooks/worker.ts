@@ -44,7 +44,7 @@ type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
 
 const init = workerData as WorkerInit & { port: MessagePort };
-const channel = new WorkerChannel(init.port, init.flag);
+const channel = new WorkerChannel(init.port, init.flag, init.replies);
 const scope = globalThis as unknown as Obj;
 const callbacks = new Callbacks();
 
@@ -180,6 +180,7 @@ if (init.mode === "load") {
   };
   init.port.on("message", (m: ToWorker) => {
     if (m.t === "run") channel.serveRun(m);
+    else if (m.t === "stop") process.exit(0);
   });
   channel.post({ t: "ready" });
 }

@@ -47,3 +47,9 @@ export class FilterCache {
     this.entries.clear();
   }
 }
+
+/**
+ * The process-wide parse cache: rules and client filters compiled without a cache of their own
+ * (the records API, expand, logs) parse each distinct text once instead of on every request.
+ */
+export const sharedFilterCache = new FilterCache(500);

@@ -22,11 +22,10 @@ import type { SqlDialect } from "./dialect.ts";
 import { FilterError, quoteForMessage } from "./errors.ts";
 import type { FieldResolver, FieldResolution } from "./field-resolver.ts";
 import { isResolvedConstant } from "./field-resolver.ts";
-import type { FilterCache } from "./filter-cache.ts";
+import { type FilterCache, sharedFilterCache } from "./filter-cache.ts";
 import { FILTER_FUNCTIONS } from "./functions.ts";
 import type { FilterLimits } from "./limits.ts";
 import { isMacroName, macroValue } from "./macros.ts";
-import { parseFilter } from "./parser.ts";
 import type { SqlFragment, SqlValue } from "./sql.ts";
 import { joinSql, param, raw, sql } from "./sql.ts";
 
@@ -183,10 +182,8 @@ export function compileFilter(node: ExpressionNode, options: CompileOptions): Sq
   return visit(expressionCompiler, node, context);
 }
 
-/** Parses (through the cache when given) and compiles a filter string in one step. */
+/** Parses (through the given cache, else the shared one) and compiles a filter string in one step. */
 export function buildFilter(filter: string, options: BuildFilterOptions): SqlFragment {
-  const node = options.cache
-    ? options.cache.parse(filter, options.limits)
-    : parseFilter(filter, options.limits);
+  const node = (options.cache ?? sharedFilterCache).parse(filter, options.limits);
   return compileFilter(node, options);
 }

@@ -79,6 +79,11 @@ export class Cron {
 
   /** Reads the expressions in another IANA time zone from now on. Throws for an unknown zone. */
   setTimezone(timezone: string): void {
+    // UTC needs no time zone data: ICU's (~10 MB resident once touched) is read only for others.
+    if (timezone === "UTC") {
+      this.#zone = null;
+      return;
+    }
     const format = new Intl.DateTimeFormat("en-US", {
       timeZone: timezone,
       hourCycle: "h23",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, test } from "node:test";
 import { formatDate, formatGoTime, formatRfc3339, nowDateString, parseDate, toDateString } from "./dates.ts";
 
 describe("PocketBase dates", () => {
@@ -86,4 +86,30 @@ describe("toDateString's canonical fast path", () => {
       assert.equal(toDateString(value), formatDate(parseDate(value)), value);
     }
   });
+});
+
+test("toDateString's canonical shortcut gives what parsing and formatting give", () => {
+  const base = "2024-02-29 23:59:59.123Z";
+  const samples = new Set<string>([
+    base,
+    "2023-02-29 10:00:00.000Z",
+    "2024-13-01 00:00:00.000Z",
+    "2024-00-10 00:00:00.000Z",
+    "2024-04-31 00:00:00.000Z",
+    "2024-01-01 24:00:00.000Z",
+    "2024-01-01 00:60:00.000Z",
+    "2024-01-01 00:00:60.000Z",
+    "0999-01-01 00:00:00.000Z",
+    "0001-01-01 00:00:00.000Z",
+    "2024-01-01T00:00:00.000Z",
+    "2024-01-01 00:00:00.000",
+    "2024-01-01 00:00:00Z",
+  ]);
+  // every single-character change of a canonical date: digits, separators, other characters
+  for (let i = 0; i < base.length; i++) {
+    for (const ch of ["0", "1", "3", "9", "-", " ", ":", ".", "Z", "T", "a", "٣"]) {
+      samples.add(base.slice(0, i) + ch + base.slice(i + 1));
+    }
+  }
+  for (const s of samples) assert.equal(toDateString(s), formatDate(parseDate(s)), s);
 });

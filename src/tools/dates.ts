@@ -64,27 +64,61 @@ export function toDateString(value: unknown): string {
   return formatDate(parseDate(value));
 }
 
-const CANONICAL_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+/** The digit at `i` of `s` (0–9), or -1. */
+function digitAt(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** The number written by the two digits at `i`, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = digitAt(s, i);
+  const b = digitAt(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
 
 /**
- * Whether `value` is a valid date in the canonical layout that round-trips unchanged (years
- * from 1000 on, so Go's zero time and the years Date treats specially are left to the full path).
+ * Whether `value` is a valid date in the canonical layout `YYYY-MM-DD hh:mm:ss.mmmZ` that
+ * round-trips unchanged (years from 1000 on, so Go's zero time and the years Date treats
+ * specially are left to the full path). Read character by character: every date of every
+ * record read passes here.
  */
 function isCanonicalDate(value: string): boolean {
-  const m = CANONICAL_RE.exec(value);
-  if (!m) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
+  if (value.length !== 24) return false;
+  const c = (i: number) => value.charCodeAt(i);
+  // - - space : : . Z
+  if (
+    c(4) !== 45 ||
+    c(7) !== 45 ||
+    c(10) !== 32 ||
+    c(13) !== 58 ||
+    c(16) !== 58 ||
+    c(19) !== 46 ||
+    c(23) !== 90
+  )
+    return false;
+  const hi = twoDigits(value, 0);
+  const lo = twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const hour = twoDigits(value, 11);
+  const minute = twoDigits(value, 14);
+  const second = twoDigits(value, 17);
+  if (hi < 0 || lo < 0 || digitAt(value, 20) < 0 || digitAt(value, 21) < 0 || digitAt(value, 22) < 0)
+    return false;
+  const year = hi * 100 + lo;
   return (
     year >= 1000 &&
     month >= 1 &&
     month <= 12 &&
     day >= 1 &&
     (day <= 28 || day <= daysInMonth(year, month)) &&
-    Number(m[4]) <= 23 &&
-    Number(m[5]) <= 59 &&
-    Number(m[6]) <= 59
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59
   );
 }
 

@@ -76,6 +76,12 @@ export interface Handler<E extends HookEvent> {
   id?: string;
   priority?: number;
   func: HookFunc<E>;
+  /**
+   * For built-in handlers that often have nothing to do: true while the handler would only
+   * call `e.next()` (e.g. realtime fan-out with no client connected). Lets a caller skip
+   * building events nobody needs (see `Hook.isIdle`).
+   */
+  idle?: () => boolean;
 }
 
 interface BoundHandler<E extends HookEvent> {
@@ -83,6 +89,7 @@ interface BoundHandler<E extends HookEvent> {
   priority: number;
   order: number;
   func: HookFunc<E>;
+  idle: (() => boolean) | undefined;
 }
 
 let handlerCounter = 0;
@@ -104,7 +111,13 @@ export class Hook<E extends HookEvent> implements HookBinder<E> {
 
   bind(handler: Handler<E>): string {
     const id = handler.id ?? `__h${++handlerCounter}`;
-    const bound = { id, priority: handler.priority ?? 0, order: ++handlerCounter, func: handler.func };
+    const bound = {
+      id,
+      priority: handler.priority ?? 0,
+      order: ++handlerCounter,
+      func: handler.func,
+      idle: handler.idle,
+    };
     const existing = this.#handlers.findIndex((h) => h.id === id);
     if (existing >= 0) this.#handlers[existing] = bound;
     else this.#handlers.push(bound);
@@ -130,6 +143,12 @@ export class Hook<E extends HookEvent> implements HookBinder<E> {
   /** Number of bound handlers. */
   get length(): number {
     return this.#handlers.length;
+  }
+
+  /** Whether triggering would only run the default behaviour: every handler (if any) is idle. */
+  isIdle(): boolean {
+    for (const h of this.#handlers) if (!h.idle?.()) return false;
+    return true;
   }
 
   /**

@@ -4,6 +4,11 @@
  * U+2028/U+2029 escaped, and one trailing newline on response bodies.
  */
 
+const RAW_MARK = "\u0000raw:";
+
+/** The raw texts of the encodeJson call in progress (null outside one). */
+let collecting: string[] | null = null;
+
 /** A JSON text to embed verbatim (compacted) instead of re-encoding it, like Go's RawMessage. */
 export class RawJson {
   readonly text: string;
@@ -13,6 +18,11 @@ export class RawJson {
   }
 
   toJSON(): unknown {
+    // Inside encodeJson: a placeholder, swapped for the compacted text afterwards.
+    if (collecting) {
+      collecting.push(compactJson(this.text));
+      return RAW_MARK + String(collecting.length - 1);
+    }
     return JSON.parse(this.text);
   }
 }
@@ -51,24 +61,22 @@ export function compactJson(text: string): string {
   return out;
 }
 
-const RAW_MARK = "\u0000raw:";
-
 /**
  * Encodes a value as PocketBase would, without the trailing newline. `RawJson` values are
  * spliced in verbatim (compacted): JSON.stringify does the heavy lifting, raw values travel as
- * placeholder strings that are swapped back afterwards.
+ * placeholder strings (their `toJSON` during the call) that are swapped back afterwards. No
+ * replacer function: with one, V8 calls back into JS for every key of every record.
  */
 export function encodeJson(value: unknown): string {
+  const outer = collecting;
   const raws: string[] = [];
-  const json = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
-    // toJSON has already run on `v`; the holder still has the RawJson itself.
-    const original = this[key];
-    if (original instanceof RawJson) {
-      raws.push(compactJson(original.text));
-      return RAW_MARK + String(raws.length - 1);
-    }
-    return v;
-  });
+  collecting = raws;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } finally {
+    collecting = outer;
+  }
   if (json === undefined) return "null";
   const spliced =
     raws.length === 0

@@ -29,3 +29,29 @@ test("a token signed elsewhere with the same key and layout verifies", () => {
   const token = `${body}.${createHmac("sha256", "secret").update(body).digest("base64url")}`;
   assert.equal(verifyJwt(token, "secret")?.id, "x");
 });
+
+test("a token verified before is still checked against the key in use and its expiry", async () => {
+  const token = createJwt({ id: "a" }, "old-key", 1);
+  assert.ok(verifyJwt(token, "old-key"));
+  assert.ok(verifyJwt(token, "old-key"), "verified again from the cache");
+  // the record's tokenKey rotated: the same token no longer verifies
+  assert.equal(verifyJwt(token, "new-key"), null);
+  assert.ok(verifyJwt(token, "old-key"));
+  // the cache never outlives `exp`
+  const deadline = Date.now() + 5000;
+  while (verifyJwt(token, "old-key") !== null && Date.now() < deadline) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(verifyJwt(token, "old-key"), null);
+});
+
+test("decoded claims are shared between calls and frozen", () => {
+  const token = createJwt({ id: "a", email: "x@example.com" }, "k", 60);
+  const first = parseUnverifiedJwt(token)!;
+  assert.equal(parseUnverifiedJwt(token), first);
+  assert.ok(Object.isFrozen(first));
+  assert.throws(() => {
+    (first as { id: unknown }).id = "b";
+  });
+  assert.equal(verifyJwt(token, "k")?.id, "a");
+});

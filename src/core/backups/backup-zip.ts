@@ -9,8 +9,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform, type Readable } from "node:stream";
 import { crc32 } from "node:zlib";
-import yazl from "yazl";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 
 /** Top-level entries of a data folder that never go into a backup (§12.7). */
 export const BACKUP_EXCLUDED = ["backups", ".pb_temp_to_delete", ".notify", ".autocert_cache", "lost+found"];
@@ -70,6 +69,8 @@ export async function writeZip(
   zipPath: string,
   onProgress?: (bytesRead: number) => void,
 ): Promise<void> {
+  // The zip libraries load on the first backup or restore, not with every server.
+  const { default: yazl } = await import("yazl");
   const zip = new yazl.ZipFile();
   const out = createWriteStream(zipPath, { flags: "wx" });
   const done = pipeline(zip.outputStream, out);
@@ -102,7 +103,8 @@ export async function writeZip(
   onProgress?.(read);
 }
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const { default: yauzl } = await import("yauzl");
   return new Promise((resolve, reject) => {
     yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: true }, (err, zip) => {
       if (err) reject(new InvalidBackupError(`Invalid or corrupted zip archive: ${err.message}`));

@@ -119,7 +119,16 @@ export function toUniqueStrings(value: unknown): string[] {
   } else {
     items = [];
   }
-  return [...new Set(items)].filter((item) => item !== "");
+  return uniqueNonEmpty(items);
+}
+
+/** The items without empty strings and repeats, first occurrences kept in order. */
+function uniqueNonEmpty(items: readonly string[]): string[] {
+  // Lists read from rows are short: a scan is cheaper than building a Set.
+  if (items.length > 16) return [...new Set(items)].filter((item) => item !== "");
+  const out: string[] = [];
+  for (const item of items) if (item !== "" && !out.includes(item)) out.push(item);
+  return out;
 }
 
 function parseStringArray(input: string): string[] | null {

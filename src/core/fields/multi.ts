@@ -21,6 +21,8 @@ export const multiColumnType = (field: MultiValued): string =>
 
 /** Casts any input (list, JSON-array text, plain string, DB value) to the canonical value. */
 export function prepareMulti(field: MultiValued, raw: unknown): string | string[] {
+  // The usual stored single value (a plain id or option, no JSON list in it) is itself.
+  if (typeof raw === "string" && !isMultiValued(field) && !raw.includes("[")) return raw;
   const values = toUniqueStrings(raw);
   if (isMultiValued(field)) return values;
   return values.at(-1) ?? "";

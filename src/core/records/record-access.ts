@@ -88,11 +88,11 @@ function ruleCondition(
       rethrow(err);
     }
   };
+  // The joins a rule needs don't depend on the alias: compiled inline first, and a second time
+  // (correlated) only when it joins.
+  const inline = compile();
+  if (inline.joins.length === 0) return { sql: `(${inline.where.sql})`, params: inline.where.params };
   const correlated = compile(RULE_ALIAS);
-  if (correlated.joins.length === 0) {
-    const inline = compile().where;
-    return { sql: `(${inline.sql})`, params: inline.params };
-  }
   const table = quoteIdent(collection.name);
   const alias = quoteIdent(RULE_ALIAS);
   const sub = toStatement(joinSql([...correlated.joins], " "));
@@ -189,6 +189,13 @@ export async function findRecordByRule(
 }
 
 /**
+ * The random part of the dummy table names of create-rule checks, drawn once per process: a
+ * name that changed with every check made every check's SQL new to the statement cache (a
+ * prepare per create, and the cache's useful statements evicted).
+ */
+const CREATE_SUFFIX = "__pb_create__" + randomString(6, ALPHANUMERIC);
+
+/**
  * Whether a not-yet-saved record satisfies a rule: its values are exported into a CTE under a
  * dummy table name (PocketBase's `<name>__pb_create__xxxxxx`), which the rule's references to
  * the record's own fields resolve to, while joins (self-relations included) still reach the
@@ -203,7 +210,7 @@ export async function checkNewRecordRule(
   if (ctx.isSuperuser) return true;
   if (rule === null) return false;
   if (rule.trim() === "") return true;
-  const suffix = "__pb_create__" + randomString(6, ALPHANUMERIC);
+  const suffix = CREATE_SUFFIX;
   const collection: Collection = { ...record.collection, name: record.collection.name + suffix };
   const table = quoteIdent(collection.name);
   const values = record

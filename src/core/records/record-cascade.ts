@@ -7,9 +7,12 @@
  * Every change goes through the record hooks (PocketBase fires them for cascades too).
  */
 import { ValidationError } from "../../tools/validation.ts";
-import { quoteIdent } from "../db/database.ts";
+import { quoteIdent, type SqlValue } from "../db/database.ts";
 import type { App } from "../app.ts";
+import type { Collection } from "../collections/collection-model.ts";
+import type { RelationField } from "../fields/relation.ts";
 import { getFieldType } from "../fields/registry.ts";
+import { deleteRecordIdsFilesAfterCommit } from "./record-files.ts";
 import { Record } from "./record.ts";
 
 /** Raised when a required relation still points at the record being deleted. */
@@ -28,6 +31,137 @@ export interface CascadeOps {
   deleteOne(app: App, record: Record): Promise<void>;
   /** Saves a referencing record without validation. */
   saveOne(app: App, record: Record): Promise<void>;
+  /**
+   * Whether deleting a record of `collection` needs nothing per record but its rows (no hook
+   * handler with work to do, no realtime client): its cascaded records are then deleted in
+   * bulk, one statement per relation and level, as the limit server does. Unset: never.
+   */
+  canDeleteInBulk?(collection: Collection): boolean;
+}
+
+/** The auth side collections whose rows go with a deleted auth record. */
+export const AUTH_SIDE_TABLES = ["_externalAuths", "_mfas", "_otps", "_authOrigins"] as const;
+
+/** Ids per statement (well under SQLite's bound parameter limit). */
+const BULK_CHUNK = 500;
+
+/** Base and auth collections with a relation field pointing at `target`, by collection name then field order. */
+function referencesTo(app: App, target: Collection): { other: Collection; rel: RelationField }[] {
+  const out: { other: Collection; rel: RelationField }[] = [];
+  const collections = app
+    .findAllCollections("base", "auth")
+    .slice()
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const other of collections) {
+    for (const field of other.fields) {
+      if (field.type === "relation" && field.collectionId === target.id) out.push({ other, rel: field });
+    }
+  }
+  return out;
+}
+
+const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(",");
+
+/** Whether a single-value cascading relation whose records can go in bulk. */
+function bulkCascade(rel: RelationField, other: Collection, ops: CascadeOps): boolean {
+  return (
+    rel.cascadeDelete && !getFieldType("relation").isMultiple(rel) && (ops.canDeleteInBulk?.(other) ?? false)
+  );
+}
+
+/**
+ * Deletes records of `collection` by id without their per-record pipeline (only called when
+ * `ops.canDeleteInBulk` says nothing needs it), then what references them, level by level:
+ * bulk again where allowed, otherwise record by record as `cascadeRelations` does. The same
+ * rows end up deleted or detached as deleting each record on its own would.
+ */
+async function deleteInBulk(
+  app: App,
+  collection: Collection,
+  ids: readonly string[],
+  ops: CascadeOps,
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += BULK_CHUNK) {
+    const chunk = ids.slice(i, i + BULK_CHUNK);
+    const ph = placeholders(chunk.length);
+    await app.db.run(`DELETE FROM ${quoteIdent(collection.name)} WHERE \`id\` IN (${ph})`, chunk);
+    deleteRecordIdsFilesAfterCommit(app, collection, chunk);
+    const gone = new Set(chunk);
+    for (const { other, rel } of referencesTo(app, collection)) {
+      const table = quoteIdent(other.name);
+      const column = quoteIdent(rel.name);
+      if (bulkCascade(rel, other, ops)) {
+        const rows = await app.db.all(`SELECT \`id\` FROM ${table} WHERE ${column} IN (${ph})`, chunk);
+        if (rows.length > 0)
+          await deleteInBulk(
+            app,
+            other,
+            rows.map((r) => String(r.id)),
+            ops,
+          );
+        continue;
+      }
+      const isMulti = getFieldType("relation").isMultiple(rel);
+      const match = isMulti
+        ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${column}) THEN ${column} ELSE json_array(${column}) END) WHERE value IN (${ph}))`
+        : `${column} IN (${ph})`;
+      const rows = await app.db.all(`SELECT * FROM ${table} WHERE ${match}`, chunk);
+      for (const row of rows) await detachOrDelete(app, Record.fromRow(other, row), rel, gone, ops);
+    }
+    if (collection.type === "auth") await deleteAuthSideInBulk(app, collection, chunk, ops);
+  }
+}
+
+/** The auth side rows of deleted auth records: in bulk where allowed, else through the hooks. */
+async function deleteAuthSideInBulk(
+  app: App,
+  owner: Collection,
+  ids: readonly string[],
+  ops: CascadeOps,
+): Promise<void> {
+  for (const name of AUTH_SIDE_TABLES) {
+    const side = app.findCollectionByNameOrId(name);
+    if (!side) continue;
+    const bulk = ops.canDeleteInBulk?.(side) ?? false;
+    const rows = await app.db.all(
+      `SELECT ${bulk ? "`id`" : "*"} FROM ${quoteIdent(side.name)} WHERE \`collectionRef\` = ? AND \`recordRef\` IN (${placeholders(ids.length)})`,
+      [owner.id, ...ids] as SqlValue[],
+    );
+    if (bulk) {
+      if (rows.length > 0)
+        await deleteInBulk(
+          app,
+          side,
+          rows.map((r) => String(r.id)),
+          ops,
+        );
+    } else {
+      for (const row of rows) await ops.deleteOne(app, Record.fromRow(side, row));
+    }
+  }
+}
+
+/**
+ * What a referencing record becomes once the ids in `gone` are deleted: deleted itself (a
+ * cascading relation left empty), refused (a required one left empty) or saved without them.
+ */
+async function detachOrDelete(
+  app: App,
+  ref: Record,
+  rel: RelationField,
+  gone: ReadonlySet<string>,
+  ops: CascadeOps,
+): Promise<void> {
+  const isMulti = getFieldType("relation").isMultiple(rel);
+  const ids = isMulti ? (ref.get(rel.name) as string[]) : [ref.getString(rel.name)];
+  const remaining = ids.filter((id) => !gone.has(id) && id !== "");
+  if (remaining.length === 0 && rel.cascadeDelete) {
+    await ops.deleteOne(app, ref);
+    return;
+  }
+  if (remaining.length === 0 && rel.required) throw new RequiredRelationError();
+  ref.set(rel.name, isMulti ? remaining : "");
+  await ops.saveOne(app, ref);
 }
 
 /**
@@ -36,37 +170,33 @@ export interface CascadeOps {
  * their order, so cascades fire their hooks in a stable order (as PocketBase does).
  */
 export async function cascadeRelations(app: App, record: Record, ops: CascadeOps): Promise<void> {
-  const collections = app
-    .findAllCollections("base", "auth")
-    .slice()
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const other of collections) {
-    for (const field of other.fields) {
-      if (field.type !== "relation") continue;
-      const rel = field;
-      if (rel.collectionId !== record.collection.id) continue;
-      const isMulti = getFieldType("relation").isMultiple(rel);
-      const column = quoteIdent(rel.name);
-      const table = quoteIdent(other.name);
-      const match = isMulti
-        ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${column}) THEN ${column} ELSE json_array(${column}) END) WHERE value = ?)`
-        : `${column} = ?`;
-      const self = other.id === record.collection.id ? " AND `id` != ?" : "";
-      const params = other.id === record.collection.id ? [record.id, record.id] : [record.id];
-      const rows = await app.db.all(`SELECT * FROM ${table} WHERE ${match}${self}`, params);
-      for (const row of rows) {
-        const ref = Record.fromRow(other, row);
-        const ids = isMulti ? (ref.get(rel.name) as string[]) : [ref.getString(rel.name)];
-        const remaining = ids.filter((id) => id !== record.id && id !== "");
-        if (remaining.length === 0 && rel.cascadeDelete) {
-          await ops.deleteOne(app, ref);
-          continue;
-        }
-        if (remaining.length === 0 && rel.required) throw new RequiredRelationError();
-        ref.set(rel.name, isMulti ? remaining : "");
-        await ops.saveOne(app, ref);
-      }
+  const gone = new Set([record.id]);
+  for (const { other, rel } of referencesTo(app, record.collection)) {
+    const column = quoteIdent(rel.name);
+    const table = quoteIdent(other.name);
+    const isSelf = other.id === record.collection.id;
+    if (bulkCascade(rel, other, ops)) {
+      const rows = await app.db.all(
+        `SELECT \`id\` FROM ${table} WHERE ${column} = ?${isSelf ? " AND `id` != ?" : ""}`,
+        isSelf ? [record.id, record.id] : [record.id],
+      );
+      if (rows.length > 0)
+        await deleteInBulk(
+          app,
+          other,
+          rows.map((r) => String(r.id)),
+          ops,
+        );
+      continue;
     }
+    const isMulti = getFieldType("relation").isMultiple(rel);
+    const match = isMulti
+      ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${column}) THEN ${column} ELSE json_array(${column}) END) WHERE value = ?)`
+      : `${column} = ?`;
+    const self = isSelf ? " AND `id` != ?" : "";
+    const params = isSelf ? [record.id, record.id] : [record.id];
+    const rows = await app.db.all(`SELECT * FROM ${table} WHERE ${match}${self}`, params);
+    for (const row of rows) await detachOrDelete(app, Record.fromRow(other, row), rel, gone, ops);
   }
 }
 

@@ -32,11 +32,10 @@ import { sqliteDialect } from "../../query/dialect.ts";
 import type { SqlDialect } from "../../query/dialect.ts";
 import { FilterError, quoteForMessage } from "../../query/errors.ts";
 import type { FieldResolution, FieldResolver, ResolvedField } from "../../query/field-resolver.ts";
-import type { FilterCache } from "../../query/filter-cache.ts";
+import { type FilterCache, sharedFilterCache } from "../../query/filter-cache.ts";
 import { compileFilter } from "../../query/filter-compiler.ts";
 import { DEFAULT_FILTER_LIMITS } from "../../query/limits.ts";
 import type { FilterLimits } from "../../query/limits.ts";
-import { parseFilter } from "../../query/parser.ts";
 import type { SqlFragment } from "../../query/sql.ts";
 import { joinSql, param, raw, sql } from "../../query/sql.ts";
 import type { Collection } from "../collections/collection-model.ts";
@@ -554,7 +553,7 @@ export class RecordFieldResolver implements FieldResolver {
       now: this.#options.now,
     });
     const cache = this.#options.cache;
-    const node = cache ? cache.parse(rule, RULE_FILTER_LIMITS) : parseFilter(rule, RULE_FILTER_LIMITS);
+    const node = (cache ?? sharedFilterCache).parse(rule, RULE_FILTER_LIMITS);
     const where = compileFilter(node, { resolver: nested, dialect: this.#dialect, now: this.#options.now });
     const source = joinSql([sql`${this.#quote(target.name)} ${this.#quote(alias)}`, ...nested.joins()], " ");
     const check: ListRuleCheck = { alias, source, where };
@@ -605,7 +604,9 @@ export class RecordFieldResolver implements FieldResolver {
   /** `@request.body.f:changed` → `(@request.body.f:isset = true && @request.body.f != f)`. */
   #changed(field: Field): FieldResolution {
     const name = field.name;
-    const node = parseFilter(`@request.body.${name}:isset = true && @request.body.${name} != ${name}`);
+    const node = sharedFilterCache.parse(
+      `@request.body.${name}:isset = true && @request.body.${name} != ${name}`,
+    );
     const condition = compileFilter(node, { resolver: this, dialect: this.#dialect, now: this.#options.now });
     return { sql: condition.sql, params: condition.params, noCoalesce: true };
   }

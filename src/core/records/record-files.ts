@@ -514,6 +514,22 @@ export function deleteRecordFilesAfterCommit(app: App, record: Record): void {
   });
 }
 
+/** After commit, deletes the stored files of records deleted by id (bulk cascades, record-cascade.ts). */
+export function deleteRecordIdsFilesAfterCommit(
+  app: App,
+  collection: Collection,
+  ids: readonly string[],
+): void {
+  if (collection.type === "view" || ids.length === 0) return;
+  app.afterCommit(async () => {
+    for (const id of ids) {
+      if (id === "") continue;
+      const prefix = recordPrefix(collection.id, id);
+      logFailures(`Failed to delete the files of ${prefix}`, await app.storage().deletePrefix(prefix));
+    }
+  });
+}
+
 /** After commit, deletes everything stored for a deleted collection (`<collectionId>/`). */
 export function deleteCollectionFilesAfterCommit(app: App, collection: Collection): void {
   if (collection.type === "view" || collection.id === "") return;

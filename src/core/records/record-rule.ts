@@ -20,11 +20,10 @@
  */
 import type { SqlDialect } from "../../query/dialect.ts";
 import { sqliteDialect } from "../../query/dialect.ts";
-import type { FilterCache } from "../../query/filter-cache.ts";
+import { type FilterCache, sharedFilterCache } from "../../query/filter-cache.ts";
 import { compileFilter } from "../../query/filter-compiler.ts";
 import { DEFAULT_FILTER_LIMITS } from "../../query/limits.ts";
 import type { FilterLimits } from "../../query/limits.ts";
-import { parseFilter } from "../../query/parser.ts";
 import { buildSort } from "../../query/sort.ts";
 import type { SqlFragment, SqlValue } from "../../query/sql.ts";
 import { joinSql, param, raw, sql } from "../../query/sql.ts";
@@ -92,7 +91,7 @@ function compile(
   ctx: RecordRuleContext,
   limits: FilterLimits,
 ): SqlFragment {
-  const node = ctx.cache ? ctx.cache.parse(text, limits) : parseFilter(text, limits);
+  const node = (ctx.cache ?? sharedFilterCache).parse(text, limits);
   return sql`(${compileFilter(node, { resolver, dialect: ctx.dialect, now: ctx.now })})`;
 }
 

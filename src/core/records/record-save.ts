@@ -31,7 +31,8 @@ import { getFieldType } from "../fields/registry.ts";
 import { validatePlain, type PasswordField } from "../fields/password.ts";
 import { SUPERUSERS } from "../collections/collection-model.ts";
 import type { Record } from "./record.ts";
-import { cascadeRelations, deleteAuthSideRecords } from "./record-cascade.ts";
+import { AUTH_SIDE_TABLES, cascadeRelations, deleteAuthSideRecords } from "./record-cascade.ts";
+import type { Collection } from "../collections/collection-model.ts";
 import {
   deleteRecordFilesAfterCommit,
   discardWrittenUploads,
@@ -336,6 +337,26 @@ export async function saveRecord(app: App, record: Record, options: SaveRecordOp
 }
 
 /**
+ * Whether a record of `collection` can be deleted without its hook chains: every handler of
+ * the delete hooks is idle (none bound but built-in ones with nothing to do, e.g. realtime with
+ * no client), and the collection is not `_superusers` (whose last record is guarded).
+ */
+function canDeleteInBulk(app: App, collection: Collection): boolean {
+  if (collection.type === "view" || collection.name === SUPERUSERS) return false;
+  const h = HOOKS.delete;
+  return (
+    app.hooks[h.model].isIdle() &&
+    app.hooks[h.record].isIdle() &&
+    app.hooks[h.modelExec].isIdle() &&
+    app.hooks[h.recordExec].isIdle() &&
+    app.hooks[h.modelOk].isIdle() &&
+    app.hooks[h.recordOk].isIdle() &&
+    app.hooks[h.modelErr].isIdle() &&
+    app.hooks[h.recordErr].isIdle()
+  );
+}
+
+/**
  * Deletes a record through its hook chains: the row goes first, then the records that
  * reference it are detached, cascade-deleted or block the delete (§3.3), and an auth record's
  * external auths, MFA sessions, OTPs and login origins go with it.
@@ -363,14 +384,10 @@ export async function deleteRecord(app: App, record: Record, options: SaveRecord
             await cascadeRelations(tx, record, {
               deleteOne,
               saveOne: (a, r) => saveRecord(a, r, { skipValidation: true, context }),
+              canDeleteInBulk: (c) => canDeleteInBulk(tx, c),
             });
             if (record.collection.type === "auth") {
-              await deleteAuthSideRecords(
-                tx,
-                record,
-                ["_externalAuths", "_mfas", "_otps", "_authOrigins"],
-                deleteOne,
-              );
+              await deleteAuthSideRecords(tx, record, AUTH_SIDE_TABLES, deleteOne);
             }
           }),
         );

@@ -19,6 +19,85 @@ export interface ExportOptions {
   forRecord?: (record: Record) => ExportOptions;
 }
 
+const EXPORT_COLLECTION_ID = 0;
+const EXPORT_COLLECTION_NAME = 1;
+const EXPORT_FIELD = 2;
+const EXPORT_EMAIL = 3;
+const EXPORT_EXPAND = 4;
+
+/** One key of a record's JSON export, in output order. */
+type ExportStep =
+  | { kind: typeof EXPORT_COLLECTION_ID | typeof EXPORT_COLLECTION_NAME | typeof EXPORT_EXPAND; name: string }
+  | {
+      kind: typeof EXPORT_FIELD | typeof EXPORT_EMAIL;
+      name: string;
+      field: Field;
+      type: ReturnType<typeof getFieldType>;
+    };
+
+/** A collection's export: its keys already sorted, the fields never output left out. */
+interface ExportPlan {
+  /** The field objects, names and types the plan was built from. */
+  readonly refs: readonly Field[];
+  readonly names: readonly string[];
+  readonly types: readonly string[];
+  readonly type: string;
+  readonly steps: readonly ExportStep[];
+}
+
+/**
+ * The export plans, per collection object. A plan is checked against the collection's field
+ * list (the same field objects with the same names and types, the same collection type) before each use, so a
+ * collection changed in place gets a new one.
+ */
+const exportPlans = new WeakMap<Collection, ExportPlan>();
+
+function buildExportPlan(collection: Collection): ExportPlan | null {
+  const isAuth = collection.type === "auth";
+  const steps: ExportStep[] = [
+    { kind: EXPORT_COLLECTION_ID, name: "collectionId" },
+    { kind: EXPORT_COLLECTION_NAME, name: "collectionName" },
+    { kind: EXPORT_EXPAND, name: "expand" },
+  ];
+  for (const field of collection.fields) {
+    // A field under one of the meta names would make the output order ambiguous.
+    if (field.name === "collectionId" || field.name === "collectionName" || field.name === "expand")
+      return null;
+    if (field.type === "password") continue;
+    if (isAuth && (field.name === "password" || field.name === "tokenKey")) continue;
+    const kind = isAuth && field.name === "email" ? EXPORT_EMAIL : EXPORT_FIELD;
+    steps.push({ kind, name: field.name, field, type: getFieldType(field.type) });
+  }
+  // The same order as sorting the output's keys (UTF-16 code units, as Array#sort).
+  steps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    refs: [...collection.fields],
+    names: collection.fields.map((f) => f.name),
+    types: collection.fields.map((f) => f.type),
+    type: collection.type,
+    steps,
+  };
+}
+
+/** The collection's export plan (built on first use, rebuilt when its fields change). */
+function exportPlanOf(collection: Collection): ExportPlan | null {
+  const plan = exportPlans.get(collection);
+  if (plan && plan.type === collection.type && sameFields(plan, collection)) return plan;
+  const fresh = buildExportPlan(collection);
+  if (fresh) exportPlans.set(collection, fresh);
+  return fresh;
+}
+
+function sameFields(plan: ExportPlan, collection: Collection): boolean {
+  const fields = collection.fields;
+  if (fields.length !== plan.names.length) return false;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f !== plan.refs[i] || f.name !== plan.names[i] || f.type !== plan.types[i]) return false;
+  }
+  return true;
+}
+
 /** A record of a collection. */
 export class Record {
   readonly collection: Collection;
@@ -265,6 +344,58 @@ export class Record {
    * `hide`/`unhide`/`withCustomData`/`ignoreEmailVisibility` win over the options.
    */
   toPublicJson(options: ExportOptions = {}): { [key: string]: unknown } {
+    // The usual record (no per-instance visibility, no custom data) takes the collection's
+    // precompiled export plan; anything else the general path, which sorts its keys itself.
+    if (this.#hidden || this.#unhidden || (this.#withCustomData && this.#custom)) {
+      return this.#toPublicJsonGeneral(options);
+    }
+    const plan = exportPlanOf(this.collection);
+    if (!plan) return this.#toPublicJsonGeneral(options);
+    const out: { [key: string]: unknown } = {};
+    const showHidden = options.showHidden === true;
+    const showEmail =
+      (this.#ignoreEmailVisibility ?? options.showEmail === true) ||
+      this.#data.get("emailVisibility") === true;
+    for (const step of plan.steps) {
+      switch (step.kind) {
+        case EXPORT_COLLECTION_ID:
+          out.collectionId = this.collection.id;
+          break;
+        case EXPORT_COLLECTION_NAME:
+          out.collectionName = this.collection.name;
+          break;
+        case EXPORT_FIELD:
+          if (step.field.hidden && !showHidden) break;
+          out[step.name] = step.type.toJson(step.field, this.#data.get(step.name));
+          break;
+        case EXPORT_EMAIL:
+          if (step.field.hidden && !showHidden) break;
+          if (showEmail) out[step.name] = step.type.toJson(step.field, this.#data.get(step.name));
+          break;
+        case EXPORT_EXPAND:
+          this.#exportExpand(out, options);
+          break;
+      }
+    }
+    return out;
+  }
+
+  /** Adds `expand` (keys sorted) when an expand was resolved or set. */
+  #exportExpand(out: { [key: string]: unknown }, options: ExportOptions): void {
+    const expandKeys = Object.keys(this.expand);
+    if (expandKeys.length === 0 && !this.hasExpand) return;
+    const expand: { [key: string]: unknown } = {};
+    for (const key of expandKeys.sort()) {
+      const value = this.expand[key]!;
+      // Expanded records get their own visibility (e.g. the requester's own email).
+      const exportOf = (r: Record) => r.toPublicJson(options.forRecord?.(r) ?? options);
+      expand[key] = Array.isArray(value) ? value.map(exportOf) : exportOf(value);
+    }
+    out.expand = expand;
+  }
+
+  /** `toPublicJson` for records with per-instance visibility or custom data. */
+  #toPublicJsonGeneral(options: ExportOptions): { [key: string]: unknown } {
     const out: { [key: string]: unknown } = {};
     if (this.#visible("collectionId", true)) out.collectionId = this.collection.id;
     if (this.#visible("collectionName", true)) out.collectionName = this.collection.name;
@@ -280,17 +411,7 @@ export class Record {
     if (this.#withCustomData && this.#custom) {
       for (const [key, value] of this.#custom) if (this.#visible(key, true)) out[key] = value;
     }
-    const expandKeys = Object.keys(this.expand);
-    if ((expandKeys.length > 0 || this.hasExpand) && this.#visible("expand", true)) {
-      const expand: { [key: string]: unknown } = {};
-      for (const key of expandKeys.sort()) {
-        const value = this.expand[key]!;
-        // Expanded records get their own visibility (e.g. the requester's own email).
-        const exportOf = (r: Record) => r.toPublicJson(options.forRecord?.(r) ?? options);
-        expand[key] = Array.isArray(value) ? value.map(exportOf) : exportOf(value);
-      }
-      out.expand = expand;
-    }
+    if (this.#visible("expand", true)) this.#exportExpand(out, options);
     const sorted: { [key: string]: unknown } = {};
     for (const key of Object.keys(out).sort()) sorted[key] = out[key];
     return sorted;

@@ -6,10 +6,13 @@
  */
 import { newCollection, newCollectionId } from "../../core/collections/collection-defaults.ts";
 import {
+  collectionOptionsJson,
   collectionToApiJson,
   collectionToExportJson,
   mergeAuthOptions,
 } from "../../core/collections/collection-json.ts";
+import { fieldToJson } from "../../core/fields/registry.ts";
+import { encodeJson } from "../../tools/json.ts";
 import {
   TOKEN_CONFIG_KEYS,
   AUTH_KEYS,
@@ -269,6 +272,27 @@ export class Collection {
   /** The API JSON (token secrets blanked). */
   toJSON(): Obj {
     return collectionToApiJson(this.toCore());
+  }
+
+  /** The `_collections` row as it is stored (JSON columns as text, secrets included). */
+  dbExport(_app?: unknown): Obj {
+    const c = this.toCore();
+    return {
+      id: c.id,
+      type: c.type,
+      name: c.name,
+      system: c.system,
+      fields: encodeJson(c.fields.map((f) => fieldToJson(f))),
+      indexes: encodeJson(c.indexes),
+      listRule: c.listRule,
+      viewRule: c.viewRule,
+      createRule: c.createRule,
+      updateRule: c.updateRule,
+      deleteRule: c.deleteRule,
+      options: encodeJson(collectionOptionsJson(c)),
+      created: c.created,
+      updated: c.updated,
+    };
   }
 
   /** The API JSON text. */

@@ -90,7 +90,7 @@ test("the app forms submit through the main thread (op form.submit)", () => {
     assert.deepEqual(calls[1], [
       "form.submit",
       "testEmailSend",
-      { email: "a@b.c", template: "verification", collection: "" },
+      { email: "a@b.c", template: "verification", collection: "", appId: "main" },
     ]);
 
     const s3 = new TestS3FilesystemForm(null);

@@ -1,8 +1,7 @@
 /**
  * The form classes of jsvm-surface §2.4. `AppleClientSecretCreateForm` signs its ES256 JWT right
- * here; the others need the app and submit through the main thread (op `form.submit`).
- * The `app` argument is accepted for compatibility: the main thread uses the app (or the
- * transaction) of the script's current call.
+ * here; the others submit through the main thread (op `form.submit`, main-forms.ts), on the
+ * `app` they were made with (`$app` or a `txApp`).
  */
 import { createPrivateKey, sign } from "node:crypto";
 import { goJsonMarshal, toGoString } from "../../core/fields/cast.ts";
@@ -11,6 +10,15 @@ import { GoError, ValidationErrorsError } from "./errors.ts";
 import { Record, assignRecordFromWire } from "./record.ts";
 
 type Obj = { [key: string]: unknown };
+
+/** The handle of a script's `$app` object (worker-codec marks them), "main" for anything else. */
+function appIdOf(app: unknown): string {
+  const id =
+    app !== null && typeof app === "object"
+      ? (app as { [key: symbol]: unknown })[Symbol.for("satchel.appId")]
+      : undefined;
+  return typeof id === "string" ? id : "main";
+}
 
 let formBridge: SyncBridge | null = null;
 
@@ -32,11 +40,14 @@ export class RecordUpsertForm {
   #record: Record;
   #data: Obj = {};
   #access: "none" | "manager" | "superuser" = "none";
+  #appId: string;
 
-  constructor(_app: unknown, record: unknown) {
+  /** `app` is `$app` or a `txApp` (the form then saves inside that transaction). */
+  constructor(app: unknown, record: unknown) {
     if (!(record instanceof Record))
       throw new TypeError("RecordUpsertForm: the second argument must be a Record");
     this.#record = record;
+    this.#appId = appIdOf(app);
   }
 
   /** Loads request-like data (fields, modifiers, `password`/`passwordConfirm`/`oldPassword`). */
@@ -50,6 +61,7 @@ export class RecordUpsertForm {
       record: this.#record.toWire(),
       data: this.#data,
       access: this.#access,
+      appId: this.#appId,
     });
     if (isObj(result)) assignRecordFromWire(this.#record, result as unknown as RecordWire);
   }
@@ -63,7 +75,9 @@ export class RecordUpsertForm {
 
   setContext(_ctx: unknown): void {}
 
-  setApp(_app: unknown): void {}
+  setApp(app: unknown): void {
+    this.#appId = appIdOf(app);
+  }
 
   setRecord(record: unknown): void {
     if (record instanceof Record) this.#record = record;
@@ -94,7 +108,11 @@ export class TestEmailSendForm {
   template = "";
   collection = "";
 
-  constructor(_app?: unknown) {}
+  readonly #appId: string;
+
+  constructor(app?: unknown) {
+    this.#appId = appIdOf(app);
+  }
 
   validate(): void {
     const errors: Obj = {};
@@ -105,7 +123,12 @@ export class TestEmailSendForm {
 
   submit(): void {
     this.validate();
-    submit("testEmailSend", { email: this.email, template: this.template, collection: this.collection });
+    submit("testEmailSend", {
+      email: this.email,
+      template: this.template,
+      collection: this.collection,
+      appId: this.#appId,
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The `$app.db()` query builder of scripts (jsvm-surface §3.10): `newQuery(sql)` and the
  * `select(...)` builder (`from`, `where`/`andWhere`/`orWhere` with `$dbx` expressions, joins,
- * `orderBy`, `groupBy`, `having`, `limit`/`offset`, `union`), and `$app.recordQuery(collection)`.
+ * `orderBy`, `groupBy`, `having`, `limit`/`offset`, `union`), and `$app.recordQuery(collection)`;
+ * the write and schema helpers (`insert`, `createTable`, …) are in schema-builder.ts.
  * The SQL is assembled here as pocketbase/dbx writes it for SQLite (backtick-quoted names,
  * `{:name}` placeholders); values never enter the text: the main thread binds the params.
  */
@@ -10,6 +11,8 @@ import { Expression, quoteColumnName } from "./dbx.ts";
 import { arrayOfModel } from "./helpers.ts";
 import { assignRecordFromWire, Record } from "./record.ts";
 import type { RecordWire } from "../wire.ts";
+import { schemaBuilder } from "./schema-builder.ts";
+import { GoError } from "./errors.ts";
 
 type Obj = { [key: string]: unknown };
 
@@ -27,8 +30,9 @@ function fillModel(dst: unknown, row: Obj): void {
   else if (dst && typeof dst === "object") Object.assign(dst, row);
 }
 
+/** Go's `sql.ErrNoRows` (a 404 when a route leaves it uncaught, as in PocketBase). */
 function noRows(): Error {
-  return new Error("sql: no rows in result set");
+  return new GoError("sql: no rows in result set", 404);
 }
 
 /** A query ready to run (`$app.db().newQuery(sql)` or a select builder's `build()`). */
@@ -390,13 +394,14 @@ function orderTerm(term: string): string {
   return m ? `${quoteColumnName(m[1]!)} ${m[2]!.toUpperCase()}` : quoteColumnName(term.trim());
 }
 
-/** The builder object of `$app.db()` (select and raw queries; writes go through `newQuery`). */
+/** The builder object of `$app.db()`: raw queries, the select builder, the write and schema helpers. */
 export function queryBuilder(run: QueryRunner): {
   newQuery(sql: string): Query;
   select(...cols: string[]): SelectQuery;
   [helper: string]: (...args: never[]) => unknown;
 } {
   return {
+    ...schemaBuilder((sql, params) => new Query(run, sql, params)),
     newQuery: (sql: string) => new Query(run, String(sql)),
     select: (...cols: string[]) => new SelectQuery(run, cols),
     quoteTableName: (name: string) => quoteTable(String(name)),

@@ -30,6 +30,7 @@ onBootstrap((e) => { e.next(); });
 routerAdd("GET", "/x", (e) => e.string(200, "x"));
 onRecordViewRequest((e) => { e.html(200, "<p>x</p>"); }, "posts");
 $app.logger().info("x");
+$app.recordQuery("posts").limit(1);
 const name = nullString();
 onRecordEnrich((e) => { e.record.hide("views"); e.record.withCustomData(true); e.next(); }, "posts");
 const c = new Collection({ type: "base", name: "notes", fields: [{ name: "body", type: "text" }] });
@@ -72,6 +73,8 @@ test("types.d.ts declares every library global and hook, with doc comments", () 
   assert.match(dts, /Sets a field through its setter/);
   assert.match(dts, /A nullable text column of a DynamicModel/);
   assert.match(dts, /declare var \$app: \{/);
+  const app = dts.slice(dts.indexOf("declare var $app: {"));
+  assert.match(app.slice(0, app.indexOf("\n};")), /\n {2}recordQuery\(collection\?: any\): any;/);
   assert.match(dts, /declare var __hooks: string;/);
 });
 

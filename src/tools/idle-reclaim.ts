@@ -1,0 +1,109 @@
+/**
+ * Gives memory back once a burst is over. After a burst V8 keeps the pages its old generation
+ * grew to (measured: 70 MB committed for 17 MB live, 30 s after a load, the memory reducer not
+ * having shrunk it), and they stay in the process's RSS. When the process has been idle for a
+ * few seconds and its RSS is well above what it was after the last reclaim, one "last resort"
+ * full collection (the one V8 runs on memory pressure: compacts, shrinks the young generation
+ * and unmaps the pooled pages) brings it back: 198 → 109 MB in ~60 ms, once, while nothing
+ * else runs.
+ *
+ * @example
+ *   const reclaim = startIdleReclaim(); // serve; reclaim.stop() on shutdown
+ */
+import { runInNewContext } from "node:vm";
+import { setFlagsFromString } from "node:v8";
+
+/** What the reclaimer reads and does; replaced in tests. */
+export interface ReclaimProbe {
+  /** The process's resident memory in bytes. */
+  rss(): number;
+  /** CPU time used by the process so far (every thread), in microseconds. */
+  cpuMicros(): number;
+  /** Runs the full collection. */
+  collect(): void;
+}
+
+export interface IdleReclaimOptions {
+  /** How often the process is looked at (ms). */
+  intervalMs?: number;
+  /** Idle: less CPU than this share of one core over the last interval. */
+  idleShare?: number;
+  /** How many idle intervals in a row before collecting. */
+  idleIntervals?: number;
+  /** Collect only when RSS grew by more than this many bytes since the last reclaim. */
+  minGrowthBytes?: number;
+  probe?: ReclaimProbe;
+}
+
+/**
+ * V8's full collection with the memory-pressure flavour, or Bun's synchronous collection.
+ * `gc` is reached from a fresh context with `--expose-gc` set for an instant: the main
+ * context's global (which TS hooks see) gets no `gc`.
+ */
+function fullCollection(): () => void {
+  const bun = (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun;
+  if (bun) return () => bun.gc(true);
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as (options?: object) => void;
+    setFlagsFromString("--no-expose-gc");
+    return () => gc({ type: "major", execution: "sync", flavor: "last-resort" });
+  } catch {
+    return () => {};
+  }
+}
+
+function defaultProbe(): ReclaimProbe {
+  const collect = fullCollection();
+  return {
+    rss: () => process.memoryUsage.rss(),
+    cpuMicros: () => {
+      const usage = process.cpuUsage();
+      return usage.user + usage.system;
+    },
+    collect,
+  };
+}
+
+/** A running reclaimer. */
+export interface IdleReclaim {
+  /** How many collections it ran. */
+  readonly collections: number;
+  stop(): void;
+}
+
+/** Starts looking for idle moments after growth; the timer never keeps the process alive. */
+export function startIdleReclaim(options: IdleReclaimOptions = {}): IdleReclaim {
+  const intervalMs = options.intervalMs ?? 1000;
+  const idleShare = options.idleShare ?? 0.02;
+  const idleIntervals = options.idleIntervals ?? 3;
+  const minGrowth = options.minGrowthBytes ?? 24 << 20;
+  const probe = options.probe ?? defaultProbe();
+  let baseline = probe.rss();
+  let lastCpu = probe.cpuMicros();
+  let idleFor = 0;
+  let collections = 0;
+  const timer = setInterval(() => {
+    const cpu = probe.cpuMicros();
+    const busy = (cpu - lastCpu) / (intervalMs * 1000);
+    lastCpu = cpu;
+    idleFor = busy < idleShare ? idleFor + 1 : 0;
+    const rss = probe.rss();
+    // RSS that went down on its own (a thread stopped) is the new floor.
+    if (rss < baseline) baseline = rss;
+    if (idleFor < idleIntervals || rss - baseline <= minGrowth) return;
+    probe.collect();
+    collections++;
+    baseline = probe.rss();
+    // The collection's own CPU time is not activity.
+    lastCpu = probe.cpuMicros();
+    idleFor = 0;
+  }, intervalMs);
+  timer.unref();
+  return {
+    get collections() {
+      return collections;
+    },
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The fast record export (a precompiled plan per collection, `Record.toPublicJson`) and the
+ * replacer-free `encodeJson` against their reference forms, byte for byte, over every record of
+ * PocketBase's test data folder (every field type, auth and view collections):
+ * - the reference export is the general path, which a record with per-instance visibility
+ *   takes (`hide` of a name no record has changes nothing else);
+ * - the reference encoder is the former implementation (a JSON.stringify replacer).
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { App } from "../src/core/app.ts";
+import { quoteIdent } from "../src/core/db/database.ts";
+import { Record, type ExportOptions } from "../src/core/records/record.ts";
+import { compactJson, encodeJson, escapeHtmlInJson, RawJson } from "../src/tools/json.ts";
+import { copyTestdata } from "./helpers/testdata.ts";
+
+/** The encoder as it was: RawJson values found by a replacer and spliced back. */
+function referenceEncodeJson(value: unknown): string {
+  const raws: string[] = [];
+  const json = JSON.stringify(value, function (this: { [key: string]: unknown }, key, v: unknown) {
+    const original = this[key];
+    if (original instanceof RawJson) {
+      raws.push(compactJson(original.text));
+      return "\u0000raw:" + String(raws.length - 1);
+    }
+    return v;
+  });
+  if (json === undefined) return "null";
+  const spliced =
+    raws.length === 0
+      ? json
+      : json.replace(/"\\u0000raw:(\d+)"/g, (_m, index: string) => raws[Number(index)] ?? "null");
+  return escapeHtmlInJson(spliced);
+}
+
+/** The export through the general path (the state before the precompiled plans). */
+function referenceExport(record: Record, options: ExportOptions): { [key: string]: unknown } {
+  record.hide("\u0000not-a-field");
+  return record.toPublicJson(options);
+}
+
+test("encodeJson matches the replacer-based encoder", () => {
+  const values: unknown[] = [
+    null,
+    undefined,
+    "a<b>&c\u2028\u2029",
+    new RawJson('{ "b": [1, 2, {"x": "<tag> & \\u0026"}], "a": "s p a c e" }'),
+    { list: [new RawJson("[ 1 , 2 ]"), new RawJson("null"), "plain"], nested: { raw: new RawJson('"x"') } },
+    { emoji: "😀", ctrl: "\u0000\u001f", quote: '"', slash: "/\\" },
+    [1.5, -0, 1e21, 0.1 + 0.2, true, false, {}],
+    { toJSON: () => ({ inner: new RawJson("[3]") }) },
+  ];
+  for (const value of values) assert.equal(encodeJson(value), referenceEncodeJson(value));
+  // outside encodeJson a RawJson still stringifies as its parsed value
+  assert.equal(JSON.stringify({ a: new RawJson(' { "k" : 1 } ') }), '{"a":{"k":1}}');
+});
+
+test("the precompiled record export is byte-identical to the general one on the test data", async (t) => {
+  const dir = copyTestdata(t);
+  if (!dir) return;
+  const app = new App({ dataDir: dir });
+  await app.bootstrap();
+  t.after(() => app.terminate());
+
+  const optionsList: ExportOptions[] = [
+    {},
+    { showHidden: true },
+    { showEmail: true },
+    { showHidden: true, showEmail: true },
+  ];
+  let compared = 0;
+  for (const collection of app.findAllCollections()) {
+    const rows = await app.db.all(`SELECT * FROM ${quoteIdent(collection.name)} LIMIT 50`);
+    const load = () => rows.map((row) => Record.fromRow(collection, row));
+    for (const options of optionsList) {
+      const fast = load();
+      const reference = load();
+      // an expand on some records: the `expand` key takes its sorted place in both
+      for (const [i, r] of [fast, reference].entries()) {
+        const others = i === 0 ? fast : reference;
+        if (others.length > 1) {
+          r[0]!.expand = { zeta: others[1]!, alpha: [others[1]!] };
+          r[0]!.hasExpand = true;
+        }
+        if (others.length > 2) r[1]!.hasExpand = true;
+      }
+      for (let i = 0; i < fast.length; i++) {
+        const got = encodeJson(fast[i]!.toPublicJson(options));
+        const want = referenceEncodeJson(referenceExport(reference[i]!, options));
+        assert.equal(got, want, `${collection.name} ${fast[i]!.id} ${JSON.stringify(options)}`);
+        compared++;
+      }
+    }
+  }
+  assert.ok(compared > 100, `compared ${compared} exports`);
+
+  // ignoreEmailVisibility still applies on the fast path: false = emailVisibility decides
+  const users = app.findCollectionByNameOrId("users")!;
+  for (const row of await app.db.all(`SELECT * FROM users`)) {
+    const visible = row.emailVisibility === 1;
+    const off = Record.fromRow(users, row).ignoreEmailVisibility(false);
+    assert.equal("email" in off.toPublicJson({ showEmail: true }), visible);
+    const on = Record.fromRow(users, row).ignoreEmailVisibility(true);
+    assert.equal(on.toPublicJson().email, on.email);
+    assert.equal("email" in Record.fromRow(users, row).toPublicJson(), visible);
+  }
+});
