@@ -71,11 +71,11 @@ function errorResponse(err: ApiError, method: string): Response {
 export function createRouter(app: App, options: RouterOptions = {}): Router<ApiEnv> {
   const router = new Router<ApiEnv>();
 
-  router.use("*", async (c, next) => {
+  router.use("*", (c, next) => {
     c.set("app", app);
     c.set("auth", null);
     c.set("body", undefined);
-    await next();
+    return next();
   });
   router.use("*", restartGate());
   router.use("*", overload(new MemoryBudget(options.memoryLimit)));

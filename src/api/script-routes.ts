@@ -281,45 +281,57 @@ async function runChain(req: ScriptRequest, steps: ScriptStep[]): Promise<void> 
 
 /** The router middleware that serves script routes and runs script middlewares. */
 export function scriptRoutes(): MiddlewareHandler<ApiEnv> {
-  return async (c, next) => {
+  // Not async: without hooks routing the request goes on without a promise of this middleware's own.
+  return (c, next) => {
     const routing = routings.get(c.get("app"));
     if (!routing) return next();
-    const method = c.req.method;
-    const path = new URL(c.req.url).pathname;
-    for (const r of routing.compiled) {
-      const m = r.route.method;
-      if (m !== "" && m !== method && !(m === "GET" && method === "HEAD")) continue;
-      const match = r.regex.exec(path);
-      if (!match) continue;
-      const params: { [name: string]: string } = {};
-      r.names.forEach((name, i) => {
-        const raw = match[i + 1] ?? "";
-        try {
-          params[name] = decodeURIComponent(raw);
-        } catch {
-          params[name] = raw;
-        }
-      });
-      const req = new ScriptRequest(c, params);
-      const mws = sortMiddlewares([...routing.middlewares, ...r.route.middlewares]);
-      await runChain(req, [...mws.map((x) => x.step), r.route.handler]);
-      return req.toResponse();
-    }
-    if (routing.middlewares.length === 0) return next();
-    const req = new ScriptRequest(c, {});
-    const builtIn: ScriptStep = async (q) => {
-      await next();
-      q.final = c.res;
-    };
-    await runChain(req, [...sortMiddlewares(routing.middlewares).map((x) => x.step), builtIn]);
-    if (req.response.written || !req.final) return req.toResponse();
-    // the built-in route answered: add the headers the middlewares set (Hono keeps c.res)
-    for (const [k, v] of req.response.headers) {
-      if (k.toLowerCase() === "set-cookie") c.res.headers.append(k, v);
-      else c.res.headers.set(k, v);
-    }
-    return undefined;
+    return serveScripts(c, next, routing);
   };
+}
+
+async function serveScripts(
+  c: Context<ApiEnv>,
+  next: () => Promise<void>,
+  routing: { compiled: CompiledRoute[]; middlewares: ScriptMiddleware[] },
+): Promise<Response | undefined> {
+  const method = c.req.method;
+  const path = new URL(c.req.url).pathname;
+  for (const r of routing.compiled) {
+    const m = r.route.method;
+    if (m !== "" && m !== method && !(m === "GET" && method === "HEAD")) continue;
+    const match = r.regex.exec(path);
+    if (!match) continue;
+    const params: { [name: string]: string } = {};
+    r.names.forEach((name, i) => {
+      const raw = match[i + 1] ?? "";
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        params[name] = raw;
+      }
+    });
+    const req = new ScriptRequest(c, params);
+    const mws = sortMiddlewares([...routing.middlewares, ...r.route.middlewares]);
+    await runChain(req, [...mws.map((x) => x.step), r.route.handler]);
+    return req.toResponse();
+  }
+  if (routing.middlewares.length === 0) {
+    await next();
+    return undefined;
+  }
+  const req = new ScriptRequest(c, {});
+  const builtIn: ScriptStep = async (q) => {
+    await next();
+    q.final = c.res;
+  };
+  await runChain(req, [...sortMiddlewares(routing.middlewares).map((x) => x.step), builtIn]);
+  if (req.response.written || !req.final) return req.toResponse();
+  // the built-in route answered: add the headers the middlewares set (Hono keeps c.res)
+  for (const [k, v] of req.response.headers) {
+    if (k.toLowerCase() === "set-cookie") c.res.headers.append(k, v);
+    else c.res.headers.set(k, v);
+  }
+  return undefined;
 }
 
 // ---- $apis built-ins ---------------------------------------------------------------------------

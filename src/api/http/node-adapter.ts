@@ -16,8 +16,9 @@ import { BadRequestTarget, requestUrl } from "./request-target.ts";
 import type { Router } from "./router.ts";
 
 /**
- * A response header by which a handler says it wrote the response itself on the Node response
- * (an SSE stream taken over): the adapter then leaves the response alone. Never sent.
+ * A response header by which a handler says it writes the response itself on the Node response
+ * (an SSE stream taken over): the adapter then leaves the response alone, except for a HEAD
+ * request, whose head it writes (without this header, which is never sent).
  */
 export const RESPONSE_WRITTEN_HEADER = "x-satchel-response-written";
 
@@ -101,8 +102,13 @@ export function writeResponse(res: Response, incoming: IncomingMessage, outgoing
   const parts = PlainResponse.parts(res);
   if (parts && !(parts.headers instanceof Headers)) {
     const { status, body } = parts;
-    const plain = parts.headers;
-    if (plain && RESPONSE_WRITTEN_HEADER in plain) return;
+    let plain = parts.headers;
+    if (plain && RESPONSE_WRITTEN_HEADER in plain) {
+      // A HEAD request gets the head here (its handler has no body to write).
+      if (!head) return;
+      plain = { ...plain };
+      delete plain[RESPONSE_WRITTEN_HEADER];
+    }
     let headers: OutgoingHttpHeaders | undefined = plain;
     if (body !== null && !head) {
       headers = withBodyHeaders(plain, status, body);
@@ -115,7 +121,10 @@ export function writeResponse(res: Response, incoming: IncomingMessage, outgoing
     else outgoing.end(body);
     return;
   }
-  if (res.headers.has(RESPONSE_WRITTEN_HEADER)) return;
+  if (res.headers.has(RESPONSE_WRITTEN_HEADER)) {
+    if (!head) return;
+    res.headers.delete(RESPONSE_WRITTEN_HEADER);
+  }
   void writeNative(res, head, outgoing).catch((err: unknown) => streamFailed(err, outgoing));
 }
 

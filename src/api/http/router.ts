@@ -101,24 +101,30 @@ export class Router<E extends Env = Env> {
     return done === DONE ? c : done.then(() => c);
   }
 
-  /** Runs middleware `i` (or, past the last one, the route) with `next` running the rest. */
+  /**
+   * Runs middleware `i` (or, past the last one, the route) with `next` running the rest. A
+   * middleware that hands back `next()`'s own promise (or a synchronous result) adds no promise
+   * of its own: a request through synchronous middlewares and handler is answered in one call.
+   */
   #step(c: Context<E>, i: number, handler: Handler<E> | undefined): Promise<void> {
-    const middleware = this.#middlewares[i];
+    const middleware: MiddlewareHandler<E> | undefined = this.#middlewares[i];
     const fn: MiddlewareHandler<E> | undefined =
       middleware ?? handler ?? (c.finalized ? undefined : this.#notFound);
     if (!fn) return DONE;
-    let called = false;
-    const next: Next = () => {
-      if (called) return Promise.reject(new Error("next() called multiple times"));
-      called = true;
-      return middleware ? this.#step(c, i + 1, handler) : DONE;
-    };
+    let inner: Promise<void> | undefined;
+    const next: Next = middleware
+      ? () => {
+          if (inner) return Promise.reject(new Error("next() called multiple times"));
+          return (inner = this.#step(c, i + 1, handler));
+        }
+      : () => DONE;
     let out: ReturnType<MiddlewareHandler<E>>;
     try {
       out = fn(c, next);
     } catch (err) {
       return this.#fail(c, err);
     }
+    if (out === inner && inner !== undefined) return inner;
     if (out instanceof Promise) {
       return out.then(
         (res) => {

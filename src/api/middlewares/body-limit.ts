@@ -11,7 +11,6 @@ import { getFieldType } from "../../core/fields/registry.ts";
 import { tooLarge } from "../errors.ts";
 import type { ApiEnv } from "../env.ts";
 import { nativeRequest } from "../http/node-request.ts";
-import { nodeExchange } from "../node-exchange.ts";
 
 /** PocketBase's default body limit. */
 export const DEFAULT_BODY_LIMIT = 32 << 20;
@@ -24,35 +23,31 @@ export function bodyLimit(
   maxBytes: number = DEFAULT_BODY_LIMIT,
   limitFor?: BodyLimitResolver,
 ): MiddlewareHandler<ApiEnv> {
-  return async function bodyLimitMiddleware(c, next) {
+  return function bodyLimitMiddleware(c, next) {
     // The method is checked first: reading `raw.body` builds the platform's Request, which a
     // bodiless GET (most requests) should never pay for.
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    // Without Transfer-Encoding, Node's Content-Length says it all (none or 0: no body), so the
-    // platform's Request is not built for a bodiless POST (auth refresh) or a sized body.
-    const incoming = nodeExchange(c)?.req.headers;
-    if (incoming && incoming["transfer-encoding"] === undefined) {
-      if (Number(incoming["content-length"] ?? 0) > (limitFor?.(c) ?? maxBytes)) throw tooLarge();
+    // Without Transfer-Encoding, Content-Length says it all (none or 0: no body), so the
+    // platform's Request is built neither for a bodiless POST (auth refresh) nor for a sized body.
+    if (c.req.header("transfer-encoding") === undefined) {
+      if (Number(c.req.header("content-length") ?? 0) > (limitFor?.(c) ?? maxBytes)) throw tooLarge();
       return next();
     }
     const req = c.req.raw;
     if (!req.body) return next();
+    // A chunked body is counted as it streams.
     const limit = limitFor?.(c) ?? maxBytes;
-    const length = req.headers.get("content-length");
-    if (length !== null && Number(length) > limit) throw tooLarge();
-    if (length === null) {
-      let seen = 0;
-      const limited = req.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            seen += chunk.byteLength;
-            if (seen > limit) controller.error(tooLarge());
-            else controller.enqueue(chunk);
-          },
-        }),
-      );
-      c.req.raw = new Request(nativeRequest(req), { body: limited, duplex: "half" } as RequestInit);
-    }
+    let seen = 0;
+    const limited = req.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > limit) controller.error(tooLarge());
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    c.req.raw = new Request(nativeRequest(req), { body: limited, duplex: "half" } as RequestInit);
     return next();
   };
 }

@@ -34,7 +34,7 @@ export function cors(origins: readonly string[]): MiddlewareHandler {
     return null;
   };
 
-  return async function corsMiddleware(c, next) {
+  return function corsMiddleware(c, next) {
     const origin = c.req.header("origin") ?? "";
     const isPreflight = c.req.method === "OPTIONS";
     const allowed = origin ? allowedOrigin(origin) : null;
@@ -58,10 +58,11 @@ export function cors(origins: readonly string[]): MiddlewareHandler {
       }
       return new Response(null, { status: 204, headers });
     }
-    await next();
-    for (const [key, value] of headers) {
-      if (key.toLowerCase() === "vary") c.res.headers.append("Vary", value);
-      else c.res.headers.set(key, value);
-    }
+    return next().then(() => {
+      for (const [key, value] of headers) {
+        if (key.toLowerCase() === "vary") c.res.headers.append("Vary", value);
+        else c.res.headers.set(key, value);
+      }
+    });
   };
 }

@@ -8,14 +8,17 @@ import type { ApiEnv } from "../env.ts";
 
 /** Loads `c.get("auth")` from the Authorization header. */
 export function loadAuthToken(): MiddlewareHandler<ApiEnv> {
-  return async function loadAuthTokenMiddleware(c, next) {
-    const header = c.req.header("authorization") ?? "";
-    const token = header.replace(/^bearer\s+/i, "").trim();
+  // Not async: a guest request goes on without a promise of this middleware's own.
+  return function loadAuthTokenMiddleware(c, next) {
+    const header = c.req.header("authorization");
     c.set("auth", null);
-    if (token) {
-      const found = await findAuthRecordByToken(c.get("app"), token, "auth").catch(() => null);
-      if (found) c.set("auth", found.record);
-    }
-    return next();
+    const token = header ? header.replace(/^bearer\s+/i, "").trim() : "";
+    if (!token) return next();
+    return findAuthRecordByToken(c.get("app"), token, "auth")
+      .catch(() => null)
+      .then((found) => {
+        if (found) c.set("auth", found.record);
+        return next();
+      });
   };
 }

@@ -148,7 +148,8 @@ export function collectionRateLimitLabels(
 
 /** The global rate-limit middleware (runs after the auth token is loaded). */
 export function rateLimit(): MiddlewareHandler<ApiEnv> {
-  return async function rateLimitMiddleware(c, next) {
+  // Not async: a request under its limits goes on without a promise of this middleware's own.
+  return function rateLimitMiddleware(c, next) {
     if (isExempt(c)) return next();
     const method = c.req.method;
     const path = decodedPath(c);

@@ -24,42 +24,54 @@ export function skipSuccessActivityLog(c: Context<ApiEnv>): void {
 
 /** The request logger middleware. */
 export function requestLogger(): MiddlewareHandler<ApiEnv> {
-  return async function requestLoggerMiddleware(c, next) {
+  return function requestLoggerMiddleware(c, next) {
     const start = performance.now();
-    await next();
-    const app = c.get("app");
-    const failed = c.error !== undefined || c.res.status >= 400;
-    const level = failed ? LOG_LEVELS.error : LOG_LEVELS.info;
-    const logger = app.logger();
-    if (!app.isDev && !logger.isStored(level)) return;
-    const path = c.req.path;
-    if (!failed && (c.get("skipSuccessLog") === true || SKIP_SUCCESS.test(path))) return;
-
-    const execTime = performance.now() - start;
-    const url = new URL(c.req.url);
-    const requestUri = path + url.search;
-    const logs = app.settings().logs;
-    const auth = c.get("auth");
-    // Built in key order (Go sorts map keys), which spares the logger a sort.
-    const data: { [key: string]: unknown } = { auth: auth ? auth.collection.name : "" };
-    if (auth && logs.logAuthId) data.authId = auth.id;
-    if (c.error !== undefined) {
-      const apiError = toApiError(c.error);
-      const cause = apiError.cause;
-      data.details = cause instanceof Error ? cause.message : apiError.data;
-      data.error = apiError.message;
-    }
-    data.execTime = execTime;
-    data.method = c.req.method;
-    data.referer = cut(c.req.header("referer") ?? "");
-    if (logs.logIP) data.remoteIP = remoteIP(c);
-    data.status = c.res.status;
-    data.type = "request";
-    data.url = requestUri;
-    data.userAgent = cut(c.req.header("user-agent") ?? "");
-    if (logs.logIP) data.userIP = realIP(c);
-    logger.write(level, `${c.req.method} ${unescape(requestUri)}`, data);
+    return next().then(() => logRequest(c, start));
   };
+}
+
+/** Queues the log entry of a finished request (when its level is stored). */
+function logRequest(c: Context<ApiEnv>, start: number): void {
+  const app = c.get("app");
+  const failed = c.error !== undefined || c.res.status >= 400;
+  const level = failed ? LOG_LEVELS.error : LOG_LEVELS.info;
+  const logger = app.logger();
+  if (!app.isDev && !logger.isStored(level)) return;
+  const path = c.req.path;
+  if (!failed && (c.get("skipSuccessLog") === true || SKIP_SUCCESS.test(path))) return;
+
+  const execTime = performance.now() - start;
+  const requestUri = path + search(c.req.url);
+  const logs = app.settings().logs;
+  const auth = c.get("auth");
+  // Built in key order (Go sorts map keys), which spares the logger a sort.
+  const data: { [key: string]: unknown } = { auth: auth ? auth.collection.name : "" };
+  if (auth && logs.logAuthId) data.authId = auth.id;
+  if (c.error !== undefined) {
+    const apiError = toApiError(c.error);
+    const cause = apiError.cause;
+    data.details = cause instanceof Error ? cause.message : apiError.data;
+    data.error = apiError.message;
+  }
+  data.execTime = execTime;
+  data.method = c.req.method;
+  data.referer = cut(c.req.header("referer") ?? "");
+  if (logs.logIP) data.remoteIP = remoteIP(c);
+  data.status = c.res.status;
+  data.type = "request";
+  data.url = requestUri;
+  data.userAgent = cut(c.req.header("user-agent") ?? "");
+  if (logs.logIP) data.userIP = realIP(c);
+  logger.write(level, `${c.req.method} ${unescape(requestUri)}`, data);
+}
+
+/** The query part of a URL (`?…`, or empty), as `URL.search` gives it. */
+function search(url: string): string {
+  const q = url.indexOf("?");
+  if (q === -1) return "";
+  const hash = url.indexOf("#", q);
+  const end = hash === -1 ? url.length : hash;
+  return end - q > 1 ? url.slice(q, end) : "";
 }
 
 /** Long header values are cut to 2000 characters and marked with `...`, as PocketBase does. */

@@ -8,9 +8,10 @@ import type { ApiEnv } from "../env.ts";
 
 /** Waits for an in-process restart of the app, when one is running. */
 export function restartGate(): MiddlewareHandler<ApiEnv> {
-  return async function restartGateMiddleware(c, next) {
+  // Not async: outside a restart the request goes on without a promise of this middleware's own.
+  return function restartGateMiddleware(c, next) {
     const restarting = whenRestarted(c.get("app"));
-    if (restarting) await restarting;
+    if (restarting) return restarting.then(next);
     return next();
   };
 }

@@ -26,7 +26,7 @@ export function superuserIPForbidden(): Error {
 
 /** The superuser IPs middleware (runs right after the auth token is loaded). */
 export function superuserIPs(): MiddlewareHandler<ApiEnv> {
-  return async function superuserIPsMiddleware(c, next) {
+  return function superuserIPsMiddleware(c, next) {
     if (isSuperuser(c) && !isSuperuserIPAllowed(c)) throw superuserIPForbidden();
     return next();
   };
