@@ -48,7 +48,7 @@ import { queryAndHeaders, requestEventArgs } from "./request-event.ts";
 import { bindRealtimeWsApi } from "./realtime-ws.ts";
 import { bindRealtimeRecordEvents } from "./realtime-records.ts";
 import { nodeExchange } from "./node-exchange.ts";
-import { RESPONSE_WRITTEN_HEADER } from "./http/node-adapter.ts";
+import { afterPipeline, RESPONSE_WRITTEN_HEADER } from "./http/node-adapter.ts";
 import { plainResponse } from "./http/plain-response.ts";
 
 /** Tunables of the realtime layer (per app). */
@@ -282,7 +282,7 @@ async function realtimeConnect(c: Context<ApiEnv>): Promise<Response> {
     const options = sseOptions(e.app, client, laterRequest(c), auth, ip, e.idleTimeout, e.maxTimeout);
     options.pingInterval = state.config.ssePingInterval;
     if (exchange) {
-      e.response = directSse(c, exchange, client, broker, options);
+      e.response = directSse(exchange, client, broker, options);
       return;
     }
     e.response = streamedSse(c, client, broker, options);
@@ -378,16 +378,15 @@ function streamedSse(
 const ALREADY_SENT_HEADER = RESPONSE_WRITTEN_HEADER;
 
 /**
- * The SSE stream written straight to the connection (no web stream, no Hono context kept
+ * The SSE stream written straight to the connection (no web stream, no request context kept
  * alive): returns a marker response that the node adapter leaves alone. The head is written
- * once the middleware chain has finished with the marker (next turn of the event loop), so
- * the headers middlewares add after `next()` (CORS, security headers) are sent too; until then
- * only the context is kept. The connection is then taken over from node:http, so that an open
+ * once the pipeline has finished with the marker (`afterPipeline`: pb_hooks handlers around
+ * this one may still be running on their thread when it returns), so the headers middlewares
+ * add after `next()` (CORS, security headers) are sent too. The connection is then taken over from node:http, so that an open
  * stream costs little more than its socket; when it can't be, the stream goes through the
  * Node response.
  */
 function directSse(
-  c: Context<ApiEnv>,
   exchange: { req: IncomingMessage; res: ServerResponse },
   client: Client<AuthRecord>,
   broker: Broker<AuthRecord>,
@@ -398,11 +397,8 @@ function directSse(
     broker.unregister(client.id);
   };
   exchange.res.once("close", early);
-  let ctx: Context<ApiEnv> | null = c;
-  setImmediate(() => {
+  afterPipeline(exchange.res, (final) => {
     exchange.res.off("close", early);
-    const final = ctx!.res;
-    ctx = null;
     startSse(exchange, final, client, broker, options);
   });
   return marker;

@@ -22,6 +22,20 @@ import type { Router } from "./router.ts";
  */
 export const RESPONSE_WRITTEN_HEADER = "x-satchel-response-written";
 
+/** What handlers that write their response themselves do once the pipeline has finished with it. */
+const finishers = new WeakMap<ServerResponse, (final: Response) => void>();
+
+/**
+ * Lets a handler that answers with RESPONSE_WRITTEN_HEADER start writing once every middleware
+ * and hook has finished with its response: `fn` gets the final response (the marker as they
+ * left it, or whatever replaced it) when the adapter would write it. The pipeline can finish
+ * long after the handler returned (a pb_hooks handler around it runs on another thread), so
+ * nothing that waits a turn of the event loop would do.
+ */
+export function afterPipeline(outgoing: ServerResponse, fn: (final: Response) => void): void {
+  finishers.set(outgoing, fn);
+}
+
 /** How long, and how much, an unread request body is drained after its response (else: closed). */
 const DRAIN_TIMEOUT_MS = 500;
 const MAX_DRAIN_BYTES = 64 << 20;
@@ -96,6 +110,13 @@ function failed(err: unknown, outgoing: ServerResponse): void {
 
 /** Writes `res` on `outgoing` (nothing when the handler wrote it itself). */
 export function writeResponse(res: Response, incoming: IncomingMessage, outgoing: ServerResponse): void {
+  const finish = finishers.get(outgoing);
+  if (finish) {
+    finishers.delete(outgoing);
+    // The handler's own writer (when the marker survived) or its clean-up (when it was replaced)
+    // runs after whatever the adapter writes for a replaced response or a HEAD request.
+    queueMicrotask(() => finish(res));
+  }
   if (outgoing.headersSent || outgoing.destroyed) return;
   drainUnreadBody(incoming, outgoing);
   const head = incoming.method === "HEAD";
