@@ -20,7 +20,7 @@
  * the output and what the figures were; bench/seed-writes.ts makes a data folder for the writes.
  */
 import { DatabaseSync } from "node:sqlite";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -211,9 +211,11 @@ try {
 }
 // Worker threads write their own profiles; the main thread's is named with thread id 0
 // (`CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`).
+// The largest: bin/satchel.js may leave a short profile of its own (the launcher) beside the server's.
 const main = (values["no-prof"] ? [] : readdirSync(profiles))
   .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))
-  .map((f) => join(profiles, f))[0];
+  .map((f) => join(profiles, f))
+  .sort((a, b) => statSync(b).size - statSync(a).size)[0];
 if (main) console.log(summarize(JSON.parse(readFileSync(main, "utf8")) as CpuProfile, Number(values.top)));
 // pb_hooks workers (any other thread that ran long enough to matter)
 for (const f of (values["no-prof"] ? [] : readdirSync(profiles)).filter(
