@@ -1,11 +1,11 @@
 /**
- * The per-request state the API middlewares share through Hono's context.
+ * The per-request state the API middlewares share through the request context (src/api/http/context.ts).
  */
 import type { App } from "../core/app.ts";
 import type { AuthRecord } from "../core/records/record.ts";
 import type { UploadSpool } from "./uploads.ts";
 
-/** Hono environment of Satchel's router. */
+/** The environment of Satchel's router: its per-request variables. */
 export interface ApiEnv {
   Variables: {
     app: App;

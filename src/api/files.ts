@@ -73,7 +73,7 @@ async function serveObject(
 
 /** Registers the file download route. */
 export function bindFilesApi(router: Router<ApiEnv>): void {
-  // Hono answers HEAD with this GET route (and drops the body it is given: none for HEAD).
+  // The router answers HEAD with this GET route (and drops the body it is given: none for HEAD).
   router.get("/api/files/:collection/:recordId/:filename", async (c) => {
     const app = c.get("app");
     const collection = app.findCollectionByNameOrId(c.req.param("collection"));

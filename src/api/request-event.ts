@@ -1,5 +1,5 @@
 /**
- * Building request hook events from a Hono context: the constructor arguments every
+ * Building request hook events from a request context: the constructor arguments every
  * `RequestEvent` subclass takes, with `requestInfo()` computed lazily.
  */
 import type { Context } from "./http/context.ts";

@@ -326,7 +326,7 @@ async function serveScripts(
   };
   await runChain(req, [...sortMiddlewares(routing.middlewares).map((x) => x.step), builtIn]);
   if (req.response.written || !req.final) return req.toResponse();
-  // the built-in route answered: add the headers the middlewares set (Hono keeps c.res)
+  // the built-in route answered: add the headers the middlewares set (the context keeps c.res)
   for (const [k, v] of req.response.headers) {
     if (k.toLowerCase() === "set-cookie") c.res.headers.append(k, v);
     else c.res.headers.set(k, v);

@@ -91,7 +91,7 @@ export class UploadSpool {
 }
 
 /**
- * Removes the request's upload temp files once the handler is done (success or error; Hono has
+ * Removes the request's upload temp files once the handler is done (success or error; the router has
  * turned a thrown error into the response before `next()` returns).
  */
 export function uploadsCleanup(): MiddlewareHandler<ApiEnv> {

@@ -107,7 +107,8 @@ export class Router<E extends Env = Env> {
    * of its own: a request through synchronous middlewares and handler is answered in one call.
    */
   #step(c: Context<E>, i: number, handler: Handler<E> | undefined): Promise<void> {
-    const middleware: MiddlewareHandler<E> | undefined = this.#middlewares[i];
+    const middlewares = this.#middlewares;
+    const middleware = i < middlewares.length ? middlewares[i] : undefined;
     const fn: MiddlewareHandler<E> | undefined =
       middleware ?? handler ?? (c.finalized ? undefined : this.#notFound);
     if (!fn) return DONE;
