@@ -141,17 +141,19 @@ export async function listRecords(
   }
   const offset = (q.page - 1) * q.perPage;
   const page = toStatement(recordSelectSql(collection, query, { limit: q.perPage, offset }));
+  // Without joins every row is distinct already: COUNT(*) is answered from the smallest index.
+  const count = q.skipTotal
+    ? null
+    : query.needsDistinct
+      ? toStatement(recordCountSql(collection, query))
+      : toStatement(recordCountSql(collection, query, sqliteDialect, { distinct: false }));
   // What may be slow runs on the read pool, within the query timeout (record-query-cost.ts).
-  const heavy = await listCost(app, collection, query, offset);
+  const heavy = await listCost(app, collection, query, offset, { page, count });
   const rows = heavy.page
     ? await app.db.heavyAll(page.sql, page.params)
     : await app.db.all(page.sql, page.params);
   let total = -1;
-  if (!q.skipTotal) {
-    // Without joins every row is distinct already: COUNT(*) is answered from the smallest index.
-    const count = query.needsDistinct
-      ? toStatement(recordCountSql(collection, query))
-      : toStatement(recordCountSql(collection, query, sqliteDialect, { distinct: false }));
+  if (count !== null) {
     const row = heavy.count
       ? await app.db.heavyGet(count.sql, count.params)
       : await app.db.get(count.sql, count.params);

@@ -4,9 +4,10 @@
  *
  * Slow can be: anything over a view collection (its query is the user's: a recursive CTE, a
  * cross join); a query whose rule, filter or sort joins other tables or runs subqueries (the
- * cost grows with the product of the tables); a filtered or sorted scan, or a far page, of a
- * big table; a count over a huge one. Fast, and kept on the main thread: look-ups by id, and
- * lists of small tables or by plain conditions. Figures measured on the bench's posts tables
+ * cost grows with the product of the tables); a filter or sort whose plan scans a big table
+ * (SQLite's EXPLAIN QUERY PLAN, asked once per SQL text), or a far page of one; a count over a
+ * huge one. Fast, and kept on the main thread: look-ups by id, lists of small tables, and
+ * conditions an index answers. Figures measured on the bench's posts tables
  * (2 cores): a `COUNT(*)` of 50k rows takes about 0.5 ms and a LIKE scan of 50k rows 20–50 ms.
  *
  * A table's size is estimated with `max(rowid)` (one index step), remembered for a few seconds.
@@ -14,6 +15,7 @@
 import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
+import type { SqlFragment } from "../../query/sql.ts";
 import type { RecordQuery } from "./record-rule.ts";
 
 /** Rows from which a filtered or sorted scan (or a far page) may be slow. */
@@ -52,25 +54,62 @@ function joinsOrSubqueries(query: RecordQuery): boolean {
   );
 }
 
+/** Plans known per collection object: whether a statement's plan scans (bounded; cleared when full). */
+const plans = new WeakMap<Collection, Map<string, boolean>>();
+const MAX_PLANS_PER_COLLECTION = 256;
+
+/**
+ * Whether SQLite's plan for a statement reads the whole table (`SCAN`, covering index or not)
+ * or sorts every matching row (`USE TEMP B-TREE`): slow on a big table. A condition an index
+ * answers (`SEARCH … USING INDEX`) stays fast however big the table. Plans depend on the SQL
+ * text only (the bound values are placeholders), so each text is explained once.
+ */
+async function planScans(app: App, collection: Collection, statement: SqlFragment): Promise<boolean> {
+  let known = plans.get(collection);
+  const cached = known?.get(statement.sql);
+  if (cached !== undefined) return cached;
+  let scans = true;
+  try {
+    const steps = await app.db.all(`EXPLAIN QUERY PLAN ${statement.sql}`, statement.params);
+    scans = steps.some((step) => /^(SCAN|USE TEMP B-TREE)\b/.test(String(step.detail)));
+  } catch {
+    scans = true;
+  }
+  if (!known || known.size >= MAX_PLANS_PER_COLLECTION) {
+    known = new Map();
+    plans.set(collection, known);
+  }
+  known.set(statement.sql, scans);
+  return scans;
+}
+
 /** Where the page and the count of a records list run: `true` = on the read pool. */
 export interface ListCost {
   readonly page: boolean;
   readonly count: boolean;
 }
 
-/** Decides which statements of a records list (page at `offset`, count) may be slow. */
+/**
+ * Decides which statements of a records list (`page` at `offset`, `count` unless skipped) may
+ * be slow. On a big table, a filtered or sorted one is slow when its plan scans the table.
+ */
 export async function listCost(
   app: App,
   collection: Collection,
   query: RecordQuery,
   offset: number,
+  statements: { page: SqlFragment; count: SqlFragment | null },
 ): Promise<ListCost> {
   if (app.db.inTransaction) return { page: false, count: false };
   if (collection.type === "view" || joinsOrSubqueries(query)) return { page: true, count: true };
   const rows = await estimatedRows(app, collection);
   if (rows < BIG_TABLE_ROWS) return { page: false, count: false };
-  const scans = query.where.sql !== "1" || query.orderBy.sql !== "";
-  return { page: scans || offset >= BIG_TABLE_ROWS, count: scans || rows >= HUGE_TABLE_ROWS };
+  const filtered = query.where.sql !== "1" || query.orderBy.sql !== "";
+  const page = offset >= BIG_TABLE_ROWS || (filtered && (await planScans(app, collection, statements.page)));
+  const count =
+    statements.count !== null &&
+    (rows >= HUGE_TABLE_ROWS || (filtered && (await planScans(app, collection, statements.count))));
+  return { page, count };
 }
 
 /** Whether any read of a collection may be slow whatever the query (a view). */
