@@ -132,6 +132,8 @@ describe("dashboard journey", { skip: skip ?? false }, () => {
     // Logs.
     await page.getByRole("link", { name: "Logs" }).click();
     await page.getByRole("heading", { name: "Logs" }).waitFor();
+    // The chart and the table load after the heading: shoot the page a user reads, not a spinner.
+    await page.waitForFunction(() => !document.querySelector("main")?.textContent?.includes("Loading"));
     await screenshot(page, "logs");
 
     assert.deepEqual(errors, [], "no uncaught page errors");
