@@ -15,6 +15,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { HashJobMessage, HashResultMessage } from "./hash-worker.ts";
+import { IdleThreads } from "../tools/idle-threads.ts";
 import { workerEntry } from "../tools/workers.ts";
 
 /** Refused because the queue is full (the API answers 429). */
@@ -65,7 +66,7 @@ export class HashPool {
   readonly threads: number;
   readonly maxQueue: number;
   readonly idleMs: number;
-  readonly #idle: Thread[] = [];
+  readonly #idle: IdleThreads<Thread>;
   readonly #all = new Set<Thread>();
   readonly #queue: Job[] = [];
   #nextId = 1;
@@ -74,6 +75,11 @@ export class HashPool {
     this.threads = Math.max(1, options.threads ?? availableParallelism());
     this.maxQueue = Math.max(0, options.maxQueue ?? 32 * this.threads);
     this.idleMs = options.idleMs ?? 10_000;
+    // An idle thread whose time is up leaves the pool, then exits.
+    this.#idle = new IdleThreads(this.idleMs, (thread) => {
+      this.#all.delete(thread);
+      void thread.worker.terminate();
+    });
   }
 
   /** Threads running (busy or idle). */
@@ -119,23 +125,14 @@ export class HashPool {
   /** Stops every thread (pending jobs fail). */
   async close(): Promise<void> {
     for (const job of this.#queue.splice(0)) job.reject(new Error("The hashing pool is closed."));
-    await Promise.all(
-      [...this.#all].map((t) => {
-        if (t.idleTimer !== null) clearTimeout(t.idleTimer);
-        return t.worker.terminate();
-      }),
-    );
+    this.#idle.clear();
+    await Promise.all([...this.#all].map((t) => t.worker.terminate()));
     this.#all.clear();
-    this.#idle.length = 0;
   }
 
   #takeThread(): Thread | undefined {
-    const idle = this.#idle.pop();
-    if (idle !== undefined) {
-      if (idle.idleTimer !== null) clearTimeout(idle.idleTimer);
-      idle.idleTimer = null;
-      return idle;
-    }
+    const idle = this.#idle.take();
+    if (idle !== undefined) return idle;
     if (this.#all.size < this.threads) return this.#spawn();
     return undefined;
   }
@@ -165,8 +162,7 @@ export class HashPool {
   /** A thread died: its job fails, a replacement takes the queue. */
   #fail(thread: Thread, err: Error): void {
     if (!this.#all.delete(thread)) return;
-    const index = this.#idle.indexOf(thread);
-    if (index !== -1) this.#idle.splice(index, 1);
+    this.#idle.remove(thread);
     thread.job?.reject(err);
     thread.job = null;
     const next = this.#queue.shift();
@@ -185,19 +181,7 @@ export class HashPool {
       this.#start(thread, next);
       return;
     }
-    thread.worker.unref();
-    this.#idle.push(thread);
-    thread.idleTimer = setTimeout(() => this.#stopIdle(thread), this.idleMs);
-    thread.idleTimer.unref();
-  }
-
-  /** An idle thread's time is up: it leaves the pool, then exits. */
-  #stopIdle(thread: Thread): void {
-    const index = this.#idle.indexOf(thread);
-    if (index === -1) return;
-    this.#idle.splice(index, 1);
-    this.#all.delete(thread);
-    void thread.worker.terminate();
+    this.#idle.park(thread);
   }
 }
 

@@ -22,6 +22,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { IdleThreads } from "../../tools/idle-threads.ts";
 import { workerEntry } from "../../tools/workers.ts";
 import type { QueryTrace, Row, SqlValue } from "./database.ts";
 import type { SqlResult } from "./sql-console.ts";
@@ -82,7 +83,7 @@ export class ReadPool {
   readonly maxStuck: number;
   readonly maxQueue: number;
   readonly idleMs: number;
-  readonly #idle: Thread[] = [];
+  readonly #idle: IdleThreads<Thread>;
   /** Working threads (idle or busy). */
   readonly #working = new Set<Thread>();
   /** Terminated threads whose last step has not returned yet. */
@@ -95,6 +96,11 @@ export class ReadPool {
     this.maxStuck = Math.max(0, options.maxStuck ?? this.threads);
     this.maxQueue = Math.max(0, options.maxQueue ?? 64 * this.threads);
     this.idleMs = options.idleMs ?? 10_000;
+    // An idle thread whose time is up leaves the pool, then exits (its connections with it).
+    this.#idle = new IdleThreads(this.idleMs, (thread) => {
+      this.#working.delete(thread);
+      void thread.worker.terminate();
+    });
   }
 
   /** Working threads (busy or idle). */
@@ -161,8 +167,8 @@ export class ReadPool {
     const closed = () => new Error("The read pool is closed.");
     for (const job of this.#queue.splice(0)) this.#settle(job, closed());
     const exits: Promise<number>[] = [];
+    this.#idle.clear();
     for (const thread of this.#working) {
-      if (thread.idleTimer !== null) clearTimeout(thread.idleTimer);
       const busy = thread.job !== null;
       if (thread.job) this.#settle(thread.job, closed());
       thread.job = null;
@@ -173,7 +179,6 @@ export class ReadPool {
     }
     this.#working.clear();
     this.#stuck.clear();
-    this.#idle.length = 0;
     await Promise.all(exits);
   }
 
@@ -236,12 +241,8 @@ export class ReadPool {
   }
 
   #takeThread(): Thread | undefined {
-    const idle = this.#idle.pop();
-    if (idle !== undefined) {
-      if (idle.idleTimer !== null) clearTimeout(idle.idleTimer);
-      idle.idleTimer = null;
-      return idle;
-    }
+    const idle = this.#idle.take();
+    if (idle !== undefined) return idle;
     if (
       this.#working.size < this.threads &&
       this.#working.size + this.#stuck.size < this.threads + this.maxStuck
@@ -274,8 +275,7 @@ export class ReadPool {
   /** A working thread died: its job fails, the queue goes on. */
   #fail(thread: Thread, err: Error): void {
     if (!this.#working.delete(thread)) return;
-    const index = this.#idle.indexOf(thread);
-    if (index !== -1) this.#idle.splice(index, 1);
+    this.#idle.remove(thread);
     if (thread.job) this.#settle(thread.job, err);
     thread.job = null;
     this.#drain();
@@ -294,19 +294,7 @@ export class ReadPool {
       this.#start(thread, next);
       return;
     }
-    thread.worker.unref();
-    this.#idle.push(thread);
-    thread.idleTimer = setTimeout(() => this.#stopIdle(thread), this.idleMs);
-    thread.idleTimer.unref();
-  }
-
-  /** An idle thread's time is up: it leaves the pool, then exits (its connections with it). */
-  #stopIdle(thread: Thread): void {
-    const index = this.#idle.indexOf(thread);
-    if (index === -1) return;
-    this.#idle.splice(index, 1);
-    this.#working.delete(thread);
-    void thread.worker.terminate();
+    this.#idle.park(thread);
   }
 }
 
