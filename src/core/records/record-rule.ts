@@ -197,7 +197,15 @@ function fromClause(collection: Collection, query: RecordQuery, dialect: SqlDial
   const q = (name: string): SqlFragment => raw(dialect.quoteIdentifier(name));
   const table =
     query.alias === collection.name ? q(collection.name) : sql`${q(collection.name)} ${q(query.alias)}`;
+  // No condition, no WHERE: SQLite answers a bare `COUNT(*)` by counting the smallest index's
+  // cells (~15 µs for 50k rows), but reads every row for `COUNT(*) … WHERE 1` (~650 µs).
+  if (query.joins.length === 0 && isAlwaysTrue(query.where)) return sql`FROM ${table}`;
   return joinSql([sql`FROM ${table}`, ...query.joins, sql`WHERE ${query.where}`], " ");
+}
+
+/** The condition of a query without rule or filter (`RecordQueryBuilder.build`). */
+function isAlwaysTrue(where: SqlFragment): boolean {
+  return where.sql === "1" && where.params.length === 0;
 }
 
 /** `SELECT [DISTINCT] <alias>.* FROM … WHERE … [ORDER BY …] [LIMIT … OFFSET …]`. */
