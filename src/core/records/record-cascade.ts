@@ -45,18 +45,40 @@ export const AUTH_SIDE_TABLES = ["_externalAuths", "_mfas", "_otps", "_authOrigi
 /** Ids per statement (well under SQLite's bound parameter limit). */
 const BULK_CHUNK = 500;
 
+/** A relation field pointing at a collection, and the collection holding it. */
+interface Reference {
+  readonly other: Collection;
+  readonly rel: RelationField;
+}
+
+/**
+ * The references to each collection id, per loaded collection list: the list is a new array
+ * whenever the collections are reloaded (any schema change), so a delete walks the schema only
+ * the first time a collection is deleted from (it sorted and walked every field of every
+ * collection on each delete).
+ */
+const referencesByList = new WeakMap<readonly Collection[], Map<string, readonly Reference[]>>();
+
 /** Base and auth collections with a relation field pointing at `target`, by collection name then field order. */
-function referencesTo(app: App, target: Collection): { other: Collection; rel: RelationField }[] {
-  const out: { other: Collection; rel: RelationField }[] = [];
-  const collections = app
-    .findAllCollections("base", "auth")
-    .slice()
+function referencesTo(app: App, target: Collection): readonly Reference[] {
+  const all = app.findAllCollections();
+  let byTarget = referencesByList.get(all);
+  if (!byTarget) {
+    byTarget = new Map();
+    referencesByList.set(all, byTarget);
+  }
+  const known = byTarget.get(target.id);
+  if (known) return known;
+  const out: Reference[] = [];
+  const collections = all
+    .filter((c) => c.type === "base" || c.type === "auth")
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const other of collections) {
     for (const field of other.fields) {
       if (field.type === "relation" && field.collectionId === target.id) out.push({ other, rel: field });
     }
   }
+  byTarget.set(target.id, out);
   return out;
 }
 
