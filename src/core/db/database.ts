@@ -327,6 +327,15 @@ export class Database implements DbExecutor {
     return this.#reader.get(sql, params);
   }
 
+  /**
+   * SQLite's `data_version` as the reader sees it: it changes whenever another connection (the
+   * writer, another process) commits, so a value read before and after tells whether anything
+   * committed in between (caches of rows use it, e.g. record-auth-cache.ts).
+   */
+  dataVersion(): number {
+    return Number(this.#reader.statement("PRAGMA data_version").get()?.data_version ?? -1);
+  }
+
   async heavyAll(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     if (this.#queryTimeoutMs === undefined) return this.#reader.all(sql, params);
     if (this.#closed) throw new Error("The database is closed.");
