@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { before, describe, test } from "node:test";
-import { authCacheStats } from "../src/core/records/record-auth-cache.ts";
+import { EXTERNAL_CHECK_MS, authCacheStats } from "../src/core/records/record-auth-cache.ts";
 import { request } from "./helpers/http.ts";
 import { buildTemplate, startTestServer, suiteCleanup, type TestServer } from "./helpers/server.ts";
 import { query } from "./helpers/sqlite.ts";
@@ -25,13 +25,14 @@ describe("the auth record between requests", () => {
     });
   }
 
-  test("a repeated token reads the record once while nothing changes", async (t) => {
+  test("a repeated token reads its record from the cache while nothing changes", async (t) => {
     const s = await startTestServer(t, { template });
     assert.equal((await refresh(s)).status, 200);
     const { reads, hits } = authCacheStats;
-    for (let i = 0; i < 3; i++) assert.equal((await refresh(s)).status, 200);
-    assert.equal(authCacheStats.reads, reads);
-    assert.equal(authCacheStats.hits, hits + 3);
+    for (let i = 0; i < 5; i++) assert.equal((await refresh(s)).status, 200);
+    // At most one read more: the cache's first check for other processes' writes starts over.
+    assert.ok(authCacheStats.reads <= reads + 1, `${authCacheStats.reads - reads} reads`);
+    assert.ok(authCacheStats.hits >= hits + 4, `${authCacheStats.hits - hits} hits`);
   });
 
   test("a field changed through the API shows on the next request", async (t) => {
@@ -64,7 +65,7 @@ describe("the auth record between requests", () => {
     assert.equal((await refresh(s)).status, 401);
   });
 
-  test("a raw SQL write and another connection's write are seen on the next request", async (t) => {
+  test("a raw SQL write is seen on the next request, another process's write soon after", async (t) => {
     const s = await startTestServer(t, { template });
     const first = await refresh(s);
     assert.equal(first.status, 200);
@@ -79,7 +80,13 @@ describe("the auth record between requests", () => {
       other.close();
     }
     assert.equal(query(s.dir, "SELECT tokenKey FROM users WHERE id = ?", id)[0]!.tokenKey, "rotated");
-    assert.equal((await refresh(s)).status, 401);
+    // Seen within EXTERNAL_CHECK_MS (this process's own writes are seen on the next request).
+    const deadline = Date.now() + EXTERNAL_CHECK_MS + 5_000;
+    let status = 0;
+    while (Date.now() < deadline && (status = (await refresh(s)).status) !== 401) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(status, 401);
   });
 
   test("a hook's change to its request's record does not leak into the next request", async (t) => {

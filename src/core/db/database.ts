@@ -297,6 +297,8 @@ export class Database implements DbExecutor {
   readonly #queryTimeoutMs: number | undefined;
   readonly #trace: QueryTrace | undefined;
   #closed = false;
+  /** See `writes`. */
+  #writes = 0;
   /** The writer's `schema_version` when the reader's statements were last known fresh. */
   #schemaVersion = -1;
 
@@ -355,17 +357,36 @@ export class Database implements DbExecutor {
     }
   }
 
+  /**
+   * Counts the writes through this object (statements, scripts, transactions once they end):
+   * a value read before and after a read tells whether this process wrote in between, without
+   * a query (record-auth-cache.ts). Other processes are seen through `dataVersion`.
+   */
+  get writes(): number {
+    return this.#writes;
+  }
+
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
-    return this.#writeLock.run(() => writer.run(sql, params));
+    return this.#writeLock.run(() => {
+      try {
+        return writer.run(sql, params);
+      } finally {
+        this.#writes++;
+      }
+    });
   }
 
   async exec(sql: string): Promise<void> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
     await this.#writeLock.run(() => {
-      writer.exec(sql);
+      try {
+        writer.exec(sql);
+      } finally {
+        this.#writes++;
+      }
       writer.resetStatements();
     });
     this.#reader.resetStatements();
@@ -409,6 +430,7 @@ export class Database implements DbExecutor {
       }
       callbacks = tx.close();
     } finally {
+      this.#writes++;
       hold.active = false;
       release();
     }
