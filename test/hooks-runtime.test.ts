@@ -32,6 +32,8 @@ routerAdd("GET", "/s5", (e) => e.json(200, $app.findRecordById("posts", "missing
 routerAdd("GET", "/s5caught", (e) => {
   try { $app.findRecordById("posts", "missing") } catch (err) { return e.string(200, err.message) }
 })
+routerAdd("GET", "/s5save", (e) => { const r = new Record($app.findCollectionByNameOrId("users")); r.set("email", "not-an-email"); $app.save(r); return e.string(200, "saved") })
+routerAdd("GET", "/s5filter", (e) => e.json(200, $app.findRecordsByFilter("posts", "title ~~ 1")))
 const greeting = "hi"
 routerAdd("GET", "/s6", (e) => e.string(200, greeting))
 routerAdd("GET", "/s6req", (e) => e.string(200, require(\`\${__hooks}/lib/c.js\`).greeting))
@@ -147,6 +149,21 @@ describe("pb_hooks: routes, hooks and errors", () => {
     });
     const caught = await get("/s5caught");
     assert.equal(await caught.text(), "sql: no rows in result set");
+  });
+
+  test("uncaught $app errors get PocketBase's generic message (validation data kept)", async () => {
+    const save = await get("/s5save");
+    assert.equal(save.status, 400);
+    const body = (await save.json()) as { message: string; data: Record<string, { code: string }> };
+    assert.equal(body.message, "Something went wrong while processing your request.");
+    assert.equal(body.data.email?.code, "validation_is_email");
+    const filter = await get("/s5filter");
+    assert.equal(filter.status, 400);
+    assert.deepEqual(await filter.json(), {
+      data: {},
+      message: "Something went wrong while processing your request.",
+      status: 400,
+    });
   });
 
   test("§7.6 handlers don't close over file variables; require(__hooks/...) works", async () => {

@@ -4,7 +4,7 @@
  * only safe validation leaves and never raw error text (that is logged instead).
  */
 import { HashJobAbortedError, HashQueueFullError } from "../auth/hash-pool.ts";
-import { InvalidFilterError, SuperuserOnlyFilterError } from "../core/records/record-access.ts";
+import { SuperuserOnlyFilterError } from "../core/records/record-access.ts";
 import { ValidationError, ValidationErrors, renderMessage, type ErrorTree } from "../tools/validation.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { ReadPoolBusyError } from "../core/db/read-pool.ts";
@@ -102,11 +102,14 @@ export { NotFoundError } from "../core/errors.ts";
 /**
  * Turns anything thrown into an ApiError: ApiErrors pass through, validation errors become a
  * 400 with their tree, not-found errors a 404, everything else a generic 400 as PocketBase
- * does (the raw message is logged by the caller, never sent).
+ * does (the raw message is logged by the caller, never sent). A handler that wants a specific
+ * message wraps its error itself; what reaches this fallback gets PocketBase's generic one
+ * ("Something went wrong while processing your request."), e.g. an uncaught `$app.save()`
+ * validation failure or a bad filter in a pb_hooks route.
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  if (err instanceof ValidationErrors) return new ApiError(400, err.message, safeErrorData(err.errors), err);
+  if (err instanceof ValidationErrors) return new ApiError(400, "", safeErrorData(err.errors), err);
   if (err instanceof ValidationError) return new ApiError(400, err.message, {}, err);
   if (err instanceof NotFoundError) return new ApiError(404, "", {}, err);
   // The password hashing pool is full: PocketBase's rate-limit answer, at once.
@@ -116,7 +119,5 @@ export function toApiError(err: unknown): ApiError {
   // Every read pool thread is busy or stuck and its queue is full: try again later.
   if (err instanceof ReadPoolBusyError) return new ApiError(503, err.message, {}, err);
   if (err instanceof SuperuserOnlyFilterError) return new ApiError(403, err.message, {}, err);
-  if (err instanceof InvalidFilterError)
-    return new ApiError(400, "Invalid filter or sort parameters.", {}, err);
   return new ApiError(400, "", {}, err);
 }

@@ -33,7 +33,7 @@ const READ_ONLY = new Set(["auth", "type", "error", "providerClient", "requestIn
 export function logScriptError(wire: ErrorWire, hooksDir: string, log: (m: string) => void): void {
   if (wire.kind !== "error") return;
   const frame = (wire.stack ?? "").split("\n").find((l) => l.includes(hooksDir));
-  const where = frame ? frame.trim().replace(/^at\s+/, "") : "pb_hooks";
+  const where = frame ? frame.trim().replace(/^at\s+/, "") : "a handler";
   log(`pb_hooks: ${where}: ${wire.message}`);
 }
 
