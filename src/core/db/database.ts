@@ -297,6 +297,8 @@ export class Database implements DbExecutor {
   readonly #queryTimeoutMs: number | undefined;
   readonly #trace: QueryTrace | undefined;
   #closed = false;
+  /** See `writes`. */
+  #writes = 0;
   /** The writer's `schema_version` when the reader's statements were last known fresh. */
   #schemaVersion = -1;
 
@@ -327,6 +329,15 @@ export class Database implements DbExecutor {
     return this.#reader.get(sql, params);
   }
 
+  /**
+   * SQLite's `data_version` as the reader sees it: it changes whenever another connection (the
+   * writer, another process) commits, so a value read before and after tells whether anything
+   * committed in between (caches of rows use it, e.g. record-auth-cache.ts).
+   */
+  dataVersion(): number {
+    return Number(this.#reader.statement("PRAGMA data_version").get()?.data_version ?? -1);
+  }
+
   async heavyAll(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     if (this.#queryTimeoutMs === undefined) return this.#reader.all(sql, params);
     if (this.#closed) throw new Error("The database is closed.");
@@ -346,17 +357,36 @@ export class Database implements DbExecutor {
     }
   }
 
+  /**
+   * Counts the writes through this object (statements, scripts, transactions once they end):
+   * a value read before and after a read tells whether this process wrote in between, without
+   * a query (record-auth-cache.ts). Other processes are seen through `dataVersion`.
+   */
+  get writes(): number {
+    return this.#writes;
+  }
+
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
-    return this.#writeLock.run(() => writer.run(sql, params));
+    return this.#writeLock.run(() => {
+      try {
+        return writer.run(sql, params);
+      } finally {
+        this.#writes++;
+      }
+    });
   }
 
   async exec(sql: string): Promise<void> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
     await this.#writeLock.run(() => {
-      writer.exec(sql);
+      try {
+        writer.exec(sql);
+      } finally {
+        this.#writes++;
+      }
       writer.resetStatements();
     });
     this.#reader.resetStatements();
@@ -400,6 +430,7 @@ export class Database implements DbExecutor {
       }
       callbacks = tx.close();
     } finally {
+      this.#writes++;
       hold.active = false;
       release();
     }

@@ -4,14 +4,15 @@
  * the visibility checks expand and email visibility need. SQL is compiled by the filter
  * engine through the record field resolver; every value is bound.
  */
-import { buildFilter } from "../../query/filter-compiler.ts";
-import { joinSql, toStatement, type SqlFragment } from "../../query/sql.ts";
+import { DEFAULT_FILTER_LIMITS } from "../../query/limits.ts";
+import { joinSql, toStatement } from "../../query/sql.ts";
 import { isFilterError } from "../../query/errors.ts";
 import { quoteIdent, type SqlValue } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import { RecordFieldResolver } from "./record-field-resolver.ts";
+import { type CompiledRule, compileRecordRule } from "./record-rule-cache.ts";
 import { RecordQueryBuilder, recordCountSql, recordSelectSql, type RecordQuery } from "./record-rule.ts";
 import { sqliteDialect } from "../../query/dialect.ts";
 import { Record } from "./record.ts";
@@ -74,16 +75,26 @@ function ruleCondition(
   ctx: RuleContext,
 ): { sql: string; params: SqlValue[] } {
   const compile = (alias?: string) => {
-    const resolver = new RecordFieldResolver({
-      findCollection: (nameOrId: string) => app.findCollectionByNameOrId(nameOrId),
-      collection,
-      requestInfo: ctx.requestInfo,
-      allowHiddenFields: true,
-      isClientFilter: false,
-      ...(alias ? { alias, table: collection.name } : {}),
-    });
+    const newResolver = () =>
+      new RecordFieldResolver({
+        findCollection: (nameOrId: string) => app.findCollectionByNameOrId(nameOrId),
+        collection,
+        requestInfo: ctx.requestInfo,
+        allowHiddenFields: true,
+        isClientFilter: false,
+        ...(alias ? { alias, table: collection.name } : {}),
+      });
     try {
-      return { where: toStatement(buildFilter(rule, { resolver })), joins: resolver.joins() };
+      const compiled = compileRecordRule({
+        rule,
+        owner: collection,
+        variant: alias ? `correlated:${alias}` : "inline",
+        collection,
+        requestInfo: ctx.requestInfo,
+        limits: DEFAULT_FILTER_LIMITS,
+        newResolver,
+      });
+      return { where: toStatement(compiled.where), joins: compiled.joins };
     } catch (err) {
       rethrow(err);
     }
@@ -219,15 +230,22 @@ export async function checkNewRecordRule(
     .dbValues()
     .map((v) => (v.name === "id" && v.value === "" ? { ...v, value: "__temp_id__" + suffix } : v));
   const cte = `WITH ${table} AS (SELECT ${values.map((v) => `? AS ${quoteIdent(v.name)}`).join(", ")})`;
-  const resolver = resolverFor(app, collection, ctx, false);
-  let where: SqlFragment;
+  let checked: CompiledRule;
   try {
-    where = buildFilter(rule, { resolver });
+    checked = compileRecordRule({
+      rule,
+      owner: record.collection,
+      variant: "create",
+      collection,
+      requestInfo: ctx.requestInfo,
+      limits: DEFAULT_FILTER_LIMITS,
+      newResolver: () => resolverFor(app, collection, ctx, false),
+    });
   } catch (err) {
     rethrow(err);
   }
-  const joins = toStatement(joinSql([...resolver.joins()], " "));
-  const compiled = toStatement(where);
+  const joins = toStatement(joinSql([...checked.joins], " "));
+  const compiled = toStatement(checked.where);
   const row = await app.db.get(`${cte} SELECT 1 FROM ${table} ${joins.sql} WHERE ${compiled.sql} LIMIT 1`, [
     ...values.map((v) => v.value),
     ...(joins.params as SqlValue[]),

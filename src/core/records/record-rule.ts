@@ -31,6 +31,7 @@ import type { Collection } from "../collections/collection-model.ts";
 import { getFieldType } from "../fields/registry.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import { RULE_FILTER_LIMITS, RecordFieldResolver } from "./record-field-resolver.ts";
+import { compileRecordRule } from "./record-rule-cache.ts";
 
 /** What compiling a rule or filter over one collection needs. */
 export interface RecordRuleContext {
@@ -135,6 +136,10 @@ export class RecordQueryBuilder {
   readonly #client: RecordFieldResolver;
   readonly #conditions: SqlFragment[] = [];
   #orderBy: SqlFragment = raw("");
+  /** A rule not compiled yet: the last one may come from a template (record-rule-cache.ts). */
+  #pendingRule: string | null = null;
+  /** The joins of a rule that came from a template (the resolvers then have none). */
+  #templateJoins: readonly SqlFragment[] | null = null;
 
   constructor(ctx: RecordRuleContext & { readonly isSuperuser: boolean }) {
     this.#ctx = ctx;
@@ -149,9 +154,42 @@ export class RecordQueryBuilder {
   /** ANDs an API rule (full access); `""` adds nothing. A null rule must be refused before. */
   rule(rule: string): this {
     if (rule.trim() !== "") {
-      this.#conditions.push(compile(rule, this.#rules, this.#ctx, RULE_FILTER_LIMITS));
+      this.#compilePendingRule(false);
+      this.#pendingRule = rule;
     }
     return this;
+  }
+
+  /**
+   * Compiles the pending rule. Only a rule compiled last, with nothing joined before it, may
+   * come from a template: a filter or sort compiled after it must share its resolver's joins.
+   */
+  #compilePendingRule(last: boolean): void {
+    const rule = this.#pendingRule;
+    if (rule === null) return;
+    this.#pendingRule = null;
+    const ctx = this.#ctx;
+    const reusable =
+      last &&
+      ctx.now === undefined &&
+      (ctx.dialect === undefined || ctx.dialect === sqliteDialect) &&
+      this.#rules.joins().length === 0;
+    if (!reusable) {
+      this.#conditions.push(compile(rule, this.#rules, ctx, RULE_FILTER_LIMITS));
+      return;
+    }
+    const alias = this.#rules.alias;
+    const compiled = compileRecordRule({
+      rule,
+      owner: ctx.collection,
+      variant: `query:${alias}`,
+      collection: ctx.collection,
+      requestInfo: ctx.requestInfo,
+      limits: RULE_FILTER_LIMITS,
+      newResolver: () => newResolver(ctx, { isClientFilter: false, allowHiddenFields: true }),
+    });
+    this.#conditions.push(sql`(${compiled.where})`);
+    if (compiled.joins.length > 0) this.#templateJoins = compiled.joins;
   }
 
   /**
@@ -160,6 +198,7 @@ export class RecordQueryBuilder {
    */
   filter(filter: string): this {
     if (filter.trim() !== "") {
+      this.#compilePendingRule(false);
       this.#conditions.push(compile(filter, this.#client, this.#ctx, DEFAULT_FILTER_LIMITS));
     }
     return this;
@@ -167,13 +206,15 @@ export class RecordQueryBuilder {
 
   /** Sets the client's `?sort` (restricted unless superuser). */
   sort(sort: string): this {
+    this.#compilePendingRule(false);
     this.#orderBy = buildSort(sort, { resolver: this.#client, dialect: this.#ctx.dialect });
     return this;
   }
 
   /** The compiled query parts. */
   build(): RecordQuery {
-    const joins = this.#rules.joins();
+    this.#compilePendingRule(true);
+    const joins = this.#templateJoins ?? this.#rules.joins();
     return {
       where: this.#conditions.length > 0 ? joinSql(this.#conditions, " AND ") : raw("1"),
       joins,

@@ -7,7 +7,7 @@ import { createJwt, parseUnverifiedJwt, verifyJwt } from "../../tools/jwt.ts";
 import type { App } from "../app.ts";
 import type { TokenConfigKey } from "../collections/collection-model.ts";
 import type { Record } from "./record.ts";
-import { findRecordById } from "./record-query.ts";
+import { findAuthRecordById } from "./record-auth-cache.ts";
 
 /** The token types and the collection option holding each one's secret and duration. */
 export const TOKEN_TYPES = {
@@ -75,7 +75,7 @@ export async function findAuthRecordByToken(
   }
   const collection = app.findCollectionByNameOrId(collectionId);
   if (!collection || collection.type !== "auth" || collection.id !== collectionId) return null;
-  const record = await findRecordById(app, collection, id);
+  const record = await findAuthRecordById(app, collection, id);
   if (!record) return null;
   const claims = verifyJwt(token, record.tokenKey + config(record, type).secret);
   return claims ? { record, claims } : null;

@@ -1,0 +1,91 @@
+/**
+ * The auth record of a request, without a database read per request (issue 17): every
+ * authenticated request loads the record its token names, and most requests change nothing.
+ *
+ * The stored rows are kept by collection and id until anything is written: every write of this
+ * process goes through `Database` (the API, hooks, /api/sql, migrations), whose `writes` count
+ * moves with each statement and transaction, and the whole cache is dropped on the next look-up.
+ * So a changed password or tokenKey, or a deleted record, takes effect on the very next request,
+ * for free. Another process writing the same file is seen through SQLite's `data_version`,
+ * read at most every `EXTERNAL_CHECK_MS` (a read costs a read transaction, as much as the
+ * look-up it saves). A reload of the collections (a schema change) drops the cache too. Each
+ * request still gets its own `Record`, built from the shared row, so a hook that changes its
+ * request's record changes nothing for the next one. Inside a transaction the record is read
+ * through it, uncached (the transaction may have changed it).
+ */
+import { Database, quoteIdent, type Row } from "../db/database.ts";
+import type { App } from "../app.ts";
+import type { Collection } from "../collections/collection-model.ts";
+import { Record } from "./record.ts";
+import { findRecordById } from "./record-query.ts";
+
+interface AuthRows {
+  /** `Database.writes` when the rows were read. */
+  readonly writes: number;
+  /** SQLite's `data_version` when it was last read, and when (`performance.now()`). */
+  dataVersion: number;
+  checkedAt: number;
+  /** The collections (their list object) the rows belong to. */
+  readonly collections: readonly Collection[];
+  /** Rows by `<collection id>\0<record id>`. */
+  readonly rows: Map<string, Row>;
+}
+
+/** Records kept at most (a busy server's active users; each is one row). */
+const MAX_ROWS = 2_000;
+
+/** How stale a write of another process to the same file may be seen, at most. */
+export const EXTERNAL_CHECK_MS = 250;
+
+const UNKNOWN_VERSION = -1;
+
+const cacheByDatabase = new WeakMap<Database, AuthRows>();
+
+/** Counters for tests: database reads done and reads saved. */
+export const authCacheStats = { reads: 0, hits: 0 };
+
+function currentRows(app: App, db: Database): AuthRows {
+  const collections = app.findAllCollections();
+  const writes = db.writes;
+  const now = performance.now();
+  let cache = cacheByDatabase.get(db);
+  // A new cache does not read `data_version` (a write-heavy load would pay it on every
+  // request): its first check finds it "changed" and starts over, a check later.
+  let dataVersion = UNKNOWN_VERSION;
+  if (cache !== undefined && cache.writes === writes && cache.collections === collections) {
+    if (now - cache.checkedAt < EXTERNAL_CHECK_MS) return cache;
+    dataVersion = db.dataVersion();
+    cache.checkedAt = now;
+    if (dataVersion === cache.dataVersion) return cache;
+  }
+  cache = { writes, dataVersion, checkedAt: now, collections, rows: new Map() };
+  cacheByDatabase.set(db, cache);
+  return cache;
+}
+
+/** The auth record `id` of `collection`, or null; from the cache when nothing was written since. */
+export async function findAuthRecordById(
+  app: App,
+  collection: Collection,
+  id: string,
+): Promise<Record | null> {
+  const db = app.db;
+  if (!(db instanceof Database) || collection.type !== "auth") return findRecordById(app, collection, id);
+  const cache = currentRows(app, db);
+  const key = `${collection.id}\u0000${id}`;
+  let row = cache.rows.get(key);
+  if (row !== undefined) {
+    authCacheStats.hits++;
+  } else {
+    authCacheStats.reads++;
+    // Synchronous underneath: nothing of this process writes between the checks and the read,
+    // and what another process commits after `data_version` was read is caught by the next check.
+    row = await db.get(`SELECT * FROM ${quoteIdent(collection.name)} WHERE \`id\` = ? LIMIT 1`, [id]);
+    if (row === undefined) return null;
+    if (cacheByDatabase.get(db) === cache && db.writes === cache.writes) {
+      if (cache.rows.size >= MAX_ROWS) cache.rows.clear();
+      cache.rows.set(key, row);
+    }
+  }
+  return Record.fromRow(collection, row);
+}

@@ -1,0 +1,210 @@
+/**
+ * API rules compiled once and reused by every request (issue 17): a rule's SQL depends on the
+ * request only through its `@request.*` constants, so each (rule, collection, variant, request
+ * shape) is compiled once into a template (src/query/filter-template.ts) and a request only
+ * binds its values into the same SQL, which also keeps one prepared statement per rule.
+ *
+ * The shape of a request is what the compiler's output depends on besides the values: for
+ * every `@request.*` identifier of the rule, whether it is a non-empty text (a slot), or its
+ * exact value when it is empty, NULL, a boolean or a number. A rule whose `@request.*` need SQL
+ * (`@request.auth.rel.x`, `@request.body.rel.x`, `:each`, `:lower`, `:changed`), or that uses
+ * a date macro (`@now`…: its value is the clock's), is compiled per request as before.
+ *
+ * Templates live as long as their collection object: any collection change reloads every
+ * collection (`App.reloadCollections`), so a changed rule, field or related collection gets new
+ * objects and new templates; the rule text is part of the key as well.
+ */
+import type { ExpressionNode, OperandNode } from "../../query/ast.ts";
+import type { FieldResolution } from "../../query/field-resolver.ts";
+import { isResolvedConstant } from "../../query/field-resolver.ts";
+import { sharedFilterCache } from "../../query/filter-cache.ts";
+import { compileFilter } from "../../query/filter-compiler.ts";
+import { type FilterTemplate, SlotResolver, fillTemplate } from "../../query/filter-template.ts";
+import type { FilterLimits } from "../../query/limits.ts";
+import { isMacroName } from "../../query/macros.ts";
+import type { SqlFragment, SqlValue } from "../../query/sql.ts";
+import type { Collection } from "../collections/collection-model.ts";
+import type { RequestInfo } from "../hook-events.ts";
+import type { RecordFieldResolver } from "./record-field-resolver.ts";
+import type { RequestScope } from "./record-field-resolver-request.ts";
+import { resolveRequestField } from "./record-field-resolver-request.ts";
+
+/** A compiled rule: its condition and the joins it needs. */
+export interface CompiledRule {
+  readonly where: SqlFragment;
+  readonly joins: readonly SqlFragment[];
+}
+
+/** One rule to compile. */
+export interface RuleCompile {
+  readonly rule: string;
+  /** The collection the rule belongs to; its templates live as long as this object. */
+  readonly owner: Collection;
+  /** Everything else that shapes the SQL of the same rule (alias, table, caller). */
+  readonly variant: string;
+  /** The collection `@request.body.*` is typed by (the owner or a renamed copy of it). */
+  readonly collection: Collection;
+  readonly requestInfo: RequestInfo | null;
+  readonly limits: FilterLimits;
+  /** A fresh resolver for a compile (a miss, or a rule that cannot be reused). */
+  readonly newResolver: () => RecordFieldResolver;
+}
+
+interface Template {
+  readonly filter: FilterTemplate;
+  /** The `@request.*` identifier of each slot, by slot index. */
+  readonly slots: readonly string[];
+}
+
+interface RuleEntry {
+  readonly node: ExpressionNode;
+  /** The distinct `@request.*` identifiers; null when the rule is never reused. */
+  readonly requestIdentifiers: readonly string[] | null;
+  /** By request shape; null when that shape compiles per request. */
+  readonly templates: Map<string, Template | null>;
+}
+
+/** Bounds: distinct (rule, variant) per collection, shapes per rule. */
+const MAX_RULES = 200;
+const MAX_SHAPES = 64;
+
+const entriesByOwner = new WeakMap<Collection, Map<string, RuleEntry>>();
+
+/** Counters for tests: how many compiles ran and how many were answered from a template. */
+export const ruleCacheStats = { compiles: 0, hits: 0 };
+
+/** Compiles `rule` for one request, from a template when one fits (see the header). */
+export function compileRecordRule(options: RuleCompile): CompiledRule {
+  const entry = ruleEntry(options);
+  if (entry.requestIdentifiers === null) return compileDirect(entry.node, options);
+  const values = requestValues(entry.requestIdentifiers, options);
+  if (values === null) return compileDirect(entry.node, options);
+  const shape = shapeKey(values);
+  const template = entry.templates.get(shape);
+  if (template === undefined) return compileTemplate(entry, shape, options);
+  if (template === null) return compileDirect(entry.node, options);
+  ruleCacheStats.hits++;
+  const slotValues: SqlValue[] = [];
+  for (const identifier of template.slots) slotValues.push(values.get(identifier) as SqlValue);
+  return fillTemplate(template.filter, slotValues);
+}
+
+function ruleEntry(options: RuleCompile): RuleEntry {
+  let entries = entriesByOwner.get(options.owner);
+  if (entries === undefined) {
+    entries = new Map();
+    entriesByOwner.set(options.owner, entries);
+  }
+  const key = `${options.variant}\u0000${options.limits.maxLength}\u0000${options.rule}`;
+  let entry = entries.get(key);
+  if (entry === undefined) {
+    // Parse errors are thrown here, as a direct compile would.
+    const node = sharedFilterCache.parse(options.rule, options.limits);
+    if (entries.size >= MAX_RULES) entries.clear();
+    entry = { node, requestIdentifiers: requestIdentifiers(node), templates: new Map() };
+    entries.set(key, entry);
+  }
+  return entry;
+}
+
+function compileDirect(node: ExpressionNode, options: RuleCompile): CompiledRule {
+  ruleCacheStats.compiles++;
+  const resolver = options.newResolver();
+  const where = compileFilter(node, { resolver });
+  return { where, joins: resolver.joins() };
+}
+
+function compileTemplate(entry: RuleEntry, shape: string, options: RuleCompile): CompiledRule {
+  ruleCacheStats.compiles++;
+  const resolver = options.newResolver();
+  const slots = new SlotResolver(resolver, isRequestIdentifier);
+  const where = compileFilter(entry.node, { resolver: slots });
+  const filter = slots.template(where, resolver.joins());
+  if (entry.templates.size >= MAX_SHAPES) entry.templates.clear();
+  if (filter === null) {
+    entry.templates.set(shape, null);
+    return compileDirect(entry.node, options);
+  }
+  entry.templates.set(shape, { filter, slots: slots.slotIdentifiers });
+  return slots.filled(filter);
+}
+
+function isRequestIdentifier(identifier: string): boolean {
+  return identifier.startsWith("@request.");
+}
+
+/** The distinct `@request.*` identifiers of a rule, or null when it uses a date macro. */
+function requestIdentifiers(node: ExpressionNode): string[] | null {
+  const found = new Set<string>();
+  let macro = false;
+  const operand = (o: OperandNode): void => {
+    if (o.kind === "identifier") {
+      if (isMacroName(o.name)) macro = true;
+      else if (isRequestIdentifier(o.name)) found.add(o.name);
+    } else if (o.kind === "function") {
+      o.args.forEach(operand);
+    }
+  };
+  const expression = (e: ExpressionNode): void => {
+    if (e.kind === "logical") e.items.forEach(expression);
+    else {
+      operand(e.left);
+      operand(e.right);
+    }
+  };
+  expression(node);
+  return macro ? null : [...found];
+}
+
+/** Thrown by the look-up scope when an identifier needs SQL: the rule then compiles directly. */
+const NEEDS_SQL = new Error("needs SQL");
+
+function throwNeedsSql(): never {
+  throw NEEDS_SQL;
+}
+
+/**
+ * The constant each `@request.*` identifier resolves to for this request (the same function
+ * the resolver calls), or null when one is not a plain constant (or is invalid: the direct
+ * compile then reports it as before).
+ */
+function requestValues(
+  identifiers: readonly string[],
+  options: RuleCompile,
+): Map<string, SqlValue | boolean> | null {
+  const values = new Map<string, SqlValue | boolean>();
+  if (identifiers.length === 0) return values;
+  const scope: RequestScope = {
+    collection: options.collection,
+    requestInfo: options.requestInfo,
+    bodyEach: throwNeedsSql,
+    bodyRelation: throwNeedsSql,
+    authPath: throwNeedsSql,
+    changed: throwNeedsSql,
+  };
+  for (const identifier of identifiers) {
+    let resolution: FieldResolution;
+    try {
+      resolution = resolveRequestField(identifier, identifier.split("."), scope);
+    } catch {
+      return null;
+    }
+    if (!isResolvedConstant(resolution) || resolution.wrapCondition !== undefined) return null;
+    const value = resolution.value;
+    if (value instanceof Uint8Array) return null;
+    values.set(identifier, value);
+  }
+  return values;
+}
+
+/** The request's shape: a slot for each non-empty text, the exact value of anything else. */
+function shapeKey(values: ReadonlyMap<string, SqlValue | boolean>): string {
+  let key = "";
+  for (const value of values.values()) {
+    if (typeof value === "string") key += value === "" ? "e" : "s";
+    else if (value === null) key += "n";
+    else if (typeof value === "boolean") key += value ? "t" : "f";
+    else key += `${typeof value === "bigint" ? "i" : "d"}${String(value)};`;
+  }
+  return key;
+}
