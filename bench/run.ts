@@ -33,6 +33,30 @@ export type Target = "satchel" | "limit";
 /** How long after the load the settled RSS is read (issue 17: back to ≤ 1.5× rest within 30 s). */
 const SETTLE_MS = 30_000;
 
+/**
+ * Rounds of a repeatable scenario (one that changes no data: reads, auth): run at least
+ * MIN_ROUNDS times and until Satchel has spent MIN_LOAD_SECONDS under it (at most MAX_ROUNDS),
+ * alternating which target goes first; the ratio is the median of the rounds' ratios and each
+ * target's figures are its median round's. A single run of 100 requests lasts ~0.1 s and moves
+ * by ±50 % (JIT warm-up, a GC, the machine's other load); see docs/benchmarks.md, "Steadiness".
+ */
+const MIN_ROUNDS = 3;
+const MAX_ROUNDS = 7;
+const MIN_LOAD_SECONDS = 1.5;
+/** Pause before each round after the first (the first gets the scenario's cooldown). */
+const ROUND_PAUSE_MS = 100;
+
+/** Whether a scenario can run several times on the same data (it writes nothing). */
+function repeatable(s: Scenario): boolean {
+  return !s.custom && (s.idempotent === true || s.group === "auth");
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Options of `runBench`. */
 export interface BenchOptions {
   mode: BenchMode;
@@ -56,6 +80,8 @@ export interface BenchOptions {
    * the executable.
    */
   footprint?: false | { sockets?: number; exe?: boolean };
+  /** Run repeatable scenarios in rounds (default true; see MIN_ROUNDS). */
+  rounds?: boolean;
   /** Skip the in-process filter engine micro-benchmark. */
   skipQuery?: boolean;
   /** Progress lines (stderr by default). */
@@ -220,40 +246,46 @@ async function startTarget(
   };
 }
 
-/** Runs one scenario on one target (setup, drain, one check request, the load, RSS). */
-async function runScenario(
+/** Sends a collection patch as the superuser; throws with the status on a refusal. */
+async function patchCollection(t: TargetRun, p: CollectionPatch): Promise<void> {
+  const res = await send(t.server.url, {
+    method: "PATCH",
+    path: `/api/collections/${p.collection}`,
+    headers: { authorization: t.ctx.manifest.superuser.token },
+    body: JSON.stringify(p.patch),
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status} ${res.text.slice(0, 200)}`);
+}
+
+/** The scenario's setup on a target; false (and the result recorded) when it failed. */
+async function setUp(t: TargetRun, s: Scenario, log: (line: string) => void): Promise<boolean> {
+  if (!s.setup) return true;
+  try {
+    await patchCollection(t, s.setup);
+    return true;
+  } catch (err) {
+    const message = (err as Error).message;
+    const status = /^HTTP (404|405)\b/.test(message) ? "not landed" : "failed";
+    t.results.set(s.id, { status, stats: null, note: `setup failed: ${message}` });
+    log(`[${t.target}] ${s.id}: setup failed: ${message}`);
+    return false;
+  }
+}
+
+/** One run of the scenario's load on a target (after a drain and a pause), with its peak RSS. */
+async function measure(
   t: TargetRun,
   s: Scenario,
-  opts: Required<Pick<BenchOptions, "cooldownMs" | "log">>,
-  restart: (t: TargetRun) => Promise<void>,
-): Promise<void> {
+  pauseMs: number,
+  withCheck: boolean,
+): Promise<TargetResult> {
   const { server } = t;
   const ctx: TargetContext = { ...t.ctx, url: server.url };
-  const patch = async (p: CollectionPatch): Promise<void> => {
-    const res = await send(server.url, {
-      method: "PATCH",
-      path: `/api/collections/${p.collection}`,
-      headers: { authorization: t.ctx.manifest.superuser.token },
-      body: JSON.stringify(p.patch),
-    });
-    if (res.status !== 200) throw new Error(`HTTP ${res.status} ${res.text.slice(0, 200)}`);
-  };
-  if (s.setup) {
-    try {
-      await patch(s.setup);
-    } catch (err) {
-      const message = (err as Error).message;
-      const status = /^HTTP (404|405)\b/.test(message) ? "not landed" : "failed";
-      t.results.set(s.id, { status, stats: null, note: `setup failed: ${message}` });
-      opts.log(`[${t.target}] ${s.id}: setup failed: ${message}`);
-      return;
-    }
-  }
   await drain(server.url);
-  await sleep(opts.cooldownMs);
+  await sleep(pauseMs);
   const build = s.build?.(ctx);
   const result: TargetResult = { status: "failed", stats: null };
-  if (s.idempotent && build) result.check = await check(server.url, build(0));
+  if (withCheck && s.idempotent && build) result.check = await check(server.url, build(0));
   const sampler = new RssSampler(server.pid);
   try {
     result.stats = s.custom
@@ -271,29 +303,119 @@ async function runScenario(
     result.note = `load failed: ${(err as Error).message}`;
   }
   result.peakRssMB = sampler.stop() / MB;
+  return result;
+}
+
+/** After the load: the teardown, the progress line, the peak RSS (or a restart if it died). */
+async function finish(
+  t: TargetRun,
+  s: Scenario,
+  result: TargetResult,
+  log: (line: string) => void,
+  restart: (t: TargetRun) => Promise<void>,
+): Promise<void> {
+  const { server } = t;
   t.results.set(s.id, result);
   if (s.teardown) {
     await drain(server.url);
-    await patch(s.teardown).catch((err: unknown) => {
+    await patchCollection(t, s.teardown).catch((err: unknown) => {
       result.note = [result.note, `teardown failed: ${(err as Error).message}`].filter(Boolean).join("; ");
     });
   }
   const st = result.stats;
-  opts.log(
-    `[${t.target}] ${s.id}: ${st ? `${st.ok}/${s.requests} ok in ${st.seconds.toFixed(2)} s → ${st.rps.toFixed(1)}/s, p50 ${st.latencyMs.p50.toFixed(2)} ms` : "—"}` +
+  const rounds = result.rounds ? ` (median of ${result.rounds.length} rounds)` : "";
+  log(
+    `[${t.target}] ${s.id}: ${st ? `${st.ok}/${s.requests} ok in ${st.seconds.toFixed(2)} s → ${st.rps.toFixed(1)}/s, p50 ${st.latencyMs.p50.toFixed(2)} ms${rounds}` : "—"}` +
       `${result.note ? ` (${result.note})` : ""}`,
   );
   const mem = readProcMem(server.pid);
   if (mem) {
     t.peakMB = Math.max(t.peakMB, mem.hwm / MB);
   } else {
-    opts.log(`[${t.target}] the server exited; output:\n${server.output()}`);
+    log(`[${t.target}] the server exited; output:\n${server.output()}`);
     result.note = [result.note, "server exited"].filter(Boolean).join("; ");
     await restart(t);
   }
 }
 
-function combine(s: Scenario, satchel?: TargetResult, limit?: TargetResult): ScenarioResult {
+/** Runs one scenario on one target (setup, drain, one check request, the load, RSS). */
+async function runScenario(
+  t: TargetRun,
+  s: Scenario,
+  opts: Required<Pick<BenchOptions, "cooldownMs" | "log">>,
+  restart: (t: TargetRun) => Promise<void>,
+): Promise<void> {
+  if (!(await setUp(t, s, opts.log))) return;
+  await finish(t, s, await measure(t, s, opts.cooldownMs, true), opts.log, restart);
+}
+
+/**
+ * Runs a repeatable scenario in rounds on every target (see MIN_ROUNDS): each target keeps its
+ * median round's figures and every round's rate (`rounds`); the paired ratios go in `ratios`.
+ */
+async function runRounds(
+  runs: TargetRun[],
+  s: Scenario,
+  opts: Required<Pick<BenchOptions, "cooldownMs" | "log">>,
+  restart: (t: TargetRun) => Promise<void>,
+  ratios: Map<string, number[]>,
+): Promise<void> {
+  const ready: TargetRun[] = [];
+  for (const t of runs) if (await setUp(t, s, opts.log)) ready.push(t);
+  const rounds = new Map<TargetRun, TargetResult[]>(ready.map((t) => [t, []]));
+  const satchelSeconds = (): number =>
+    (rounds.get(ready.find((t) => t.target === "satchel")!) ?? []).reduce(
+      (n, r) => n + (r.stats?.seconds ?? 0),
+      0,
+    );
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (
+      round >= MIN_ROUNDS &&
+      (!ready.some((t) => t.target === "satchel") || satchelSeconds() >= MIN_LOAD_SECONDS)
+    )
+      break;
+    // alternate which target goes first, so neither always runs just after the other's load
+    const order = round % 2 === 0 ? ready : [...ready].reverse();
+    for (const t of order) {
+      rounds.get(t)!.push(await measure(t, s, round === 0 ? opts.cooldownMs : ROUND_PAUSE_MS, round === 0));
+    }
+    // a round that failed anywhere ends the rounds (the failure is reported as measured)
+    if (order.some((t) => rounds.get(t)!.at(-1)!.status !== "ok")) break;
+  }
+  const satchel = ready.find((t) => t.target === "satchel");
+  const limit = ready.find((t) => t.target === "limit");
+  if (satchel && limit) {
+    const a = rounds.get(satchel)!;
+    const b = rounds.get(limit)!;
+    const paired = a
+      .map((r, i) => (r.stats && b[i]?.stats?.rps ? r.stats.rps / b[i].stats.rps : NaN))
+      .filter((x) => Number.isFinite(x) && x > 0);
+    if (paired.length === a.length && paired.length > 1) ratios.set(s.id, paired);
+  }
+  for (const t of ready) {
+    const list = rounds.get(t)!;
+    const ok = list.filter((r) => r.status === "ok" && r.stats);
+    let chosen = list.at(-1)!;
+    if (ok.length === list.length && ok.length > 1) {
+      const rates = ok.map((r) => r.stats!.rps);
+      const mid = median(rates);
+      // the round closest to the median rate (the median itself for an odd count)
+      chosen = ok.reduce((best, r) =>
+        Math.abs(r.stats!.rps - mid) < Math.abs(best.stats!.rps - mid) ? r : best,
+      );
+      chosen = { ...chosen, rounds: rates, check: list[0]!.check };
+      chosen.peakRssMB = Math.max(...list.map((r) => r.peakRssMB ?? 0));
+    }
+    await finish(t, s, chosen, opts.log, restart);
+  }
+}
+
+function combine(
+  s: Scenario,
+  satchel?: TargetResult,
+  limit?: TargetResult,
+  roundRatios?: number[],
+): ScenarioResult {
   const notes: string[] = [];
   if (satchel?.note) notes.push(`Satchel: ${satchel.note}`);
   if (limit?.note) notes.push(`limit: ${limit.note}`);
@@ -320,7 +442,13 @@ function combine(s: Scenario, satchel?: TargetResult, limit?: TargetResult): Sce
     maxSeconds: s.maxSeconds,
     satchel,
     limit,
-    ratio: ok(satchel) && ok(limit) ? satchel.stats.rps / limit.stats.rps : null,
+    ratio:
+      ok(satchel) && ok(limit)
+        ? roundRatios
+          ? median(roundRatios)
+          : satchel.stats.rps / limit.stats.rps
+        : null,
+    ...(roundRatios ? { roundRatios } : {}),
     reference: s.reference,
     skipped: s.skip,
     notes,
@@ -392,8 +520,11 @@ export async function runBench(options: BenchOptions): Promise<BenchRunResults> 
     };
     const runnable = scenarios.filter((s) => !s.skip && (s.build || s.custom));
     log(`running ${runnable.length} scenarios against ${targets.join(" and ")}…`);
+    const ratios = new Map<string, number[]>();
     for (const s of runnable) {
-      for (const t of runs) await runScenario(t, s, { cooldownMs: options.cooldownMs ?? 300, log }, restart);
+      const opts = { cooldownMs: options.cooldownMs ?? 300, log };
+      if (repeatable(s) && (options.rounds ?? true)) await runRounds(runs, s, opts, restart, ratios);
+      else for (const t of runs) await runScenario(t, s, opts, restart);
     }
     const perTarget = new Map<Target, TargetRun>();
     const settleMs = options.settleMs ?? SETTLE_MS;
@@ -461,7 +592,12 @@ export async function runBench(options: BenchOptions): Promise<BenchRunResults> 
       memory,
       query,
       scenarios: scenarios.map((s) =>
-        combine(s, perTarget.get("satchel")?.results.get(s.id), perTarget.get("limit")?.results.get(s.id)),
+        combine(
+          s,
+          perTarget.get("satchel")?.results.get(s.id),
+          perTarget.get("limit")?.results.get(s.id),
+          ratios.get(s.id),
+        ),
       ),
       ...(realtime ? { realtime } : {}),
       ...(footprint ? { footprint } : {}),

@@ -17,6 +17,8 @@ export interface TargetResult {
   peakRssMB?: number;
   /** One request sent before the load (read scenarios only), to compare both targets' answers. */
   check?: { status: number; bytes: number; items?: number; totalItems?: number };
+  /** Req/s of every round of a repeatable scenario (the stats above are the median round's). */
+  rounds?: number[];
 }
 
 /** One row of the table. */
@@ -30,8 +32,10 @@ export interface ScenarioResult {
   maxSeconds: number;
   satchel?: TargetResult;
   limit?: TargetResult;
-  /** Satchel req/s ÷ limit req/s (1 = as fast as the limit). */
+  /** Satchel req/s ÷ limit req/s (1 = as fast as the limit); the median of `roundRatios` when run in rounds. */
   ratio: number | null;
+  /** Each round's Satchel/limit, for a scenario run in rounds. */
+  roundRatios?: number[];
   reference?: Reference;
   skipped?: string;
   notes: string[];
@@ -84,7 +88,8 @@ function cell(r: TargetResult | undefined, what: "rps" | "latency"): string {
 }
 
 function load(s: ScenarioResult): string {
-  return `${fmtInt(s.requests)} @ ${fmtInt(s.concurrency)}${s.mode === "newconn" ? " nc" : ""}`;
+  const rounds = s.roundRatios ? ` ×${s.roundRatios.length}` : "";
+  return `${fmtInt(s.requests)} @ ${fmtInt(s.concurrency)}${s.mode === "newconn" ? " nc" : ""}${rounds}`;
 }
 
 function reference(ref: Reference | undefined): string {
@@ -141,6 +146,8 @@ export function renderMarkdown(r: BenchResults): string {
   lines.push(
     "`nc` = a new TCP connection per request (as PocketBase's harness); otherwise keep-alive connections. " +
       "`*` = stopped at the scenario's time limit; the rate covers the requests that completed. " +
+      "`×N` = run N times alternating Satchel and the limit server: the rates are each one's median round, " +
+      'Satchel/limit the median of the N rounds\' ratios (docs/benchmarks.md, "Steadiness"). ' +
       "Satchel/limit = Satchel's req/s ÷ the limit server's (1.00 = as fast as a hand-written node:http + node:sqlite " +
       "program doing the same SQL and JSON work; higher is better).",
     "",

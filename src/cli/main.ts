@@ -4,15 +4,9 @@
  */
 import { join, resolve } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { App } from "../core/app.ts";
-import { setIdTokenLeeway } from "../auth/oauth2/id-token.ts";
+import type { App } from "../core/app.ts";
 import { parseArgs, type FlagSpec } from "./args.ts";
-import { runServe } from "./serve.ts";
-import { runSuperuser } from "./superuser.ts";
-import { runTypegen } from "./typegen.ts";
-import { runMigrate } from "./migrate.ts";
 import { migrationsDir } from "./dirs.ts";
-import { migrationLoader } from "../hooks/migration-loader.ts";
 import { HOOKS_FLAGS, HOOKS_USAGE } from "./hooks-options.ts";
 import { executableDir, runtimeName } from "../tools/runtime.ts";
 import { checkFolderLayout } from "./folder-layout.ts";
@@ -75,17 +69,23 @@ export function defaultDataDir(): string {
   return home ? join(home, "pb_data") : resolve("pb_data");
 }
 
-/** Builds the App from the global flags. */
-export function appFromFlags(flags: { [name: string]: string | boolean }): App {
+/**
+ * Builds the App from the global flags. The App, each command and what only some starts need
+ * are imported when used, so `--version` loads none of them and `serve` none of the other
+ * commands (docs/performance.md, "Cold start").
+ */
+export async function appFromFlags(flags: { [name: string]: string | boolean }): Promise<App> {
   // PocketBase's env knob for the clock skew allowed when validating OAuth2 id_tokens.
   const leeway = Number(process.env.PB_ID_TOKEN_LEEWAY);
-  if (process.env.PB_ID_TOKEN_LEEWAY && Number.isFinite(leeway) && leeway >= 0) setIdTokenLeeway(leeway);
+  if (process.env.PB_ID_TOKEN_LEEWAY && Number.isFinite(leeway) && leeway >= 0)
+    (await import("../auth/oauth2/id-token.ts")).setIdTokenLeeway(leeway);
   const timeout = typeof flags.queryTimeout === "string" ? Number(flags.queryTimeout) : 30;
   if (!Number.isFinite(timeout) || timeout <= 0)
     throw new Error(`invalid --queryTimeout: ${String(flags.queryTimeout)}`);
   const dataDir = typeof flags.dir === "string" ? resolve(flags.dir) : defaultDataDir();
   // A file where the data folder or a database must be stops here, untouched (folder-layout.ts).
   checkFolderLayout({ dataDir });
+  const { App } = await import("../core/app.ts");
   return new App({
     dataDir,
     isDev: flags.dev === true,
@@ -102,7 +102,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
   const [command, ...rest] = argv;
   const USAGE = USAGE_TEXT + customUsage(options);
   const buildApp = async (flags: { [name: string]: string | boolean }): Promise<App> => {
-    const app = appFromFlags(flags);
+    const app = await appFromFlags(flags);
     await options.setup?.(app);
     return app;
   };
@@ -130,16 +130,22 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
         memoryLimit: "string",
       });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      const { runServe } = await import("./serve.ts");
       return runServe(await buildApp(args.flags), args);
     }
     case "superuser": {
       const args = parseArgs(rest, GLOBAL_FLAGS);
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      const { runSuperuser } = await import("./superuser.ts");
       return runSuperuser(await buildApp(args.flags), args.positionals);
     }
     case "migrate": {
       const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string" });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
+      const [{ runMigrate }, { migrationLoader }] = await Promise.all([
+        import("./migrate.ts"),
+        import("../hooks/migration-loader.ts"),
+      ]);
       const app = await buildApp(args.flags);
       checkFolderLayout({ dataDir: app.dataDir, migrationsDir: migrationsDir(app, args.flags) });
       await app.bootstrap();
@@ -156,6 +162,7 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
       if (args.positionals.length > 0) throw new Error(`unexpected argument "${args.positionals[0]}"`);
       const out = typeof args.flags.out === "string" ? args.flags.out : undefined;
+      const { runTypegen } = await import("./typegen.ts");
       return runTypegen(await buildApp(args.flags), out);
     }
     default: {

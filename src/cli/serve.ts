@@ -9,8 +9,8 @@ import { parseAddress, startServer } from "../api/server.ts";
 import { exitPastStuckReads } from "../core/db/read-pool.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
-import { migrationLoader } from "../hooks/migration-loader.ts";
-import { refreshTypesFile } from "../hooks/types-file-refresh.ts";
+import type { MigrationLoader } from "../core/migrations/app-migrations.ts";
+import type { migrationLoader as MigrationLoaderFactory } from "../hooks/migration-loader.ts";
 import type { startDomainServer as StartDomainServer } from "../api/https-serve.ts";
 import type { ParsedArgs } from "./args.ts";
 import { migrationsDir } from "./dirs.ts";
@@ -19,6 +19,9 @@ import { hooksOptionsFromFlags } from "./hooks-options.ts";
 import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 import { checkFolderLayout } from "./folder-layout.ts";
 import { startIdleReclaim } from "../tools/idle-reclaim.ts";
+
+/** How long after the start `types.d.ts` is checked (see below). */
+const TYPES_REFRESH_DELAY_MS = 2000;
 
 /** `--publicDir` (default `pb_public` beside the data folder) and `--indexFallback` (default on). */
 function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFallback: boolean } {
@@ -85,7 +88,14 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   }
   // Pending pb_migrations apply before the server listens; a failing one stops the start.
   const migrations = migrationsDir(app, args.flags);
-  const load = migrationLoader(app, { hooksDir: hooks.options.hooksDir });
+  // The script loader (a worker pool and the JSVM bindings) loads only when a migration is pending.
+  let loader: ReturnType<typeof MigrationLoaderFactory> | undefined;
+  const load: MigrationLoader = async (dir, files) => {
+    loader ??= (await import("../hooks/migration-loader.ts")).migrationLoader(app, {
+      hooksDir: hooks.options.hooksDir,
+    });
+    return loader(dir, files);
+  };
   try {
     await applyPendingMigrations(app, migrations, load);
   } catch (err) {
@@ -93,7 +103,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     await app.terminate();
     throw err;
   } finally {
-    await load.close();
+    await loader?.close();
   }
   if (args.flags.automigrate !== false) bindAutomigrate(app, migrations);
   let server;
@@ -131,6 +141,15 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   app.cron().start();
   // Memory a burst made V8 keep is given back once the server is idle (tools/idle-reclaim.ts).
   const reclaim = startIdleReclaim();
+  // pb_data/types.d.ts for pb_hooks editors (PocketBase writes it on serve), a few seconds after
+  // the start: its check walks the sources and a stale file is written by a child process, work
+  // that would otherwise compete with the first requests for the CPU.
+  const typesRefresh = setTimeout(() => {
+    void import("../hooks/types-file-refresh.ts").then(({ refreshTypesFile }) =>
+      refreshTypesFile(app.dataDir, (m) => process.stderr.write(`${m}\n`)),
+    );
+  }, TYPES_REFRESH_DELAY_MS);
+  typesRefresh.unref();
   // Signal handlers go in before anything else is awaited, so a SIGTERM that comes early
   // (while the installer account is being hashed) still stops the server gracefully.
   let stopping = false;
@@ -138,6 +157,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     const stop = (signal: string) => {
       stopping = true;
       reclaim.stop();
+      clearTimeout(typesRefresh);
       process.stdout.write(`\n${signal} received, shutting down…\n`);
       running
         .close()
@@ -153,8 +173,6 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
   process.stdout.write(`Server started at ${base}\n├─ REST API:  ${base}/api/\n└─ Dashboard: ${base}/_/\n`);
-  // pb_data/types.d.ts for pb_hooks editors (PocketBase writes it on serve), once serving.
-  void refreshTypesFile(app.dataDir, (m) => process.stderr.write(`${m}\n`));
   try {
     const token = await installerToken(app);
     if (token && !stopping) {

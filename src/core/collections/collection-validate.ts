@@ -5,7 +5,7 @@
  */
 import { ValidationError, errors as v, isEmptyErrorTree, type ErrorTree } from "../../tools/validation.ts";
 import type { App } from "../app.ts";
-import { isKnownProvider } from "../../auth/oauth2/registry.ts";
+import { isKnownProvider } from "../../auth/oauth2/provider-names.ts";
 import { getFieldType, hasFieldType, type Field } from "../fields/registry.ts";
 import type { CollectionInfo } from "../fields/field.ts";
 import { indexNameOf } from "./collection-schema-sync.ts";

@@ -158,11 +158,12 @@ const emailGrammar = seq(
   opt(oneOf(".")),
 );
 
-const emailNfa = new Nfa(emailGrammar);
+// built on first use (not at every start: the build takes a few ms)
+let emailNfa: Nfa | undefined;
 
 /** govalidator `IsEmail` (ozzo `is.EmailFormat`): the format check of email fields. */
 export function isEmailFormat(value: string): boolean {
-  return emailNfa.matches(value);
+  return (emailNfa ??= new Nfa(emailGrammar)).matches(value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,11 +178,12 @@ const domainGrammar = seq(
   alt(rep(char(isAsciiLetter), 1, 63), seq(literal(" xn--"), rep(lowerAlnum, 1, 59))),
 );
 
-const domainNfa = new Nfa(domainGrammar);
+// built on first use (not at every start: the build takes a few ms)
+let domainNfa: Nfa | undefined;
 
 /** ozzo `is.Domain`: the check of every entry of `exceptDomains` / `onlyDomains`. */
 export function isDomain(value: string): boolean {
-  return Buffer.byteLength(value) <= 255 && domainNfa.matches(value);
+  return Buffer.byteLength(value) <= 255 && (domainNfa ??= new Nfa(domainGrammar)).matches(value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +279,8 @@ const urlGrammar = seq(
   opt(seq(oneOf("/?#"), rep(nonSpace, 0))),
 );
 
-const urlNfa = new Nfa(urlGrammar);
+// built on first use (not at every start: the build takes a few ms)
+let urlNfa: Nfa | undefined;
 const MAX_URL_RUNES = 2083;
 
 /** govalidator `IsURL`: the format check of url fields (scheme optional, `example.com` passes). */
@@ -294,7 +297,7 @@ export function isUrl(value: string): boolean {
   const parsed = parseGoUrl(forParse);
   if (!parsed || parsed.host.startsWith(".")) return false;
   if (parsed.host === "" && parsed.path !== "" && !parsed.path.includes(".")) return false;
-  return urlNfa.matches(value);
+  return (urlNfa ??= new Nfa(urlGrammar)).matches(value);
 }
 
 /** The host (with port, like Go's `url.URL.Host`) the url field's domain options compare with. */
