@@ -13,6 +13,14 @@ export interface ApiEnv {
     auth: AuthRecord | null;
     /** The parsed request body, once read. */
     body: { [key: string]: unknown } | undefined;
+    /**
+     * The body being read, so concurrent `readBody` calls share one read (a context variable, not
+     * a WeakMap keyed by the context: V8's young-generation GC keeps a WeakMap's keys alive, so
+     * every request with a body would survive into the old generation).
+     */
+    bodyParsing: Promise<{ [key: string]: unknown }> | undefined;
+    /** `@request.query` and `@request.headers`, once parsed (request-event.ts). */
+    queryAndHeaders: { query: { [key: string]: string }; headers: { [key: string]: string } } | undefined;
     /** The temp files of the request's multipart uploads, removed when the request ends. */
     uploads: UploadSpool | undefined;
     /** The response may be framed: no `X-Frame-Options` (PocketBase's file downloads). */

@@ -16,27 +16,14 @@ export function snakeHeaderName(name: string): string {
   return name.toLowerCase().replaceAll("-", "_");
 }
 
-// Query and headers of a request, read once: a records request asks for its request info for
-// the rule check and again for its hook event (PocketBase caches RequestInfo per request too).
-const parsedRequests = new WeakMap<
-  Request,
-  { query: { [key: string]: string }; headers: { [key: string]: string } }
->();
+type QueryAndHeaders = { query: { [key: string]: string }; headers: { [key: string]: string } };
 
 /**
  * `@request.query` (first value of each key) and `@request.headers` (snake-cased names) of a
  * request. Pass Node's `rawHeaders` when the request came through node:http: reading them spares
  * building the Request's WHATWG Headers.
  */
-export function queryAndHeaders(
-  request: Request,
-  rawHeaders?: readonly string[],
-): {
-  query: { [key: string]: string };
-  headers: { [key: string]: string };
-} {
-  const cached = parsedRequests.get(request);
-  if (cached) return cached;
+export function queryAndHeaders(request: Request, rawHeaders?: readonly string[]): QueryAndHeaders {
   const query: { [key: string]: string } = {};
   const url = request.url;
   const q = url.indexOf("?");
@@ -54,10 +41,50 @@ export function queryAndHeaders(
   } else {
     for (const [key, value] of request.headers) headers[snakeHeaderName(key)] ??= value;
   }
-  const parsed = { query, headers };
-  parsedRequests.set(request, parsed);
+  return { query, headers };
+}
+
+/**
+ * Query and headers of a request, parsed once: a records request asks for its request info for
+ * the rule check and again for its hook event (PocketBase caches RequestInfo per request too).
+ * Kept in a context variable: a WeakMap keyed by the request would make V8's young-generation
+ * GC keep every request alive into the old generation (see docs/performance.md).
+ */
+function parsedOf(c: Context<ApiEnv>): QueryAndHeaders {
+  let parsed = c.get("queryAndHeaders");
+  if (!parsed) {
+    parsed = queryAndHeaders(c.req.raw, nodeExchange(c)?.req.rawHeaders);
+    c.set("queryAndHeaders", parsed);
+  }
   return parsed;
 }
+
+/** Where the lazy `query`/`headers` of a request info read from (not enumerable: spreads skip it). */
+const SOURCE = Symbol("requestInfoSource");
+type LazyInfo = RequestInfo & { [SOURCE]: Context<ApiEnv> };
+
+/**
+ * The lazy `query` and `headers` getters, shared by every request info. Per-request getter
+ * closures (an object literal's `get query() {…}`) would cost far more than they look: V8 keeps
+ * accessors in the old generation, so their closures, and the whole request they capture,
+ * survive every young-generation GC until the next full one.
+ */
+const LAZY_PROPERTIES: PropertyDescriptorMap = {
+  query: {
+    get(this: LazyInfo) {
+      return parsedOf(this[SOURCE]).query;
+    },
+    enumerable: true,
+    configurable: true,
+  },
+  headers: {
+    get(this: LazyInfo) {
+      return parsedOf(this[SOURCE]).headers;
+    },
+    enumerable: true,
+    configurable: true,
+  },
+};
 
 /**
  * `{query, headers, body, auth, method, context}` of a request. `query` and `headers` are parsed
@@ -67,21 +94,14 @@ export async function buildRequestInfo(
   c: Context<ApiEnv>,
   context = c.get("requestContext") ?? "default",
 ): Promise<RequestInfo> {
-  const request = c.req.raw;
   const body = c.req.method === "GET" || c.req.method === "HEAD" ? {} : await readBody(c).catch(() => ({}));
-  const parse = () => queryAndHeaders(request, nodeExchange(c)?.req.rawHeaders);
-  return {
-    get query() {
-      return parse().query;
-    },
-    get headers() {
-      return parse().headers;
-    },
-    body,
-    auth: c.get("auth"),
-    method: c.req.method,
-    context,
-  };
+  const info = Object.defineProperties({}, LAZY_PROPERTIES) as LazyInfo;
+  Object.defineProperty(info, SOURCE, { value: c });
+  info.body = body;
+  info.auth = c.get("auth");
+  info.method = c.req.method;
+  info.context = context;
+  return info;
 }
 
 /** Arguments for a RequestEvent constructor. */

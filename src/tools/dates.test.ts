@@ -113,3 +113,27 @@ test("toDateString's canonical shortcut gives what parsing and formatting give",
   }
   for (const s of samples) assert.equal(toDateString(s), formatDate(parseDate(s)), s);
 });
+
+it("formatDate gives the same text from its per-second cache as from a full format", () => {
+  const iso = (ms: number) => new Date(ms).toISOString().replace("T", " ");
+  const base = Date.UTC(2024, 1, 29, 23, 59, 58, 990);
+  // within a second, across second/minute/day boundaries, back in time, and far apart
+  for (const ms of [
+    base,
+    base + 1,
+    base + 9,
+    base + 10,
+    base + 1009,
+    base + 1010,
+    base + 5,
+    0,
+    999,
+    1000,
+    253402300799999,
+  ]) {
+    assert.equal(formatDate(ms), iso(ms));
+    assert.equal(formatDate(ms), iso(ms)); // cached
+  }
+  assert.equal(formatDate(1.5), "1970-01-01 00:00:00.001Z");
+  assert.equal(formatDate(-1), "1969-12-31 23:59:59.999Z");
+});

@@ -45,9 +45,28 @@ export function parseDate(value: unknown): number | null {
   return ms;
 }
 
+// The `YYYY-MM-DD HH:MM:SS.` of the last second formatted: every request logs `Date.now()` and
+// most writes stamp it, so consecutive calls mostly fall in the same second.
+let cachedSecond = -1;
+let cachedPrefix = "";
+
 /** Formats epoch milliseconds in PocketBase's layout; null (the zero date) becomes `""`. */
 export function formatDate(ms: number | null): string {
   if (ms === null) return "";
+  if (Number.isInteger(ms) && ms >= 0 && ms <= 8.64e15) {
+    const second = Math.floor(ms / 1000);
+    if (second !== cachedSecond) {
+      const full = formatFull(ms);
+      cachedSecond = second;
+      cachedPrefix = full.slice(0, -4);
+      return full;
+    }
+    return `${cachedPrefix}${pad(ms - second * 1000, 3)}Z`;
+  }
+  return formatFull(ms);
+}
+
+function formatFull(ms: number): string {
   const d = new Date(ms);
   return (
     `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ` +

@@ -36,6 +36,11 @@ export class NodeRequest {
     return (this.#headers ??= headersFromRaw(this.#incoming.rawHeaders));
   }
 
+  /** Whether the platform's Request was built (it then owns the body stream). */
+  get isNative(): boolean {
+    return this.#native !== undefined;
+  }
+
   /** The platform's Request, built once. */
   native(): Request {
     if (this.#native) return this.#native;
@@ -65,7 +70,7 @@ delegateToNative(
   NodeRequest.prototype,
   NativeRequest.prototype,
   (self: NodeRequest) => self.native(),
-  new Set(["method", "url", "headers"]),
+  new Set(["method", "url", "headers", "isNative"]),
 );
 Object.defineProperty(NodeRequest.prototype, Symbol.for("nodejs.util.inspect.custom"), {
   value(this: NodeRequest) {

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from "node:http";
 import { decodeComponent, parseQuery, urlPath } from "./request-target.ts";
 import type { RawParams } from "./route-table.ts";
+import { NodeRequest } from "./node-request.ts";
 
 /** The parts of a request the router needs, whatever carries it. */
 export interface RequestSource {
@@ -29,6 +30,7 @@ export class HttpRequest {
   #raw: Request | undefined;
   #params: RawParams = EMPTY;
   #query: Map<string, string[]> | undefined;
+  #replaced = false;
 
   constructor(source: RequestSource) {
     this.method = source.method;
@@ -50,6 +52,20 @@ export class HttpRequest {
   set raw(request: Request) {
     this.#raw = request;
     this.#rawSource = undefined;
+    this.#replaced = true;
+  }
+
+  /**
+   * The Node message whose body nothing has read yet, when node:http serves the request and
+   * `raw` was neither replaced nor turned into the platform's Request (which streams the body
+   * itself): a body reader can then take the bytes straight from Node's stream.
+   */
+  unreadIncoming(): IncomingMessage | undefined {
+    const incoming = this.#incoming;
+    if (!incoming || this.#replaced || incoming.readableDidRead || incoming.destroyed) return undefined;
+    if (this.#raw !== undefined && !(this.#raw instanceof NodeRequest && !this.#raw.isNative))
+      return undefined;
+    return incoming;
   }
 
   /** Set by the router once the route is known. */

@@ -1,15 +1,19 @@
 /**
  * The batched writer of `auxiliary.db` `_logs`: entries wait in memory and are written together,
- * off the request path, in one INSERT (one implicit transaction) when 200 are waiting or 3 s
- * after the first one, as PocketBase's batch handler does. A failed write is reported to stderr
- * and dropped: logging must never break what is being logged.
- */
+ * off the request path, in one INSERT (one implicit transaction) when 200 are waiting or 1 s
+ * after the first one (PocketBase waits up to 3 s). Reading the logs (log-query.ts) and closing
+ * the app write what is waiting first, so the API always shows every entry; a crash loses at most
+ * the last second's entries (or 200). A failed write is reported to stderr and dropped: logging
+ * must never break what is being logged. */
 import type { DbExecutor } from "../db/database.ts";
+import { newLogId } from "./log-id.ts";
 import { INSERT_LOGS_SQL } from "./log-insert.ts";
 import { LogThread } from "./log-thread.ts";
 
-/** One `_logs` row (its id comes from the column's default, `'r' || 15 hex digits`). */
+/** One `_logs` row. */
 export interface LogEntry {
+  /** `r` + 14 hex digits, ascending (log-id.ts); given by `push` when absent. */
+  id?: string;
   /** slog level: -4 debug, 0 info, 4 warn, 8 error. */
   level: number;
   message: string;
@@ -22,7 +26,7 @@ export interface LogEntry {
 export interface LogWriterOptions {
   /** Entries that trigger an immediate write (default 200). */
   batchSize?: number;
-  /** Longest wait of an entry before it is written, in ms (default 3000). */
+  /** Longest wait of an entry before it is written, in ms (default 1000). */
   flushDelayMs?: number;
   /**
    * Write from a worker thread with its own connection (log-thread.ts) rather than through `db`
@@ -46,11 +50,12 @@ export class LogWriter {
     this.#db = db;
     this.#thread = options.thread ? new LogThread() : null;
     this.#batchSize = options.batchSize ?? 200;
-    this.#flushDelayMs = options.flushDelayMs ?? 3000;
+    this.#flushDelayMs = options.flushDelayMs ?? 1000;
   }
 
   /** Queues an entry; never blocks and never throws. */
   push(entry: LogEntry): void {
+    entry.id ??= newLogId();
     this.#queue.push(entry);
     if (this.#queue.length >= this.#batchSize) {
       void this.flush();

@@ -11,6 +11,7 @@
 import { formatDate } from "../../tools/dates.ts";
 import { sortKeysDeep } from "../../tools/json.ts";
 import type { Settings } from "../settings/settings-model.ts";
+import { newLogId } from "./log-id.ts";
 import type { LogEntry, LogWriter } from "./log-writer.ts";
 
 /** slog's levels, as stored in `_logs.level`. */
@@ -75,10 +76,12 @@ export class Logger {
 
   /** Stores one entry with ready-made `data` (the request logger uses it). */
   write(level: number, message: string, data: { [key: string]: unknown }): void {
-    const created = formatDate(Date.now());
+    const now = Date.now();
+    const created = formatDate(now);
     if (this.#host.isDev) printEntry(level, message, data, created);
     if (!this.isStored(level)) return;
     const entry: LogEntry = {
+      id: newLogId(now),
       level,
       message,
       // Go marshals `data` (a map) with sorted keys; so do we, so the API shows the same order.
