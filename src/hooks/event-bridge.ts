@@ -172,13 +172,15 @@ export function bindScriptHooks(
     const id = binder.bindFunc(async (event: HookEvent) => {
       const bridge = new CoreEventBridge(event, handles, name);
       try {
-        const { state } = await pool().run(
+        const { state, next } = await pool().run(
           { kind: "handler", handler: reg.handler },
           bridge.wire(),
           [],
           bridge,
         );
         if (state) await bridge.apply(state);
+        // the handler's final `e.next()` (tail-next.ts), in the handler's own link of the chain
+        if (next) return await event.next();
       } catch (err) {
         if (!(err instanceof RunError)) throw err;
         if (err.state) await bridge.apply(err.state).catch(() => undefined);

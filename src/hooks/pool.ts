@@ -13,7 +13,6 @@ import type { ErrorWire } from "./wire.ts";
 import { HookTimeoutError, errorFromWire, errorToWire } from "./main-codec.ts";
 import { ApiError } from "../api/errors.ts";
 import { workerEntry } from "../tools/workers.ts";
-import { ReplySlot } from "./reply-slot.ts";
 
 /** What the main thread keeps about a run while it is in flight (its event's bridge). */
 export interface RunContext {
@@ -37,6 +36,8 @@ export type OpHandler = (op: string, args: unknown[], ctx: CallContext) => Promi
 export interface RunResult {
   value: unknown;
   state: EventState | null;
+  /** The handler ended with `e.next()`, which the caller runs after applying the state. */
+  next: boolean;
 }
 
 /** A run that threw: the error as the main thread sees it, and the event state at the time. */
@@ -81,7 +82,6 @@ export class HookWorker {
   readonly worker: Worker;
   readonly port: MessagePort;
   readonly #flag: Int32Array;
-  readonly #replies = new ReplySlot();
   readonly runs = new Map<number, PendingRun>();
   readonly pendingCalls = new Set<number>();
   dead = false;
@@ -89,7 +89,7 @@ export class HookWorker {
   onMessage: (m: FromWorker) => void = () => undefined;
   onExit: (err: Error) => void = () => undefined;
 
-  constructor(init: Omit<WorkerInit, "flag" | "replies">, output?: (text: string) => void) {
+  constructor(init: Omit<WorkerInit, "flag">, output?: (text: string) => void) {
     const flag = new SharedArrayBuffer(4);
     this.#flag = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
@@ -97,7 +97,7 @@ export class HookWorker {
     const { entry, evalCode } = hooksWorkerEntry();
     this.worker = new Worker(entry, {
       eval: evalCode,
-      workerData: { ...init, flag, replies: this.#replies.buffer, port: port2 },
+      workerData: { ...init, flag, port: port2 },
       transferList: [port2],
       // a handler's garbage is short-lived: a small young generation keeps the thread's
       // resident memory after a burst of events low (V8's default lets it grow to ~48 MB)
@@ -159,12 +159,12 @@ export class HookWorker {
     this.worker.once("exit", () => clearTimeout(timer));
   }
 
-  /** Answers one of the worker's calls (through the reply slot when it is free, else the port). */
+  /**
+   * Answers one of the worker's calls: over the port (its native structured clone costs less
+   * than serializing into shared memory with node:v8), waking the waiting worker.
+   */
   reply(message: Extract<ToWorker, { t: "reply" }>): void {
-    if (this.dead) return;
-    if (!this.#replies.put(message)) return this.send(message);
-    Atomics.store(this.#flag, 0, 1);
-    Atomics.notify(this.#flag, 0);
+    this.send(message);
   }
 
   /** Stops the worker; every run in flight on it fails with `err`. */
@@ -412,7 +412,7 @@ export class WorkerPool {
       const pending = w.runs.get(m.run);
       if (!pending) return;
       w.runs.delete(m.run);
-      if (m.ok) pending.resolve({ value: m.value, state: m.state });
+      if (m.ok) pending.resolve({ value: m.value, state: m.state, next: m.next === true });
       else pending.reject(new RunError(m.error, m.state));
       return;
     }

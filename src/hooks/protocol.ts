@@ -64,7 +64,7 @@ export type ToWorker =
 /** worker → main. */
 export type FromWorker =
   | { t: "call"; id: number; op: string; args: unknown[] }
-  | { t: "done"; run: number; ok: true; value: unknown; state: EventState | null }
+  | { t: "done"; run: number; ok: true; value: unknown; state: EventState | null; next?: true }
   | { t: "done"; run: number; ok: false; error: ErrorWire; state: EventState | null }
   | { t: "loaded"; registrations: Registrations }
   | { t: "loadError"; file: string; line: number; message: string }
@@ -80,6 +80,4 @@ export interface WorkerInit {
   handlers: Registrations["handlers"];
   /** Int32Array over a SharedArrayBuffer: the wake-up flag. */
   flag: SharedArrayBuffer;
-  /** The reply slot's memory (reply-slot.ts). */
-  replies: SharedArrayBuffer;
 }

@@ -153,8 +153,15 @@ function scriptStep(
   return async (req, next) => {
     const bridge = new RouteEventBridge(req, next, handles);
     try {
-      const { state } = await pool().run({ kind: "handler", handler }, bridge.wire(), [], bridge);
+      const { state, next: deferred } = await pool().run(
+        { kind: "handler", handler },
+        bridge.wire(),
+        [],
+        bridge,
+      );
       if (state) await bridge.apply(state);
+      // the handler's final `e.next()` (tail-next.ts)
+      if (deferred) return next();
     } catch (err) {
       if (!(err instanceof RunError)) throw err;
       if (err.state) await bridge.apply(err.state).catch(() => undefined);

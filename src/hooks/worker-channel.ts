@@ -7,7 +7,6 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import type { ErrorWire, SyncBridge } from "./wire.ts";
-import { ReplySlot } from "./reply-slot.ts";
 
 /** Runs one `run` message and posts its `done`. */
 export type RunServer = (message: Extract<ToWorker, { t: "run" }>) => void;
@@ -37,7 +36,6 @@ export class BridgeError extends Error {
 export class WorkerChannel implements SyncBridge {
   readonly #port: MessagePort;
   readonly #flag: Int32Array;
-  readonly #replies: ReplySlot | null;
   #nextId = 0;
   /** Builds errors for failed calls (the script-facing error classes, once installed). */
   rebuildError: (wire: ErrorWire) => unknown = (wire) => new BridgeError(wire);
@@ -45,10 +43,9 @@ export class WorkerChannel implements SyncBridge {
     throw new Error("no run server installed");
   };
 
-  constructor(port: MessagePort, flag: SharedArrayBuffer, replies?: SharedArrayBuffer) {
+  constructor(port: MessagePort, flag: SharedArrayBuffer) {
     this.#port = port;
     this.#flag = new Int32Array(flag);
-    this.#replies = replies ? new ReplySlot(replies) : null;
   }
 
   /** Posts a message to the main thread. */
@@ -68,8 +65,7 @@ export class WorkerChannel implements SyncBridge {
         this.#early.delete(id);
         return this.#settle(early);
       }
-      // the port first: what the main thread posted before writing the slot comes first
-      const got = receiveMessageOnPort(this.#port) ?? this.#slotted();
+      const got = receiveMessageOnPort(this.#port);
       if (got) {
         const m = got.message as ToWorker;
         if (m.t === "reply") {
@@ -85,11 +81,6 @@ export class WorkerChannel implements SyncBridge {
       Atomics.wait(this.#flag, 0, 0);
       Atomics.store(this.#flag, 0, 0);
     }
-  }
-
-  #slotted(): { message: ToWorker } | undefined {
-    const message = this.#replies?.take() as ToWorker | undefined;
-    return message ? { message } : undefined;
   }
 
   /** Answers of outer calls that arrived while an inner one was waiting. */

@@ -27,6 +27,8 @@ export interface EventContext {
 export interface ScriptEventHandle {
   event: Obj;
   state(): EventState;
+  /** Whether the handler left its final `e.next()` to the main thread. */
+  deferredNext(): boolean;
 }
 
 function headerMap(pairs: [string, string][]) {
@@ -114,6 +116,8 @@ interface EventInternals {
   responseWriter?: unknown;
   info?: unknown;
   bodyText?: string;
+  /** The handler ended with `e.next()`, left to the main thread (tail-next.ts). */
+  deferredNext?: boolean;
 }
 
 type Internal = { [INTERNAL]: EventInternals };
@@ -141,6 +145,16 @@ class ScriptEvent {
     const i = this[INTERNAL];
     applyState(this, i, i.ctx.channel.call("next", [i.run, eventState(this, i)]) as EventState);
   }
+}
+
+/**
+ * A handler's final `e.next()` (rewritten by tail-next.ts): the run ends, and the main thread
+ * continues the chain after applying the event's state.
+ */
+export function deferNext(e: unknown): void {
+  const i = e && typeof e === "object" ? internals(e) : undefined;
+  if (!i || i.deferredNext) return void (e as { next(): void }).next();
+  i.deferredNext = true;
 }
 
 function eventState(e: object, i: EventInternals): EventState {
@@ -177,7 +191,7 @@ export function buildScriptEvent(run: number, wire: EventWire, ctx: EventContext
   for (const key of fieldKeys) e[key] = fieldIn(key, wire.fields[key], ctx.models);
   e.app = ctx.models.appFor(wire.appId);
   if (wire.request) e.auth = e.auth ?? null;
-  return { event: e, state: () => eventState(e, i) };
+  return { event: e, state: () => eventState(e, i), deferredNext: () => i.deferredNext === true };
 }
 
 function urlOf(i: EventInternals): URL {

@@ -13,7 +13,8 @@ import { emptyRegistrations, type FnSource } from "./registrations.ts";
 import type { CollectionWire, RecordWire } from "./wire.ts";
 import { WorkerChannel } from "./worker-channel.ts";
 import { decode, encode, errorToWire, type ScriptModels } from "./worker-codec.ts";
-import { buildScriptEvent, type ScriptEventHandle } from "./worker-event.ts";
+import { buildScriptEvent, deferNext, type ScriptEventHandle } from "./worker-event.ts";
+import { DEFER_NAME, rewriteTailNext } from "./tail-next.ts";
 import {
   Callbacks,
   apisNamespace,
@@ -44,7 +45,7 @@ type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
 
 const init = workerData as WorkerInit & { port: MessagePort };
-const channel = new WorkerChannel(init.port, init.flag, init.replies);
+const channel = new WorkerChannel(init.port, init.flag);
 const scope = globalThis as unknown as Obj;
 const callbacks = new Callbacks();
 
@@ -103,11 +104,18 @@ if (init.mode === "load") {
   const compiled = new Map<number, Fn>();
   const bySource = new Map<string, Fn>();
   const compile = (src: FnSource): Fn => {
-    const script = new vm.Script(`"use strict";(${src.source}\n)`, {
+    // a handler ending with `e.next()` leaves that call to the main thread (tail-next.ts)
+    const tail = rewriteTailNext(src.source);
+    const code = tail
+      ? `"use strict";(function (${DEFER_NAME}) { return (${tail}\n) })`
+      : `"use strict";(${src.source}\n)`;
+    const script = new vm.Script(code, {
       filename: src.file || "pb_hooks handler",
       lineOffset: Math.max(0, src.line - 1),
     });
-    const fn = script.runInThisContext() as unknown;
+    const made = script.runInThisContext() as unknown;
+    const fn =
+      tail && typeof made === "function" ? (made as (defer: typeof deferNext) => unknown)(deferNext) : made;
     if (typeof fn !== "function") throw new Error("the registered handler is not a function");
     return fn as Fn;
   };
@@ -165,6 +173,7 @@ if (init.mode === "load") {
         ok: true,
         value: m.event ? null : encode(result),
         state: handle?.state() ?? null,
+        ...(handle?.deferredNext() ? { next: true as const } : {}),
       });
     } catch (err) {
       let state = null;

@@ -4,7 +4,8 @@
  * (what a failed main-thread call throws into the script) and the conversion of any of them to
  * and from the wire shape that crosses the thread boundary.
  */
-import { STATUS_CODES } from "node:http";
+import type * as Http from "node:http";
+import { createRequire } from "node:module";
 import { sentenize } from "../../tools/validation.ts";
 import type { ErrorWire } from "../wire.ts";
 
@@ -112,6 +113,14 @@ export function sanitizeErrorData(raw: unknown): Obj {
   return out;
 }
 
+/**
+ * Node's status texts, loaded on first use: importing node:http into a worker loads the whole
+ * HTTP stack and undici with it (~11 MB of resident memory per pb_hooks thread).
+ */
+let statusTexts: { [code: number]: string | undefined } | undefined;
+const statusText = (code: number): string =>
+  (statusTexts ??= (createRequire(import.meta.url)("node:http") as typeof Http).STATUS_CODES)[code] ?? "";
+
 // Set by `errorFromWire` to build an ApiError whose data is already sanitised.
 let presetData: Obj | null = null;
 
@@ -124,7 +133,7 @@ export class ApiError extends Error {
   constructor(status?: unknown, message?: unknown, data?: unknown) {
     const code = typeof status === "number" && Number.isInteger(status) ? status : 0;
     let text = typeof message === "string" ? message : message == null ? "" : safeString(message);
-    if (text.trim() === "") text = code === 0 ? "" : (STATUS_CODES[code] ?? "");
+    if (text.trim() === "") text = code === 0 ? "" : statusText(code);
     super(sentenize(text));
     this.name = "ApiError";
     this.status = code;

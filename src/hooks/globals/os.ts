@@ -4,7 +4,8 @@
  * thread (op `os.exit`) since a worker cannot end the process itself; `openRoot`/`openInRoot`
  * (Go's os.Root file handles) are not supported.
  */
-import { spawnSync } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
+import { createRequire } from "node:module";
 import {
   mkdirSync,
   readdirSync,
@@ -24,6 +25,12 @@ import type { SyncBridge } from "../wire.ts";
 import { bytesOf, GoBytes } from "./bytes.ts";
 import { GoError } from "./errors.ts";
 import { DirEntry, FileInfo, filepath, goFs } from "./filepath.ts";
+
+/** node:child_process, loaded on first `$os.exec`/`$os.cmd` (it costs every worker ~1 MB). */
+const spawnSync = ((...args: Parameters<typeof ChildProcess.spawnSync>) =>
+  (createRequire(import.meta.url)("node:child_process") as typeof ChildProcess).spawnSync(
+    ...args,
+  )) as typeof ChildProcess.spawnSync;
 
 const text = (v: unknown): string => toGoString(v);
 const perm = (v: unknown, fallback: number): number =>
