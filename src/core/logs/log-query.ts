@@ -85,7 +85,6 @@ export function logFromRow(row: Row): LogJson {
 
 /** A page of logs; invalid filters or sorts throw a ValidationError. */
 export async function listLogs(app: App, q: LogListQuery): Promise<{ items: LogJson[]; total: number }> {
-  await app.logger().writer.flush(); // entries still queued are shown too
   const { where, params } = compileFilter(q.filter);
   let order = "";
   let sortParams: SqlValue[] = [];
@@ -116,14 +115,12 @@ export async function listLogs(app: App, q: LogListQuery): Promise<{ items: LogJ
 
 /** One log entry by id, or null. */
 export async function findLogById(app: App, id: string): Promise<LogJson | null> {
-  await app.logger().writer.flush(); // entries still queued are shown too
   const row = await app.auxDb.get(`SELECT ${COLUMNS} FROM \`_logs\` WHERE \`id\` = ?`, [id]);
   return row ? logFromRow(row) : null;
 }
 
 /** Entries per hour (oldest first), optionally filtered; a bad filter throws a ValidationError. */
 export async function logsStats(app: App, filter: string): Promise<LogStat[]> {
-  await app.logger().writer.flush(); // entries still queued are shown too
   const { where, params } = compileFilter(filter);
   const rows = await app.auxDb.heavyAll(
     "SELECT COUNT(`id`) AS total, strftime('%Y-%m-%d %H:00:00', `created`) AS date " +

@@ -1,9 +1,9 @@
 /**
  * The batched writer of `auxiliary.db` `_logs`: entries wait in memory and are written together,
- * off the request path, in one INSERT (one implicit transaction) when 200 are waiting or 1 s
- * after the first one (PocketBase waits up to 3 s). Reading the logs (log-query.ts) and closing
- * the app write what is waiting first, so the API always shows every entry; a crash loses at most
- * the last second's entries (or 200). A failed write is reported to stderr and dropped: logging
+ * off the request path, in one INSERT (one implicit transaction) when 200 are waiting or 3 s
+ * after the first one, as PocketBase's batch handler does. Reads do not flush (PocketBase's do
+ * not either: a list taken right after a request does not show that request yet); closing the
+ * app writes what is waiting. A failed write is reported to stderr and dropped: logging
  * must never break what is being logged. */
 import type { DbExecutor } from "../db/database.ts";
 import { newLogId } from "./log-id.ts";
@@ -26,7 +26,7 @@ export interface LogEntry {
 export interface LogWriterOptions {
   /** Entries that trigger an immediate write (default 200). */
   batchSize?: number;
-  /** Longest wait of an entry before it is written, in ms (default 1000). */
+  /** Longest wait of an entry before it is written, in ms (default 3000). */
   flushDelayMs?: number;
   /**
    * Write from a worker thread with its own connection (log-thread.ts) rather than through `db`
@@ -50,7 +50,7 @@ export class LogWriter {
     this.#db = db;
     this.#thread = options.thread ? new LogThread() : null;
     this.#batchSize = options.batchSize ?? 200;
-    this.#flushDelayMs = options.flushDelayMs ?? 1000;
+    this.#flushDelayMs = options.flushDelayMs ?? 3000;
   }
 
   /** Queues an entry; never blocks and never throws. */
