@@ -2,7 +2,18 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".tools/**", "pb_data/**", "ui/**", "bin/**", "eslint.config.js"] },
+  {
+    ignores: [
+      "node_modules/**",
+      ".tools/**",
+      "pb_data/**",
+      "ui/**",
+      "bin/**",
+      "dist/**",
+      "scripts/bundle.js",
+      "eslint.config.js",
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -43,8 +43,31 @@ if (sized && typeof process.execve === "function") {
 // TypeScript module loads, hence this JavaScript entry point.
 const { enableCompileCache } = await import("node:module");
 enableCompileCache?.();
-// A checkout runs the TypeScript sources; the npm package carries them compiled (lib/, built by
-// `prepack`), since Node never type-strips files under node_modules.
-const { existsSync } = await import("node:fs");
+// A checkout runs the bundle of its sources (dist/bundle/, built by `npm ci` through
+// scripts/bundle.js: ~40 modules to load instead of ~240) while every file it was built from is
+// unchanged, else the TypeScript sources themselves; SATCHEL_BUNDLE=0 always runs the sources.
+// The npm package carries them compiled (lib/, built by `prepack`), since Node never
+// type-strips files under node_modules.
+const { existsSync, readFileSync, statSync } = await import("node:fs");
+/** dist/bundle/main.mjs when it was built from the files as they are now, else null. */
+function freshBundle() {
+  if (process.env.SATCHEL_BUNDLE === "0") return null;
+  const dir = new URL("../dist/bundle/", import.meta.url);
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(new URL("manifest.json", dir), "utf8"));
+  } catch {
+    return null;
+  }
+  if (manifest.node !== process.version) return null;
+  const root = new URL("../", import.meta.url);
+  for (const [file, size, mtimeMs] of manifest.files) {
+    const s = statSync(new URL(file, root), { throwIfNoEntry: false });
+    if (!s || s.size !== size || s.mtimeMs !== mtimeMs) return null;
+  }
+  return new URL("main.mjs", dir).href;
+}
 const sources = new URL("../src/main.ts", import.meta.url);
-await import(existsSync(sources) ? sources.href : new URL("../lib/src/main.js", import.meta.url).href);
+await import(
+  existsSync(sources) ? (freshBundle() ?? sources.href) : new URL("../lib/src/main.js", import.meta.url).href
+);

@@ -60,7 +60,8 @@ describe("serve's start", () => {
         "--publicDir",
         join(dir, "pb_public"),
       ],
-      { env: { ...process.env, MODULE_TRACE_OUT: out } },
+      // the sources, not the bundle: the test names the modules a start loads
+      { env: { ...process.env, MODULE_TRACE_OUT: out, SATCHEL_BUNDLE: "0" } },
     );
     t.after(() => child.kill("SIGKILL"));
     let stdout = "";

@@ -16,6 +16,7 @@ import { hookCatalogue, type HookEventMap, type HookName } from "../core/hooks.t
 import { Record as CoreRecord } from "../core/records/record.ts";
 import type { HookEvent } from "../tools/hook.ts";
 import { encodeJson } from "../tools/json.ts";
+import { bundleDir } from "../tools/runtime.ts";
 import { ApiError } from "../api/errors.ts";
 import { NotFoundError } from "../core/errors.ts";
 import {
@@ -37,8 +38,13 @@ export function isModuleHookFile(path: string): boolean {
 
 // ---- `import "satchel"` from a hooks folder anywhere -----------------------------------------
 
-/** This package's public entry, in the form this file runs as (.ts from source, .js compiled). */
-const OWN_ENTRY = new URL(`../index${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+/**
+ * This package's public entry, in the form this file runs as (.ts from source, .js compiled, the
+ * bundle's own entry from dist/bundle/: a hook must get the very classes the server uses).
+ */
+const OWN_ENTRY = bundleDir()
+  ? new URL("index.mjs", bundleDir()!).href
+  : new URL(`../index${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
 let selfResolution = false;
 
 function resolveSatchelToSelf(): void {

@@ -14,7 +14,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pkg from "../../package.json" with { type: "json" };
-import { executableDir } from "../tools/runtime.ts";
+import { bundleDir, executableDir } from "../tools/runtime.ts";
 
 /** The first line of a written file names the code it was generated from. */
 const FIRST_LINE_PREFIX = "// satchel-types ";
@@ -36,9 +36,19 @@ async function newestMtime(dir: string): Promise<number> {
 async function codeFingerprint(): Promise<string> {
   const exe = executableDir();
   if (exe) return `${pkg.version} exe ${statSync(process.execPath).mtimeMs}`;
-  // This module is src/hooks/types-file-refresh.ts (lib/src/hooks/… in the npm package).
-  const sources = fileURLToPath(new URL("..", import.meta.url));
+  const sources = fileURLToPath(sourcesFolder());
   return `${pkg.version} ${existsSync(sources) ? await newestMtime(sources) : 0}`;
+}
+
+/**
+ * The folder of the sources, as a URL: src/ of a checkout (also when the server runs from the
+ * bundle, dist/bundle/, which is only used beside its sources), lib/src/ of the npm package.
+ * The generator reads their doc comments.
+ */
+function sourcesFolder(): URL {
+  const bundle = bundleDir();
+  // This module is src/hooks/types-file-refresh.ts (lib/src/hooks/… in the npm package).
+  return bundle ? new URL("../../src/", bundle) : new URL("../", import.meta.url);
 }
 
 /** Whether the types file at `path` was written by this same code. */
@@ -72,8 +82,8 @@ export async function refreshTypesFile(dataDir: string, log: (message: string) =
 
 /** Runs types-file-child.ts (…/.js in the npm package) with this Node; its stderr goes to `log`. */
 function writeInChild(dataDir: string, firstLine: string, log: (message: string) => void): Promise<void> {
-  const compiled = import.meta.url.endsWith(".js");
-  const child = fileURLToPath(new URL(`./types-file-child.${compiled ? "js" : "ts"}`, import.meta.url));
+  const compiled = !bundleDir() && import.meta.url.endsWith(".js");
+  const child = fileURLToPath(new URL(`hooks/types-file-child.${compiled ? "js" : "ts"}`, sourcesFolder()));
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [child, dataDir, firstLine], {
       stdio: ["ignore", "ignore", "pipe"],

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join, normalize, sep } from "node:path";
+import { bundleDir } from "./runtime.ts";
 
 /** A set of assets: a folder on disk, or embedded files by relative path. */
 type Source = { folder: string } | { files: ReadonlyMap<string, string> };
@@ -26,6 +27,9 @@ function source(set: string): Source {
   if (files) return { files };
   const folder = FOLDERS[set];
   if (!folder) throw new Error(`unknown asset set ${set}`);
+  // The bundle is dist/bundle/ in the package folder.
+  const bundle = bundleDir();
+  if (bundle) return { folder: fileURLToPath(new URL(`../../${folder}/`, bundle)) };
   // This module is src/tools/assets.ts, or lib/src/tools/assets.js in the npm package.
   const up = import.meta.url.endsWith(".js") ? "../../../" : "../../";
   return { folder: fileURLToPath(new URL(`${up}${folder}/`, import.meta.url)) };

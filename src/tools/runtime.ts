@@ -31,3 +31,13 @@ export function executableDir(): string | null {
   if (!bun || !/^(\/\$bunfs\/|[A-Z]:[\\/]~BUN[\\/])/.test(bun.main)) return null;
   return dirname(process.execPath);
 }
+
+/**
+ * The folder of the bundle (`dist/bundle/`, built by scripts/bundle.js) as a `file:` URL with a
+ * trailing slash when the code runs from it, else null. Every chunk of the bundle records it
+ * first thing (its banner); from the bundle, `import.meta.url` is a chunk's URL, not the source
+ * file's, so code that finds files next to itself asks here.
+ */
+export function bundleDir(): string | null {
+  return (globalThis as { __satchelBundleDir?: string }).__satchelBundleDir ?? null;
+}

@@ -1,5 +1,6 @@
-// Loaded with `node --import` by test/serve-lazy-start.test.ts: records every module the
-// process resolves and, on SIGUSR2, writes their URLs (one a line) to $MODULE_TRACE_OUT.
+// Loaded with `node --import` by tests that check which modules a process loads
+// (test/serve-lazy-start.test.ts, test/bundle.test.ts): records every module the process
+// resolves and writes their URLs (one a line) to $MODULE_TRACE_OUT on SIGUSR2 and at exit.
 import { writeFileSync } from "node:fs";
 import { registerHooks } from "node:module";
 
@@ -11,7 +12,9 @@ registerHooks({
     return resolved;
   },
 });
-process.on("SIGUSR2", () => {
+function write(): void {
   const out = process.env.MODULE_TRACE_OUT;
   if (out) writeFileSync(out, [...urls].join("\n") + "\n");
-});
+}
+process.on("SIGUSR2", write);
+process.on("exit", write);
