@@ -42,6 +42,7 @@ interface BunApi {
       executablePath?: string;
     };
     naming?: { asset?: string };
+    external?: string[];
     plugins?: { name: string; setup(build: BunPluginBuilder): void }[];
   }): Promise<BunBuildResult>;
 }
@@ -173,6 +174,9 @@ async function build(target: string, entry: string, outfile: string): Promise<vo
   const result = await Bun!.build({
     entrypoints: [entry, ...WORKER_ENTRIES.map((e) => join(ROOT, "src", e))],
     root: ROOT,
+    // The C heap trim (src/tools/c-heap-trim.ts) is never used by the executable (Bun has its
+    // own allocator); its FFI library stays out of the build.
+    external: ["koffi"],
     // A compiled Bun program reads .env and bunfig.toml from its working folder by default:
     // Satchel's environment is the one it is started with, as PocketBase's.
     compile: {

@@ -140,7 +140,8 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // The scheduler runs while serving (the app's terminate stops it).
   app.cron().start();
   // Memory a burst made V8 keep is given back once the server is idle (tools/idle-reclaim.ts).
-  const reclaim = startIdleReclaim();
+  // So are SQLite's page caches (up to 32 MB per connection, kept until released).
+  const reclaim = startIdleReclaim({ release: () => app.releaseMemory() });
   // pb_data/types.d.ts for pb_hooks editors (PocketBase writes it on serve), a few seconds after
   // the start: its check walks the sources and a stale file is written by a child process, work
   // that would otherwise compete with the first requests for the CPU.

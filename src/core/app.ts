@@ -232,6 +232,12 @@ export class App {
     });
   }
 
+  /** Frees what the databases' connections cache (see Database.releaseMemory); for idle moments. */
+  releaseMemory(): void {
+    this.#shared.db?.releaseMemory();
+    this.#shared.auxDb?.releaseMemory();
+  }
+
   /** Closes the databases cleanly (waits for in-flight writes). Runs `onTerminate`. */
   async terminate(isRestart = false): Promise<void> {
     await this.hooks.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {

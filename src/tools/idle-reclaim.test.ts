@@ -74,6 +74,24 @@ describe("startIdleReclaim", () => {
     }
   });
 
+  it("lets the app release its caches just before each collection", async () => {
+    const probe = new Scripted();
+    const order: string[] = [];
+    const collect = probe.collect.bind(probe);
+    probe.collect = () => {
+      order.push("collect");
+      collect();
+    };
+    const reclaim = startIdleReclaim({ ...options, probe, release: () => order.push("release") });
+    try {
+      probe.rssBytes = 200 * MB;
+      await until(() => probe.collected === 1, "the collection");
+      assert.deepEqual(order, ["release", "collect"]);
+    } finally {
+      reclaim.stop();
+    }
+  });
+
   it("gives a real heap back to the OS in this runtime", () => {
     // A child process: grows its heap, drops it, then runs one reclaim pass by hand.
     const script = `
