@@ -6,7 +6,7 @@
  */
 import { str } from "./text.ts";
 import { createRequire } from "node:module";
-import { bytesOf } from "./globals/bytes.ts";
+import { bytesOf, GoBytes } from "./globals/bytes.ts";
 import { assignRecordFromWire, Record as ScriptRecord } from "./globals/record.ts";
 import type { RecordWire } from "./wire.ts";
 import { queryBuilder, recordQuery, type QueryRunner } from "./globals/select-query.ts";
@@ -18,6 +18,7 @@ import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations
 import type { WorkerChannel } from "./worker-channel.ts";
 import { decode, encode, markApp, type ScriptModels } from "./worker-codec.ts";
 import { hookCatalogue } from "../core/hooks.ts";
+import { scriptBroker } from "./script-broker.ts";
 
 type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
@@ -44,6 +45,15 @@ export function notSupported(what: string, instead: string): never {
   throw new Error(`not supported in Satchel: ${what}; ${instead}`);
 }
 
+/** Gives a script's record(s) the state of the main thread's answer (`{$record}` shapes, in order). */
+function assignRecords(target: unknown, answer: unknown[]): void {
+  const targets = Array.isArray(target) ? target : [target];
+  answer.forEach((item, i) => {
+    const wire = item && typeof item === "object" ? (item as { $record?: RecordWire }).$record : undefined;
+    if (wire && targets[i] instanceof ScriptRecord) assignRecordFromWire(targets[i], wire);
+  });
+}
+
 /** Builds the `$app` objects (one per app handle: "main" or a transaction). */
 export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models: () => ScriptModels) {
   const apps = new Map<string, object>();
@@ -56,6 +66,12 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     if (saved && method.startsWith("save") && model instanceof ScriptRecord) {
       assignRecordFromWire(model, saved);
       return undefined;
+    }
+    // `$app.expandRecord(s)`: the script's records take their expands, as in PocketBase
+    const expanded = out && typeof out === "object" ? (out as { $expanded?: unknown }).$expanded : undefined;
+    if (Array.isArray(expanded)) {
+      assignRecords(args[0], expanded);
+      return decode((out as { errors?: unknown }).errors, models());
     }
     return decode(out, models());
   };
@@ -213,6 +229,7 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
       cron,
       newFilesystem: () => systems.app(id),
       newBackupsFilesystem: () => systems.backups(id),
+      subscriptionsBroker: () => scriptBroker(channel, models),
       newMailClient: () => ({ send: (m: unknown) => void channel.call("mail.send", [encode(m)]) }),
       isTransactional: () => id !== "main",
       get rootCmd(): never {
@@ -259,11 +276,18 @@ export function apisNamespace(channel: WorkerChannel, models: () => ScriptModels
       id: APIS_MIDDLEWARES[name]?.id ?? "",
       priority: APIS_MIDDLEWARES[name]?.priority ?? 0,
     });
+  const callWithEvent = (name: string, e: { __run?: number }, args: unknown[]) =>
+    channel.call(`apis.${name}`, [e.__run, ...args.map((a) => encode(a))]);
   const withEvent =
     (name: string) =>
-    (e: { __run?: number; response?: unknown }, ...args: unknown[]) => {
-      const out = decode(channel.call(`apis.${name}`, [e.__run, ...args.map((a) => encode(a))]), models());
-      return out;
+    (e: { __run?: number; response?: unknown }, ...args: unknown[]) =>
+      decode(callWithEvent(name, e, args), models());
+  // the records are enriched in place (expand, visibility, onRecordEnrich), as in PocketBase
+  const enrich =
+    (name: string) =>
+    (e: { __run?: number }, records: unknown, ...expands: unknown[]) => {
+      const out = callWithEvent(name, e, [records, ...expands]);
+      assignRecords(records, Array.isArray(out) ? out : [out]);
     };
   return {
     requireGuestOnly: ref("requireGuestOnly"),
@@ -276,8 +300,8 @@ export function apisNamespace(channel: WorkerChannel, models: () => ScriptModels
     bodyLimit: ref("bodyLimit"),
     static: ref("static"),
     recordAuthResponse: withEvent("recordAuthResponse"),
-    enrichRecord: withEvent("enrichRecord"),
-    enrichRecords: withEvent("enrichRecords"),
+    enrichRecord: enrich("enrichRecord"),
+    enrichRecords: enrich("enrichRecords"),
   };
 }
 
@@ -297,8 +321,8 @@ export function httpNamespace(channel: WorkerChannel): Obj {
       else cfg.body = encode(cfg.body);
       if (cfg.data !== undefined) cfg.data = encode(cfg.data);
       const r = channel.call("http.send", [cfg]) as Obj & { body: Uint8Array };
-      const bytes = Array.from(r.body);
-      return { ...r, body: bytes, raw: Buffer.from(r.body).toString("utf8") };
+      // Go's []byte, so `toString(res.body)` gives the text
+      return { ...r, body: GoBytes.fromData(r.body), raw: Buffer.from(r.body).toString("utf8") };
     },
   };
 }
