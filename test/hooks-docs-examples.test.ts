@@ -173,6 +173,13 @@ const HOOKS: { [file: string]: string } = {
   "public/index.html": "<h1>static index</h1>\n",
   "public/a.txt": "file a\n",
   "lib/utils.js": `module.exports = { hello: (name) => "Hello " + name }\n`,
+  "serve.pb.js": `onServe((e) => {
+  e.next()
+  console.log("serving on", e.address)
+  $app.store().set("served", e.address)
+})
+routerAdd("GET", "/served", (e) => e.json(200, { served: $app.store().get("served") }))
+`,
   "main.pb.js": `/// <reference path="../pb_data/types.d.ts" />
 
 onBootstrap((e) => {
@@ -724,6 +731,9 @@ describe("PocketBase's documented JS examples on `satchel serve`", () => {
     assert.equal(await (await get("/static/")).text(), "<h1>static index</h1>\n");
     assert.equal(await (await get("/static/a.txt")).text(), "file a\n");
     assert.equal(await (await get("/gz")).text(), "zipped?");
+    // an onServe handler ran when the server started
+    const served = (await (await get("/served")).json()) as { served: string };
+    assert.match(served.served, /^127\.0\.0\.1:/);
   });
 
   test("routing: bindBody, requestInfo, the auth middlewares, bodyLimit and errors", async () => {

@@ -54,6 +54,9 @@ function assignRecords(target: unknown, answer: unknown[]): void {
   });
 }
 
+/** Where `$app.rootCmd.addCommand(...)` goes: set by the loader (registrationFunctions). */
+export const rootCommands: { sink: ((cmds: unknown[]) => void) | null } = { sink: null };
+
 /** Builds the `$app` objects (one per app handle: "main" or a transaction). */
 export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models: () => ScriptModels) {
   const apps = new Map<string, object>();
@@ -232,11 +235,10 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
       subscriptionsBroker: () => scriptBroker(channel, models),
       newMailClient: () => ({ send: (m: unknown) => void channel.call("mail.send", [encode(m)]) }),
       isTransactional: () => id !== "main",
-      get rootCmd(): never {
-        return notSupported(
-          "$app.rootCmd",
-          "add custom commands with the framework API's runCli(argv, { commands }) (docs/typescript.md)",
-        );
+      // commands added while the files load run as `satchel <name>`; later additions do nothing,
+      // as a command added to PocketBase's root command after it started
+      rootCmd: {
+        addCommand: (...cmds: unknown[]) => void rootCommands.sink?.(cmds),
       },
       restart: () => notSupported("$app.restart()", "save a file under pb_hooks to reload the hooks"),
       bootstrap: () => notSupported("$app.bootstrap()", "the server bootstraps the app once"),
@@ -376,8 +378,11 @@ export function hooksRequire(hooksDir: string): NodeJS.Require {
   return createRequire(join(hooksDir, "pb.js"));
 }
 
-/** The hook functions scripts can register (every catalogue hook except onServe). */
-export const SCRIPT_HOOKS = Object.keys(hookCatalogue).filter((name) => name !== "onServe");
+/**
+ * The hook functions scripts can register: every catalogue hook (`onServe` too: its handlers see
+ * `e.address` and `e.next()`; routes come from `routerAdd`, the router stays on the main thread).
+ */
+export const SCRIPT_HOOKS = Object.keys(hookCatalogue);
 
 /** Where in the hook files a registration call was made. */
 function callSite(files: Set<string>): { file: string; line: number } {
@@ -450,6 +455,24 @@ export function registrationFunctions(regs: Registrations, files: Set<string>, s
       regs.removedCrons.push(String(id));
     },
   };
+  // `$app.rootCmd.addCommand(new Command({use, short, run}))`, subcommands included
+  const addCommands = (cmds: unknown[], parent: string[]) => {
+    for (const c of cmds) {
+      const cmd = c as { use?: unknown; short?: unknown; run?: unknown; commands?: () => unknown[] } | null;
+      const name = str(cmd?.use).trim().split(/\s+/)[0] ?? "";
+      if (!cmd || !name) throw new Error("[rootCmd.addCommand] a command needs a use text");
+      const path = [...parent, name];
+      regs.commands = regs.commands.filter((r) => r.path.join(" ") !== path.join(" "));
+      regs.commands.push({
+        path,
+        use: str(cmd.use),
+        short: str(cmd.short),
+        handler: typeof cmd.run === "function" ? capture(cmd.run) : null,
+      });
+      if (typeof cmd.commands === "function") addCommands(cmd.commands(), path);
+    }
+  };
+  rootCommands.sink = (cmds) => addCommands(cmds, []);
   for (const name of SCRIPT_HOOKS) {
     const tagged = hookCatalogue[name as keyof typeof hookCatalogue].tagged;
     out[name] = (handler: unknown, ...tags: unknown[]) => {
