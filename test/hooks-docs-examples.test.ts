@@ -160,6 +160,47 @@ migrate((app) => {
   app.delete(app.findCollectionByNameOrId("new_name"))
 })
 `,
+  "1700000006_auth_options.js": `migrate((app) => {
+  const users = app.findCollectionByNameOrId("users")
+  users.passwordAuth.identityFields = ["email", "username"]
+  users.fields.add(new TextField({ name: "username", max: 50 }))
+  users.oauth2.mappedFields.name = "name"
+  users.mfa.enabled = false
+  users.otp.duration = 300
+  users.authToken.duration = 7200
+  users.authRule = "verified = true"
+  users.manageRule = null
+  users.addIndex("idx_users_username", true, "username", "username != ''")
+  app.save(users)
+
+  const tags = new Collection({ name: "tags", type: "base" })
+  tags.fields.add(new TextField({ name: "name", required: true }))
+  tags.fields.add(new SelectField({ name: "color", maxSelect: 1, values: ["red", "blue"] }))
+  tags.fields.add(new NumberField({ name: "weight", min: 0, onlyInt: true }))
+  tags.fields.add(new DateField({ name: "due" }))
+  tags.fields.add(new JSONField({ name: "meta" }))
+  tags.fields.add(new URLField({ name: "link" }))
+  tags.fields.add(new EmailField({ name: "contact" }))
+  tags.fields.add(new FileField({ name: "icon", maxSelect: 1, maxSize: 100000, mimeTypes: ["image/png", "text/plain"] }))
+  tags.fields.add(new RelationField({ name: "articles", collectionId: app.findCollectionByNameOrId("articles").id, maxSelect: 10 }))
+  tags.fields.add(new AutodateField({ name: "created", onCreate: true }))
+  tags.fields.addAt(1, new Field({ type: "text", name: "slug" }))
+  tags.listRule = ""
+  tags.viewRule = ""
+  tags.createRule = ""
+  app.save(tags)
+  unmarshal({ updateRule: "@request.auth.id != ''" }, tags)
+  app.save(tags)
+}, (app) => {
+  app.delete(app.findCollectionByNameOrId("tags"))
+  const users = app.findCollectionByNameOrId("users")
+  users.fields.removeByName("username")
+  users.removeIndex("idx_users_username")
+  users.passwordAuth.identityFields = ["email"]
+  users.authRule = ""
+  app.save(users)
+})
+`,
 };
 
 /** pb_hooks: every routing helper, record/collection hooks, $app queries, the namespaces. */
@@ -179,6 +220,127 @@ const HOOKS: { [file: string]: string } = {
   $app.store().set("served", e.address)
 })
 routerAdd("GET", "/served", (e) => e.json(200, { served: $app.store().get("served") }))
+`,
+  "more.pb.js": `routerAdd("POST", "/upload", (e) => {
+  const files = e.findUploadedFiles("document")
+  const r = new Record($app.findCollectionByNameOrId("articles"))
+  r.set("title", "uploaded")
+  r.set("documents", files)
+  $app.save(r)
+  return e.json(200, { n: files.length, name: files[0].originalName, saved: r.get("documents").length })
+})
+routerAdd("GET", "/req", (e) => {
+  e.setCookie(new Cookie({ name: "c1", value: "v1", path: "/" }))
+  return e.json(200, {
+    path: e.request.url.path,
+    cookie: (() => { try { return e.request.cookie("in").value } catch (_) { return null } })(),
+    tls: e.isTLS(),
+    remote: e.remoteIP().length > 0,
+    ctx: e.requestInfo().context,
+    ua: e.request.userAgent(),
+    host: e.request.host.length > 0,
+  })
+})
+routerAdd("GET", "/owner/{id}", (e) => e.json(200, { ok: true }), $apis.requireSuperuserOrOwnerAuth("id"))
+routerAdd("GET", "/rec", (e) => {
+  const col = $app.findCollectionByNameOrId("articles")
+  const r = new Record(col)
+  r.set("title", "slugged")
+  r.set("slug:autogenerate", "post-")
+  r.set("rank", 7)
+  $app.save(r)
+  const orig = r.original()
+  r.set("title", "changed")
+  const fresh = r.fresh()
+  const copy = r.originalCopy ? r.originalCopy() : r.original()
+  const user = $app.findAuthRecordByEmail("users", "user@example.com")
+  const token = user.newAuthToken()
+  const byToken = $app.findAuthRecordByToken(token, "auth")
+  const tags = $app.findCollectionByNameOrId("tags")
+  const t = new Record(tags)
+  t.set("name", "t1")
+  t.set("weight", 3)
+  t.set("due", new DateTime("2025-01-02 10:00:00.000Z"))
+  t.set("meta", { a: [1, 2] })
+  t.set("articles", [r.id])
+  t.set("color", "red")
+  $app.save(t)
+  const t2 = $app.findRecordById("tags", t.id)
+  $app.expandRecord(t2, ["articles"], null)
+  return e.json(200, {
+    slug: r.getString("slug"), isNew: r.isNew(), origTitle: copy.getString("title"), freshTitle: fresh.getString("title"),
+    byToken: byToken.id === user.id, valid: user.validatePassword("1234567890"), invalid: user.validatePassword("nope"),
+    email: user.email(), verified: user.verified(), fileToken: user.newFileToken().length > 0,
+    due: t2.getDateTime("due").string(), meta: t2.get("meta"), weight: t2.getInt("weight"), arts: t2.getStringSlice("articles").length,
+    expandedAll: t2.expandedAll("articles").map((x) => x.getString("title")), created: t2.getString("created").length > 0,
+    changed: r.getString("title"), tagCollection: t2.collection().name, fieldNames: tags.fields.fieldNames(),
+    usersIdentity: $app.findCollectionByNameOrId("users").passwordAuth.identityFields, usersAuthRule: $app.findCollectionByNameOrId("users").authRule,
+    tagsUpdateRule: tags.updateRule,
+  })
+})
+routerAdd("GET", "/fs", (e) => {
+  const fsys = $app.newFilesystem()
+  try {
+    fsys.upload(toBytes("hello fs"), "custom/hello.txt")
+    const exists = fsys.exists("custom/hello.txt")
+    const attrs = fsys.attributes("custom/hello.txt")
+    const list = fsys.list("custom/")
+    const content = toString(fsys.getReader("custom/hello.txt"))
+    fsys.delete("custom/hello.txt")
+    return e.json(200, { exists, size: attrs.size, list: list.length, content, after: fsys.exists("custom/hello.txt") })
+  } finally {
+    fsys.close()
+  }
+})
+routerAdd("GET", "/fromurl", (e) => {
+  const f = $filesystem.fileFromURL("http://" + e.request.host + "/hello/url")
+  const p = $filesystem.fileFromPath(__hooks + "/public/a.txt")
+  return e.json(200, { urlName: f.name.length > 0, size: f.size, pathOrig: p.originalName })
+})
+routerAdd("GET", "/cronadd", (e) => {
+  cronAdd("dynamic", "0 0 * * *", () => { console.log("x") })
+  const jobs = $app.cron().jobs().map((j) => j.id())
+  cronRemove("dynamic")
+  const after = $app.cron().jobs().map((j) => j.id())
+  return e.json(200, { had: jobs.includes("dynamic"), gone: !after.includes("dynamic"), total: $app.cron().total() })
+})
+routerAdd("POST", "/truncate", (e) => {
+  const c = new Collection({ name: "scratch", fields: [{ name: "x", type: "text" }] })
+  $app.save(c)
+  const r = new Record(c); r.set("x", "1"); $app.save(r)
+  $app.truncateCollection(c)
+  const n = $app.countRecords("scratch")
+  $app.delete(c)
+  return e.json(200, { n })
+})
+routerAdd("GET", "/import", (e) => {
+  $app.importCollections([{ name: "imported", type: "base", fields: [{ name: "title", type: "text" }] }], false)
+  const c = $app.findCollectionByNameOrId("imported")
+  const out = { name: c.name, fields: c.fields.fieldNames() }
+  $app.delete(c)
+  return e.json(200, out)
+})
+routerAdd("GET", "/random", (e) => e.json(200, {
+  byRegex: /^[a-c]{5}$/.test($security.randomStringByRegex("[a-c]{5}")),
+  now: new DateTime().time().unix() > 0,
+  add: new DateTime("2024-01-01 00:00:00.000Z").add(3600 * 1000 * 1000 * 1000).string(),
+}))
+onMailerRecordPasswordResetSend((e) => {
+  e.message.html += "<p>extra footer</p>"
+  e.next()
+})
+onRecordAuthWithPasswordRequest((e) => {
+  e.next()
+}, "users")
+onRecordAfterUpdateSuccess((e) => {
+  console.log("user updated...", e.record.get("email"))
+  e.next()
+}, "users")
+onCollectionUpdateRequest((e) => { e.next() })
+onSettingsReload((e) => { e.next() })
+onBackupCreate((e) => { e.next() })
+onFileDownloadRequest((e) => { e.next() }, "articles")
+onBatchRequest((e) => { e.next() })
 `,
   "main.pb.js": `/// <reference path="../pb_data/types.d.ts" />
 
@@ -728,7 +890,9 @@ describe("PocketBase's documented JS examples on `satchel serve`", () => {
     assert.equal(await res.text(), "raw bytes");
     assert.equal(await (await get("/stream")).text(), "streamed");
     assert.equal(await (await get("/file")).text(), "file a\n");
-    assert.equal(await (await get("/static/")).text(), "<h1>static index</h1>\n");
+    res = await get("/static/");
+    assert.equal(res.headers.get("x-probe"), "1", "routerUse applies to $apis.static too");
+    assert.equal(await res.text(), "<h1>static index</h1>\n");
     assert.equal(await (await get("/static/a.txt")).text(), "file a\n");
     assert.equal(await (await get("/gz")).text(), "zipped?");
     // an onServe handler ran when the server started
@@ -992,5 +1156,77 @@ describe("PocketBase's documented JS examples on `satchel serve`", () => {
     assert.equal(info.data.id, 123);
     assert.ok(logs.some((l) => l.message === "message with" && l.data.total === 123));
     assert.ok(logs.some((l) => l.message === "article created"));
+  });
+
+  test("more record, collection, request, filesystem and cron calls of the docs", async () => {
+    const form = new FormData();
+    form.append("document", new Blob(["hi\n"]), "doc.txt");
+    form.append("document", new Blob(["hi\n"]), "doc.txt");
+    assert.deepEqual(await json("/upload", { method: "POST", body: form }), {
+      n: 2,
+      name: "doc.txt",
+      saved: 2,
+    });
+    const res = await get("/req", { headers: { cookie: "in=cv", "user-agent": "docs-probe" } });
+    assert.match(res.headers.get("set-cookie")!, /^c1=v1; Path=\//);
+    assert.deepEqual(await res.json(), {
+      cookie: "cv",
+      ctx: "default",
+      host: true,
+      path: "/req",
+      remote: true,
+      tls: false,
+      ua: "docs-probe",
+    });
+    assert.equal((await get("/owner/xyz")).status, 401);
+    const r = await json("/rec");
+    assert.match(r.slug as string, /^post-/);
+    assert.equal(r.isNew, false);
+    assert.equal(r.origTitle, "slugged");
+    assert.equal(r.changed, "changed");
+    assert.equal(r.byToken, true);
+    assert.equal(r.valid, true);
+    assert.equal(r.invalid, false);
+    assert.equal(r.verified, true);
+    assert.equal(r.fileToken, true);
+    assert.equal(r.due, "2025-01-02 10:00:00.000Z");
+    assert.deepEqual(r.meta, { a: [1, 2] });
+    assert.equal(r.weight, 3);
+    assert.deepEqual(r.expandedAll, ["slugged"]);
+    assert.deepEqual(r.fieldNames, [
+      "id",
+      "slug",
+      "name",
+      "color",
+      "weight",
+      "due",
+      "meta",
+      "link",
+      "contact",
+      "icon",
+      "articles",
+      "created",
+    ]);
+    assert.deepEqual(r.usersIdentity, ["email", "username"]);
+    assert.equal(r.usersAuthRule, "verified = true");
+    assert.equal(r.tagsUpdateRule, "@request.auth.id != ''");
+    assert.deepEqual(await json("/fs"), {
+      after: false,
+      content: "hello fs",
+      exists: true,
+      list: 1,
+      size: 8,
+    });
+    const f = await json("/fromurl");
+    assert.equal(f.urlName, true);
+    assert.equal(f.pathOrig, "a.txt");
+    const c = await json("/cronadd");
+    assert.equal(c.had, true);
+    assert.equal(c.gone, true);
+    assert.deepEqual(await json("/import"), { fields: ["id", "title"], name: "imported" });
+    assert.deepEqual(await json("/truncate", { method: "POST" }), { n: 0 });
+    const rnd = await json("/random");
+    assert.equal(rnd.byRegex, true);
+    assert.equal(rnd.add, "2024-01-01 01:00:00.000Z");
   });
 });
