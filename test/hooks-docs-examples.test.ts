@@ -390,6 +390,7 @@ routerAdd("POST", "/info", (e) => {
 routerAdd("GET", "/me", (e) => e.json(200, e.auth), $apis.requireAuth())
 routerAdd("GET", "/admin-only", (e) => e.json(200, { ok: true }), $apis.requireSuperuserAuth())
 routerAdd("GET", "/guest", (e) => e.json(200, { ok: true }), $apis.requireGuestOnly())
+routerAdd("POST", "/raw", (e) => e.json(200, { text: readerToString(e.request.body), body: e.requestInfo().body }))
 routerAdd("POST", "/small", (e) => e.json(200, { len: toString(e.request.body).length }), $apis.bodyLimit(10))
 routerAdd("GET", "/gz", (e) => e.string(200, "zipped?"), $apis.gzip())
 routerAdd("GET", "/err/{kind}", (e) => {
@@ -934,6 +935,14 @@ describe("PocketBase's documented JS examples on `satchel serve`", () => {
     assert.equal((await get("/guest")).status, 200);
     assert.equal((await get("/small", { method: "POST", body: "0123456789012345" })).status, 413);
     assert.deepEqual(await json("/small", { method: "POST", body: "01234" }), { len: 5 });
+    assert.deepEqual(
+      await json("/raw", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"a":1}',
+      }),
+      { body: { a: 1 }, text: '{"a":1}' },
+    );
     const errors: [string, number, string][] = [
       ["api", 418, "Teapot."],
       ["bad", 400, "Bad one."],
