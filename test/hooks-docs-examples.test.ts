@@ -743,7 +743,10 @@ onCollectionAfterCreateSuccess((e) => {
   e.next()
 })
 onModelCreate((e) => { e.next() }, "articles")
-onRealtimeConnectRequest((e) => { e.next() })
+onRealtimeConnectRequest((e) => {
+  e.client.send(new SubscriptionMessage({ name: "greet", data: '{"greeting": "Hello world"}' }))
+  e.next()
+})
 onRealtimeSubscribeRequest((e) => {
   e.next()
   if (e.client.hasSubscription("welcome")) {
@@ -1118,6 +1121,16 @@ describe("PocketBase's documented JS examples on `satchel serve`", () => {
   });
 
   test("realtime: subscriptionsBroker() messages to subscribers, e.client in the realtime hooks", async () => {
+    // a message sent to e.client in onRealtimeConnectRequest reaches the new connection
+    const es = new EventSource(`${url}/api/realtime`);
+    const greetings: string[] = [];
+    es.addEventListener("greet", (e) => greetings.push(String(e.data)));
+    try {
+      await waitFor(() => greetings.length > 0, "the connect greeting");
+      assert.deepEqual(greetings, ['{"greeting": "Hello world"}']);
+    } finally {
+      es.close();
+    }
     const pb = new PocketBase(url);
     await pb.collection("users").authWithPassword("user@example.com", "1234567890");
     const got: { [topic: string]: unknown[] } = { welcome: [], example: [] };

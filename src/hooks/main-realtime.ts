@@ -10,10 +10,20 @@ import type { Client } from "../realtime/client.ts";
 import { encodeValue, type AppHandles } from "./main-codec.ts";
 import { str } from "./text.ts";
 
-/** What a script's client handle starts from. */
-function info<A>(client: Client<A>): { id: string; subscriptions: string[] } {
+/**
+ * Clients handed to scripts as `e.client`, by id: the connect hook's client is not in the broker
+ * yet (it registers after the handlers), and a message it is sent then must still reach it.
+ */
+const handedOut = new Map<string, WeakRef<Client<unknown>>>();
+
+/** What a script's client handle starts from (and the client kept to be found by id). */
+export function clientInfo<A>(client: Client<A>): { id: string; subscriptions: string[] } {
+  if (handedOut.size >= 1024) for (const [id, ref] of handedOut) if (!ref.deref()) handedOut.delete(id);
+  handedOut.set(client.id, new WeakRef(client as Client<unknown>));
   return { id: client.id, subscriptions: [...client.subscriptions().keys()] };
 }
+
+const info = <A>(client: Client<A>) => ({ id: client.id, subscriptions: [...client.subscriptions().keys()] });
 
 /** Answers one `realtime` op: `[method, clientId, ...args]`. */
 export function realtimeOp(app: App, handles: AppHandles, args: unknown[]): unknown {
@@ -31,7 +41,7 @@ export function realtimeOp(app: App, handles: AppHandles, args: unknown[]): unkn
     default:
       break;
   }
-  const client = broker.client(str(id));
+  const client = broker.client(str(id)) ?? handedOut.get(str(id))?.deref();
   if (method === "isDiscarded") return client?.isDiscarded ?? true;
   // a client that went away meanwhile: acting on it does nothing, as on a discarded Go client
   if (!client) return method === "subscriptions" ? [] : null;
@@ -48,7 +58,7 @@ export function realtimeOp(app: App, handles: AppHandles, args: unknown[]): unkn
       client.send({ name: str(rest[0]), data: str(rest[1]) });
       return null;
     case "get":
-      return encodeValue(str(rest[0]) === "auth" ? client.auth : client.get(str(rest[0])), handles);
+      return encodeValue(str(rest[0]) === "auth" ? (client.auth ?? null) : client.get(str(rest[0])), handles);
     case "set":
       client.set(str(rest[0]), rest[1]);
       return null;
