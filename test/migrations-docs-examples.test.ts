@@ -50,6 +50,18 @@ migrate((app) => {
   app.save(c)
 })
 `,
+  "1700000003_settings.js": `migrate((app) => {
+  const settings = app.settings()
+  settings.meta.appName = "Docs App"
+  settings.batch.enabled = true
+  settings.batch.maxRequests = 10
+  settings.rateLimits.enabled = true
+  settings.rateLimits.rules = [{ label: "/api/", maxRequests: 100, duration: 10 }]
+  settings.trustedProxy.headers = ["X-Forwarded-For"]
+  settings.backups.cron = "0 0 * * *"
+  app.save(settings)
+})
+`,
 };
 
 const HOOKS: { [file: string]: string } = {
@@ -117,7 +129,28 @@ describe("PocketBase's documented migrations and console commands on the CLI", (
 
     const up = await run(["migrate", "up", ...dirs]);
     assert.equal(up.code, 0, up.stderr);
-    assert.match(up.stdout, /Applied 1700000001_notes\.js\nApplied 1700000002_notes_fields\.js\n/);
+    assert.match(
+      up.stdout,
+      /Applied 1700000001_notes\.js\nApplied 1700000002_notes_fields\.js\nApplied 1700000003_settings\.js\n/,
+    );
+    // a rate limit rule assigned without "audience" gets its zero value, as a Go struct
+    const settings = JSON.parse(
+      String(query(db, "SELECT value FROM _params WHERE id = 'settings'")[0]!.value),
+    ) as {
+      meta: { appName: string };
+      batch: { enabled: boolean; maxRequests: number };
+      rateLimits: { enabled: boolean; rules: unknown[] };
+      trustedProxy: { headers: string[] };
+      backups: { cron: string };
+    };
+    assert.equal(settings.meta.appName, "Docs App");
+    assert.deepEqual(settings.batch, { enabled: true, maxRequests: 10, timeout: 3, maxBodySize: 0 });
+    assert.equal(settings.rateLimits.enabled, true);
+    assert.deepEqual(settings.rateLimits.rules, [
+      { label: "/api/", audience: "", duration: 10, maxRequests: 100 },
+    ]);
+    assert.deepEqual(settings.trustedProxy.headers, ["X-Forwarded-For"]);
+    assert.equal(settings.backups.cron, "0 0 * * *");
     // the JS hook fired for the record the migration saved
     assert.match(up.stdout, /hook saw first/);
     assert.deepEqual(await columns(), ["id", "summary", "title"]);
@@ -129,15 +162,16 @@ describe("PocketBase's documented migrations and console commands on the CLI", (
       300,
     );
 
-    const down = await run(["migrate", "down", ...dirs], "y\n");
+    const down = await run(["migrate", "down", "2", ...dirs], "y\n");
     assert.equal(down.code, 0, down.stderr);
-    assert.match(down.stdout, /Reverted 1700000002_notes_fields\.js/);
+    assert.match(down.stdout, /Reverted 1700000003_settings\.js\nReverted 1700000002_notes_fields\.js/);
     assert.deepEqual(await columns(), ["done", "id", "title"]);
 
     // a file gone from the folder: history-sync forgets its row
     const again = await run(["migrate", "up", ...dirs]);
     assert.match(again.stdout, /Applied 1700000002_notes_fields\.js/);
     renameSync(join(root, "pb_migrations", "1700000002_notes_fields.js"), join(root, "moved.js"));
+    renameSync(join(root, "pb_migrations", "1700000003_settings.js"), join(root, "moved2.js"));
     const sync = await run(["migrate", "history-sync", ...dirs]);
     assert.equal(sync.code, 0, sync.stderr);
     const rows = query(db, "SELECT file FROM _migrations WHERE file LIKE '%.js' ORDER BY file");

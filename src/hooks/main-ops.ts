@@ -180,9 +180,14 @@ function withZeroFields(value: unknown, shape: unknown): unknown {
   return out;
 }
 
+/**
+ * The settings a script saves (its copy), with the zero value of every field an object it
+ * assigned left out (`rateLimits.rules = [{label, maxRequests, duration}]`: `audience` ""), as Go
+ * structs have them.
+ */
 function unwrapSettings(model: unknown): unknown {
   return model && typeof model === "object" && "$settings" in model
-    ? (model as { $settings: Settings }).$settings
+    ? withZeroFields((model as { $settings: Settings }).$settings, defaultSettings())
     : model;
 }
 
