@@ -103,7 +103,9 @@ routerAdd("GET", "/extras/timeouts", (e) => e.json(200, $app.store().get("timeou
 routerAdd("GET", "/extras/unsupported", (e) => {
   const out = {}
   const attempt = (name, fn) => { try { fn(); out[name] = "no error" } catch (err) { out[name] = err.message } }
-  attempt("rootCmd", () => $app.rootCmd.addCommand(new Command({ use: "x" })))
+  // console commands are added at load time (satchel <name>); from a handler, as in
+  // PocketBase after the start, the addition does nothing
+  out.rootCmdInHandler = (() => { try { $app.rootCmd.addCommand(new Command({ use: "x" })); return "ok" } catch (err) { return err.message } })()
   attempt("restart", () => $app.restart())
   attempt("unsafeWithoutHooks", () => $app.unsafeWithoutHooks())
   attempt("runAllMigrations", () => $app.runAllMigrations())
@@ -230,10 +232,11 @@ describe("pb_hooks: the rest of $app", () => {
     const res = await fetch(`${s.url}/extras/unsupported`);
     assert.equal(res.status, 200, s.logs.join("\n"));
     const out = (await res.json()) as { [k: string]: string };
-    for (const [name, message] of Object.entries(out)) {
+    const { rootCmdInHandler, ...unsupported } = out;
+    assert.equal(rootCmdInHandler, "ok");
+    for (const [name, message] of Object.entries(unsupported)) {
       assert.match(message, /^not supported in Satchel: .+; .+/, `${name}: ${message}`);
     }
-    assert.match(out.rootCmd!, /runCli/);
-    assert.equal(Object.keys(out).length, 8);
+    assert.equal(Object.keys(unsupported).length, 7);
   });
 });

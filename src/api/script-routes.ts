@@ -353,11 +353,14 @@ function serveStatic(dir: string, indexFallback: boolean): ScriptStep {
     const send = async (file: string) => {
       const body = await readFile(file);
       const type = EXTENSION_CONTENT_TYPES[extname(file).toLowerCase()] ?? contentTypeOf(file);
-      req.response = { status: 200, headers: [["Content-Type", type]], body, written: true };
+      // headers set by earlier middlewares (routerUse) stay, as on any other response
+      req.setHeader("Content-Type", type);
+      req.response = { ...req.response, status: 200, body, written: true };
     };
     if (rel.endsWith("index.html")) {
       const to = "/" + rel.slice(0, -"index.html".length);
-      req.response = { status: 301, headers: [["Location", to]], body: null, written: true };
+      req.setHeader("Location", to);
+      req.response = { ...req.response, status: 301, body: null, written: true };
       return;
     }
     const target = resolve(root, rel);

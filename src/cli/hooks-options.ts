@@ -16,7 +16,7 @@ export const HOOKS_FLAGS: FlagSpec = {
 };
 
 /** The help lines of the flags. */
-export const HOOKS_USAGE = `  --hooksDir       the pb_hooks folder (serve; default pb_hooks beside the data folder)
+export const HOOKS_USAGE = `  --hooksDir       the pb_hooks folder (every command; default pb_hooks beside the data folder)
   --hooksWatch     reload the hooks when a file under --hooksDir changes (serve; default true)
   --hooksPool      most worker threads running hook handlers (serve; default min(4, CPUs))
   --hooksTimeout   seconds a hook handler may run before its worker is stopped (serve; default 30, 0 = none)

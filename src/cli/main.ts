@@ -140,20 +140,24 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
       return runSuperuser(await buildApp(args.flags), args.positionals);
     }
     case "migrate": {
-      const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string" });
+      const args = parseArgs(rest, { ...GLOBAL_FLAGS, migrationsDir: "string", ...HOOKS_FLAGS });
       if (args.flags.help || args.flags.h) return (process.stdout.write(USAGE), 0);
-      const [{ runMigrate }, { migrationLoader }] = await Promise.all([
+      const [{ runMigrate }, { migrationLoader }, { startCommandHooks }] = await Promise.all([
         import("./migrate.ts"),
         import("../hooks/migration-loader.ts"),
+        import("./script-commands.ts"),
       ]);
       const app = await buildApp(args.flags);
       checkFolderLayout({ dataDir: app.dataDir, migrationsDir: migrationsDir(app, args.flags) });
-      await app.bootstrap();
-      const load = migrationLoader(app);
+      // as PocketBase: the pb_hooks load for every command, so their hooks see migrations' saves
+      const hooks = await startCommandHooks(app, args.flags);
+      const load = migrationLoader(app, hooks ? { hooksDir: hooks.options.hooksDir } : {});
       try {
+        await app.bootstrap();
         return await runMigrate(app, args.positionals, { dir: migrationsDir(app, args.flags), load });
       } finally {
         await load.close();
+        await hooks?.close();
         await app.terminate();
       }
     }
@@ -168,6 +172,10 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
     default: {
       const custom = options.commands?.[command];
       if (custom) return runCustomCommand(custom, rest, GLOBAL_FLAGS, buildApp);
+      // a console command added by a pb_hooks file ($app.rootCmd.addCommand)
+      const { runScriptCommand } = await import("./script-commands.ts");
+      const code = await runScriptCommand(argv, GLOBAL_FLAGS, buildApp);
+      if (code !== null) return code;
       throw new Error(`unknown command "${command}" (see satchel --help)`);
     }
   }

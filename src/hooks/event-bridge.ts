@@ -25,9 +25,9 @@ import type { CollectionWire, ErrorWire, RecordWire } from "./wire.ts";
 type Obj = { [key: string]: unknown };
 
 /** Event fields never shipped (the app travels as a handle; request/response have their own form). */
-const NOT_SHIPPED = new Set(["app", "request", "response", "mailer", "client", "router"]);
+const NOT_SHIPPED = new Set(["app", "request", "response", "mailer", "router"]);
 /** Fields shipped but never written back. */
-const READ_ONLY = new Set(["auth", "type", "error", "providerClient", "requestInfo"]);
+const READ_ONLY = new Set(["auth", "type", "error", "providerClient", "requestInfo", "client"]);
 
 /** Logs a script error with where it was thrown in the hook files. */
 export function logScriptError(wire: ErrorWire, hooksDir: string, log: (m: string) => void): void {

@@ -44,7 +44,6 @@ const UNSUPPORTED: { [method: string]: string } = {
   runAppMigrations: "migrations run on `satchel serve` and `satchel migrate`",
   runAllMigrations: "migrations run on `satchel serve` and `satchel migrate`",
   restoreBackup: "use the API: POST /api/backups/{key}/restore",
-  subscriptionsBroker: "record saves notify realtime subscribers; use onRealtime* hooks to shape messages",
 };
 
 /** Auth helper tables: `find…By…`/`delete…` over their system collection's records. */

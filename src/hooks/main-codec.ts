@@ -3,6 +3,8 @@
  * shapes of wire.ts, and the tagged encoding of event fields and call results
  * (`{$record}`, `{$collection}`, `{$app}`, `{$error}`, `{$settings}`, `{$expr}`).
  */
+import { Client as RealtimeClient } from "../realtime/client.ts";
+import { clientInfo } from "./main-realtime.ts";
 import { str } from "./text.ts";
 import type { App } from "../core/app.ts";
 import type { Collection } from "../core/collections/collection-model.ts";
@@ -287,6 +289,8 @@ export function encodeValue(v: unknown, handles: AppHandles, depth = 0): unknown
   if (v instanceof Date) return v.toISOString();
   if (v instanceof Uint8Array) return v;
   if (v instanceof Request || v instanceof Response) return undefined;
+  // a realtime client travels as a handle (script-broker.ts acts on it by id)
+  if (v instanceof RealtimeClient) return { $client: clientInfo(v) };
   if (Array.isArray(v)) return v.map((x) => encodeValue(x, handles, depth + 1) ?? null);
   if (
     (v as { hooks?: unknown }).hooks &&

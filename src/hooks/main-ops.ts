@@ -19,10 +19,11 @@ import { NotFoundError } from "../api/errors.ts";
 import type { AppHandles } from "./main-codec.ts";
 import { bindNamed, collectionByRef, decodeValue, encodeValue, recordFromWire } from "./main-codec.ts";
 import type { RecordWire } from "./wire.ts";
-import { fileFromBytes, fileFromPath, fileFromURL } from "./main-files.ts";
+import { fileFromBytes, fileFromPath, fileFromURL, uploadHandles } from "./main-files.ts";
 import { ScriptFilesystems } from "./main-filesystems.ts";
 import { submitForm } from "./main-forms.ts";
 import { extraAppMethod } from "./main-app-extras.ts";
+import { realtimeOp } from "./main-realtime.ts";
 import type { CallContext, RunContext, WorkerPool } from "./pool.ts";
 import type { FnSource } from "./registrations.ts";
 
@@ -65,6 +66,16 @@ async function appMethod(app: App, method: string, a: unknown[]): Promise<unknow
       await (method === "save" ? app.save(model as never) : app.saveNoValidate(model as never));
       // the saved record goes back so the script's object takes its id and stored state
       return model instanceof CoreRecord ? model : null;
+    }
+    case "expandRecord":
+    case "expandRecords": {
+      // the records go back so the script's objects take their expands (worker-scope.ts)
+      const records = (method === "expandRecord" ? [a[0]] : Array.isArray(a[0]) ? a[0] : []).filter(
+        (r): r is CoreRecord => r instanceof CoreRecord,
+      );
+      const expands = (Array.isArray(a[1]) ? a[1] : []).map((x) => str(x));
+      const errors = await app.expandRecords(records, expands, null);
+      return { $expanded: records, errors };
     }
     case "validate":
       await app.validate(unwrapSettings(a[0]) as never);
@@ -169,9 +180,14 @@ function withZeroFields(value: unknown, shape: unknown): unknown {
   return out;
 }
 
+/**
+ * The settings a script saves (its copy), with the zero value of every field an object it
+ * assigned left out (`rateLimits.rules = [{label, maxRequests, duration}]`: `audience` ""), as Go
+ * structs have them.
+ */
 function unwrapSettings(model: unknown): unknown {
   return model && typeof model === "object" && "$settings" in model
-    ? (model as { $settings: Settings }).$settings
+    ? withZeroFields((model as { $settings: Settings }).$settings, defaultSettings())
     : model;
 }
 
@@ -197,6 +213,11 @@ function newToken(record: CoreRecord, kind: string, extra: unknown[]): string {
   }
 }
 
+/** A `$filesystem` file as the worker holds it (FileWire). */
+function isFileWire(v: unknown): v is { handle: string } {
+  return typeof v === "object" && v !== null && typeof (v as { handle?: unknown }).handle === "string";
+}
+
 async function httpSend(cfg: Obj): Promise<Obj> {
   const url = str(cfg.url);
   if (!url) throw new Error("invalid url");
@@ -209,7 +230,12 @@ async function httpSend(cfg: Obj): Promise<Obj> {
   if (data && typeof data === "object" && Object.keys(data).length > 0) body = JSON.stringify(data);
   else if (cfg.body && typeof cfg.body === "object" && "$form" in cfg.body) {
     const form = new FormData();
-    for (const [k, v] of (cfg.body as { $form: [string, unknown][] }).$form) form.append(k, String(v));
+    for (const [k, v] of (cfg.body as { $form: [string, unknown][] }).$form) {
+      // a `$filesystem` file travels as its handle: send its content under its original name
+      const upload = isFileWire(v) ? uploadHandles.get(v.handle) : undefined;
+      if (upload) form.append(k, upload.blob, upload.originalName);
+      else form.append(k, isFileWire(v) ? "" : String(v));
+    }
     body = form;
     headers.delete("content-type");
   } else if (typeof cfg.body === "string") body = cfg.body;
@@ -396,6 +422,8 @@ export function createOps(host: OpsHost) {
       case "cron.removeAll":
         host.cronRemoveAll();
         return null;
+      case "realtime":
+        return realtimeOp(handles.main, handles, args);
       case "http.send":
         return httpSend((args[0] as Obj) ?? {});
       case "record.newToken": {

@@ -48,6 +48,19 @@ export interface CronReg {
   handler: number;
 }
 
+/**
+ * `$app.rootCmd.addCommand(new Command({use, short, run}))`: a console command, run by
+ * `satchel <name> [args]` (its `run(cmd, args)` in the pool); subcommands as `name sub`.
+ */
+export interface CommandReg {
+  /** The words that call it (`["hello"]`, or `["db", "seed"]` for a subcommand). */
+  path: string[];
+  use: string;
+  short: string;
+  /** Its `run` function (index into `handlers`), or null for a group of subcommands. */
+  handler: number | null;
+}
+
 /** Everything a hooks folder registered. */
 export interface Registrations {
   /** Every captured function; registrations refer to them by index. */
@@ -58,11 +71,12 @@ export interface Registrations {
   crons: CronReg[];
   /** `cronRemove(id)` calls made at load time (after any cronAdd of the same id). */
   removedCrons: string[];
+  commands: CommandReg[];
 }
 
 /** An empty set of registrations. */
 export function emptyRegistrations(): Registrations {
-  return { handlers: [], hooks: [], routes: [], middlewares: [], crons: [], removedCrons: [] };
+  return { handlers: [], hooks: [], routes: [], middlewares: [], crons: [], removedCrons: [], commands: [] };
 }
 
 /** The ids and priorities PocketBase gives its `$apis` middlewares. */

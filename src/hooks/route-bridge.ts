@@ -15,7 +15,7 @@ import {
 import { recordAuthResponse } from "../api/record-auth-response.ts";
 import { Record as CoreRecord } from "../core/records/record.ts";
 import { newAuthToken } from "../core/records/record-tokens.ts";
-import { enrichRecords } from "../core/records/record-enrich.ts";
+import { enrichRecordsInPlace } from "../core/records/record-enrich.ts";
 import { decodeValue, encodeValue, type AppHandles } from "./main-codec.ts";
 import { prepareUpload } from "../core/records/record-files.ts";
 import { uploadHandles } from "./main-files.ts";
@@ -131,7 +131,7 @@ class RouteEventBridge implements RunContext {
         const expand = [...args.slice(1).map(String), new URL(req.url).searchParams.get("expand") ?? ""]
           .filter(Boolean)
           .join(",");
-        await enrichRecords(req.app, records, expand, {
+        await enrichRecordsInPlace(req.app, records, expand, {
           requestInfo: info,
           isSuperuser: req.auth?.collection.name === "_superusers",
         });

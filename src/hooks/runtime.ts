@@ -15,7 +15,7 @@ import { bindScriptHooks, logScriptError } from "./event-bridge.ts";
 import { AppHandles } from "./main-codec.ts";
 import { createOps } from "./main-ops.ts";
 import { RunError, WorkerPool, loadRegistrations } from "./pool.ts";
-import type { FnSource, Registrations } from "./registrations.ts";
+import { emptyRegistrations, type CommandReg, type FnSource, type Registrations } from "./registrations.ts";
 import { scriptRouting } from "./route-bridge.ts";
 import { isModuleHookFile, ModuleHooks } from "./module-hooks.ts";
 
@@ -129,6 +129,34 @@ export class HooksRuntime {
     return this.#current?.regs ?? null;
   }
 
+  /**
+   * The console command `argv` calls (`$app.rootCmd.addCommand`), the longest match of its
+   * words, with the arguments after them; null when no hook file added one of that name.
+   */
+  findCommand(argv: readonly string[]): { command: CommandReg; args: string[] } | null {
+    let best: CommandReg | null = null;
+    for (const c of this.#current?.regs.commands ?? []) {
+      const matches = c.path.every((word, i) => argv[i] === word);
+      if (matches && c.path.length > (best?.path.length ?? 0)) best = c;
+    }
+    return best ? { command: best, args: argv.slice(best.path.length) } : null;
+  }
+
+  /** Runs a console command's `run(cmd, args)` in the pool; a throw rejects. */
+  async runCommand(command: CommandReg, args: string[]): Promise<void> {
+    const pool = this.#current?.pool;
+    const fn = command.handler === null ? undefined : this.#current?.regs.handlers[command.handler];
+    if (!pool || !fn) throw new Error(`the command "${command.path.join(" ")}" has nothing to run`);
+    const cmd = { use: command.use, short: command.short };
+    try {
+      await pool.run({ kind: "source", fn }, null, [cmd, args], {});
+    } catch (err) {
+      if (!(err instanceof RunError)) throw err;
+      logScriptError(err.wire, this.options.hooksDir, this.options.log);
+      throw new Error(err.wire.message, { cause: err });
+    }
+  }
+
   /** Loads everything again now (what a file change does). Keeps the old hooks if loading fails. */
   reload(): Promise<void> {
     this.#reloading = this.#reloading.then(async () => {
@@ -196,7 +224,7 @@ export class HooksRuntime {
       : () => undefined;
     setScriptRouting(this.app, regs ? scriptRouting(regs, getPool, this.#handles, dir, log) : null);
     this.#current = {
-      regs: regs ?? { handlers: [], hooks: [], routes: [], middlewares: [], crons: [], removedCrons: [] },
+      regs: regs ?? emptyRegistrations(),
       pool,
       unbind: unbindHooks,
     };

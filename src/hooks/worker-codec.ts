@@ -14,6 +14,8 @@ export interface ScriptModels {
   recordFromWire(w: RecordWire): unknown;
   collectionFromWire(w: CollectionWire): unknown;
   appFor(id: string): unknown;
+  /** A realtime client handle (`e.client` of the realtime events; absent in migrations). */
+  clientFor?(info: { id: string; subscriptions: string[] }): unknown;
 }
 
 const APP_ID = Symbol.for("satchel.appId");
@@ -133,6 +135,8 @@ export function decode(v: unknown, models: ScriptModels): unknown {
   if ("$record" in o) return models.recordFromWire(o.$record as RecordWire);
   if ("$collection" in o) return models.collectionFromWire(o.$collection as CollectionWire);
   if ("$app" in o) return models.appFor(String(o.$app));
+  if ("$client" in o && models.clientFor)
+    return models.clientFor(o.$client as { id: string; subscriptions: string[] });
   if ("$error" in o) return new BridgeError(o.$error as ErrorWire);
   if ("$settings" in o) {
     const s = o.$settings as Obj;

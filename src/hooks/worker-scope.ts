@@ -6,7 +6,7 @@
  */
 import { str } from "./text.ts";
 import { createRequire } from "node:module";
-import { bytesOf } from "./globals/bytes.ts";
+import { bytesOf, GoBytes } from "./globals/bytes.ts";
 import { assignRecordFromWire, Record as ScriptRecord } from "./globals/record.ts";
 import type { RecordWire } from "./wire.ts";
 import { queryBuilder, recordQuery, type QueryRunner } from "./globals/select-query.ts";
@@ -18,6 +18,7 @@ import { APIS_MIDDLEWARES, type FnSource, type MiddlewareReg, type Registrations
 import type { WorkerChannel } from "./worker-channel.ts";
 import { decode, encode, markApp, type ScriptModels } from "./worker-codec.ts";
 import { hookCatalogue } from "../core/hooks.ts";
+import { scriptBroker } from "./script-broker.ts";
 
 type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
@@ -44,6 +45,18 @@ export function notSupported(what: string, instead: string): never {
   throw new Error(`not supported in Satchel: ${what}; ${instead}`);
 }
 
+/** Gives a script's record(s) the state of the main thread's answer (`{$record}` shapes, in order). */
+function assignRecords(target: unknown, answer: unknown[]): void {
+  const targets = Array.isArray(target) ? target : [target];
+  answer.forEach((item, i) => {
+    const wire = item && typeof item === "object" ? (item as { $record?: RecordWire }).$record : undefined;
+    if (wire && targets[i] instanceof ScriptRecord) assignRecordFromWire(targets[i], wire);
+  });
+}
+
+/** Where `$app.rootCmd.addCommand(...)` goes: set by the loader (registrationFunctions). */
+export const rootCommands: { sink: ((cmds: unknown[]) => void) | null } = { sink: null };
+
 /** Builds the `$app` objects (one per app handle: "main" or a transaction). */
 export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models: () => ScriptModels) {
   const apps = new Map<string, object>();
@@ -56,6 +69,12 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
     if (saved && method.startsWith("save") && model instanceof ScriptRecord) {
       assignRecordFromWire(model, saved);
       return undefined;
+    }
+    // `$app.expandRecord(s)`: the script's records take their expands, as in PocketBase
+    const expanded = out && typeof out === "object" ? (out as { $expanded?: unknown }).$expanded : undefined;
+    if (Array.isArray(expanded)) {
+      assignRecords(args[0], expanded);
+      return decode((out as { errors?: unknown }).errors, models());
     }
     return decode(out, models());
   };
@@ -213,13 +232,13 @@ export function appFactory(channel: WorkerChannel, callbacks: Callbacks, models:
       cron,
       newFilesystem: () => systems.app(id),
       newBackupsFilesystem: () => systems.backups(id),
+      subscriptionsBroker: () => scriptBroker(channel, models),
       newMailClient: () => ({ send: (m: unknown) => void channel.call("mail.send", [encode(m)]) }),
       isTransactional: () => id !== "main",
-      get rootCmd(): never {
-        return notSupported(
-          "$app.rootCmd",
-          "add custom commands with the framework API's runCli(argv, { commands }) (docs/typescript.md)",
-        );
+      // commands added while the files load run as `satchel <name>`; later additions do nothing,
+      // as a command added to PocketBase's root command after it started
+      rootCmd: {
+        addCommand: (...cmds: unknown[]) => void rootCommands.sink?.(cmds),
       },
       restart: () => notSupported("$app.restart()", "save a file under pb_hooks to reload the hooks"),
       bootstrap: () => notSupported("$app.bootstrap()", "the server bootstraps the app once"),
@@ -259,11 +278,18 @@ export function apisNamespace(channel: WorkerChannel, models: () => ScriptModels
       id: APIS_MIDDLEWARES[name]?.id ?? "",
       priority: APIS_MIDDLEWARES[name]?.priority ?? 0,
     });
+  const callWithEvent = (name: string, e: { __run?: number }, args: unknown[]) =>
+    channel.call(`apis.${name}`, [e.__run, ...args.map((a) => encode(a))]);
   const withEvent =
     (name: string) =>
-    (e: { __run?: number; response?: unknown }, ...args: unknown[]) => {
-      const out = decode(channel.call(`apis.${name}`, [e.__run, ...args.map((a) => encode(a))]), models());
-      return out;
+    (e: { __run?: number; response?: unknown }, ...args: unknown[]) =>
+      decode(callWithEvent(name, e, args), models());
+  // the records are enriched in place (expand, visibility, onRecordEnrich), as in PocketBase
+  const enrich =
+    (name: string) =>
+    (e: { __run?: number }, records: unknown, ...expands: unknown[]) => {
+      const out = callWithEvent(name, e, [records, ...expands]);
+      assignRecords(records, Array.isArray(out) ? out : [out]);
     };
   return {
     requireGuestOnly: ref("requireGuestOnly"),
@@ -276,8 +302,8 @@ export function apisNamespace(channel: WorkerChannel, models: () => ScriptModels
     bodyLimit: ref("bodyLimit"),
     static: ref("static"),
     recordAuthResponse: withEvent("recordAuthResponse"),
-    enrichRecord: withEvent("enrichRecord"),
-    enrichRecords: withEvent("enrichRecords"),
+    enrichRecord: enrich("enrichRecord"),
+    enrichRecords: enrich("enrichRecords"),
   };
 }
 
@@ -297,8 +323,8 @@ export function httpNamespace(channel: WorkerChannel): Obj {
       else cfg.body = encode(cfg.body);
       if (cfg.data !== undefined) cfg.data = encode(cfg.data);
       const r = channel.call("http.send", [cfg]) as Obj & { body: Uint8Array };
-      const bytes = Array.from(r.body);
-      return { ...r, body: bytes, raw: Buffer.from(r.body).toString("utf8") };
+      // Go's []byte, so `toString(res.body)` gives the text
+      return { ...r, body: GoBytes.fromData(r.body), raw: Buffer.from(r.body).toString("utf8") };
     },
   };
 }
@@ -352,8 +378,11 @@ export function hooksRequire(hooksDir: string): NodeJS.Require {
   return createRequire(join(hooksDir, "pb.js"));
 }
 
-/** The hook functions scripts can register (every catalogue hook except onServe). */
-export const SCRIPT_HOOKS = Object.keys(hookCatalogue).filter((name) => name !== "onServe");
+/**
+ * The hook functions scripts can register: every catalogue hook (`onServe` too: its handlers see
+ * `e.address` and `e.next()`; routes come from `routerAdd`, the router stays on the main thread).
+ */
+export const SCRIPT_HOOKS = Object.keys(hookCatalogue);
 
 /** Where in the hook files a registration call was made. */
 function callSite(files: Set<string>): { file: string; line: number } {
@@ -426,6 +455,24 @@ export function registrationFunctions(regs: Registrations, files: Set<string>, s
       regs.removedCrons.push(String(id));
     },
   };
+  // `$app.rootCmd.addCommand(new Command({use, short, run}))`, subcommands included
+  const addCommands = (cmds: unknown[], parent: string[]) => {
+    for (const c of cmds) {
+      const cmd = c as { use?: unknown; short?: unknown; run?: unknown; commands?: () => unknown[] } | null;
+      const name = str(cmd?.use).trim().split(/\s+/)[0] ?? "";
+      if (!cmd || !name) throw new Error("[rootCmd.addCommand] a command needs a use text");
+      const path = [...parent, name];
+      regs.commands = regs.commands.filter((r) => r.path.join(" ") !== path.join(" "));
+      regs.commands.push({
+        path,
+        use: str(cmd.use),
+        short: str(cmd.short),
+        handler: typeof cmd.run === "function" ? capture(cmd.run) : null,
+      });
+      if (typeof cmd.commands === "function") addCommands(cmd.commands(), path);
+    }
+  };
+  rootCommands.sink = (cmds) => addCommands(cmds, []);
   for (const name of SCRIPT_HOOKS) {
     const tagged = hookCatalogue[name as keyof typeof hookCatalogue].tagged;
     out[name] = (handler: unknown, ...tags: unknown[]) => {

@@ -27,6 +27,7 @@ import {
   registrationFunctions,
 } from "./worker-scope.ts";
 import { installGlobals } from "./globals/index.ts";
+import { scriptClient } from "./script-broker.ts";
 
 interface BunTranspiler {
   transformSync(code: string): string;
@@ -61,6 +62,7 @@ const models: ScriptModels = {
     return typeof C.fromWire === "function" ? C.fromWire(w) : new C(w);
   },
   appFor: (id: string) => appFor(id),
+  clientFor: (info) => scriptClient(channel, () => models, info),
 };
 const appFor = appFactory(channel, callbacks, () => models);
 

@@ -41,17 +41,18 @@ function collectAll(records: Record[], out: Record[] = [], seen = new Set<Record
   return out;
 }
 
-/** Exports records (and their expands) as API JSON for the requester. */
-export async function recordsToJson(
+/** Runs `onRecordEnrich` on each record (expanded ones included). */
+async function triggerEnrich(app: App, all: Record[], ctx: RuleContext): Promise<void> {
+  if (app.hooks.onRecordEnrich.length === 0) return;
+  for (const r of all) await app.hooks.onRecordEnrich.trigger(new RecordEnrichEvent(app, r, ctx.requestInfo));
+}
+
+/** What the requester may see of each record: `email` and hidden fields. */
+async function visibilityFor(
   app: App,
-  records: Record[],
+  all: Record[],
   ctx: RuleContext,
-): Promise<{ [key: string]: unknown }[]> {
-  const all = collectAll(records);
-  if (app.hooks.onRecordEnrich.length > 0) {
-    for (const r of all)
-      await app.hooks.onRecordEnrich.trigger(new RecordEnrichEvent(app, r, ctx.requestInfo));
-  }
+): Promise<(r: Record) => ExportOptions> {
   const auth = ctx.requestInfo.auth;
   // manageRule matches, evaluated once per auth collection for the whole batch.
   const managed = new Set<string>();
@@ -82,5 +83,41 @@ export async function recordsToJson(
       managed.has(`${r.collection.id}/${r.id}`),
     forRecord: optionsFor,
   });
+  return optionsFor;
+}
+
+/** Exports records (and their expands) as API JSON for the requester. */
+export async function recordsToJson(
+  app: App,
+  records: Record[],
+  ctx: RuleContext,
+): Promise<{ [key: string]: unknown }[]> {
+  const all = collectAll(records);
+  await triggerEnrich(app, all, ctx);
+  const optionsFor = await visibilityFor(app, all, ctx);
   return records.map((r) => r.toPublicJson(optionsFor(r)));
+}
+
+/**
+ * Enriches records in place for a custom response (`$apis.enrichRecord(s)`): `expand` resolved
+ * with the requester's rules, then each record (expanded ones too) takes what the requester may
+ * see as its own flags (`email` for itself, its managers and superusers; hidden fields for
+ * superusers) and `onRecordEnrich` runs on it, so the record's own JSON is the API's.
+ */
+export async function enrichRecordsInPlace(
+  app: App,
+  records: Record[],
+  expand: string,
+  ctx: RuleContext,
+): Promise<void> {
+  await enrichRecords(app, records, expand, ctx);
+  const all = collectAll(records);
+  const optionsFor = await visibilityFor(app, all, ctx);
+  for (const r of all) {
+    const options = optionsFor(r);
+    if (options.showEmail) r.ignoreEmailVisibility(true);
+    if (options.showHidden) r.unhide(...r.collection.fields.filter((f) => f.hidden).map((f) => f.name));
+  }
+  // after the flags, so a handler may still hide or show what it wants
+  await triggerEnrich(app, all, ctx);
 }

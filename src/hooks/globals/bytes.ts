@@ -35,6 +35,26 @@ export class GoBytes extends Array<number> {
   }
 }
 
+/**
+ * An `io.ReadCloser` already read whole (`fsys.getReader(key)`): the bytes, readable with
+ * `toString(reader)`/`readerToString(reader)`, and a `close()` as the documented
+ * `try { … } finally { reader.close() }` pattern calls.
+ */
+export class ReadCloser extends GoBytes {
+  static override fromData(data: string | Uint8Array): ReadCloser {
+    // GoBytes.fromData builds `new this()`: a ReadCloser here
+    return super.fromData(data) as ReadCloser;
+  }
+
+  /** The content (what `toString`/`toBytes` read from a reader). */
+  readAll(): Buffer {
+    return this.toBuffer();
+  }
+
+  /** Nothing to release: the content is already in memory. */
+  close(): void {}
+}
+
 /** `types.JSONRaw`: the bytes of a JSON text; JSON.stringify gives the JSON value itself. */
 export class JSONRaw extends GoBytes {
   override toJSON(): unknown {

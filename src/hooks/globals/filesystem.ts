@@ -7,7 +7,7 @@
  */
 import type { SyncBridge } from "../wire.ts";
 import { str } from "../text.ts";
-import { GoBytes, bytesOf } from "./bytes.ts";
+import { ReadCloser, bytesOf } from "./bytes.ts";
 
 type Obj = { [key: string]: unknown };
 
@@ -61,9 +61,9 @@ export class System {
   }
 
   /** The object's content as bytes (read it with `toString(reader)`). */
-  getReader(key: string): GoBytes {
+  getReader(key: string): ReadCloser {
     const { bytes } = this.#call("read", text(key)) as { bytes: Uint8Array };
-    return GoBytes.fromData(bytes);
+    return ReadCloser.fromData(bytes);
   }
 
   /** The object as a file to attach to a record (`preserveName` keeps the key's file name). */

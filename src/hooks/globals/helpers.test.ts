@@ -21,7 +21,10 @@ test("toString and toBytes convert like PocketBase (jsvm-surface §2.3)", () => 
   const b = toBytes("x");
   assert.ok(b instanceof GoBytes && Array.isArray(b));
   assert.equal(readerToString({ readAll: () => new Uint8Array([111, 107]) }), "ok");
-  assert.throws(() => readerToString("x"), /not a reader/);
+  // the request body reaches scripts as text: readerToString(e.request.body) reads it
+  assert.equal(readerToString("body text"), "body text");
+  assert.equal(readerToString("body text", 4), "body");
+  assert.throws(() => readerToString({}), /not a reader/);
 });
 
 test("sleep blocks for the given time; <= 0 returns at once", () => {

@@ -66,8 +66,12 @@ export function toBytes(v: unknown, maxBytes?: number): GoBytes {
   return GoBytes.fromData(toString(v));
 }
 
-/** Deprecated: reads a reader to text. */
+/**
+ * Deprecated: reads a reader to text. The request body (`e.request.body`) reaches scripts
+ * already read, as text: it is taken as that reader's content (up to `maxBytes`).
+ */
 export function readerToString(r: unknown, maxBytes?: number): string {
+  if (typeof r === "string") return readAll({ readAll: () => r }, maxBytes).toString("utf8");
   if (!isReader(r)) throw new TypeError("readerToString: the argument is not a reader");
   return readAll(r, maxBytes).toString("utf8");
 }
