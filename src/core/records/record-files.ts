@@ -508,10 +508,17 @@ export async function discardWrittenUploads(app: App, record: Record): Promise<v
 /** After commit, deletes everything stored for a deleted record (`<collectionId>/<recordId>/`). */
 export function deleteRecordFilesAfterCommit(app: App, record: Record): void {
   if (record.collection.type === "view" || record.id === "") return;
+  app.afterCommit(() => deleteStoredRecordFiles(app, record));
+}
+
+/**
+ * Deletes everything stored for a record that is already deleted (its DELETE committed), as
+ * `deleteRecordFilesAfterCommit` does after its transaction; failures are logged.
+ */
+export async function deleteStoredRecordFiles(app: App, record: Record): Promise<void> {
+  if (record.collection.type === "view" || record.id === "") return;
   const prefix = recordPrefix(record.collection.id, record.id);
-  app.afterCommit(async () => {
-    logFailures(`Failed to delete the files of ${prefix}`, await app.storage().deletePrefix(prefix));
-  });
+  logFailures(`Failed to delete the files of ${prefix}`, await app.storage().deletePrefix(prefix));
 }
 
 /** After commit, deletes the stored files of records deleted by id (bulk cascades, record-cascade.ts). */
