@@ -104,8 +104,17 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 function isPlainRead(sql: string): boolean {
   if (SELECT_START.test(sql)) return true;
-  return WITH_START.test(sql) && !WRITE_KEYWORD.test(sql);
+  if (!WITH_START.test(sql)) return false;
+  // A WITH is scanned once per text (a create rule's is ~1.5 kB and runs on every create).
+  let plain = plainWiths.get(sql);
+  if (plain === undefined) {
+    plain = !WRITE_KEYWORD.test(sql);
+    if (plainWiths.size >= STATEMENT_CACHE_SIZE) plainWiths.clear();
+    plainWiths.set(sql, plain);
+  }
+  return plain;
 }
+const plainWiths = new Map<string, boolean>();
 const SELECT_START = /^\s*SELECT\b/i;
 const WITH_START = /^\s*WITH\b/i;
 const WRITE_KEYWORD = /\b(?:INSERT|UPDATE|DELETE|REPLACE)\b/i;
