@@ -425,6 +425,9 @@ export async function writeRecordWithFiles(
   record: Record,
   write: () => Promise<void>,
 ): Promise<void> {
+  // A new record that was never given files has nothing to store, undo or remove: no state is
+  // made for it (a WeakMap entry per created record, most of which have no file field).
+  if (record.isNew && !states.has(record)) return write();
   const uploads = pendingUploads(record);
   const state = stateOf(record);
   const written: string[] = [];

@@ -55,6 +55,26 @@ export interface SaveRecordOptions {
   context?: { [key: string]: unknown };
 }
 
+/**
+ * The relation check's `COUNT` by table and number of ids, built once: every create with a
+ * relation ran it with a newly joined text, which the statement cache hashed again each time.
+ */
+const countSqlByTable = new Map<string, string[]>();
+const COUNT_SQL_MAX_IDS = 32;
+
+function countExistingSql(table: string, n: number): string {
+  const build = () =>
+    `SELECT COUNT(DISTINCT \`id\`) AS n FROM ${quoteIdent(table)} WHERE \`id\` IN (${Array.from({ length: n }, () => "?").join(",")})`;
+  if (n > COUNT_SQL_MAX_IDS) return build();
+  let byCount = countSqlByTable.get(table);
+  if (byCount === undefined) {
+    if (countSqlByTable.size >= 200) countSqlByTable.clear();
+    byCount = [];
+    countSqlByTable.set(table, byCount);
+  }
+  return (byCount[n] ??= build());
+}
+
 /** Validates every field value; throws ValidationErrors keyed by field name. */
 export async function validateRecord(app: App, record: Record): Promise<void> {
   const tree: ErrorTree = {};
@@ -71,11 +91,7 @@ export async function validateRecord(app: App, record: Record): Promise<void> {
       // A missing target is reported as validation_missing_rel_collection by the field.
       if (!target) throw new Error(`Missing relation collection ${collectionId}.`);
       if (ids.length === 0) return 0;
-      const placeholders = ids.map(() => "?").join(",");
-      const row = await app.db.get(
-        `SELECT COUNT(DISTINCT \`id\`) AS n FROM ${quoteIdent(target.name)} WHERE \`id\` IN (${placeholders})`,
-        [...ids],
-      );
+      const row = await app.db.get(countExistingSql(target.name, ids.length), [...ids]);
       return Number(row?.n ?? 0);
     },
     // Custom primary keys must stay unique case-insensitively (new records only).
