@@ -98,6 +98,27 @@ export const printQuery: QueryTrace = (sql, params, ms) => {
 
 const STATEMENT_CACHE_SIZE = 500;
 
+/**
+ * Whether a statement only reads: a SELECT, or a WITH (the create-rule checks) without a
+ * data-changing keyword anywhere (a literal containing one only sends the read to the reader).
+ */
+function isPlainRead(sql: string): boolean {
+  if (SELECT_START.test(sql)) return true;
+  if (!WITH_START.test(sql)) return false;
+  // A WITH is scanned once per text (a create rule's is ~1.5 kB and runs on every create).
+  let plain = plainWiths.get(sql);
+  if (plain === undefined) {
+    plain = !WRITE_KEYWORD.test(sql);
+    if (plainWiths.size >= STATEMENT_CACHE_SIZE) plainWiths.clear();
+    plainWiths.set(sql, plain);
+  }
+  return plain;
+}
+const plainWiths = new Map<string, boolean>();
+const SELECT_START = /^\s*SELECT\b/i;
+const WITH_START = /^\s*WITH\b/i;
+const WRITE_KEYWORD = /\b(?:INSERT|UPDATE|DELETE|REPLACE)\b/i;
+
 /** One node:sqlite connection with a bounded prepared-statement cache (read pool threads use it too). */
 export class Connection {
   readonly db: DatabaseSync;
@@ -321,12 +342,28 @@ export class Database implements DbExecutor {
     return this.#writer;
   }
 
+  /**
+   * The connection a read runs on. In WAL mode a connection drops its whole page cache when it
+   * starts reading after another connection committed, so with every read on the reader, each
+   * write made the next request's reads fetch their pages again (a create or delete reads the
+   * token's record, the rule, the relations after the previous one's commit). While the writer
+   * is idle (no lock held, no transaction open: reads are synchronous, nothing can start one
+   * meanwhile) it serves plain SELECTs from its own cache, which its commits keep valid, and
+   * sees the same committed data. Anything else (a write sent through `all`, a PRAGMA) stays
+   * on the read-only reader, which refuses writes as before.
+   */
+  #readConnection(sql: string): Connection {
+    const writer = this.#writer;
+    if (writer === null || this.#writeLock.isLocked || writer.db.isTransaction) return this.#reader;
+    return isPlainRead(sql) ? writer : this.#reader;
+  }
+
   async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return this.#reader.all(sql, params);
+    return this.#readConnection(sql).all(sql, params);
   }
 
   async get(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
-    return this.#reader.get(sql, params);
+    return this.#readConnection(sql).get(sql, params);
   }
 
   /**

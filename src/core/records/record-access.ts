@@ -223,35 +223,87 @@ export async function checkNewRecordRule(
   if (ctx.isSuperuser) return true;
   if (rule === null) return false;
   if (rule.trim() === "") return true;
-  const suffix = CREATE_SUFFIX;
-  const collection: Collection = { ...record.collection, name: record.collection.name + suffix };
-  const table = quoteIdent(collection.name);
-  const values = record
-    .dbValues()
-    .map((v) => (v.name === "id" && v.value === "" ? { ...v, value: "__temp_id__" + suffix } : v));
-  const cte = `WITH ${table} AS (SELECT ${values.map((v) => `? AS ${quoteIdent(v.name)}`).join(", ")})`;
+  const values = record.dbValues();
+  const check = createCheckOf(record.collection, values);
   let checked: CompiledRule;
   try {
     checked = compileRecordRule({
       rule,
       owner: record.collection,
       variant: "create",
-      collection,
+      collection: check.collection,
       requestInfo: ctx.requestInfo,
       limits: DEFAULT_FILTER_LIMITS,
-      newResolver: () => resolverFor(app, collection, ctx, false),
+      newResolver: () => resolverFor(app, check.collection, ctx, false),
     });
   } catch (err) {
     rethrow(err);
   }
-  const joins = toStatement(joinSql([...checked.joins], " "));
-  const compiled = toStatement(checked.where);
-  const row = await app.db.get(`${cte} SELECT 1 FROM ${table} ${joins.sql} WHERE ${compiled.sql} LIMIT 1`, [
-    ...values.map((v) => v.value),
-    ...(joins.params as SqlValue[]),
-    ...(compiled.params as SqlValue[]),
-  ]);
+  const params: SqlValue[] = [];
+  for (const v of values) params.push(v.name === "id" && v.value === "" ? TEMP_ID : v.value);
+  for (const join of checked.joins) for (const value of join.params) params.push(value);
+  for (const value of checked.where.params) params.push(value);
+  const row = await app.db.get(check.sql(checked), params);
   return row !== undefined;
+}
+
+/** The dummy id of a record without one yet, during its create-rule check. */
+const TEMP_ID = "__temp_id__" + CREATE_SUFFIX;
+
+/**
+ * What a create-rule check of one collection shares between requests: the renamed collection
+ * the rule resolves the record's fields against, the CTE of the record's columns and the full
+ * SQL per compiled rule (the same text objects each time, so the statement cache finds them
+ * without hashing a new string). They were built on every create (the collection copied, the
+ * CTE and the SQL joined again).
+ */
+interface CreateCheck {
+  readonly collection: Collection;
+  /** The owner's name when built. */
+  readonly base: string;
+  /** The column names of the CTE, in `dbValues` order. */
+  readonly names: readonly string[];
+  sql(rule: CompiledRule): string;
+}
+
+const createChecks = new WeakMap<Collection, CreateCheck>();
+
+function createCheckOf(owner: Collection, values: readonly { name: string }[]): CreateCheck {
+  const known = createChecks.get(owner);
+  if (known && sameNames(known, owner, values)) return known;
+  const check = newCreateCheck(owner, values);
+  createChecks.set(owner, check);
+  return check;
+}
+
+/** Whether a check still fits the collection (an object changed in place, e.g. by a hook, gets a new one). */
+function sameNames(check: CreateCheck, owner: Collection, values: readonly { name: string }[]): boolean {
+  if (check.base !== owner.name || check.names.length !== values.length) return false;
+  for (let i = 0; i < values.length; i++) if (check.names[i] !== values[i]!.name) return false;
+  return true;
+}
+
+function newCreateCheck(owner: Collection, values: readonly { name: string }[]): CreateCheck {
+  const collection: Collection = { ...owner, name: owner.name + CREATE_SUFFIX };
+  const table = quoteIdent(collection.name);
+  const names = values.map((v) => v.name);
+  const cte = `WITH ${table} AS (SELECT ${names.map((n) => `? AS ${quoteIdent(n)}`).join(", ")})`;
+  // by the rule's WHERE text, with the joins' text it was built with
+  const built = new Map<string, { joins: string; sql: string }>();
+  return {
+    collection,
+    base: owner.name,
+    names,
+    sql(rule) {
+      const joins = rule.joins.length === 0 ? "" : joinSql([...rule.joins], " ").sql;
+      const hit = built.get(rule.where.sql);
+      if (hit && hit.joins === joins) return hit.sql;
+      const sql = `${cte} SELECT 1 FROM ${table} ${joins} WHERE ${rule.where.sql} LIMIT 1`;
+      if (built.size >= 64) built.clear();
+      built.set(rule.where.sql, { joins, sql });
+      return sql;
+    },
+  };
 }
 
 /** Whether the requester may create the record under the collection's createRule. */

@@ -82,6 +82,11 @@ function referencesTo(app: App, target: Collection): readonly Reference[] {
   return out;
 }
 
+/** Whether any base or auth collection has a relation field pointing at `target`. */
+export function hasReferences(app: App, target: Collection): boolean {
+  return referencesTo(app, target).length > 0;
+}
+
 const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(",");
 
 /** Whether a single-value cascading relation whose records can go in bulk. */

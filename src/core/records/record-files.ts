@@ -425,6 +425,9 @@ export async function writeRecordWithFiles(
   record: Record,
   write: () => Promise<void>,
 ): Promise<void> {
+  // A new record that was never given files has nothing to store, undo or remove: no state is
+  // made for it (a WeakMap entry per created record, most of which have no file field).
+  if (record.isNew && !states.has(record)) return write();
   const uploads = pendingUploads(record);
   const state = stateOf(record);
   const written: string[] = [];
@@ -508,10 +511,17 @@ export async function discardWrittenUploads(app: App, record: Record): Promise<v
 /** After commit, deletes everything stored for a deleted record (`<collectionId>/<recordId>/`). */
 export function deleteRecordFilesAfterCommit(app: App, record: Record): void {
   if (record.collection.type === "view" || record.id === "") return;
+  app.afterCommit(() => deleteStoredRecordFiles(app, record));
+}
+
+/**
+ * Deletes everything stored for a record that is already deleted (its DELETE committed), as
+ * `deleteRecordFilesAfterCommit` does after its transaction; failures are logged.
+ */
+export async function deleteStoredRecordFiles(app: App, record: Record): Promise<void> {
+  if (record.collection.type === "view" || record.id === "") return;
   const prefix = recordPrefix(record.collection.id, record.id);
-  app.afterCommit(async () => {
-    logFailures(`Failed to delete the files of ${prefix}`, await app.storage().deletePrefix(prefix));
-  });
+  logFailures(`Failed to delete the files of ${prefix}`, await app.storage().deletePrefix(prefix));
 }
 
 /** After commit, deletes the stored files of records deleted by id (bulk cascades, record-cascade.ts). */

@@ -6,8 +6,8 @@
  *
  * Transactions are PocketBase's: a save opens none (its hooks hold no lock, only its statements
  * take the write lock); a delete opens one around the DELETE and its cascade, after its execute
- * handlers. Called with a txApp, everything runs in the caller's transaction and the after hooks
- * wait for its end (`runWrite`).
+ * handlers (none when the DELETE is all there is: `deletesAlone`). Called with a txApp,
+ * everything runs in the caller's transaction and the after hooks wait for its end (`runWrite`).
  */
 import {
   errors as v,
@@ -31,10 +31,16 @@ import { getFieldType } from "../fields/registry.ts";
 import { validatePlain, type PasswordField } from "../fields/password.ts";
 import { SUPERUSERS } from "../collections/collection-model.ts";
 import type { Record } from "./record.ts";
-import { AUTH_SIDE_TABLES, cascadeRelations, deleteAuthSideRecords } from "./record-cascade.ts";
+import {
+  AUTH_SIDE_TABLES,
+  cascadeRelations,
+  deleteAuthSideRecords,
+  hasReferences,
+} from "./record-cascade.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import {
   deleteRecordFilesAfterCommit,
+  deleteStoredRecordFiles,
   discardWrittenUploads,
   keepWrittenUploads,
   validateRecordFiles,
@@ -47,6 +53,26 @@ export interface SaveRecordOptions {
   skipValidation?: boolean;
   /** Context passed to the hook events. */
   context?: { [key: string]: unknown };
+}
+
+/**
+ * The relation check's `COUNT` by table and number of ids, built once: every create with a
+ * relation ran it with a newly joined text, which the statement cache hashed again each time.
+ */
+const countSqlByTable = new Map<string, string[]>();
+const COUNT_SQL_MAX_IDS = 32;
+
+function countExistingSql(table: string, n: number): string {
+  const build = () =>
+    `SELECT COUNT(DISTINCT \`id\`) AS n FROM ${quoteIdent(table)} WHERE \`id\` IN (${Array.from({ length: n }, () => "?").join(",")})`;
+  if (n > COUNT_SQL_MAX_IDS) return build();
+  let byCount = countSqlByTable.get(table);
+  if (byCount === undefined) {
+    if (countSqlByTable.size >= 200) countSqlByTable.clear();
+    byCount = [];
+    countSqlByTable.set(table, byCount);
+  }
+  return (byCount[n] ??= build());
 }
 
 /** Validates every field value; throws ValidationErrors keyed by field name. */
@@ -65,11 +91,7 @@ export async function validateRecord(app: App, record: Record): Promise<void> {
       // A missing target is reported as validation_missing_rel_collection by the field.
       if (!target) throw new Error(`Missing relation collection ${collectionId}.`);
       if (ids.length === 0) return 0;
-      const placeholders = ids.map(() => "?").join(",");
-      const row = await app.db.get(
-        `SELECT COUNT(DISTINCT \`id\`) AS n FROM ${quoteIdent(target.name)} WHERE \`id\` IN (${placeholders})`,
-        [...ids],
-      );
+      const row = await app.db.get(countExistingSql(target.name, ids.length), [...ids]);
       return Number(row?.n ?? 0);
     },
     // Custom primary keys must stay unique case-insensitively (new records only).
@@ -405,6 +427,27 @@ function canDeleteInBulk(app: App, collection: Collection): boolean {
 }
 
 /**
+ * Whether a record's delete is its DELETE statement alone: a base record (an auth record takes
+ * its side rows, a view has no row) that no relation field can point at, deleted outside any
+ * transaction. One statement is atomic by itself; a transaction around it (BEGIN IMMEDIATE,
+ * COMMIT, the schema check after it, a transaction-bound app) was ~10 % of such a delete's CPU.
+ */
+function deletesAlone(app: App, record: Record): boolean {
+  return !app.isTransactional && record.collection.type === "base" && !hasReferences(app, record.collection);
+}
+
+/** The DELETE of a record that `deletesAlone`, then its stored files (as after a commit). */
+async function deleteAlone(app: App, record: Record): Promise<void> {
+  await app.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [record.id]);
+  try {
+    await deleteStoredRecordFiles(app, record);
+  } catch (err) {
+    // as a transaction's after-commit callback: reported, never undoing the committed delete
+    console.error(err);
+  }
+}
+
+/**
  * Deletes a record through its hook chains: the row goes first, then the records that
  * reference it are detached, cascade-deleted or block the delete (§3.3), and an auth record's
  * external auths, MFA sessions, OTPs and login origins go with it.
@@ -421,23 +464,25 @@ export async function deleteRecord(app: App, record: Record, options: SaveRecord
           if (Number(row?.n ?? 0) <= 1) throw new Error("You can't delete the only existing superuser.");
         }
         await triggerPair(txApp, record, "delete", "exec", context, (execApp) =>
-          // The DELETE and its cascade are one transaction (PocketBase's, opened after the
-          // execute handlers); the after hooks of the cascaded writes wait for its end.
-          execApp.runInTransaction(async (tx) => {
-            await tx.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [
-              record.id,
-            ]);
-            if (record.collection.type === "view") return;
-            deleteRecordFilesAfterCommit(tx, record);
-            await cascadeRelations(tx, record, {
-              deleteOne,
-              saveOne: (a, r) => saveRecord(a, r, { skipValidation: true, context }),
-              canDeleteInBulk: (c) => canDeleteInBulk(tx, c),
-            });
-            if (record.collection.type === "auth") {
-              await deleteAuthSideRecords(tx, record, AUTH_SIDE_TABLES, deleteOne);
-            }
-          }),
+          deletesAlone(execApp, record)
+            ? deleteAlone(execApp, record)
+            : // The DELETE and its cascade are one transaction (PocketBase's, opened after the
+              // execute handlers); the after hooks of the cascaded writes wait for its end.
+              execApp.runInTransaction(async (tx) => {
+                await tx.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [
+                  record.id,
+                ]);
+                if (record.collection.type === "view") return;
+                deleteRecordFilesAfterCommit(tx, record);
+                await cascadeRelations(tx, record, {
+                  deleteOne,
+                  saveOne: (a, r) => saveRecord(a, r, { skipValidation: true, context }),
+                  canDeleteInBulk: (c) => canDeleteInBulk(tx, c),
+                });
+                if (record.collection.type === "auth") {
+                  await deleteAuthSideRecords(tx, record, AUTH_SIDE_TABLES, deleteOne);
+                }
+              }),
         );
       }),
     (hooksApp) => afterHooks(hooksApp, record, "delete", context),
