@@ -19,7 +19,7 @@ import type { ApiEnv } from "./env.ts";
 import { loadError } from "./record-auth-form.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
-import { buildRequestInfo, requestEventArgs } from "./request-event.ts";
+import { buildRequestInfo, requestEventArgsWith, withAuth } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 
 /** The auth method names PocketBase uses for MFA and alerts. */
@@ -99,7 +99,7 @@ export async function recordAuthResponse(
   }
   // A superuser may only log in from `superuserIPs` (when set), like every superuser request.
   if (record.collection.name === SUPERUSERS && !isSuperuserIPAllowed(c)) throw superuserIPForbidden();
-  const event = new RecordAuthRequestEvent(await requestEventArgs(c, context), {
+  const event = new RecordAuthRequestEvent(requestEventArgsWith(c, info), {
     collection,
     record,
     token,
@@ -117,7 +117,7 @@ export async function recordAuthResponse(
 
     // The record is shown as its owner sees it (email always; every field for superusers).
     const isSuperuser = e.record.collection.name === SUPERUSERS;
-    const ctx = { requestInfo: { ...info, auth: e.record }, isSuperuser };
+    const ctx = { requestInfo: withAuth(info, e.record), isSuperuser };
     await enrichRecords(e.app, [e.record], c.req.query("expand") ?? "", ctx);
     const [json] = await recordsToJson(e.app, [e.record], ctx);
 

@@ -27,7 +27,7 @@ import { listResult, parsePaging } from "./list-query.ts";
 import { enrichRecords, recordsToJson } from "../core/records/record-enrich.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
-import { buildRequestInfo, requestEventArgs } from "./request-event.ts";
+import { buildRequestInfo, requestEventArgs, requestEventArgsWith } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 import { KeyedMutex } from "../tools/keyed-mutex.ts";
 import { allowHit } from "./middlewares/rate-limit.ts";
@@ -169,7 +169,7 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
       },
       ctx,
     );
-    const event = new RecordsListRequestEvent(await requestEventArgs(c), {
+    const event = new RecordsListRequestEvent(requestEventArgsWith(c, ctx.requestInfo), {
       collection,
       records,
       result: listResult(records, paging, total),
@@ -200,7 +200,7 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
       () => null,
     );
     if (!record) throw notFound();
-    const event = new RecordRequestEvent(await requestEventArgs(c), { collection, record });
+    const event = new RecordRequestEvent(requestEventArgsWith(c, ctx.requestInfo), { collection, record });
     return respond(c, async () => {
       await app.hooks.onRecordViewRequest.trigger(event, async (e) => {
         e.response = await respondRecord(c, e.app, e.record, ctx.requestInfo);

@@ -104,11 +104,39 @@ export async function buildRequestInfo(
   return info;
 }
 
+/**
+ * A request info like `info` for another requester (an auth response shows the record as its
+ * owner sees it): `query` and `headers` stay lazy, where a spread (`{ ...info, auth }`) would
+ * parse them by reading the getters.
+ */
+export function withAuth(info: RequestInfo, auth: AuthRecord | null): RequestInfo {
+  const source = (info as Partial<LazyInfo>)[SOURCE];
+  if (source === undefined) return { ...info, auth };
+  const copy = Object.defineProperties({}, LAZY_PROPERTIES) as LazyInfo;
+  Object.defineProperty(copy, SOURCE, { value: source });
+  copy.body = info.body;
+  copy.auth = auth;
+  copy.method = info.method;
+  copy.context = info.context;
+  return copy;
+}
+
 /** Arguments for a RequestEvent constructor. */
 export async function requestEventArgs(
   c: Context<ApiEnv>,
   context = c.get("requestContext") ?? "default",
 ): Promise<[App, Request, AuthRecord | null, () => RequestInfo, string]> {
-  const info = await buildRequestInfo(c, context);
+  return requestEventArgsWith(c, await buildRequestInfo(c, context));
+}
+
+/**
+ * Arguments for a RequestEvent constructor whose request info was built already: a records read
+ * checks its rule with the same info its hook event shows (PocketBase keeps one request info per
+ * request), and builds it once.
+ */
+export function requestEventArgsWith(
+  c: Context<ApiEnv>,
+  info: RequestInfo,
+): [App, Request, AuthRecord | null, () => RequestInfo, string] {
   return [c.get("app"), c.req.raw, c.get("auth"), () => info, realIP(c)];
 }

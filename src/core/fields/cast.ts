@@ -109,7 +109,11 @@ export function toUniqueStrings(value: unknown): string[] {
   if (value === null || value === undefined) {
     items = [];
   } else if (typeof value === "string") {
-    items = value === "" ? [] : (parseStringArray(value) ?? [value]);
+    if (value === "") return [];
+    const parsed = parseStringArray(value);
+    // One non-empty string is a list of one as it is.
+    if (parsed === null) return [value];
+    items = parsed;
   } else if (value instanceof Uint8Array) {
     return toUniqueStrings(new TextDecoder().decode(value));
   } else if (Array.isArray(value)) {
@@ -122,10 +126,20 @@ export function toUniqueStrings(value: unknown): string[] {
   return uniqueNonEmpty(items);
 }
 
-/** The items without empty strings and repeats, first occurrences kept in order. */
-function uniqueNonEmpty(items: readonly string[]): string[] {
+/**
+ * The items without empty strings and repeats, first occurrences kept in order. `items` is a
+ * fresh array (parsed or mapped by the caller): when it has nothing to drop, as a stored list
+ * never has, it is returned as it is.
+ */
+function uniqueNonEmpty(items: string[]): string[] {
   // Lists read from rows are short: a scan is cheaper than building a Set.
   if (items.length > 16) return [...new Set(items)].filter((item) => item !== "");
+  let clean = true;
+  for (let i = 0; i < items.length && clean; i++) {
+    const item = items[i]!;
+    if (item === "" || items.indexOf(item) !== i) clean = false;
+  }
+  if (clean) return items;
   const out: string[] = [];
   for (const item of items) if (item !== "" && !out.includes(item)) out.push(item);
   return out;
@@ -142,6 +156,8 @@ function parseStringArray(input: string): string[] | null {
   // Go's json.Unmarshal into []string: null → empty; any non-string item fails the whole parse.
   if (parsed === null) return [];
   if (!Array.isArray(parsed)) return null;
+  // The usual stored list is all strings: the parsed array itself.
+  if (parsed.every((item): item is string => typeof item === "string")) return parsed;
   const out: string[] = [];
   for (const item of parsed) {
     if (item === null) out.push("");

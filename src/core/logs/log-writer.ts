@@ -1,13 +1,13 @@
 /**
  * The batched writer of `auxiliary.db` `_logs`: entries wait in memory and are written together,
- * off the request path, in one INSERT (one implicit transaction) when 200 are waiting or 3 s
+ * off the request path, in one INSERT (one implicit transaction; log-insert.ts) when 200 are waiting or 3 s
  * after the first one, as PocketBase's batch handler does. Reads do not flush (PocketBase's do
  * not either: a list taken right after a request does not show that request yet); closing the
  * app writes what is waiting. A failed write is reported to stderr and dropped: logging
  * must never break what is being logged. */
 import type { DbExecutor } from "../db/database.ts";
 import { newLogId } from "./log-id.ts";
-import { INSERT_LOGS_SQL } from "./log-insert.ts";
+import { INSERT_LOGS_SQL, insertLogRowsParams, insertLogRowsSql } from "./log-insert.ts";
 import { LogThread } from "./log-thread.ts";
 
 /** One `_logs` row. */
@@ -44,6 +44,8 @@ export class LogWriter {
   #queue: LogEntry[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> = Promise.resolve();
+  /** The multi-row INSERT of a full batch (log-insert.ts), or null when it cannot be one statement. */
+  readonly #fullBatchSql: string | null;
 
   /** `db` gives the auxiliary database, or null when it is closed (entries are then dropped). */
   constructor(db: () => (DbExecutor & { readonly path?: string }) | null, options: LogWriterOptions = {}) {
@@ -51,6 +53,7 @@ export class LogWriter {
     this.#thread = options.thread ? new LogThread() : null;
     this.#batchSize = options.batchSize ?? 200;
     this.#flushDelayMs = options.flushDelayMs ?? 3000;
+    this.#fullBatchSql = insertLogRowsSql(this.#batchSize);
   }
 
   /** Queues an entry; never blocks and never throws. */
@@ -83,9 +86,10 @@ export class LogWriter {
       const db = this.#db();
       if (!db) return;
       try {
-        const json = JSON.stringify(batch);
-        if (this.#thread && db.path) await this.#thread.write(db.path, json);
-        else await db.run(INSERT_LOGS_SQL, [json]);
+        if (this.#thread && db.path) await this.#thread.write(db.path, JSON.stringify(batch));
+        else if (batch.length === this.#batchSize && this.#fullBatchSql !== null)
+          await db.run(this.#fullBatchSql, insertLogRowsParams(batch));
+        else await db.run(INSERT_LOGS_SQL, [JSON.stringify(batch)]);
       } catch (err) {
         console.error(`Failed to write ${batch.length} log entries:`, err);
       }
