@@ -151,8 +151,9 @@ export class HookWorker {
    */
   stop(err: Error): void {
     if (this.dead || this.runs.size > 0) return this.kill(err);
+    // woken like a run: an idle worker may be waiting on its flag (worker-channel.ts, linger)
+    this.send({ t: "stop" });
     this.dead = true;
-    this.port.postMessage({ t: "stop" } satisfies ToWorker);
     const timer = setTimeout(() => void this.worker.terminate(), 1000);
     timer.unref();
     this.worker.once("exit", () => clearTimeout(timer));
