@@ -6,7 +6,12 @@
  *   - idle RSS, settled: after start (no pool thread yet), once one request went through the
  *     pool ("pool started"), and after the load.
  *
- *   node bench/hooks-overhead.ts [--seconds=8] [--connections=16] [--root=CHECKOUT]
+ *   node bench/hooks-overhead.ts [--seconds=8] [--connections=16] [--root=CHECKOUT] [--saves=N]
+ *
+ * `--saves=N` measures the event path without HTTP instead: a process per mode (hooks, none,
+ * hooks, none) runs N `app.save()` creates in-process, 16 in flight, after a warm-up, and reports
+ * CPU per save by thread group (main, the pool's worker, V8's helpers: mostly GC). Far less noisy
+ * than the HTTP figures on a shared machine; the difference is what the hook adds per event.
  *
  * The cost is the server's CPU time per request, read from /proc (every thread: the main thread,
  * the pool's workers, V8's helpers), so it barely depends on how busy the machine is; the
@@ -20,6 +25,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { App } from "../src/core/app.ts";
+import type { HooksRuntime as HooksRuntimeClass } from "../src/hooks/runtime.ts";
+import type { Record as RecordClass } from "../src/core/records/record.ts";
 import { collectionFromCreateBody } from "../src/core/collections/collection-input.ts";
 import { saveCollection } from "../src/core/collections/collection-save.ts";
 import { freePort, readProcMem, ROOT, startServerProcess } from "./lib/procs.ts";
@@ -29,12 +36,16 @@ const { values } = parseArgs({
     seconds: { type: "string" },
     connections: { type: "string" },
     root: { type: "string" },
+    saves: { type: "string" },
+    /** Internal: the in-process child of `--saves` (its hooks folder). */
+    "saves-child": { type: "string" },
   },
 });
 const seconds = Number(values.seconds ?? 8);
 const connections = Number(values.connections ?? 16);
 const root = resolve(values.root ?? ROOT);
-const dir = mkdtempSync(join(tmpdir(), "satchel-hooksbench-"));
+// the `--saves` child works in its parent's folder
+const dir = process.env.SATCHEL_BENCH_DIR ?? mkdtempSync(join(tmpdir(), "satchel-hooksbench-"));
 const dataDir = join(dir, "pb_data");
 const hooksDir = join(dir, "pb_hooks");
 
@@ -105,7 +116,76 @@ async function settledRss(pid: number): Promise<number> {
   return last;
 }
 
+/**
+ * The `--saves` child: N in-process creates on a copy of the data folder, with the hooks folder
+ * given (empty: none); prints one JSON line of CPU µs per save by thread group.
+ */
+async function savesChild(n: number, hooks: string): Promise<void> {
+  const load = async <T>(rel: string) => (await import(join(root, rel))) as T;
+  const { App: RootApp } = await load<{ App: typeof App }>("src/core/app.ts");
+  const { HooksRuntime } = await load<{
+    HooksRuntime: typeof HooksRuntimeClass;
+  }>("src/hooks/runtime.ts");
+  const { Record } = await load<{ Record: typeof RecordClass }>("src/core/records/record.ts");
+  const app = new RootApp({ dataDir });
+  const runtime = new HooksRuntime(app, { hooksDir: hooks, watch: false, poolSize: 1, timeoutMs: 0 });
+  await runtime.start();
+  await app.bootstrap();
+  const posts = app.findCollectionByNameOrId("posts")!;
+  const batch = async (count: number) => {
+    let i = 0;
+    const one = async () => {
+      while (i++ < count) {
+        const r = new Record(posts);
+        r.set("title", "bench");
+        await app.save(r);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, one));
+  };
+  await batch(2000);
+  const before = threadTicks(process.pid);
+  await batch(n);
+  const after = threadTicks(process.pid);
+  const us: { [group: string]: number } = {};
+  for (const group of Object.keys(after))
+    us[group] = (((after[group]! - (before[group] ?? 0)) / TICKS_PER_SECOND) * 1e6) / n;
+  await runtime.close();
+  await app.terminate();
+  process.stdout.write(`${JSON.stringify(us)}\n`);
+}
+
+/** `--saves`: the in-process event path, hooks vs none, alternating. */
+function savesBench(n: number): void {
+  const runs: { [mode: string]: { [group: string]: number }[] } = { hooks: [], none: [] };
+  for (const mode of ["hooks", "none", "hooks", "none"] as const) {
+    const out = execFileSync(
+      process.execPath,
+      [
+        import.meta.filename,
+        `--root=${root}`,
+        `--saves=${n}`,
+        `--saves-child=${mode === "hooks" ? hooksDir : join(dir, "empty")}`,
+      ],
+      { encoding: "utf8", env: { ...process.env, SATCHEL_BENCH_DIR: dir } },
+    );
+    const us = JSON.parse(out.trim().split("\n").at(-1)!) as { [group: string]: number };
+    runs[mode]!.push(us);
+    const parts = Object.entries(us).map(([g, v]) => `${g} ${v.toFixed(0)}`);
+    process.stdout.write(`${mode}: ${parts.join(", ")} µs CPU per save\n`);
+  }
+  const on = least(runs.hooks!.map((x) => x.total!));
+  const off = least(runs.none!.map((x) => x.total!));
+  process.stdout.write(
+    `in-process save: hooks ${on.toFixed(0)} / none ${off.toFixed(0)} µs CPU: a hook adds ≈ ${(on - off).toFixed(0)} µs per event\n`,
+  );
+}
+
 try {
+  if (values["saves-child"] !== undefined) {
+    await savesChild(Number(values.saves), values["saves-child"]);
+    process.exit(0);
+  }
   const app = new App({ dataDir });
   await app.bootstrap();
   const { collection } = collectionFromCreateBody({
@@ -126,6 +206,14 @@ try {
     `wrk.method = "POST"\nwrk.body = '{"title":"bench"}'\nwrk.headers["Content-Type"] = "application/json"\n`,
   );
   type Results = { create: Run[]; json: Run[]; idle: number[]; pool: number[]; after: number[] };
+  if (values.saves !== undefined) {
+    mkdirSync(hooksDir);
+    mkdirSync(join(dir, "empty"));
+    writeFileSync(join(hooksDir, "bench.pb.js"), HOOKS);
+    savesBench(Number(values.saves));
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
   const results: { [mode: string]: Results } = {
     hooks: { create: [], json: [], idle: [], pool: [], after: [] },
     none: { create: [], json: [], idle: [], pool: [], after: [] },
@@ -183,5 +271,5 @@ try {
       `after the load: ${mb(least(results.hooks!.after))} / ${mb(least(results.none!.after))} MB (+${mb(after)})\n`,
   );
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (values["saves-child"] === undefined) rmSync(dir, { recursive: true, force: true });
 }

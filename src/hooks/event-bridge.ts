@@ -4,7 +4,6 @@
  * (record fields, collection, response written…) back onto the real event after each
  * `e.next()` and at the end, and answers the event's request operations.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { App } from "../core/app.ts";
 import { hookAccessor, type HookName } from "../core/hooks.ts";
 import { RequestEvent } from "../core/hook-events.ts";
@@ -43,6 +42,33 @@ function responseWire(res: Response | undefined): ResponseState {
     : { status: 0, headers: [], body: null, written: false };
 }
 
+/**
+ * A function that runs a callback in the async context current when it was made, as
+ * `AsyncLocalStorage.snapshot()` does. A promise reaction keeps the context its `then()` was
+ * called in (that is how async context follows `await`), so a pending reaction is the snapshot:
+ * ~0.2 µs to make where `snapshot()` costs ~4.6 µs, and every event makes one while few handlers
+ * call `e.next()` before their end. Each use re-arms it from inside the kept context.
+ */
+function keepAsyncContext(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let enter: (fn: () => void) => void = () => undefined;
+  const arm = () =>
+    void new Promise<() => void>((resolve) => (enter = resolve)).then((fn) => {
+      arm();
+      fn();
+    });
+  arm();
+  return <T>(fn: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) =>
+      enter(() => {
+        try {
+          fn().then(resolve, reject);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    );
+}
+
 /** The bridge of one run of a script handler on a core hook event. */
 export class CoreEventBridge implements RunContext {
   readonly #event: HookEvent & Obj;
@@ -50,7 +76,7 @@ export class CoreEventBridge implements RunContext {
   readonly #kind: string;
   readonly #keys: string[];
   /** The async context of the handler's own link of the chain: `e.next()` continues it. */
-  readonly #context = AsyncLocalStorage.snapshot();
+  readonly #context = keepAsyncContext();
 
   constructor(event: HookEvent, handles: AppHandles, kind: string) {
     this.#event = event as HookEvent & Obj;

@@ -135,13 +135,12 @@ export class HookWorker {
   }
 
   /**
-   * Posts to the worker and wakes it if it may be waiting on a call (`wake` false: a run for an
-   * idle worker, which takes it from its event loop; the wake-up syscall is saved).
+   * Posts to the worker and wakes it if it waits on its flag: inside a call, or idle right after
+   * a run (worker-channel.ts, linger); a worker in its event loop takes the message from there.
    */
-  send(message: ToWorker, wake = true): void {
+  send(message: ToWorker): void {
     if (this.dead) return;
     this.port.postMessage(message);
-    if (!wake) return;
     Atomics.store(this.#flag, 0, 1);
     Atomics.notify(this.#flag, 0);
   }
@@ -152,8 +151,9 @@ export class HookWorker {
    */
   stop(err: Error): void {
     if (this.dead || this.runs.size > 0) return this.kill(err);
+    // woken like a run: an idle worker may be waiting on its flag (worker-channel.ts, linger)
+    this.send({ t: "stop" });
     this.dead = true;
-    this.port.postMessage({ t: "stop" } satisfies ToWorker);
     const timer = setTimeout(() => void this.worker.terminate(), 1000);
     timer.unref();
     this.worker.once("exit", () => clearTimeout(timer));
@@ -318,8 +318,7 @@ export class WorkerPool {
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       });
-      // a nested run (timed false) goes to a worker waiting on a call: only that one needs waking
-      w.send({ t: "run", run, target, event, args }, !timed);
+      w.send({ t: "run", run, target, event, args });
     });
   }
 

@@ -83,6 +83,40 @@ export class WorkerChannel implements SyncBridge {
     }
   }
 
+  /**
+   * After a run, waits up to `ms` on the wake-up flag for the next run instead of returning to
+   * the event loop. A message through the event loop costs the worker an epoll wake-up and
+   * Node's message dispatch; a futex wake-up and `receiveMessageOnPort` cost about half (a
+   * round trip main → worker → main: ≈ 40–50 µs of CPU → ≈ 25 µs, measured with one message in
+   * flight). The wait sleeps in the kernel (no spinning): an idle worker costs one wake-up
+   * when it times out, then sleeps in its event loop as before. Timers, I/O callbacks and console
+   * flushing of scripts wait meanwhile, so a steady stream of runs still yields to the event
+   * loop every `ms`.
+   */
+  linger(serve: (message: ToWorker) => void, ms: number): void {
+    // one waiting loop at a time: a message the event loop delivers during a yield is served by it
+    if (this.#lingerResumes) return;
+    const yieldAt = Date.now() + ms;
+    for (;;) {
+      for (let got = receiveMessageOnPort(this.#port); got; got = receiveMessageOnPort(this.#port))
+        serve(got.message as ToWorker);
+      if (Date.now() >= yieldAt) {
+        // back to the event loop for one turn, then keep waiting (runs are still coming)
+        this.#lingerResumes = true;
+        setImmediate(() => {
+          this.#lingerResumes = false;
+          this.linger(serve, ms);
+        });
+        return;
+      }
+      if (Atomics.wait(this.#flag, 0, 0, ms) === "timed-out") return;
+      Atomics.store(this.#flag, 0, 0);
+    }
+  }
+
+  /** A yielded `linger` resumes after this event loop turn. */
+  #lingerResumes = false;
+
   /** Answers of outer calls that arrived while an inner one was waiting. */
   readonly #early = new Map<number, Extract<ToWorker, { t: "reply" }>>();
 

@@ -45,6 +45,9 @@ function stripTypes(code: string): string {
 type Obj = { [key: string]: unknown };
 type Fn = (...args: unknown[]) => unknown;
 
+/** How long an idle pool worker waits for its next run before going back to its event loop (ms). */
+const LINGER_MS = 20;
+
 const init = workerData as WorkerInit & { port: MessagePort };
 const channel = new WorkerChannel(init.port, init.flag);
 const scope = globalThis as unknown as Obj;
@@ -189,9 +192,15 @@ if (init.mode === "load") {
       scope.$app = previousApp;
     }
   };
-  init.port.on("message", (m: ToWorker) => {
+  const serve = (m: ToWorker) => {
     if (m.t === "run") channel.serveRun(m);
     else if (m.t === "stop") process.exit(0);
+  };
+  // a run that comes through the event loop is followed by a short wait for the next one on the
+  // wake-up flag (worker-channel.ts, linger)
+  init.port.on("message", (m: ToWorker) => {
+    serve(m);
+    channel.linger(serve, LINGER_MS);
   });
   channel.post({ t: "ready" });
 }
