@@ -5,15 +5,12 @@
  * reverted by its down migration, and a command added with `$app.rootCmd.addCommand`.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { runSatchel as run } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/server.ts";
 import { query } from "./helpers/sqlite.ts";
-
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 const MIGRATIONS: { [file: string]: string } = {
   "1700000001_notes.js": `/// <reference path="../pb_data/types.d.ts" />
@@ -88,25 +85,6 @@ db.addCommand(new Command({
 $app.rootCmd.addCommand(db)
 `,
 };
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], input = ""): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 function writeAll(dir: string, files: { [name: string]: string }): void {
   mkdirSync(dir, { recursive: true });

@@ -4,38 +4,15 @@
  * automigrate files rebuild the same schema on a fresh folder.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { App } from "../src/core/app.ts";
 import { collectionToApiJson } from "../src/core/collections/collection-json.ts";
 import { bindAutomigrate } from "../src/core/migrations/automigrate.ts";
+import { runSatchel as satchel } from "./helpers/cli.ts";
 import { startTestServer, tempDir } from "./helpers/server.ts";
 import { query } from "./helpers/sqlite.ts";
-
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `satchel …args` with `input` on stdin. */
-function satchel(args: string[], input = ""): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 /** A project folder: `pb_data` and `pb_migrations` side by side, as PocketBase lays them out. */
 function project(t: { after: (fn: () => void) => void }): { data: string; migrations: string } {
