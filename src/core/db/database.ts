@@ -516,8 +516,9 @@ export class Database implements DbExecutor {
    * Frees the page caches of both connections (`PRAGMA shrink_memory`: pages not in use by an
    * open statement; SQLite reads them again from the file, or the OS's cache, when needed). A
    * cache grows to `cache_size` (32 MB) with the pages a connection touched and otherwise keeps
-   * them for as long as it lives: after a burst of scans and cascades, most of the server's
-   * resident memory outside V8. Called by the idle reclaimer (serve), never on the request path.
+   * them for as long as it lives. Freed pages go back to glibc, not to the kernel: the idle
+   * reclaimer (serve) calls this just before its collection and C heap trim
+   * (tools/c-heap-trim.ts), which hands them back. Never on the request path.
    */
   releaseMemory(): void {
     if (this.#closed) return;
