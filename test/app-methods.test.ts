@@ -176,6 +176,12 @@ describe("App methods", () => {
   test("save, validate, saveNoValidate and delete take records and collections", async () => {
     const empty = new Record(authors);
     await assert.rejects(s.app.validate(empty), ValidationErrors);
+    // a new record validates without an id: it gets its generated one, as in PocketBase
+    const named = new Record(authors);
+    named.set("name", "Named");
+    assert.equal(named.id, "");
+    await s.app.validate(named);
+    assert.match(named.id, /^[a-z0-9]{15}$/);
     await assert.rejects(s.app.save(empty), ValidationErrors);
     await s.app.saveNoValidate(empty);
     assert.equal((await s.app.findRecordById("authors", empty.id)).getString("name"), "");
