@@ -123,7 +123,7 @@ export default setup;
     const mods = readFileSync(trace, "utf8").split("\n");
     assert.ok(
       mods.some((u) => u.endsWith("/dist/bundle/main.mjs")),
-      "served from the bundle",
+      `served from the bundle (${mods.length} modules traced, the sources' main.ts among them: ${mods.some((u) => u.endsWith("/src/main.ts"))}; ${stderr})`,
     );
 
     // a pb_hooks script (its worker thread is a bundle entry)

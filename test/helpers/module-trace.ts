@@ -1,8 +1,10 @@
 // Loaded with `node --import` by tests that check which modules a process loads
 // (test/serve-lazy-start.test.ts, test/bundle.test.ts): records every module the process
-// resolves and writes their URLs (one a line) to $MODULE_TRACE_OUT on SIGUSR2 and at exit.
-import { writeFileSync } from "node:fs";
+// resolves and writes their URLs (one a line) to $MODULE_TRACE_OUT on SIGUSR2 and at exit
+// (atomically: a reader waiting for the file never reads half of it).
+import { renameSync, writeFileSync } from "node:fs";
 import { registerHooks } from "node:module";
+import { isMainThread } from "node:worker_threads";
 
 const urls = new Set<string>();
 registerHooks({
@@ -14,7 +16,14 @@ registerHooks({
 });
 function write(): void {
   const out = process.env.MODULE_TRACE_OUT;
-  if (out) writeFileSync(out, [...urls].join("\n") + "\n");
+  if (!out) return;
+  // Written beside, then renamed: a reader that sees the file sees all of it.
+  writeFileSync(`${out}.tmp`, [...urls].join("\n") + "\n");
+  renameSync(`${out}.tmp`, out);
 }
-process.on("SIGUSR2", write);
-process.on("exit", write);
+// Worker threads inherit `--import` and run this too: only the main thread's modules are the
+// process's list (a pool thread ending would otherwise overwrite it with its own).
+if (isMainThread) {
+  process.on("SIGUSR2", write);
+  process.on("exit", write);
+}
