@@ -18,9 +18,20 @@ describe("trimCHeap", () => {
       for (let i = 0; i < 40_000; i++) (i % 50 === 0 ? keep : drop).push(Buffer.allocUnsafeSlow(4000));
       drop = null;
       gc({ type: "major", execution: "sync" });
+      // glibc keeps what is freed: RSS stays at this level until a trim
       const freed = process.memoryUsage.rss();
-      const trimmed = await trimCHeap();
-      console.log(JSON.stringify({ trimmed, freed, after: process.memoryUsage.rss(), kept: keep.length }));
+      // V8 may free the buffers' memory on a background thread after the collection: trim
+      // again (after another collection) until the RSS falls, for at most ~2 s
+      let trimmed = false;
+      let after = freed;
+      for (let i = 0; i < 40 && after > freed - ${64 * MB}; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 50));
+        gc({ type: "major", execution: "sync" });
+        trimmed = await trimCHeap();
+        if (!trimmed) break;
+        after = process.memoryUsage.rss();
+      }
+      console.log(JSON.stringify({ trimmed, freed, after, kept: keep.length }));
     `;
     const out = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     assert.equal(out.status, 0, out.stderr);
