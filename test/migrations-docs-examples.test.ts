@@ -91,16 +91,22 @@ function writeAll(dir: string, files: { [name: string]: string }): void {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
 }
 
+/** A project folder with the migrations and hooks above, and the flags that point `satchel` at it. */
+function project(t: Parameters<typeof tempDir>[0], prefix: string): { root: string; dirs: string[] } {
+  const root = tempDir(t, prefix);
+  writeAll(join(root, "pb_migrations"), MIGRATIONS);
+  writeAll(join(root, "pb_hooks"), HOOKS);
+  const dirs = [
+    `--dir=${join(root, "pb_data")}`,
+    `--migrationsDir=${join(root, "pb_migrations")}`,
+    `--hooksDir=${join(root, "pb_hooks")}`,
+  ];
+  return { root, dirs };
+}
+
 describe("PocketBase's documented migrations and console commands on the CLI", () => {
   test("migrate up/down with --hooksDir, field helpers reverted, history-sync", async (t) => {
-    const root = tempDir(t, "satchel-docs-migrate-");
-    const dirs = [
-      `--dir=${join(root, "pb_data")}`,
-      `--migrationsDir=${join(root, "pb_migrations")}`,
-      `--hooksDir=${join(root, "pb_hooks")}`,
-    ];
-    writeAll(join(root, "pb_migrations"), MIGRATIONS);
-    writeAll(join(root, "pb_hooks"), HOOKS);
+    const { root, dirs } = project(t, "satchel-docs-migrate-");
     const db = join(root, "pb_data");
     const columns = async () =>
       query(db, "SELECT name FROM pragma_table_info('notes') ORDER BY name").map((r) => r.name);
@@ -160,14 +166,7 @@ describe("PocketBase's documented migrations and console commands on the CLI", (
   });
 
   test("a console command added by a hook file runs as `satchel <name>`", async (t) => {
-    const root = tempDir(t, "satchel-docs-command-");
-    const dirs = [
-      `--dir=${join(root, "pb_data")}`,
-      `--migrationsDir=${join(root, "pb_migrations")}`,
-      `--hooksDir=${join(root, "pb_hooks")}`,
-    ];
-    writeAll(join(root, "pb_migrations"), MIGRATIONS);
-    writeAll(join(root, "pb_hooks"), HOOKS);
+    const { dirs } = project(t, "satchel-docs-command-");
     const hello = await run(["hello", "a", "b", ...dirs]);
     assert.equal(hello.code, 0, hello.stderr);
     assert.match(hello.stdout, /Hello world! \["a","b"\]/);
