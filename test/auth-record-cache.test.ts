@@ -1,7 +1,8 @@
 /**
  * The auth record of a request is kept between requests (src/core/records/record-auth-cache.ts)
- * until anything commits: every change to the record must take effect on the next request,
- * whoever makes it (the API, a raw SQL write, another connection to the file).
+ * until anything that may change it commits: every change to the record must take effect on the
+ * next request, whoever makes it (the API, a raw SQL write, a trigger fired by a write to
+ * another table, another connection to the file); writes of other collections' records keep it.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -87,6 +88,57 @@ describe("the auth record between requests", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal(status, 401);
+  });
+
+  /** A base collection anyone may create in and delete from. */
+  async function openNotes(s: TestServer): Promise<void> {
+    await s.pb.collections.create({
+      name: "notes",
+      type: "base",
+      createRule: "",
+      deleteRule: "",
+      fields: [{ name: "text", type: "text" }],
+    });
+  }
+
+  async function createNote(s: TestServer, token = s.userToken) {
+    return request(s.url, "POST", "/api/collections/notes/records", {
+      headers: { Authorization: token },
+      body: { text: "hello" },
+    });
+  }
+
+  test("creates and deletes of another collection's records keep the cached record", async (t) => {
+    const s = await startTestServer(t, { template });
+    await openNotes(s);
+    assert.equal((await refresh(s)).status, 200);
+    const { reads, hits } = authCacheStats;
+    for (let i = 0; i < 3; i++) {
+      const created = await createNote(s);
+      assert.equal(created.status, 200);
+      const deleted = await request(s.url, "DELETE", `/api/collections/notes/records/${created.json.id}`, {
+        headers: { Authorization: s.userToken },
+      });
+      assert.equal(deleted.status, 204);
+    }
+    // Six authenticated requests; at most one read (the first check for other processes'
+    // writes, which this process's own commits move too, may start over).
+    assert.ok(authCacheStats.reads <= reads + 1, `${authCacheStats.reads - reads} reads`);
+    assert.ok(authCacheStats.hits >= hits + 5, `${authCacheStats.hits - hits} hits`);
+  });
+
+  test("a trigger that changes the record from another table's write is seen on the next request", async (t) => {
+    const s = await startTestServer(t, { template });
+    await openNotes(s);
+    assert.equal((await refresh(s)).status, 200);
+    assert.equal((await createNote(s)).status, 200);
+    // Added by raw SQL (a migration could): every note rotates every user's tokenKey.
+    await s.app.db.exec(
+      "CREATE TRIGGER rotate_keys AFTER INSERT ON notes BEGIN UPDATE users SET tokenKey = 'rotated-' || NEW.id; END",
+    );
+    assert.equal((await refresh(s)).status, 200);
+    assert.equal((await createNote(s)).status, 200);
+    assert.equal((await refresh(s)).status, 401);
   });
 
   test("a hook's change to its request's record does not leak into the next request", async (t) => {

@@ -71,3 +71,57 @@ describe("Database reads", () => {
     assert.equal(await count(), before);
   });
 });
+
+/**
+ * `writesTo(table)`: what a cache of one table's rows (the auth records) checks. A statement run
+ * with its table moves only that table's count, unless the schema lets it reach other tables;
+ * anything of unknown reach moves every count.
+ */
+describe("Database writes by table", () => {
+  let dir = "";
+  let db: Database;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "satchel-db-"));
+    db = Database.open(join(dir, "data.db"));
+    await db.exec("CREATE TABLE a (id TEXT PRIMARY KEY); CREATE TABLE b (id TEXT PRIMARY KEY, ref TEXT)");
+  });
+
+  after(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Which of a and b the write moved. */
+  async function moved(write: () => Promise<unknown>): Promise<string[]> {
+    const before = { a: db.writesTo("a"), b: db.writesTo("b") };
+    await write();
+    return (["a", "b"] as const).filter((t) => db.writesTo(t) !== before[t]);
+  }
+
+  test("a statement run with its table moves that table's count only", async () => {
+    assert.deepEqual(await moved(() => db.run("INSERT INTO a (id) VALUES (?)", ["1"], "a")), ["a"]);
+    assert.deepEqual(await moved(() => db.run("DELETE FROM b WHERE id = ?", ["x"], "B")), ["b"]);
+  });
+
+  test("statements without a table, scripts and transactions move every count", async () => {
+    assert.deepEqual(await moved(() => db.run("INSERT INTO a (id) VALUES (?)", ["2"])), ["a", "b"]);
+    assert.deepEqual(await moved(() => db.exec("DELETE FROM a WHERE id = '2'")), ["a", "b"]);
+    const tx = () => db.transaction((t) => t.run("INSERT INTO b (id) VALUES (?)", ["3"], "b"));
+    assert.deepEqual(await moved(tx), ["a", "b"]);
+  });
+
+  test("with a trigger or a foreign key in the schema, every write moves every count", async () => {
+    await db.exec("CREATE TRIGGER touch AFTER INSERT ON a BEGIN UPDATE b SET ref = NEW.id; END");
+    assert.deepEqual(await moved(() => db.run("INSERT INTO a (id) VALUES (?)", ["4"], "a")), ["a", "b"]);
+    await db.exec("DROP TRIGGER touch");
+    assert.deepEqual(await moved(() => db.run("INSERT INTO a (id) VALUES (?)", ["5"], "a")), ["a"]);
+    await db.exec("CREATE TEMP TRIGGER touch AFTER DELETE ON a BEGIN DELETE FROM b; END");
+    assert.deepEqual(await moved(() => db.run("DELETE FROM a WHERE id = ?", ["5"], "a")), ["a", "b"]);
+    await db.exec("DROP TRIGGER temp.touch");
+    await db.exec("CREATE TABLE c (id TEXT PRIMARY KEY, a TEXT REFERENCES a (id) ON DELETE CASCADE)");
+    assert.deepEqual(await moved(() => db.run("DELETE FROM a WHERE id = ?", ["4"], "a")), ["a", "b"]);
+    await db.exec("DROP TABLE c");
+    assert.deepEqual(await moved(() => db.run("DELETE FROM a WHERE id = ?", ["1"], "a")), ["a"]);
+  });
+});

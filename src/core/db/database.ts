@@ -42,8 +42,11 @@ export interface DbExecutor {
   heavyAll(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   /** `get` for a read that may be slow (see `heavyAll`). */
   heavyGet(sql: string, params?: readonly SqlValue[]): Promise<Row | undefined>;
-  /** Runs one write statement. */
-  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+  /**
+   * Runs one write statement. `table`, when given, says the statement writes rows of that one
+   * table and nothing else (no schema change): see `Database.writesTo`.
+   */
+  run(sql: string, params?: readonly SqlValue[], table?: string): Promise<RunResult>;
   /** Runs a script of statements without parameters (DDL). */
   exec(sql: string): Promise<void>;
   /** Whether this executor is an open transaction. */
@@ -97,6 +100,17 @@ export const printQuery: QueryTrace = (sql, params, ms) => {
 };
 
 const STATEMENT_CACHE_SIZE = 500;
+
+/** A trigger or a foreign key anywhere in the schema: a write may then change other tables. */
+const CONFINING_SCHEMA_SQL =
+  "SELECT 1 FROM sqlite_schema WHERE type = 'trigger' UNION ALL " +
+  "SELECT 1 FROM sqlite_schema s, pragma_foreign_key_list(s.name) f WHERE s.type = 'table' LIMIT 1";
+const TEMP_TRIGGERS_SQL = "SELECT 1 FROM sqlite_temp_schema WHERE type = 'trigger' LIMIT 1";
+/**
+ * How late another process's new trigger or foreign key may be noticed, at most: as late as its
+ * writes are seen by the row caches (record-auth-cache.ts checks `data_version` as often).
+ */
+const SCHEMA_RECHECK_MS = 250;
 
 /**
  * Whether a statement only reads: a SELECT, or a WITH (the create-rule checks) without a
@@ -273,7 +287,8 @@ class Transaction implements DbExecutor {
     return this.get(sql, params);
   }
 
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+  /** `_table` is not needed here: the transaction counts as a write to any table when it ends. */
+  async run(sql: string, params: readonly SqlValue[] = [], _table?: string): Promise<RunResult> {
     this.#check();
     return this.#conn.run(sql, params);
   }
@@ -320,6 +335,19 @@ export class Database implements DbExecutor {
   #closed = false;
   /** See `writes`. */
   #writes = 0;
+  /** Writes that may have touched any table (see `writesTo`). */
+  #anyTableWrites = 0;
+  /** Writes confined to one table, by lower-cased table name (see `writesTo`). */
+  readonly #tableWrites = new Map<string, number>();
+  /**
+   * Whether a statement's writes stay in the table it names (no trigger and no foreign key
+   * anywhere in the schema), as known at the main/temp `schema_version`s `#confinedVersions`,
+   * after `#confinedAfter` writes to any table, checked at `#confinedCheckedAt`.
+   */
+  #confined = false;
+  #confinedVersions = "";
+  #confinedAfter = -1;
+  #confinedCheckedAt = 0;
   /** The writer's `schema_version` when the reader's statements were last known fresh. */
   #schemaVersion = -1;
 
@@ -403,16 +431,70 @@ export class Database implements DbExecutor {
     return this.#writes;
   }
 
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+  /**
+   * Counts the writes through this object that may have changed rows of `table`: the statements
+   * `run` with that table, plus every write that may have touched any table (scripts,
+   * transactions, statements given without a table, and any statement while the schema has a
+   * trigger or a foreign key, which can reach other tables). Like `writes`, but a cache of one
+   * table's rows (record-auth-cache.ts: the auth records) outlives the creates and deletes of
+   * other tables. Table names compare case-insensitively, as in SQLite.
+   */
+  writesTo(table: string): number {
+    return this.#anyTableWrites + (this.#tableWrites.get(table.toLowerCase()) ?? 0);
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = [], table?: string): Promise<RunResult> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
     return this.#writeLock.run(() => {
       try {
         return writer.run(sql, params);
       } finally {
-        this.#writes++;
+        this.#countWrite(writer, table);
       }
     });
+  }
+
+  /** Counts a statement's write, on its table when it cannot have reached any other. */
+  #countWrite(writer: Connection, table: string | undefined): void {
+    this.#writes++;
+    if (table === undefined || !this.#writesConfined(writer)) {
+      this.#anyTableWrites++;
+      return;
+    }
+    const key = table.toLowerCase();
+    this.#tableWrites.set(key, (this.#tableWrites.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * Whether the schema has neither triggers nor foreign keys. Checked again after any write of
+   * this process that may have changed the schema (every DDL is one), and at most every
+   * `SCHEMA_RECHECK_MS` for other processes' schema changes; the check reads the main and temp
+   * `schema_version`s and looks at the schema only when one moved. A PRAGMA per write instead
+   * cost ~8 µs of a create's ~40 µs INSERT.
+   */
+  #writesConfined(writer: Connection): boolean {
+    const now = performance.now();
+    if (this.#anyTableWrites === this.#confinedAfter && now - this.#confinedCheckedAt < SCHEMA_RECHECK_MS) {
+      return this.#confined;
+    }
+    try {
+      const main = writer.statement("PRAGMA schema_version").get()?.schema_version;
+      const temp = writer.statement("PRAGMA temp.schema_version").get()?.schema_version;
+      const versions = `${String(main)}/${String(temp)}`;
+      if (versions !== this.#confinedVersions) {
+        this.#confined =
+          writer.statement(CONFINING_SCHEMA_SQL).get() === undefined &&
+          writer.statement(TEMP_TRIGGERS_SQL).get() === undefined;
+        this.#confinedVersions = versions;
+      }
+      this.#confinedAfter = this.#anyTableWrites;
+      this.#confinedCheckedAt = now;
+      return this.#confined;
+    } catch {
+      this.#confinedVersions = "";
+      return false; // unknown: counted as a write to any table
+    }
   }
 
   async exec(sql: string): Promise<void> {
@@ -422,7 +504,7 @@ export class Database implements DbExecutor {
       try {
         writer.exec(sql);
       } finally {
-        this.#writes++;
+        this.#countWrite(writer, undefined);
       }
       writer.resetStatements();
     });
@@ -467,7 +549,7 @@ export class Database implements DbExecutor {
       }
       callbacks = tx.close();
     } finally {
-      this.#writes++;
+      this.#countWrite(writer, undefined);
       hold.active = false;
       release();
     }

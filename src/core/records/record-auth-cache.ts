@@ -2,11 +2,16 @@
  * The auth record of a request, without a database read per request (issue 17): every
  * authenticated request loads the record its token names, and most requests change nothing.
  *
- * The stored rows are kept by collection and id until anything is written: every write of this
- * process goes through `Database` (the API, hooks, /api/sql, migrations), whose `writes` count
- * moves with each statement and transaction, and the whole cache is dropped on the next look-up.
- * So a changed password or tokenKey, or a deleted record, takes effect on the very next request,
- * for free. Another process writing the same file is seen through SQLite's `data_version`,
+ * The stored rows are kept by collection and id until anything may have written the
+ * collection's table: every write of this process goes through `Database` (the API, hooks,
+ * /api/sql, migrations), whose `writesTo(table)` count moves with each statement that writes the
+ * table and with each write that may have touched any table (transactions, scripts, statements
+ * of unknown reach, anything while the schema has triggers or foreign keys), and that
+ * collection's rows are dropped on the next look-up. So a changed password or tokenKey, or a
+ * deleted record, takes effect on the very next request, for free, while the creates and deletes
+ * of other collections (a chat message, a post: one statement each) keep the cache (they
+ * dropped it before, and every write request then read its token's record again). Another
+ * process writing the same file is seen through SQLite's `data_version`,
  * read at most every `EXTERNAL_CHECK_MS` (a read costs a read transaction, as much as the
  * look-up it saves). A reload of the collections (a schema change) drops the cache too. Each
  * request still gets its own `Record`, built from the shared row, so a hook that changes its
@@ -20,18 +25,23 @@ import { Record } from "./record.ts";
 import { findRecordById } from "./record-query.ts";
 
 interface AuthRows {
-  /** `Database.writes` when the rows were read. */
-  readonly writes: number;
   /** SQLite's `data_version` when it was last read, and when (`performance.now()`). */
   dataVersion: number;
   checkedAt: number;
   /** The collections (their list object) the rows belong to. */
   readonly collections: readonly Collection[];
-  /** Rows by `<collection id>\0<record id>`. */
+  /** By collection id: its rows, and the writes to its table when they were read. */
+  readonly byCollection: Map<string, CollectionRows>;
+}
+
+interface CollectionRows {
+  /** `Database.writesTo(<the collection's table>)` when the rows were read. */
+  readonly writes: number;
+  /** Rows by record id. */
   readonly rows: Map<string, Row>;
 }
 
-/** Records kept at most (a busy server's active users; each is one row). */
+/** Records kept at most per collection (a busy server's active users; each is one row). */
 const MAX_ROWS = 2_000;
 
 /** How stale a write of another process to the same file may be seen, at most. */
@@ -44,23 +54,39 @@ const cacheByDatabase = new WeakMap<Database, AuthRows>();
 /** Counters for tests: database reads done and reads saved. */
 export const authCacheStats = { reads: 0, hits: 0 };
 
-function currentRows(app: App, db: Database): AuthRows {
+/**
+ * The rows of `collection` still valid: none after a write that may have reached its table, a
+ * reload of the collections, or (checked at most every `EXTERNAL_CHECK_MS`) a commit seen
+ * through `data_version` (another process's, or this one's: this process's writes move it too,
+ * so a write-heavy load starts over about every `EXTERNAL_CHECK_MS`).
+ */
+function currentRows(app: App, db: Database, collection: Collection): CollectionRows {
   const collections = app.findAllCollections();
-  const writes = db.writes;
   const now = performance.now();
   let cache = cacheByDatabase.get(db);
   // A new cache does not read `data_version` (a write-heavy load would pay it on every
   // request): its first check finds it "changed" and starts over, a check later.
   let dataVersion = UNKNOWN_VERSION;
-  if (cache !== undefined && cache.writes === writes && cache.collections === collections) {
-    if (now - cache.checkedAt < EXTERNAL_CHECK_MS) return cache;
-    dataVersion = db.dataVersion();
-    cache.checkedAt = now;
-    if (dataVersion === cache.dataVersion) return cache;
+  let keep = false;
+  if (cache !== undefined && cache.collections === collections) {
+    keep = now - cache.checkedAt < EXTERNAL_CHECK_MS;
+    if (!keep) {
+      dataVersion = db.dataVersion();
+      cache.checkedAt = now;
+      keep = dataVersion === cache.dataVersion;
+    }
   }
-  cache = { writes, dataVersion, checkedAt: now, collections, rows: new Map() };
-  cacheByDatabase.set(db, cache);
-  return cache;
+  if (cache === undefined || !keep) {
+    cache = { dataVersion, checkedAt: now, collections, byCollection: new Map() };
+    cacheByDatabase.set(db, cache);
+  }
+  const writes = db.writesTo(collection.name);
+  let rows = cache.byCollection.get(collection.id);
+  if (rows === undefined || rows.writes !== writes) {
+    rows = { writes, rows: new Map() };
+    cache.byCollection.set(collection.id, rows);
+  }
+  return rows;
 }
 
 /** The auth record `id` of `collection`, or null; from the cache when nothing was written since. */
@@ -71,9 +97,8 @@ export async function findAuthRecordById(
 ): Promise<Record | null> {
   const db = app.db;
   if (!(db instanceof Database) || collection.type !== "auth") return findRecordById(app, collection, id);
-  const cache = currentRows(app, db);
-  const key = `${collection.id}\u0000${id}`;
-  let row = cache.rows.get(key);
+  const cache = currentRows(app, db, collection);
+  let row = cache.rows.get(id);
   if (row !== undefined) {
     authCacheStats.hits++;
   } else {
@@ -82,9 +107,12 @@ export async function findAuthRecordById(
     // and what another process commits after `data_version` was read is caught by the next check.
     row = await db.get(`SELECT * FROM ${quoteIdent(collection.name)} WHERE \`id\` = ? LIMIT 1`, [id]);
     if (row === undefined) return null;
-    if (cacheByDatabase.get(db) === cache && db.writes === cache.writes) {
+    if (
+      cacheByDatabase.get(db)?.byCollection.get(collection.id) === cache &&
+      db.writesTo(collection.name) === cache.writes
+    ) {
       if (cache.rows.size >= MAX_ROWS) cache.rows.clear();
-      cache.rows.set(key, row);
+      cache.rows.set(id, row);
     }
   }
   return Record.fromRow(collection, row);

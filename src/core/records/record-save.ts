@@ -217,21 +217,26 @@ function writeSql(collection: Collection): WriteSql {
   return built;
 }
 
+// The statements below name their one table to `run`, so caches of other tables' rows (the auth
+// records) outlive them (Database.writesTo).
+
 async function insertRow(app: App, record: Record): Promise<void> {
-  const sql = writeSql(record.collection).insert;
+  const sql = writeSql(record.collection);
   await app.db.run(
-    sql,
+    sql.insert,
     record.dbValues().map((c) => c.value),
+    sql.table,
   );
 }
 
 async function updateRow(app: App, record: Record): Promise<void> {
-  const sql = writeSql(record.collection).update;
+  const sql = writeSql(record.collection);
   const originalId = record.original("id");
-  await app.db.run(sql, [
-    ...record.dbValues().map((c) => c.value),
-    typeof originalId === "string" ? originalId : record.id,
-  ]);
+  await app.db.run(
+    sql.update,
+    [...record.dbValues().map((c) => c.value), typeof originalId === "string" ? originalId : record.id],
+    sql.table,
+  );
 }
 
 const HOOKS = {
@@ -450,7 +455,8 @@ function deletesAlone(app: App, record: Record): boolean {
 
 /** The DELETE of a record that `deletesAlone`, then its stored files (as after a commit). */
 async function deleteAlone(app: App, record: Record): Promise<void> {
-  await app.db.run(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`, [record.id]);
+  const table = record.collection.name;
+  await app.db.run(`DELETE FROM ${quoteIdent(table)} WHERE \`id\` = ?`, [record.id], table);
   try {
     await deleteStoredRecordFiles(app, record);
   } catch (err) {
