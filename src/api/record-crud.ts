@@ -27,7 +27,7 @@ import { listResult, parsePaging } from "./list-query.ts";
 import { enrichRecords, recordsToJson } from "../core/records/record-enrich.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
-import { buildRequestInfo, requestEventArgs, requestEventArgsWith } from "./request-event.ts";
+import { buildRequestInfo, requestEventArgs, requestEventArgsWith, withBody } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 import { KeyedMutex } from "../tools/keyed-mutex.ts";
 import { allowHit } from "./middlewares/rate-limit.ts";
@@ -127,7 +127,7 @@ export async function prepareRecordCreate(
   const record = new Record(collection);
   const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
   Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
-  const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
+  const info = withBody(ctx.requestInfo, resolved);
   const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
   let isManager = ctx.isSuperuser;
   if (!ctx.isSuperuser) {
@@ -260,7 +260,7 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
       if (!record) throw notFound();
       const resolved = loadRecordBody(record, body, { isSuperuser: ctx.isSuperuser, skipTypes: ["file"] });
       Object.assign(resolved, await loadRecordFiles(record, body, { isSuperuser: ctx.isSuperuser }));
-      const info: RequestInfo = { ...ctx.requestInfo, body: resolved };
+      const info = withBody(ctx.requestInfo, resolved);
       const ruleCtx: RuleContext = { ...ctx, requestInfo: info };
       // The rule sees the stored row (looked up by the id in the URL, even when the body tries
       // to change it) and the submitted, modifier-resolved body.
@@ -320,7 +320,9 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
             err,
           );
         }
-        e.noContent(204);
+        // the context's plain response: `e.noContent` builds the platform's Response (undici's
+        // object and header list, ~1 % of a delete), to be taken apart again by the adapter
+        e.response = c.body(null, 204);
       });
       return event.response;
     });

@@ -110,11 +110,23 @@ export async function buildRequestInfo(
  * parse them by reading the getters.
  */
 export function withAuth(info: RequestInfo, auth: AuthRecord | null): RequestInfo {
+  return lazyCopy(info, info.body, auth);
+}
+
+/**
+ * A request info like `info` with another body (a create's rule sees the values after modifiers
+ * and uploads), `query` and `headers` still lazy: a spread parsed every header of every create.
+ */
+export function withBody(info: RequestInfo, body: RequestInfo["body"]): RequestInfo {
+  return lazyCopy(info, body, info.auth);
+}
+
+function lazyCopy(info: RequestInfo, body: RequestInfo["body"], auth: RequestInfo["auth"]): RequestInfo {
   const source = (info as Partial<LazyInfo>)[SOURCE];
-  if (source === undefined) return { ...info, auth };
+  if (source === undefined) return { ...info, body, auth };
   const copy = Object.defineProperties({}, LAZY_PROPERTIES) as LazyInfo;
   Object.defineProperty(copy, SOURCE, { value: source });
-  copy.body = info.body;
+  copy.body = body;
   copy.auth = auth;
   copy.method = info.method;
   copy.context = info.context;
