@@ -9,7 +9,8 @@ import { createWriteStream, openAsBlob, type WriteStream } from "node:fs";
 import { lstat, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { MiddlewareHandler } from "./http/router.ts";
+import type { Context } from "./http/context.ts";
+import type { MiddlewareHandler, Next } from "./http/router.ts";
 import type { ApiEnv } from "./env.ts";
 
 /** The folder holding the per-request upload folders (follows `TMPDIR`, read on each call). */
@@ -92,20 +93,28 @@ export class UploadSpool {
 
 /**
  * Removes the request's upload temp files once the handler is done (success or error; the router has
- * turned a thrown error into the response before `next()` returns).
+ * turned a thrown error into the response before `next()` returns). Only a multipart body makes
+ * temp files (request-body.ts decides from the same Content-Type), so any other request passes
+ * straight through: an `async` wrapper awaiting every request cost a promise and a frame each.
  */
 export function uploadsCleanup(): MiddlewareHandler<ApiEnv> {
-  return async function uploadsCleanupMiddleware(c, next) {
-    try {
-      await next();
-    } finally {
-      const spool = c.get("uploads");
-      if (spool) {
-        c.set("uploads", undefined);
-        await spool.dispose().catch((err: unknown) => {
-          console.error("Failed to remove the upload temp files:", err);
-        });
-      }
-    }
+  return function uploadsCleanupMiddleware(c, next) {
+    const type = c.req.header("content-type");
+    if (type === undefined || !type.toLowerCase().startsWith("multipart/form-data")) return next();
+    return cleanUpAfter(c, next);
   };
+}
+
+async function cleanUpAfter(c: Context<ApiEnv>, next: Next): Promise<void> {
+  try {
+    await next();
+  } finally {
+    const spool = c.get("uploads");
+    if (spool) {
+      c.set("uploads", undefined);
+      await spool.dispose().catch((err: unknown) => {
+        console.error("Failed to remove the upload temp files:", err);
+      });
+    }
+  }
 }
