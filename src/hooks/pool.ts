@@ -453,7 +453,8 @@ export interface Loaded {
   /**
    * The thread that ran the files' top-level code, ready to serve the handlers as the pool's
    * first worker (one thread instead of a loader and then a pool thread: the loader's memory is
-   * not left behind); null when nothing was registered, and then no thread stays.
+   * not left behind); null when nothing was registered (no thread stays) or when it loaded
+   * `.pb.ts` scripts (the pool starts a fresh thread).
    */
   worker: HookWorker | null;
 }
@@ -485,7 +486,9 @@ export function loadRegistrations(
     w.onExit = (err) => finish(() => reject(err));
     w.onMessage = (m) => {
       if (m.t === "loaded") {
-        const keep = m.registrations.handlers.length > 0;
+        // a thread that stripped the types of `.pb.ts` scripts holds Node's TypeScript stripper
+        // (~10 MB): a fresh pool thread serves those instead
+        const keep = m.registrations.handlers.length > 0 && !files.some((f) => f.endsWith(".ts"));
         finish(() => resolve({ registrations: m.registrations, worker: keep ? w : null }), keep);
       } else if (m.t === "loadError") finish(() => reject(new HookLoadError(m.file, m.line, m.message)));
       else if (m.t === "call") {
