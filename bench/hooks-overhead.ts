@@ -6,7 +6,9 @@
  *   - idle RSS, settled: after start (no pool thread yet), once one request went through the
  *     pool ("pool started"), and after the load.
  *
- *   node bench/hooks-overhead.ts [--seconds=8] [--connections=16] [--root=CHECKOUT] [--saves=N]
+ *   node bench/hooks-overhead.ts [--seconds=8] [--connections=16] [--root=CHECKOUT] [--saves=N] [--rss]
+ *
+ * `--rss` measures only the memory rows (idle, with a pool started), without any load.
  *
  * `--saves=N` measures the event path without HTTP instead: a process per mode (hooks, none,
  * hooks, none) runs N `app.save()` creates in-process, 16 in flight, after a warm-up, and reports
@@ -37,6 +39,8 @@ const { values } = parseArgs({
     connections: { type: "string" },
     root: { type: "string" },
     saves: { type: "string" },
+    /** Only the RSS rows (no load): idle and with a pool started, alternating. */
+    rss: { type: "boolean" },
     /** Internal: the in-process child of `--saves` (its hooks folder). */
     "saves-child": { type: "string" },
   },
@@ -245,6 +249,13 @@ try {
     // one request through the pool (its first thread starts), then the RSS of a started pool
     await (await fetch(json)).arrayBuffer();
     r.pool.push(await settledRss(server.pid));
+    if (values.rss) {
+      await server.stop();
+      process.stdout.write(
+        `${mode}: idle RSS ${mb(r.idle.at(-1))} MB, with a pool started ${mb(r.pool.at(-1))} MB\n`,
+      );
+      continue;
+    }
     wrk(server.pid, json); // warm-up (JIT, statement caches, the pool's threads)
     r.json.push(wrk(server.pid, json));
     r.create.push(wrk(server.pid, create, script));
@@ -255,7 +266,7 @@ try {
         `${mode}: idle RSS ${mb(r.idle.at(-1))} MB, with a pool started ${mb(r.pool.at(-1))} MB, after the load ${mb(r.after.at(-1))} MB\n`,
     );
   }
-  for (const kind of ["create", "json"] as const) {
+  for (const kind of values.rss ? [] : (["create", "json"] as const)) {
     const on = least(results.hooks![kind].map((x) => x.us.total!));
     const off = least(results.none![kind].map((x) => x.us.total!));
     process.stdout.write(
@@ -267,8 +278,10 @@ try {
   const after = least(results.hooks!.after) - least(results.none!.after);
   process.stdout.write(
     `idle RSS: hooks ${mb(least(results.hooks!.idle))} / none ${mb(least(results.none!.idle))} MB (+${mb(idle)}); ` +
-      `with a pool started: ${mb(least(results.hooks!.pool))} / ${mb(least(results.none!.pool))} MB (+${mb(pool)}); ` +
-      `after the load: ${mb(least(results.hooks!.after))} / ${mb(least(results.none!.after))} MB (+${mb(after)})\n`,
+      `with a pool started: ${mb(least(results.hooks!.pool))} / ${mb(least(results.none!.pool))} MB (+${mb(pool)})` +
+      (values.rss
+        ? "\n"
+        : `; after the load: ${mb(least(results.hooks!.after))} / ${mb(least(results.none!.after))} MB (+${mb(after)})\n`),
   );
 } finally {
   if (values["saves-child"] === undefined) rmSync(dir, { recursive: true, force: true });

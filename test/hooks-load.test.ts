@@ -82,6 +82,41 @@ describe("pb_hooks: loading", () => {
     assert.equal(s.runtime.workers, 0); // an empty file registers nothing: no thread started
   });
 
+  test("the files' top-level code stays out of the handlers; a module the files require() may register", async (t) => {
+    const s = await startHooksServer(
+      t,
+      {
+        "lib/routes.js": `routerAdd("GET", "/from-module", (e) => e.string(200, "module"))\n`,
+        "lib/state.js": `module.exports = { count: 0 }\n`,
+        "main.pb.js": `var shared = "file"
+function helper() { return "file" }
+globalThis.leaked = "file"
+require(__hooks + "/lib/routes.js")
+require(__hooks + "/lib/state.js").count++
+console.log("loaded", typeof routerAdd, typeof $app, typeof Record, typeof fetch)
+routerAdd("GET", "/seen", (e) => e.json(200, {
+  shared: typeof shared,
+  helper: typeof helper,
+  leaked: typeof leaked,
+  routerAdd: typeof routerAdd,
+  count: require(__hooks + "/lib/state.js").count,
+}))`,
+      },
+      { template, poolSize: 1 },
+    );
+    assert.equal(await (await fetch(`${s.url}/from-module`)).text(), "module");
+    // a handler sees none of the file's declarations or globals, nor the registration functions,
+    // and a module the file changed at load time is evaluated again for the handlers
+    assert.deepEqual(await (await fetch(`${s.url}/seen`)).json(), {
+      shared: "undefined",
+      helper: "undefined",
+      leaked: "undefined",
+      routerAdd: "undefined",
+      count: 0,
+    });
+    assert.match(s.output.join(""), /loaded function object function function/);
+  });
+
   test("tags filter record hooks; handlers run in registration order across files (byte order)", async (t) => {
     const s = await startHooksServer(
       t,

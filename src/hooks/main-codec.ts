@@ -16,7 +16,7 @@ import { pendingUploads, setPendingUploads, type UploadedFile } from "../core/re
 import { uploadHandles } from "./main-files.ts";
 import { ApiError, NotFoundError, safeErrorData } from "../api/errors.ts";
 import { ValidationError, ValidationErrors } from "../tools/validation.ts";
-import type { CollectionWire, ErrorWire, RecordWire } from "./wire.ts";
+import { compactRecordWire, type CollectionWire, type ErrorWire, type RecordWire } from "./wire.ts";
 import { quoteIdent, type SqlValue } from "../core/db/database.ts";
 
 type Obj = { [key: string]: unknown };
@@ -134,7 +134,7 @@ export function recordToWire(r: CoreRecord): RecordWire {
   const expand: RecordWire["expand"] = {};
   for (const [k, v] of Object.entries(r.expand))
     expand[k] = Array.isArray(v) ? v.map(recordToWire) : recordToWire(v);
-  return {
+  return compactRecordWire({
     collection: collectionRefWire(r.collection),
     id: r.id,
     isNew: r.isNew,
@@ -148,7 +148,7 @@ export function recordToWire(r: CoreRecord): RecordWire {
     ignoreEmailVisibility: r.emailVisibilityOverride ?? false,
     withCustomData: r.isCustomDataAllowed,
     unsavedFiles,
-  };
+  });
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -162,8 +162,9 @@ function applyVisibility(r: CoreRecord, w: RecordWire): void {
   r.hide(...(w.hidden ?? []));
   r.unhide(...(w.unhidden ?? []));
   r.withCustomData(w.withCustomData === true);
-  if (w.ignoreEmailVisibility !== (r.emailVisibilityOverride ?? false))
-    r.ignoreEmailVisibility(w.ignoreEmailVisibility);
+  const ignoreEmailVisibility = w.ignoreEmailVisibility === true;
+  if (ignoreEmailVisibility !== (r.emailVisibilityOverride ?? false))
+    r.ignoreEmailVisibility(ignoreEmailVisibility);
 }
 
 /** Makes the files a script attached (by handle) the record's pending uploads. */

@@ -220,6 +220,8 @@ export interface PoolOptions {
   output?: (text: string) => void;
   /** Idle time after which a worker beyond the first is stopped (ms; default 60 s, 0 = never). */
   idleMs?: number;
+  /** A started worker to serve from (the thread that ran the files' top-level code). */
+  first?: HookWorker;
 }
 
 /** The pool of handler workers. */
@@ -236,6 +238,10 @@ export class WorkerPool {
 
   constructor(options: PoolOptions) {
     this.#options = options;
+    if (options.first && !options.first.dead) {
+      this.#adopt(options.first);
+      this.#idle.push(options.first);
+    }
   }
 
   /** Workers alive now. */
@@ -330,13 +336,17 @@ export class WorkerPool {
           this.#options.output,
         ),
     );
+    this.#adopt(w);
+    return w;
+  }
+
+  #adopt(w: HookWorker): void {
     this.#workers.add(w);
     w.onMessage = (m) => this.#onMessage(w, m);
     w.onExit = (err) => {
       this.#drop(w);
       w.kill(err);
     };
-    return w;
   }
 
   #drop(w: HookWorker): void {
@@ -437,14 +447,26 @@ export class WorkerPool {
   }
 }
 
-/** Runs the hook files' top-level code once in a loader worker; resolves with the registrations. */
+/** What loading the hook files gives: the registrations and, when any, the thread to serve them. */
+export interface Loaded {
+  registrations: Registrations;
+  /**
+   * The thread that ran the files' top-level code, ready to serve the handlers as the pool's
+   * first worker (one thread instead of a loader and then a pool thread: the loader's memory is
+   * not left behind); null when nothing was registered (no thread stays) or when it loaded
+   * `.pb.ts` scripts (the pool starts a fresh thread).
+   */
+  worker: HookWorker | null;
+}
+
+/** Runs the hook files' top-level code once in a worker; resolves with the registrations. */
 export function loadRegistrations(
   hooksDir: string,
   files: string[],
   ops: OpHandler,
   timeoutMs: number,
   output?: (text: string) => void,
-): Promise<Registrations> {
+): Promise<Loaded> {
   return new Promise((resolve, reject) => {
     const w = rootContext(() => new HookWorker({ mode: "load", hooksDir, files, handlers: [] }, output));
     const timer =
@@ -454,16 +476,21 @@ export function loadRegistrations(
             reject(new Error(`loading the hooks took longer than ${timeoutMs} ms`));
           }, timeoutMs)
         : undefined;
-    const finish = (fn: () => void) => {
+    const finish = (fn: () => void, keep = false) => {
       clearTimeout(timer);
       w.onExit = () => undefined;
-      w.kill(new Error("loaded"));
+      w.onMessage = () => undefined;
+      if (!keep) w.kill(new Error("loaded"));
       fn();
     };
     w.onExit = (err) => finish(() => reject(err));
     w.onMessage = (m) => {
-      if (m.t === "loaded") finish(() => resolve(m.registrations));
-      else if (m.t === "loadError") finish(() => reject(new HookLoadError(m.file, m.line, m.message)));
+      if (m.t === "loaded") {
+        // a thread that stripped the types of `.pb.ts` scripts holds Node's TypeScript stripper
+        // (~10 MB): a fresh pool thread serves those instead
+        const keep = m.registrations.handlers.length > 0 && !files.some((f) => f.endsWith(".ts"));
+        finish(() => resolve({ registrations: m.registrations, worker: keep ? w : null }), keep);
+      } else if (m.t === "loadError") finish(() => reject(new HookLoadError(m.file, m.line, m.message)));
       else if (m.t === "call") {
         const ctx: CallContext = { worker: w, run: () => undefined };
         void ops(m.op, m.args, ctx).then(

@@ -1,9 +1,10 @@
 /**
  * The pb_hooks runtime of one app: finds the hook files, runs their top-level code once in a
- * loader worker, then binds what they registered (hooks, routes, middlewares, crons) to a pool
- * of handler workers. With watch on, a change under the hooks dir loads everything again and
+ * worker, then binds what they registered (hooks, routes, middlewares, crons) to a pool of
+ * handler workers whose first thread is that worker. With watch on, a change under the hooks dir loads everything again and
  * swaps it in: the new registrations replace the old ones at once, the old pool finishes its
- * runs in flight and stops. No hook files: no worker is ever started.
+ * runs in flight and stops. No hook files: no worker is ever started;
+ * files that register nothing: none stays.
  */
 import { existsSync, readdirSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -205,8 +206,10 @@ export class HooksRuntime {
     if (files.length > 0) {
       // the loader gets at least a minute: starting its thread alone takes a moment
       const loadLimit = this.options.timeoutMs > 0 ? Math.max(this.options.timeoutMs, 60_000) : 0;
-      regs = await loadRegistrations(dir, files, this.#ops, loadLimit, this.options.output);
+      const loaded = await loadRegistrations(dir, files, this.#ops, loadLimit, this.options.output);
+      regs = loaded.registrations;
       pool = new WorkerPool({
+        ...(loaded.worker ? { first: loaded.worker } : {}),
         hooksDir: dir,
         handlers: regs.handlers,
         size: this.options.poolSize,

@@ -1,7 +1,10 @@
 /**
  * A pb_hooks worker thread. In "load" mode it runs every hook file's top-level code once, in one
- * shared global scope, and sends back what was registered. In "pool" mode it compiles handlers
- * from their source text on first use and runs the handler runs the main thread sends it.
+ * shared global scope of its own (a separate V8 context), sends back what was registered, and
+ * then serves runs as the pool's first thread (the main thread stops it when nothing was
+ * registered). In "pool" mode it only serves runs: it compiles handlers from their source text
+ * on first use and runs the handler runs the main thread sends it. Handlers are compiled in the
+ * thread's own context, never in the files' one, so they cannot see the files' variables.
  */
 import { str } from "./text.ts";
 import { readFileSync } from "node:fs";
@@ -84,23 +87,70 @@ function lineOf(err: unknown, file: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-if (init.mode === "load") {
+/**
+ * Runs the hook files' top-level code in a context of their own: its global object forwards to
+ * this thread's globals (the library, `$app`, `require`, Node's globals) and whatever the files
+ * declare stays there, out of the handlers' reach (PocketBase: a handler cannot see its file's
+ * variables). Posts the registrations or the error. Afterwards this thread is as a fresh pool
+ * thread: the registration functions are gone and the modules the files required are dropped
+ * from the require cache (a handler's `require()` evaluates them again, as in another thread).
+ */
+function loadFiles(files: string[]): FnSource[] | null {
   const regs = emptyRegistrations();
-  Object.assign(scope, registrationFunctions(regs, new Set(init.files), scope));
-  let failed = false;
-  for (const file of init.files) {
-    try {
-      const code = readFileSync(file, "utf8");
-      const text = file.endsWith(".ts") ? stripTypes(code) : code;
-      vm.runInThisContext(text, { filename: file });
-    } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      channel.post({ t: "loadError", file, line: lineOf(err, file), message });
-      failed = true;
-      break;
+  const register = registrationFunctions(regs, new Set(files), scope);
+  // on this thread's scope too: a module the files require() may register
+  Object.assign(scope, register);
+  const cache = (scope.require as NodeJS.Require).cache;
+  const cached = new Set(Object.keys(cache));
+  try {
+    const context = vm.createContext();
+    const global = vm.runInContext("globalThis", context) as Obj;
+    for (const key of Reflect.ownKeys(scope)) {
+      // the context's own builtins (Object, Array, JSON, …) stay, except V8's bare console
+      if (key in global && key !== "console") continue;
+      // forwarded on use, never copied: reading the descriptor of one of Node's lazy globals
+      // (`Headers`, `fetch`, …) would load its implementation (undici, ~4 MB of heap) here
+      Reflect.defineProperty(global, key, {
+        configurable: true,
+        get: () => Reflect.get(scope, key) as unknown,
+        set: (value: unknown) =>
+          Reflect.defineProperty(global, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          }),
+      });
     }
+    for (const file of files) {
+      try {
+        const code = readFileSync(file, "utf8");
+        const text = file.endsWith(".ts") ? stripTypes(code) : code;
+        vm.runInContext(text, context, { filename: file });
+      } catch (err) {
+        const e = err as { name?: unknown; message?: unknown } | null;
+        // an error of the files' context is not an `instanceof Error` here
+        const message =
+          e && typeof e === "object" && typeof e.message === "string"
+            ? `${str(e.name) || "Error"}: ${e.message}`
+            : String(err);
+        channel.post({ t: "loadError", file, line: lineOf(err, file), message });
+        return null;
+      }
+    }
+  } finally {
+    for (const name of Object.keys(register)) Reflect.deleteProperty(scope, name);
+    for (const key of Object.keys(cache)) if (!cached.has(key)) Reflect.deleteProperty(cache, key);
   }
-  if (!failed) channel.post({ t: "loaded", registrations: regs });
+  channel.post({ t: "loaded", registrations: regs });
+  return regs.handlers;
+}
+
+/** The handler sources this thread serves: captured by its own load, or given by the pool. */
+const handlers = init.mode === "load" ? loadFiles(init.files) : init.handlers;
+
+if (handlers === null) {
+  // the load failed: the main thread stops this thread
 } else {
   scope.cronAdd = (id: unknown, expr: unknown, fn: unknown) =>
     void channel.call("cron.add", [String(id), String(expr), fnSource(fn)]);
@@ -129,7 +179,7 @@ if (init.mode === "load") {
     if (t.kind === "handler") {
       let fn = compiled.get(t.handler);
       if (!fn) {
-        const src = init.handlers[t.handler];
+        const src = handlers[t.handler];
         if (!src) throw new Error(`unknown handler ${t.handler}`);
         fn = compile(src);
         compiled.set(t.handler, fn);

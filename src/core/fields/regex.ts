@@ -5,10 +5,30 @@
  * hours on a few dozen characters sent by any guest who may create a record.) Compiled
  * patterns are cached: options are resolved once, not per request.
  */
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
+import { isBun } from "../../tools/runtime.ts";
 
 /** A compiled pattern. */
 export type GoRegex = RE2JS;
+
+/**
+ * re2js, loaded on the first pattern compiled: a pb_hooks worker thread imports the field types
+ * but never compiles a pattern, and re2js costs each thread that loads it ~1.3 MB of heap.
+ */
+let re2: typeof RE2JS | undefined;
+function RE2(): typeof RE2JS {
+  // A synchronous load. On Bun the literal `require("re2js")` is what its bundler follows to
+  // embed re2js in the single executable (Bun has `require` in ES modules); on Node,
+  // createRequire (never a global `require`: a pb_hooks thread has the scripts' one there).
+  re2 ??= (
+    (isBun()
+      ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+        require("re2js")
+      : createRequire(import.meta.url)("re2js")) as { RE2JS: typeof RE2JS }
+  ).RE2JS;
+  return re2;
+}
 
 const cache = new Map<string, GoRegex | Error>();
 const CACHE_LIMIT = 1000;
@@ -19,7 +39,7 @@ export function compileGoRegex(pattern: string): GoRegex | Error {
   if (cached) return cached;
   let result: GoRegex | Error;
   try {
-    result = RE2JS.compile(pattern);
+    result = RE2().compile(pattern);
   } catch (err) {
     result = new Error(err instanceof Error ? err.message : `error parsing regexp: \`${pattern}\``);
   }

@@ -178,7 +178,7 @@ test("wire round trip keeps values, state and flags", () => {
   assert.equal(wire.original?.title, "t");
   assert.equal(wire.data.meta, '{"x":1}');
   assert.deepEqual(wire.data.docs, ["f_abc.txt", "old.txt"]);
-  assert.equal(wire.unsavedFiles.docs?.[0]?.handle, "h1");
+  assert.equal(wire.unsavedFiles?.docs?.[0]?.handle, "h1");
   const back = Record.fromWire(wire);
   assert.equal(back.isNew(), false);
   assert.equal(back.getString("title"), "changed");

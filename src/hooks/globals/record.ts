@@ -13,7 +13,7 @@ import { toGoBool, toGoFloat, toGoString, toUniqueStrings } from "../../core/fie
 import { getFieldType, hasFieldType, type Field as CoreField } from "../../core/fields/registry.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 import type { Modifier } from "../../core/fields/field.ts";
-import type { FileWire, RecordWire, SyncBridge } from "../wire.ts";
+import { compactRecordWire, type FileWire, type RecordWire, type SyncBridge } from "../wire.ts";
 import { bytesOf, JSONRaw } from "./bytes.ts";
 import { Collection } from "./collection.ts";
 import { DateTime } from "./datetime.ts";
@@ -132,21 +132,22 @@ export class Record {
     }
     for (const [key, value] of Object.entries(w.data)) r.#data.set(key, value);
     if (w.id !== "" || !r.#data.has("id")) r.#data.set("id", w.id);
-    if (w.original !== null) {
+    // absent members are empty (RecordWire)
+    if (w.original) {
       r.#original = new Map(Object.entries(w.original));
       r.#lastSavedPK = typeof w.original.id === "string" ? w.original.id : w.id;
     }
     if (w.isNew) r.#original = null;
-    r.#plain = new Map(Object.entries(w.plainPasswords));
-    r.#custom = new Map(Object.entries(w.custom));
-    for (const [key, value] of Object.entries(w.expand)) {
+    if (w.plainPasswords) r.#plain = new Map(Object.entries(w.plainPasswords));
+    if (w.custom) r.#custom = new Map(Object.entries(w.custom));
+    for (const [key, value] of Object.entries(w.expand ?? {})) {
       r.#expand[key] = Array.isArray(value) ? value.map((v) => Record.fromWire(v)) : Record.fromWire(value);
     }
-    r.#hidden = new Set(w.hidden);
-    r.#unhidden = new Set(w.unhidden);
-    r.#ignoreEmailVisibility = w.ignoreEmailVisibility;
-    r.#withCustomData = w.withCustomData;
-    for (const [key, files] of Object.entries(w.unsavedFiles)) {
+    if (w.hidden) r.#hidden = new Set(w.hidden);
+    if (w.unhidden) r.#unhidden = new Set(w.unhidden);
+    r.#ignoreEmailVisibility = w.ignoreEmailVisibility === true;
+    r.#withCustomData = w.withCustomData === true;
+    for (const [key, files] of Object.entries(w.unsavedFiles ?? {})) {
       r.#unsaved.set(
         key,
         files.map((f) => ({ ...f })),
@@ -173,7 +174,7 @@ export class Record {
         size: typeof f.size === "number" ? f.size : 0,
       }));
     }
-    return {
+    return compactRecordWire({
       collection: forMain
         ? { id: this.#collection.id, name: this.#collection.name }
         : this.#collection.toWire(),
@@ -189,7 +190,7 @@ export class Record {
       ignoreEmailVisibility: this.#ignoreEmailVisibility,
       withCustomData: this.#withCustomData,
       unsavedFiles,
-    };
+    });
   }
 
   // ---- fields -----------------------------------------------------------------------------
