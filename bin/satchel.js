@@ -7,9 +7,10 @@ if (major < 24) {
 }
 // `serve` runs with V8 and the allocator sized for a small server (docs/performance.md, "Memory"
 // and "Cold start"), set here before anything else loads:
-// - no optimizing compiler (TurboFan) during the start: it compiled the module loader's and the
-//   bootstrap's functions, code that then never runs again (~15 % of the start's CPU, ~5 MB of
-//   Node's binary made resident); serve turns it back on once it listens (tools/v8-serving.ts);
+// - no JIT compiler during the start (TurboFan, Maglev, Sparkplug: V8's three tiers above its
+//   interpreter): they compiled the module loader's and the bootstrap's functions, code that
+//   then never runs again (~15 % of the start's CPU, ~7 MB of Node's binary made resident);
+//   serve turns them back on once it listens (tools/v8-serving.ts);
 // - a young generation that does not grow during the start (V8 starts it at 2 × 1 MB and
 //   doubles it whenever objects survive, up to 2 × 32 MB on this kind of machine, and keeps
 //   it); once serving, tools/v8-serving.ts lets it grow to 2 × 4 MB and holds it there. Both
@@ -25,7 +26,13 @@ function sizing(args, execArgv, env) {
   if (args[0] !== "serve" || env.SATCHEL_V8_SIZING === "0") return null;
   const given = `${execArgv.join(" ")} ${env.NODE_OPTIONS ?? ""}`;
   const runtime = [];
-  if (!/--(no-)?(turbofan|opt)\b/.test(given)) runtime.push("--no-turbofan");
+  // the same tiers and patterns as tools/v8-serving.ts, which turns them back on
+  for (const [tier, pattern] of [
+    ["turbofan", /--(no-)?(turbofan|opt)\b/],
+    ["maglev", /--(no-)?maglev\b/],
+    ["sparkplug", /--(no-)?sparkplug\b/],
+  ])
+    if (!pattern.test(given)) runtime.push(`--no-${tier}`);
   if (!/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(given))
     runtime.push("--semi-space-growth-factor=1");
   const limitArg = args.findIndex((a) => a === "--memoryLimit" || a.startsWith("--memoryLimit="));
@@ -39,9 +46,9 @@ function sizing(args, execArgv, env) {
       : null;
   return { runtime, restart };
 }
+const { fileURLToPath } = await import("node:url");
 const sized = sizing(process.argv.slice(2), process.execArgv, process.env);
 if (sized?.restart && typeof process.execve === "function") {
-  const { fileURLToPath } = await import("node:url");
   process.execve(
     process.execPath,
     [process.execPath, ...sized.restart.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
@@ -74,9 +81,10 @@ function freshBundle() {
     return null;
   }
   if (manifest.node !== process.version) return null;
-  const root = new URL("../", import.meta.url);
+  // A path string per input, not a URL: ~350 inputs, and a URL each doubled the check's time.
+  const root = fileURLToPath(new URL("../", import.meta.url));
   for (const [file, size, mtimeMs] of manifest.files) {
-    const s = statSync(new URL(file, root), { throwIfNoEntry: false });
+    const s = statSync(root + file, { throwIfNoEntry: false });
     if (!s || s.size !== size || s.mtimeMs !== mtimeMs) return null;
   }
   return new URL("main.mjs", dir).href;

@@ -1,5 +1,5 @@
 /**
- * serveWithV8Tuned, in a child process each (V8's flags are process-wide): it turns TurboFan
+ * serveWithV8Tuned, in a child process each (V8's flags are process-wide): it turns the JIT tiers
  * back on and holds the young generation at its cap, and leaves both alone when told to.
  */
 import assert from "node:assert/strict";
@@ -16,14 +16,14 @@ const MODULE = new URL("./v8-serving.ts", import.meta.url).href;
 /**
  * Runs serveWithV8Tuned({ maxSemiSpaceMB: 4 }) in a child (after setting what bin/satchel.js sets
  * for the start when `asLauncher`), then allocates the way a server does (short-lived objects,
- * a macrotask at a time) and reports the young generation's largest size and whether a hot
- * function is then optimized by TurboFan.
+ * a macrotask at a time) and reports the young generation's largest size and whether functions
+ * then compile with each JIT tier (TurboFan, Maglev, Sparkplug).
  */
 async function child(options: { asLauncher: boolean; execArgv?: string[]; env?: NodeJS.ProcessEnv }) {
   const script = `
     import { serveWithV8Tuned } from ${JSON.stringify(MODULE)};
     const v8 = process.getBuiltinModule("node:v8");
-    if (${options.asLauncher}) v8.setFlagsFromString("--no-turbofan --semi-space-growth-factor=1");
+    if (${options.asLauncher}) v8.setFlagsFromString("--no-turbofan --no-maglev --no-sparkplug --semi-space-growth-factor=1");
     const tuning = serveWithV8Tuned({ maxSemiSpaceMB: 4 });
     const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
     let keep = [];
@@ -36,11 +36,19 @@ async function child(options: { asLauncher: boolean; execArgv?: string[]; env?: 
       max = Math.max(max, young());
       await new Promise((r) => setImmediate(r));
     }
+    // Each tier compiles on demand (a natives call into a tier that is off aborts the process).
+    const status = (fn) => %GetOptimizationStatus(fn);
     function f(x) { return x * 2 + 1; }
     %PrepareFunctionForOptimization(f); f(1); f(2); %OptimizeFunctionOnNextCall(f); f(3);
-    const turbofanned = (%GetOptimizationStatus(f) & (1 << 6)) !== 0;
+    const turbofanned = (status(f) & (1 << 6)) !== 0;
+    function m(x) { return x * 3 + 1; }
+    %PrepareFunctionForOptimization(m); m(1); m(2); %OptimizeMaglevOnNextCall(m); m(3);
+    const maglevved = (status(m) & (1 << 5)) !== 0;
+    function b(x) { return x * 5 + 1; }
+    b(1); %CompileBaseline(b);
+    const baseline = (status(b) & (1 << 15)) !== 0;
     tuning.stop();
-    console.log(JSON.stringify({ maxYoungMB: max / 1048576, turbofanned }));
+    console.log(JSON.stringify({ maxYoungMB: max / 1048576, turbofanned, maglevved, baseline }));
   `;
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (!options.env?.SATCHEL_V8_SIZING) delete env.SATCHEL_V8_SIZING;
@@ -57,16 +65,21 @@ async function child(options: { asLauncher: boolean; execArgv?: string[]; env?: 
         env,
       },
     );
-    return JSON.parse(stdout) as { maxYoungMB: number; turbofanned: boolean };
+    return JSON.parse(stdout) as {
+      maxYoungMB: number;
+      turbofanned: boolean;
+      maglevved: boolean;
+      baseline: boolean;
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 describe("serveWithV8Tuned", { skip: "Bun" in globalThis ? "V8 only" : false }, () => {
-  test("after bin/satchel.js's start settings: TurboFan back on, the young generation grown to 2 × 4 MB and held there", async () => {
+  test("after bin/satchel.js's start settings: the JIT tiers back on, the young generation grown to 2 × 4 MB and held there", async () => {
     const r = await child({ asLauncher: true });
-    assert.equal(r.turbofanned, true);
+    assert.deepEqual([r.turbofanned, r.maglevved, r.baseline], [true, true, true]);
     assert.equal(r.maxYoungMB, 8, `the young generation reached ${r.maxYoungMB} MB`);
   });
 

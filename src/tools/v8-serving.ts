@@ -2,8 +2,8 @@
  * V8 set for serving, once the server listens: the other half of what bin/satchel.js sets for
  * the start (docs/performance.md, "Memory" and "Cold start").
  *
- * - TurboFan, off during the start (it would only optimize code that runs once), is turned back
- *   on for the request paths.
+ * - The JIT compilers (TurboFan, Maglev, Sparkplug), off during the start (they would only compile
+ *   code that runs once), are turned back on for the request paths.
  * - The young generation may grow to 2 × `maxSemiSpaceMB` and no further. V8 starts it at
  *   2 × 1 MB and doubles it whenever enough objects survive its collections, up to 2 × 32 MB on
  *   a machine with a few GB of memory, and keeps what it grew to: resident memory held for
@@ -25,12 +25,19 @@ export interface V8Serving {
   stop(): void;
 }
 
-/** Turns TurboFan back on and starts holding the young generation at its cap. */
+/** V8's compiler tiers bin/satchel.js turns off for the start, and how a user names each. */
+const JIT_TIERS: [string, RegExp][] = [
+  ["turbofan", /--(no-)?(turbofan|opt)\b/],
+  ["maglev", /--(no-)?maglev\b/],
+  ["sparkplug", /--(no-)?sparkplug\b/],
+];
+
+/** Turns the JIT compilers back on and starts holding the young generation at its cap. */
 export function serveWithV8Tuned(options: { maxSemiSpaceMB: number }): V8Serving {
   const given = process.execArgv.join(" ");
   if (isBun() || process.env.SATCHEL_V8_SIZING === "0") return { stop() {} };
   const v8 = process.getBuiltinModule("node:v8");
-  if (!/--(no-)?(turbofan|opt)\b/.test(given)) v8.setFlagsFromString("--turbofan");
+  for (const [tier, pattern] of JIT_TIERS) if (!pattern.test(given)) v8.setFlagsFromString(`--${tier}`);
   if (/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(given)) return { stop() {} };
   // The young generation is two semi-spaces; V8 reports them as one space.
   const cap = 2 * options.maxSemiSpaceMB * 1024 * 1024;
