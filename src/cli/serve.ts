@@ -19,7 +19,7 @@ import { hooksOptionsFromFlags } from "./hooks-options.ts";
 import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 import { checkFolderLayout } from "./folder-layout.ts";
 import { startIdleReclaim } from "../tools/idle-reclaim.ts";
-import { serveWithV8Tuned } from "../tools/v8-serving.ts";
+import { restoreJit, serveWithV8Tuned } from "../tools/v8-serving.ts";
 
 /** The young generation's cap per semi-space, once serving (tools/v8-serving.ts). */
 const SEMI_SPACE_MB = 4;
@@ -95,6 +95,8 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // The script loader (a worker pool and the JSVM bindings) loads only when a migration is pending.
   let loader: ReturnType<typeof MigrationLoaderFactory> | undefined;
   const load: MigrationLoader = async (dir, files) => {
+    // a migration may loop over many records: not in the interpreter alone (tools/v8-serving.ts)
+    restoreJit();
     loader ??= (await import("../hooks/migration-loader.ts")).migrationLoader(app, {
       hooksDir: hooks.options.hooksDir,
     });

@@ -19,12 +19,18 @@ const MODULE = new URL("./v8-serving.ts", import.meta.url).href;
  * a macrotask at a time) and reports the young generation's largest size and whether functions
  * then compile with each JIT tier (TurboFan, Maglev, Sparkplug).
  */
-async function child(options: { asLauncher: boolean; execArgv?: string[]; env?: NodeJS.ProcessEnv }) {
+async function child(options: {
+  asLauncher: boolean;
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** restoreJit() alone instead of serveWithV8Tuned() (what serve does before pending migrations). */
+  jitOnly?: boolean;
+}) {
   const script = `
-    import { serveWithV8Tuned } from ${JSON.stringify(MODULE)};
+    import { restoreJit, serveWithV8Tuned } from ${JSON.stringify(MODULE)};
     const v8 = process.getBuiltinModule("node:v8");
     if (${options.asLauncher}) v8.setFlagsFromString("--no-turbofan --no-maglev --no-sparkplug --semi-space-growth-factor=1");
-    const tuning = serveWithV8Tuned({ maxSemiSpaceMB: 4 });
+    const tuning = ${options.jitOnly === true} ? (restoreJit(), { stop() {} }) : serveWithV8Tuned({ maxSemiSpaceMB: 4 });
     const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
     let keep = [];
     let max = 0;
@@ -81,6 +87,12 @@ describe("serveWithV8Tuned", { skip: "Bun" in globalThis ? "V8 only" : false }, 
     const r = await child({ asLauncher: true });
     assert.deepEqual([r.turbofanned, r.maglevved, r.baseline], [true, true, true]);
     assert.equal(r.maxYoungMB, 8, `the young generation reached ${r.maxYoungMB} MB`);
+  });
+
+  test("restoreJit (before pending migrations) turns the JIT tiers back on and leaves the young generation held", async () => {
+    const r = await child({ asLauncher: true, jitOnly: true });
+    assert.deepEqual([r.turbofanned, r.maglevved, r.baseline], [true, true, true]);
+    assert.ok(r.maxYoungMB < 8, `the young generation reached ${r.maxYoungMB} MB`);
   });
 
   test("SATCHEL_V8_SIZING=0 leaves V8's defaults: the young generation grows past the cap", async () => {

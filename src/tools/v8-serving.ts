@@ -1,6 +1,7 @@
 /**
  * V8 set for serving, once the server listens: the other half of what bin/satchel.js sets for
- * the start (docs/performance.md, "Memory" and "Cold start").
+ * the start (docs/performance.md, "Memory" and "Cold start"). The JIT compilers also come back
+ * before pending pb_migrations run (`restoreJit`), which may be long.
  *
  * - The JIT compilers (TurboFan, Maglev, Sparkplug), off during the start (they would only compile
  *   code that runs once), are turned back on for the request paths.
@@ -32,12 +33,26 @@ const JIT_TIERS: [string, RegExp][] = [
   ["sparkplug", /--(no-)?sparkplug\b/],
 ];
 
-/** Turns the JIT compilers back on and starts holding the young generation at its cap. */
-export function serveWithV8Tuned(options: { maxSemiSpaceMB: number }): V8Serving {
+/** Whether bin/satchel.js's settings apply: V8, and not turned off. */
+const tuned = (): boolean => !isBun() && process.env.SATCHEL_V8_SIZING !== "0";
+
+/**
+ * Turns the JIT compilers back on (those the user did not set). Also called before work that
+ * may be long and runs before the server listens: pending pb_migrations.
+ */
+export function restoreJit(): void {
+  if (!tuned()) return;
   const given = process.execArgv.join(" ");
-  if (isBun() || process.env.SATCHEL_V8_SIZING === "0") return { stop() {} };
   const v8 = process.getBuiltinModule("node:v8");
   for (const [tier, pattern] of JIT_TIERS) if (!pattern.test(given)) v8.setFlagsFromString(`--${tier}`);
+}
+
+/** Turns the JIT compilers back on and starts holding the young generation at its cap. */
+export function serveWithV8Tuned(options: { maxSemiSpaceMB: number }): V8Serving {
+  if (!tuned()) return { stop() {} };
+  restoreJit();
+  const given = process.execArgv.join(" ");
+  const v8 = process.getBuiltinModule("node:v8");
   if (/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(given)) return { stop() {} };
   // The young generation is two semi-spaces; V8 reports them as one space.
   const cap = 2 * options.maxSemiSpaceMB * 1024 * 1024;
