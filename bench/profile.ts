@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runLoad } from "./lib/load.ts";
-import { freePort, LIMIT_MAIN, SATCHEL_MAIN, startServerProcess } from "./lib/procs.ts";
+import { freePort, LIMIT_MAIN, readProcMem, SATCHEL_MAIN, startServerProcess } from "./lib/procs.ts";
 
 interface ProfileNode {
   id: number;
@@ -202,9 +202,12 @@ try {
     .sort((a, b) => b[1] - a[1])
     .map(([name, t]) => `${name} ${us(t)}`)
     .join(", ");
+  const mem = readProcMem(server.pid);
+  const mb = (bytes: number | undefined) => ((bytes ?? 0) / (1024 * 1024)).toFixed(0);
   console.log(
     `${values.server} ${values.method} ${paths ? values["paths-file"] : values.path}: ${stats.completed} requests, statuses ${JSON.stringify(stats.status)}, ` +
-      `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest} µs/request (all threads; by thread: ${threads})\n`,
+      `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest} µs/request (all threads; by thread: ${threads}), ` +
+      `peak RSS ${mb(mem?.hwm)} MB (RSS now ${mb(mem?.rss)} MB)\n`,
   );
 } finally {
   await server.stop();

@@ -1,6 +1,8 @@
 /**
- * bin/satchel.js starts `serve` with V8 and malloc sized for a small server: it replaces itself
- * (execve, same pid) with a process that has the flags. Read back from /proc (Linux).
+ * bin/satchel.js starts `serve` with V8 and malloc sized for a small server. The young generation
+ * and TurboFan are set at run time (src/tools/v8-serving.test.ts); for `--memoryLimit` it replaces
+ * itself (execve, same pid) with a process that has the old generation capped and 2 malloc
+ * arenas. Read back from /proc (Linux).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -64,14 +66,14 @@ function withoutSizing(): NodeJS.ProcessEnv {
 }
 
 describe("bin/satchel.js sizes V8 for serve", { skip }, () => {
-  test("the served process (same pid) has a small young generation, and the old one capped by --memoryLimit", async (t) => {
-    const dir = tempDir(t);
-    const s = await serveBin(dir, ["--memoryLimit=300"], { ...withoutSizing(), MALLOC_ARENA_MAX: "" });
+  test("with --memoryLimit, the served process (same pid) has the old generation capped, and 2 malloc arenas", async (t) => {
+    const s = await serveBin(tempDir(t), ["--memoryLimit=300"], withoutSizing());
     try {
-      assert.ok(s.cmdline.includes("--max-semi-space-size=4"), s.cmdline.join(" "));
       assert.ok(s.cmdline.includes("--max-old-space-size=300"), s.cmdline.join(" "));
-      // an explicitly empty MALLOC_ARENA_MAX is the caller's choice, kept as given
-      assert.ok(s.environ.includes("MALLOC_ARENA_MAX="), "the caller's environment is kept");
+      assert.ok(
+        s.environ.includes("MALLOC_ARENA_MAX=2"),
+        s.environ.filter((e) => e.startsWith("MALLOC")).join(),
+      );
       const res = await fetch(`${s.url}/api/health`);
       assert.equal(res.status, 200);
     } finally {
@@ -79,34 +81,46 @@ describe("bin/satchel.js sizes V8 for serve", { skip }, () => {
     }
   });
 
-  test("MALLOC_ARENA_MAX defaults to 2; no old generation cap without --memoryLimit", async (t) => {
-    const dir = tempDir(t);
-    const s = await serveBin(dir, [], withoutSizing());
+  test("an explicitly empty MALLOC_ARENA_MAX is the caller's choice, kept as given", async (t) => {
+    const s = await serveBin(tempDir(t), ["--memoryLimit=300"], { ...withoutSizing(), MALLOC_ARENA_MAX: "" });
     try {
-      assert.ok(
-        s.environ.includes("MALLOC_ARENA_MAX=2"),
-        s.environ.filter((e) => e.startsWith("MALLOC")).join(),
-      );
-      assert.ok(s.cmdline.includes("--max-semi-space-size=4"));
-      assert.ok(!s.cmdline.some((a) => a.startsWith("--max-old-space-size")), s.cmdline.join(" "));
+      assert.ok(s.cmdline.includes("--max-old-space-size=300"), s.cmdline.join(" "));
+      assert.ok(s.environ.includes("MALLOC_ARENA_MAX="), "the caller's environment is kept");
     } finally {
       await s.stop();
     }
   });
 
-  test("SATCHEL_V8_SIZING=0 or a flag given by the user leaves V8's defaults alone", async (t) => {
-    const off = await serveBin(tempDir(t), [], { ...withoutSizing(), SATCHEL_V8_SIZING: "0" });
+  test("without --memoryLimit the process is not restarted: its command line and environment are as started", async (t) => {
+    const s = await serveBin(tempDir(t), [], withoutSizing());
     try {
-      assert.ok(!off.cmdline.some((a) => a.startsWith("--max-semi-space-size")), off.cmdline.join(" "));
+      assert.deepEqual(s.cmdline.slice(0, 3), [process.execPath, BIN, "serve"]);
+      assert.ok(!s.cmdline.some((a) => a.startsWith("--max-")), s.cmdline.join(" "));
+      assert.ok(!s.environ.some((e) => e.startsWith("MALLOC_ARENA_MAX")), "no malloc setting added");
+      const res = await fetch(`${s.url}/api/health`);
+      assert.equal(res.status, 200);
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+  });
+
+  test("SATCHEL_V8_SIZING=0 or an old generation size given by the user: no restart for --memoryLimit", async (t) => {
+    const off = await serveBin(tempDir(t), ["--memoryLimit=300"], {
+      ...withoutSizing(),
+      SATCHEL_V8_SIZING: "0",
+    });
+    try {
+      assert.ok(!off.cmdline.some((a) => a.startsWith("--max-old-space-size")), off.cmdline.join(" "));
+      assert.ok(!off.environ.some((e) => e.startsWith("MALLOC_ARENA_MAX")), "no malloc setting added");
     } finally {
       await off.stop();
     }
-    const own = await serveBin(tempDir(t), [], {
+    const own = await serveBin(tempDir(t), ["--memoryLimit=300"], {
       ...withoutSizing(),
-      NODE_OPTIONS: "--max-semi-space-size=8",
+      NODE_OPTIONS: "--max-old-space-size=512",
     });
     try {
-      assert.ok(!own.cmdline.some((a) => a.startsWith("--max-semi-space-size")), own.cmdline.join(" "));
+      assert.ok(!own.cmdline.some((a) => a.startsWith("--max-old-space-size")), own.cmdline.join(" "));
     } finally {
       await own.stop();
     }

@@ -18,10 +18,12 @@
  * response.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { STATUS_CODES } from "node:http";
 import { createRequire } from "node:module";
 import { Socket } from "node:net";
 import { isBun } from "../tools/runtime.ts";
+
+// Not an ES import of node:http: see src/api/server.ts.
+const { STATUS_CODES } = process.getBuiltinModule("node:http");
 
 type FreeParser = (parser: unknown, req: IncomingMessage | null, socket: Socket | null) => void;
 

@@ -9,7 +9,7 @@
  *   domain the CA refuses or a CA that can't be reached stops the start, with nothing left
  *   listening.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { SecureContext } from "node:tls";
 import type { App } from "../core/app.ts";
@@ -28,6 +28,9 @@ export interface DomainServeOptions {
   directoryUrl?: string;
   challengePriority?: ("http-01" | "tls-alpn-01")[];
 }
+
+// Not an ES import of node:http: see src/api/server.ts.
+const { createServer } = process.getBuiltinModule("node:http");
 
 /** The bare domain a `www.` host redirects to, for each www variant we add. */
 function wwwRedirects(domains: string[]): Map<string, string> {

@@ -2,7 +2,7 @@
  * The HTTP server: serves the router on node:http (src/api/http/node-adapter.ts), triggers `onServe`, and shuts
  * down gracefully (stop accepting, let in-flight requests finish, then close the databases).
  */
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { TlsOptions } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { App } from "../core/app.ts";
@@ -14,6 +14,11 @@ import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
 import { routeWebSocketUpgrades } from "./websocket-upgrade.ts";
 import { setServeEvent } from "./dashboard-extensions.ts";
 import { nodeRequestListener } from "./http/node-adapter.ts";
+
+// node:http through process.getBuiltinModule, not an ES import: the ES facade of a built-in reads
+// every export, and node:http's lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters then load
+// undici (~35 ms of a cold start and its heap; docs/performance.md, "Cold start").
+const { createServer } = process.getBuiltinModule("node:http");
 
 /**
  * The most bytes of request line and headers accepted: Go's default (and so PocketBase's), 1 MB,

@@ -11,10 +11,12 @@
  * request context for the connection's lifetime (about 10 KB per connection).
  */
 import type { IncomingMessage, Server } from "node:http";
-import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import { headersFromRaw } from "./raw-headers.ts";
+
+// Not an ES import of node:http: see src/api/server.ts.
+const { STATUS_CODES } = process.getBuiltinModule("node:http");
 
 /** The `upgrade` of a request's env: how its handler takes the connection. */
 export interface PendingUpgrade {

@@ -19,6 +19,10 @@ import { hooksOptionsFromFlags } from "./hooks-options.ts";
 import { recoverInterruptedRestore } from "../core/backups/backup-restore.ts";
 import { checkFolderLayout } from "./folder-layout.ts";
 import { startIdleReclaim } from "../tools/idle-reclaim.ts";
+import { restoreJit, serveWithV8Tuned } from "../tools/v8-serving.ts";
+
+/** The young generation's cap per semi-space, once serving (tools/v8-serving.ts). */
+const SEMI_SPACE_MB = 4;
 
 /** How long after the start `types.d.ts` is checked (see below). */
 const TYPES_REFRESH_DELAY_MS = 2000;
@@ -91,6 +95,8 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // The script loader (a worker pool and the JSVM bindings) loads only when a migration is pending.
   let loader: ReturnType<typeof MigrationLoaderFactory> | undefined;
   const load: MigrationLoader = async (dir, files) => {
+    // a migration may loop over many records: not in the interpreter alone (tools/v8-serving.ts)
+    restoreJit();
     loader ??= (await import("../hooks/migration-loader.ts")).migrationLoader(app, {
       hooksDir: hooks.options.hooksDir,
     });
@@ -137,6 +143,9 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   }
   const base = server.url;
   const running = server;
+  // The optimizing compiler and the young generation's growth, held back by bin/satchel.js for
+  // the start, are set for serving.
+  const v8Tuning = serveWithV8Tuned({ maxSemiSpaceMB: SEMI_SPACE_MB });
   // The scheduler runs while serving (the app's terminate stops it).
   app.cron().start();
   // Memory a burst made V8 keep is given back once the server is idle (tools/idle-reclaim.ts).
@@ -158,6 +167,7 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
     const stop = (signal: string) => {
       stopping = true;
       reclaim.stop();
+      v8Tuning.stop();
       clearTimeout(typesRefresh);
       process.stdout.write(`\n${signal} received, shutting down…\n`);
       running

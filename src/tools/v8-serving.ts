@@ -1,0 +1,71 @@
+/**
+ * V8 set for serving, once the server listens: the other half of what bin/satchel.js sets for
+ * the start (docs/performance.md, "Memory" and "Cold start"). The JIT compilers also come back
+ * before pending pb_migrations run (`restoreJit`), which may be long.
+ *
+ * - The JIT compilers (TurboFan, Maglev, Sparkplug), off during the start (they would only compile
+ *   code that runs once), are turned back on for the request paths.
+ * - The young generation may grow to 2 × `maxSemiSpaceMB` and no further. V8 starts it at
+ *   2 × 1 MB and doubles it whenever enough objects survive its collections, up to 2 × 32 MB on
+ *   a machine with a few GB of memory, and keeps what it grew to: resident memory held for
+ *   garbage. `--max-semi-space-size` only acts when the process starts, but V8 reads the growth
+ *   factor each time it grows the young generation: after each collection this sets it to 2
+ *   while the young generation is below the cap and to 1 once it reached it. (A collection that
+ *   shrinks it, the idle reclaimer's, lets it grow again.)
+ *
+ * Both are left alone when they were given on the command line, or with SATCHEL_V8_SIZING=0.
+ * On Bun (the single executable) there is no V8: nothing is done.
+ *
+ * @example
+ *   const v8 = serveWithV8Tuned({ maxSemiSpaceMB: 4 }); // after listen; v8.stop() on shutdown
+ */
+import { PerformanceObserver } from "node:perf_hooks";
+import { isBun } from "./runtime.ts";
+
+export interface V8Serving {
+  stop(): void;
+}
+
+/** V8's compiler tiers bin/satchel.js turns off for the start, and how a user names each. */
+const JIT_TIERS: [string, RegExp][] = [
+  ["turbofan", /--(no-)?(turbofan|opt)\b/],
+  ["maglev", /--(no-)?maglev\b/],
+  ["sparkplug", /--(no-)?sparkplug\b/],
+];
+
+/** Whether bin/satchel.js's settings apply: V8, and not turned off. */
+const tuned = (): boolean => !isBun() && process.env.SATCHEL_V8_SIZING !== "0";
+
+/**
+ * Turns the JIT compilers back on (those the user did not set). Also called before work that
+ * may be long and runs before the server listens: pending pb_migrations.
+ */
+export function restoreJit(): void {
+  if (!tuned()) return;
+  const given = process.execArgv.join(" ");
+  const v8 = process.getBuiltinModule("node:v8");
+  for (const [tier, pattern] of JIT_TIERS) if (!pattern.test(given)) v8.setFlagsFromString(`--${tier}`);
+}
+
+/** Turns the JIT compilers back on and starts holding the young generation at its cap. */
+export function serveWithV8Tuned(options: { maxSemiSpaceMB: number }): V8Serving {
+  if (!tuned()) return { stop() {} };
+  restoreJit();
+  const given = process.execArgv.join(" ");
+  const v8 = process.getBuiltinModule("node:v8");
+  if (/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(given)) return { stop() {} };
+  // The young generation is two semi-spaces; V8 reports them as one space.
+  const cap = 2 * options.maxSemiSpaceMB * 1024 * 1024;
+  let factor = 0;
+  const hold = (): void => {
+    const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
+    const wanted = young && young.space_size >= cap ? 1 : 2;
+    if (wanted === factor) return;
+    factor = wanted;
+    v8.setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
+  };
+  hold();
+  const observer = new PerformanceObserver(hold);
+  observer.observe({ entryTypes: ["gc"] });
+  return { stop: () => observer.disconnect() };
+}
