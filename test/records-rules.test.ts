@@ -211,6 +211,31 @@ describe("API rules", () => {
     });
   });
 
+  test("@collection in a create rule: without `?` every row must match, with `?` one", async () => {
+    // comments' texts: "nice", "meh", "nice too", "x"
+    const created: string[] = [];
+    const create = async (title: string) => {
+      const res = await send("POST", "", { title }, TOKENS.user);
+      if (res.status === 200) created.push((res.json as { id: string }).id);
+      return res.status;
+    };
+    try {
+      await withRules({ createRule: "title != @collection.comments.text" }, async () => {
+        assert.equal(await create("fresh"), 200);
+        assert.equal(await create("meh"), 400);
+      });
+      await withRules({ createRule: "title = @collection.comments.text" }, async () => {
+        assert.equal(await create("meh"), 400);
+      });
+      await withRules({ createRule: "title ?= @collection.comments.text" }, async () => {
+        assert.equal(await create("meh"), 200);
+        assert.equal(await create("fresh"), 400);
+      });
+    } finally {
+      for (const id of created) await s.pb.collection("posts").delete(id);
+    }
+  });
+
   test("@request.auth fields, relations and collection", async () => {
     await withRules(
       { listRule: "@request.auth.collectionName = 'users' && @request.auth.rel.title = 'test1'" },

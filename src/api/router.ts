@@ -110,9 +110,11 @@ export function createRouter(app: App, options: RouterOptions = {}): Router<ApiE
     if (options.logErrors && (apiError.cause ?? !(err instanceof ApiError))) {
       console.error(`${c.req.method} ${c.req.path}:`, apiError.cause ?? err);
     }
-    const res = errorResponse(apiError, c.req.method);
-    for (const [k, v] of c.res.headers) if (!res.headers.has(k)) res.headers.set(k, v);
-    return res;
+    // `c.body` keeps the headers set so far under the error's own content type, as plain
+    // parts: reading `c.res.headers` here built two platform `Headers`, which sent every
+    // error answer down the adapter's WHATWG Response path.
+    const body = c.req.method === "HEAD" ? null : encodeJsonBody(apiError.toJSON());
+    return c.body(body, apiError.status, { "content-type": "application/json" });
   });
   return router;
 }

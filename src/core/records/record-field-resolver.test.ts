@@ -287,6 +287,15 @@ describe("@collection", () => {
     { filter: "@collection.users.email ?= 'b@x.com'", ids: ALL },
     { filter: "@collection.users.secret ?= 's2'", ids: ALL, client: false, hidden: false },
     { filter: "@collection.posts.views ?> views", ids: ["p2", "p3", "p4"] },
+    // Without `?`, every row of the other collection must match, compared with the row checked
+    // (views: p1 10, p2 0, p3 3, p4 7; comment c4 has no post).
+    { filter: "@collection.posts.views <= views", ids: ["p1"] },
+    { filter: "@collection.posts.views >= views", ids: ["p2"] },
+    { filter: "@collection.posts.views > views", ids: [] },
+    { filter: "@collection.posts.id = id", ids: [] },
+    { filter: "@collection.comments.text != ''", ids: ALL },
+    { filter: "@collection.comments.post != ''", ids: [] },
+    { filter: "@collection.comments.text != '' && @collection.posts.views <= views", ids: ["p1"] },
   ]);
 
   test("joins are cross joins aliased by collection or alias", () => {

@@ -570,6 +570,15 @@ export class RecordFieldResolver implements FieldResolver {
     if (target === null) throw invalid(identifier, `unknown collection ${quoteForMessage(nameOrId)}`);
 
     const walk = this.#rootWalk(identifier, { allowHidden: true, nullifyMissing: false, restricted: false });
+    // The @collection rows do not depend on the row being checked (the join is `ON 1=1`), so the
+    // multi-match subquery needs one row to LEFT JOIN them from, not the row itself found again
+    // by id: uncorrelated, SQLite builds no automatic index on every run (the chat create rule:
+    // 15-18 -> 12-14 µs in-process). The same rows either way, since `id` is a non-null primary
+    // key; a view's `id` may be NULL or repeated, so views keep the self-join.
+    if (this.collection.type !== "view") {
+      walk.mm.from = sql`(SELECT 1) ${this.#quote(walk.mmAlias)}`;
+      walk.mm.where = undefined;
+    }
     const preferred = aliasName !== "" ? `__collection_alias_${aliasName}` : `__collection_${target.name}`;
     const key = `@collection:${target.id}:${aliasName}`;
     const alias = this.#join(walk, key, preferred, (a) => {
