@@ -12,13 +12,14 @@ import {
   canCreateRecord,
   findRecordByRule,
   isManagerOf,
+  listRecordRows,
   listRecords,
   type RuleContext,
 } from "../core/records/record-access.ts";
 import { applyAuthBody } from "../core/records/record-auth-rules.ts";
 import { hashPasswordFields, loadRecordBody } from "../core/records/record-body.ts";
 import { loadRecordFiles } from "../core/records/record-files.ts";
-import { Record } from "../core/records/record.ts";
+import { Record, rowExporter } from "../core/records/record.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
@@ -159,16 +160,24 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const url = new URL(c.req.url);
     if (!ctx.isSuperuser) checkSuperuserOnlyFields(url.searchParams);
     const paging = parsePaging(url.searchParams);
-    const { records, total } = await listRecords(
-      app,
-      collection,
-      {
-        filter: url.searchParams.get("filter") ?? "",
-        sort: url.searchParams.get("sort") ?? "",
-        ...paging,
-      },
-      ctx,
-    );
+    const filter = url.searchParams.get("filter") ?? "";
+    const query = { filter, sort: url.searchParams.get("sort") ?? "", ...paging };
+    const expand = c.req.query("expand") ?? "";
+    // Nothing will see the page's records but the response (no list or enrich hook, no expand):
+    // the rows become JSON directly, without a Record each (record.ts, rowExporter).
+    const exportRow =
+      expand.trim() === "" &&
+      app.hooks.onRecordsListRequest.length === 0 &&
+      app.hooks.onRecordEnrich.length === 0
+        ? rowExporter(collection, ctx.isSuperuser)
+        : null;
+    if (exportRow) {
+      const { rows, total } = await listRecordRows(app, collection, query, ctx);
+      const items = rows.map(exportRow);
+      await throttleEmptySearches(c, collection, filter, items.length === 0);
+      return jsonResponse(c, 200, listResult(items, paging, total));
+    }
+    const { records, total } = await listRecords(app, collection, query, ctx);
     const event = new RecordsListRequestEvent(requestEventArgsWith(c, ctx.requestInfo), {
       collection,
       records,
@@ -176,14 +185,9 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     });
     return respond(c, async () => {
       await app.hooks.onRecordsListRequest.trigger(event, async (e) => {
-        await enrichRecords(e.app, e.records, c.req.query("expand") ?? "", ctx);
+        await enrichRecords(e.app, e.records, expand, ctx);
         const items = await recordsToJson(e.app, e.records, ctx);
-        await throttleEmptySearches(
-          c,
-          collection,
-          url.searchParams.get("filter") ?? "",
-          e.records.length === 0,
-        );
+        await throttleEmptySearches(c, collection, filter, e.records.length === 0);
         e.response = jsonResponse(c, 200, { ...listResult(items, paging, total) });
       });
       return event.response;

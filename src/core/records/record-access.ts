@@ -7,7 +7,7 @@
 import { DEFAULT_FILTER_LIMITS } from "../../query/limits.ts";
 import { joinSql, toStatement } from "../../query/sql.ts";
 import { isFilterError } from "../../query/errors.ts";
-import { quoteIdent, type SqlValue } from "../db/database.ts";
+import { quoteIdent, type Row, type SqlValue } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
@@ -132,6 +132,17 @@ export async function listRecords(
   q: RecordListQuery,
   ctx: RuleContext,
 ): Promise<{ records: Record[]; total: number }> {
+  const { rows, total } = await listRecordRows(app, collection, q, ctx);
+  return { records: rows.map((row) => Record.fromRow(collection, row)), total };
+}
+
+/** `listRecords`' page as table rows (for a caller that exports them without `Record`s). */
+export async function listRecordRows(
+  app: App,
+  collection: Collection,
+  q: RecordListQuery,
+  ctx: RuleContext,
+): Promise<{ rows: Row[]; total: number }> {
   // One join list for the listRule, the client filter and the sort: the rule's joins go into
   // the main query (one join per relation hop, as PocketBase), so SQLite can stop at LIMIT
   // instead of first computing every row the rule allows.
@@ -170,7 +181,7 @@ export async function listRecords(
       : await app.db.get(count.sql, count.params);
     total = Number(row?.total ?? 0);
   }
-  return { records: rows.map((row) => Record.fromRow(collection, row)), total };
+  return { rows, total };
 }
 
 /**

@@ -98,6 +98,50 @@ function sameFields(plan: ExportPlan, collection: Collection): boolean {
   return true;
 }
 
+/** A table row, as `node:sqlite` returns it. */
+type Row = { [key: string]: SQLOutputValue };
+
+/**
+ * Exports table rows as `Record.fromRow(collection, row).toPublicJson({ showHidden })` does,
+ * without building the `Record`s (a `Map` per row and its entries, for a page that is only
+ * sent): the same plan, each value through the same `prepareValue` then `toJson` of its field
+ * type. Only for what such a record would show by the plan alone: null for auth collections
+ * (`email` depends on the requester and the manageRule) and collections without a plan. A caller
+ * uses it only when nothing else may see or change the records (hooks, expand).
+ */
+export function rowExporter(
+  collection: Collection,
+  showHidden: boolean,
+): ((row: Row) => { [key: string]: unknown }) | null {
+  if (collection.type === "auth") return null;
+  const plan = exportPlanOf(collection);
+  if (!plan) return null;
+  const steps = plan.steps;
+  return (row) => {
+    const out: { [key: string]: unknown } = {};
+    for (const step of steps) {
+      switch (step.kind) {
+        case EXPORT_COLLECTION_ID:
+          out.collectionId = collection.id;
+          break;
+        case EXPORT_COLLECTION_NAME:
+          out.collectionName = collection.name;
+          break;
+        case EXPORT_FIELD: {
+          if (step.field.hidden && !showHidden) break;
+          const raw = step.name in row ? row[step.name] : undefined;
+          out[step.name] = step.type.toJson(step.field, step.type.prepareValue(step.field, raw));
+          break;
+        }
+        case EXPORT_EMAIL: // auth collections only, which have no row exporter
+        case EXPORT_EXPAND: // a row has no expand
+          break;
+      }
+    }
+    return out;
+  };
+}
+
 /** A record of a collection. */
 export class Record {
   readonly collection: Collection;
@@ -121,7 +165,7 @@ export class Record {
   /** `ignoreEmailVisibility(on)`: when set, it decides about `email` instead of the export options. */
   #ignoreEmailVisibility: boolean | undefined = undefined;
 
-  constructor(collection: Collection, row?: { [key: string]: SQLOutputValue }) {
+  constructor(collection: Collection, row?: Row) {
     this.collection = collection;
     for (const field of collection.fields) {
       const raw = row && field.name in row ? row[field.name] : undefined;
@@ -130,7 +174,7 @@ export class Record {
   }
 
   /** Builds a stored record from a table row (legacy column types accepted). */
-  static fromRow(collection: Collection, row: { [key: string]: SQLOutputValue }): Record {
+  static fromRow(collection: Collection, row: Row): Record {
     const record = new Record(collection, row);
     record.markAsStored();
     return record;
