@@ -134,7 +134,7 @@ test("rows exported without records match Record.fromRow + toPublicJson on the t
   assert.ok(compared > 50, `compared ${compared} rows`);
 });
 
-test("the list route answers the same bytes with and without a list hook", async (t) => {
+test("list and view answer the same bytes with and without their request hooks", async (t) => {
   const server = await startTestdataServer(t);
   if (!server) return;
   const { app, url } = server;
@@ -147,6 +147,10 @@ test("the list route answers the same bytes with and without a list hook", async
   for (const collection of app.findAllCollections()) {
     const base = `/api/collections/${collection.name}/records`;
     paths.push(`${base}?perPage=50`, `${base}?perPage=3&page=2&skipTotal=1&sort=-created`);
+    for (const row of await app.db.all(`SELECT id FROM ${quoteIdent(collection.name)} LIMIT 3`)) {
+      paths.push(`${base}/${String(row.id)}`, `${base}/${String(row.id)}?fields=id,created`);
+    }
+    paths.push(`${base}/missing`);
   }
   paths.push(
     "/api/collections/demo1/records?filter=" + encodeURIComponent("text != ''") + "&fields=id,text,json",
@@ -170,9 +174,12 @@ test("the list route answers the same bytes with and without a list hook", async
     return out;
   };
   const direct = await fetchAll();
-  const id = app.hooks.onRecordsListRequest.bindFunc((e) => e.next());
+  const listHook = app.hooks.onRecordsListRequest.bindFunc((e) => e.next());
+  const viewHook = app.hooks.onRecordViewRequest.bindFunc((e) => e.next());
   const throughRecords = await fetchAll();
-  app.hooks.onRecordsListRequest.unbind(id);
-  assert.ok(direct.filter((r) => r.includes(" 200 ")).length > 20);
+  app.hooks.onRecordsListRequest.unbind(listHook);
+  app.hooks.onRecordViewRequest.unbind(viewHook);
+  assert.ok(direct.filter((r) => r.includes(" 200 ")).length > 60);
+  assert.ok(direct.filter((r) => r.includes(" 404 ")).length > 20);
   assert.deepEqual(direct, throughRecords);
 });

@@ -11,6 +11,7 @@ import { RecordRequestEvent, RecordsListRequestEvent, type RequestInfo } from ".
 import {
   canCreateRecord,
   findRecordByRule,
+  findRecordRowByRule,
   isManagerOf,
   listRecordRows,
   listRecords,
@@ -73,6 +74,23 @@ async function respondRecord(
   await enrichRecords(app, [record], c.req.query("expand") ?? "", ctx);
   const [json] = await recordsToJson(app, [record], ctx);
   return jsonResponse(c, 200, json);
+}
+
+/**
+ * How a read's rows become JSON when nothing but the response will see its records: no handler
+ * on the route's request hook or on `onRecordEnrich`, and no `?expand=`. Then each row is
+ * exported straight from the table (record.ts, `rowExporter`), without a `Record`, a hook event
+ * or a chain; null otherwise (and for collections the exporter does not take).
+ */
+function directExport(
+  app: App,
+  collection: Collection,
+  requestHook: { readonly length: number },
+  expand: string,
+  ctx: RuleContext,
+): ReturnType<typeof rowExporter> {
+  if (requestHook.length > 0 || app.hooks.onRecordEnrich.length > 0 || expand.trim() !== "") return null;
+  return rowExporter(collection, ctx.isSuperuser);
 }
 
 /**
@@ -163,14 +181,7 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const filter = url.searchParams.get("filter") ?? "";
     const query = { filter, sort: url.searchParams.get("sort") ?? "", ...paging };
     const expand = c.req.query("expand") ?? "";
-    // Nothing will see the page's records but the response (no list or enrich hook, no expand):
-    // the rows become JSON directly, without a Record each (record.ts, rowExporter).
-    const exportRow =
-      expand.trim() === "" &&
-      app.hooks.onRecordsListRequest.length === 0 &&
-      app.hooks.onRecordEnrich.length === 0
-        ? rowExporter(collection, ctx.isSuperuser)
-        : null;
+    const exportRow = directExport(app, collection, app.hooks.onRecordsListRequest, expand, ctx);
     if (exportRow) {
       const { rows, total } = await listRecordRows(app, collection, query, ctx);
       const items = rows.map(exportRow);
@@ -199,10 +210,21 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const collection = findCollection(c);
     const ctx = await ruleContext(c);
     if (collection.viewRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
-    // A rule that can't be evaluated hides the record, as a failing one does.
-    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.viewRule, ctx).catch(
-      () => null,
+    const id = c.req.param("id");
+    const exportRow = directExport(
+      app,
+      collection,
+      app.hooks.onRecordViewRequest,
+      c.req.query("expand") ?? "",
+      ctx,
     );
+    if (exportRow) {
+      // A rule that can't be evaluated hides the record, as a failing one does.
+      const row = await findRecordRowByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);
+      if (!row) throw notFound();
+      return jsonResponse(c, 200, exportRow(row));
+    }
+    const record = await findRecordByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);
     if (!record) throw notFound();
     const event = new RecordRequestEvent(requestEventArgsWith(c, ctx.requestInfo), { collection, record });
     return respond(c, async () => {

@@ -195,6 +195,18 @@ export async function findRecordByRule(
   rule: string | null,
   ctx: RuleContext,
 ): Promise<Record | null> {
+  const row = await findRecordRowByRule(app, collection, id, rule, ctx);
+  return row ? Record.fromRow(collection, row) : null;
+}
+
+/** `findRecordByRule`'s table row (for a caller that exports it without a `Record`). */
+export async function findRecordRowByRule(
+  app: App,
+  collection: Collection,
+  id: string,
+  rule: string | null,
+  ctx: RuleContext,
+): Promise<Row | null> {
   const table = quoteIdent(collection.name);
   if (!ctx.isSuperuser && rule === null) return null;
   let where = "";
@@ -209,7 +221,7 @@ export async function findRecordByRule(
   const row = alwaysHeavy(collection)
     ? await app.db.heavyGet(sql, [id, ...params])
     : await app.db.get(sql, [id, ...params]);
-  return row ? Record.fromRow(collection, row) : null;
+  return row ?? null;
 }
 
 /**
