@@ -80,7 +80,7 @@ async function respondRecord(
  * How a read's rows become JSON when nothing but the response will see its records: no handler
  * on the route's request hook or on `onRecordEnrich`, and no `?expand=`. Then each row is
  * exported straight from the table (record.ts, `rowExporter`), without a `Record`, a hook event
- * or a chain; null otherwise (and for collections the exporter does not take).
+ * or a chain; null otherwise (and when the export needs the `Record` path's manageRule query).
  */
 function directExport(
   app: App,
@@ -90,7 +90,15 @@ function directExport(
   ctx: RuleContext,
 ): ReturnType<typeof rowExporter> {
   if (requestHook.length > 0 || app.hooks.onRecordEnrich.length > 0 || expand.trim() !== "") return null;
-  return rowExporter(collection, ctx.isSuperuser);
+  const auth = ctx.requestInfo.auth;
+  // An auth record's email is also shown to whoever its manageRule matches: a query per batch,
+  // which the Record path runs (record-enrich.ts).
+  if (!ctx.isSuperuser && auth && collection.type === "auth" && collection.auth?.manageRule) return null;
+  return rowExporter(collection, {
+    showHidden: ctx.isSuperuser,
+    showEmail: ctx.isSuperuser,
+    ownerId: auth && auth.collection.id === collection.id ? auth.id : null,
+  });
 }
 
 /**
