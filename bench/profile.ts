@@ -7,6 +7,7 @@
  *   node bench/profile.ts --dir DATA --path /api/health [--requests 20000] [--concurrency 50]
  *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep] [--hooksDir DIR]
  *     [--paths-file FILE] [--warmup 2000] [--sql SQL] [--server satchel|limit] [--satchel BIN] [--no-prof]
+ *     [--alloc]
  *
  * In `--body`, `{i}` is replaced by the request's number (unique values for creates).
  * `--paths-file` gives one path per line, the i-th request (warm-up first) takes the i-th line
@@ -15,6 +16,9 @@
  * rule). `--server limit` profiles bench/limit-server.ts doing the same requests; `--satchel`
  * runs another checkout's bin/satchel.js (A/B against a baseline); `--no-prof` measures the CPU
  * time without the profiler's own cost.
+ * `--alloc` also samples the server's allocations over the measured requests (V8's sampling heap
+ * profiler through the inspector, objects that the GC already collected included): bytes
+ * allocated per request, and the top allocating functions with their callers.
  * DATA is copied first (the server writes to its copy), and so is `--hooksDir` (pb_hooks scripts);
  * with hooks, the profile of each pb_hooks worker thread is summarized after the main thread's. See docs/performance.md for how to read
  * the output and what the figures were; bench/seed-writes.ts makes a data folder for the writes.
@@ -100,6 +104,72 @@ function summarize(profile: CpuProfile, top: number): string {
   return `self time by function (% of busy time)\n${table(byFunction)}\n\nself time by file\n${table(byFile)}\n`;
 }
 
+interface HeapNode {
+  callFrame: ProfileNode["callFrame"];
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * Starts V8's sampling heap profiler in the server through its inspector (`--inspect`), keeping
+ * the samples of objects the GC collects meanwhile: what a request allocates, not what it keeps.
+ */
+async function startAllocationSampling(port: number): Promise<{ stop(): Promise<HeapNode> }> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
+  const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve);
+    ws.addEventListener("error", reject);
+  });
+  let lastId = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  ws.addEventListener("message", (e) => {
+    const message = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const call = (method: string, params: object = {}): Promise<unknown> =>
+    new Promise((resolve) => {
+      pending.set(++lastId, resolve);
+      ws.send(JSON.stringify({ id: lastId, method, params }));
+    });
+  await call("HeapProfiler.enable");
+  await call("HeapProfiler.startSampling", {
+    samplingInterval: 128,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return {
+    async stop() {
+      const { profile } = (await call("HeapProfiler.stopSampling")) as { profile: { head: HeapNode } };
+      ws.close();
+      return profile.head;
+    },
+  };
+}
+
+/** Bytes allocated per request, and by function (with its caller), largest first. */
+function summarizeAllocations(head: HeapNode, requests: number, top: number): string {
+  const bySite = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode, caller: string): void => {
+    const name = label(node.callFrame);
+    total += node.selfSize;
+    if (node.selfSize > 0) {
+      const site = `${name}  <-  ${caller}`;
+      bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child, name);
+  };
+  walk(head, "");
+  const rows = [...bySite]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([site, bytes]) => `${(bytes / requests).toFixed(0).padStart(7)} B  ${site}`);
+  return `allocated ${(total / requests / 1024).toFixed(1)} KB/request (sampled, collected objects included)\n${rows.join("\n")}\n`;
+}
+
 const { values } = parseArgs({
   options: {
     dir: { type: "string" },
@@ -117,6 +187,7 @@ const { values } = parseArgs({
     server: { type: "string", default: "satchel" },
     satchel: { type: "string", default: SATCHEL_MAIN },
     "no-prof": { type: "boolean", default: false },
+    alloc: { type: "boolean", default: false },
     hooksDir: { type: "string" },
   },
 });
@@ -148,11 +219,13 @@ if (values.sql) {
 }
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
+const inspectPort = values.alloc ? await freePort() : 0;
 const limit = values.server === "limit";
 const server = await startServerProcess(
   values.server ?? "satchel",
   [
     ...(values["no-prof"] ? [] : ["--cpu-prof", `--cpu-prof-dir=${profiles}`]),
+    ...(values.alloc ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
     ...(limit ? [LIMIT_MAIN, "--dir", data, "--port", String(port)] : satchelArgs()),
   ],
   url,
@@ -190,10 +263,12 @@ const load = (requests: number, first: number) =>
   });
 try {
   if (warmup > 0) await load(warmup, 0); // warm-up: JIT, caches, statement cache
+  const sampler = values.alloc ? await startAllocationSampling(inspectPort) : null;
   const before = cpuTicks(server.pid);
   const threadsBefore = threadTicks(server.pid);
   const stats = await load(Number(values.requests), warmup);
   const ticks = cpuTicks(server.pid) - before;
+  const allocations = sampler ? await sampler.stop() : null;
   const us = (t: number) => (((t / TICKS_PER_SECOND) * 1e6) / stats.completed).toFixed(0);
   const usPerRequest = us(ticks);
   const threads = [...threadTicks(server.pid)]
@@ -209,6 +284,7 @@ try {
       `${Math.round(stats.rps)} req/s, server CPU ${usPerRequest} µs/request (all threads; by thread: ${threads}), ` +
       `peak RSS ${mb(mem?.hwm)} MB (RSS now ${mb(mem?.rss)} MB)\n`,
   );
+  if (allocations) console.log(summarizeAllocations(allocations, stats.completed, Number(values.top)));
 } finally {
   await server.stop();
 }

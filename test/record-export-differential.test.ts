@@ -1,18 +1,22 @@
 /**
- * The fast record export (a precompiled plan per collection, `Record.toPublicJson`) and the
- * replacer-free `encodeJson` against their reference forms, byte for byte, over every record of
- * PocketBase's test data folder (every field type, auth and view collections):
+ * The fast record export (a precompiled plan per collection, `Record.toPublicJson`), the rows
+ * exported without records (`rowExporter`, the list route without hooks) and the replacer-free
+ * `encodeJson` against their reference forms, byte for byte, over every record of PocketBase's
+ * test data folder (every field type, auth and view collections):
  * - the reference export is the general path, which a record with per-instance visibility
  *   takes (`hide` of a name no record has changes nothing else);
+ * - the rows' reference is `Record.fromRow` + `toPublicJson`, and over HTTP the list route with a
+ *   pass-through `onRecordsListRequest` hook (which takes the `Record` path);
  * - the reference encoder is the former implementation (a JSON.stringify replacer).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { App } from "../src/core/app.ts";
 import { quoteIdent } from "../src/core/db/database.ts";
-import { Record, type ExportOptions } from "../src/core/records/record.ts";
+import { Record, rowExporter, type ExportOptions } from "../src/core/records/record.ts";
 import { compactJson, encodeJson, escapeHtmlInJson, RawJson } from "../src/tools/json.ts";
-import { copyTestdata } from "./helpers/testdata.ts";
+import { copyTestdata, PB_TOKENS } from "./helpers/testdata.ts";
+import { startTestdataServer } from "./helpers/pb-testdata-server.ts";
 
 /** The encoder as it was: RawJson values found by a replacer and spliced back. */
 function referenceEncodeJson(value: unknown): string {
@@ -104,4 +108,87 @@ test("the precompiled record export is byte-identical to the general one on the 
     assert.equal(on.toPublicJson().email, on.email);
     assert.equal("email" in Record.fromRow(users, row).toPublicJson(), visible);
   }
+});
+
+test("rows exported without records match Record.fromRow + toPublicJson on the test data", async (t) => {
+  const dir = copyTestdata(t);
+  if (!dir) return;
+  const app = new App({ dataDir: dir });
+  await app.bootstrap();
+  t.after(() => app.terminate());
+
+  let compared = 0;
+  for (const collection of app.findAllCollections()) {
+    const rows = await app.db.all(`SELECT * FROM ${quoteIdent(collection.name)} LIMIT 50`);
+    // the requester's own record: the first row (its email shows whatever emailVisibility says)
+    const owner = typeof rows[0]?.id === "string" ? rows[0].id : null;
+    for (const showHidden of [false, true]) {
+      for (const showEmail of [false, true]) {
+        for (const ownerId of [null, owner]) {
+          const exportRow = rowExporter(collection, { showHidden, showEmail, ownerId });
+          assert.ok(exportRow, collection.name);
+          for (const row of rows) {
+            const record = Record.fromRow(collection, row);
+            const want = encodeJson(
+              record.toPublicJson({ showHidden, showEmail: showEmail || record.id === ownerId }),
+            );
+            const what = `${collection.name} ${String(row.id)} ${showHidden} ${showEmail} ${ownerId}`;
+            assert.equal(encodeJson(exportRow(row)), want, what);
+            compared++;
+          }
+        }
+      }
+    }
+  }
+  assert.ok(compared > 300, `compared ${compared} rows`);
+});
+
+test("list and view answer the same bytes with and without their request hooks", async (t) => {
+  const server = await startTestdataServer(t);
+  if (!server) return;
+  const { app, url } = server;
+  // a hidden field, so that superusers and others differ
+  const demo3 = app.findCollectionByNameOrId("demo3")!;
+  demo3.fields.find((f) => f.name === "title")!.hidden = true;
+  await app.save(demo3);
+
+  const paths: string[] = [];
+  for (const collection of app.findAllCollections()) {
+    const base = `/api/collections/${collection.name}/records`;
+    paths.push(`${base}?perPage=50`, `${base}?perPage=3&page=2&skipTotal=1&sort=-created`);
+    for (const row of await app.db.all(`SELECT id FROM ${quoteIdent(collection.name)} LIMIT 3`)) {
+      paths.push(`${base}/${String(row.id)}`, `${base}/${String(row.id)}?fields=id,created`);
+    }
+    paths.push(`${base}/missing`);
+  }
+  paths.push(
+    "/api/collections/demo1/records?filter=" + encodeURIComponent("text != ''") + "&fields=id,text,json",
+    "/api/collections/demo3/records?filter=" + encodeURIComponent("title ~ 'test'"),
+  );
+  const requesters: { [name: string]: string }[] = [
+    {},
+    { authorization: PB_TOKENS.user },
+    { authorization: PB_TOKENS.superuser },
+  ];
+  const fetchAll = async () => {
+    const out: string[] = [];
+    for (const path of paths) {
+      for (const headers of requesters) {
+        const res = await fetch(url + path, { headers });
+        out.push(
+          `${path} ${JSON.stringify(headers)} ${res.status} ${res.headers.get("content-length")}\n${await res.text()}`,
+        );
+      }
+    }
+    return out;
+  };
+  const direct = await fetchAll();
+  const listHook = app.hooks.onRecordsListRequest.bindFunc((e) => e.next());
+  const viewHook = app.hooks.onRecordViewRequest.bindFunc((e) => e.next());
+  const throughRecords = await fetchAll();
+  app.hooks.onRecordsListRequest.unbind(listHook);
+  app.hooks.onRecordViewRequest.unbind(viewHook);
+  assert.ok(direct.filter((r) => r.includes(" 200 ")).length > 60);
+  assert.ok(direct.filter((r) => r.includes(" 404 ")).length > 20);
+  assert.deepEqual(direct, throughRecords);
 });

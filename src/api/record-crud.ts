@@ -11,14 +11,16 @@ import { RecordRequestEvent, RecordsListRequestEvent, type RequestInfo } from ".
 import {
   canCreateRecord,
   findRecordByRule,
+  findRecordRowByRule,
   isManagerOf,
+  listRecordRows,
   listRecords,
   type RuleContext,
 } from "../core/records/record-access.ts";
 import { applyAuthBody } from "../core/records/record-auth-rules.ts";
 import { hashPasswordFields, loadRecordBody } from "../core/records/record-body.ts";
 import { loadRecordFiles } from "../core/records/record-files.ts";
-import { Record } from "../core/records/record.ts";
+import { Record, rowExporter } from "../core/records/record.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
@@ -72,6 +74,31 @@ async function respondRecord(
   await enrichRecords(app, [record], c.req.query("expand") ?? "", ctx);
   const [json] = await recordsToJson(app, [record], ctx);
   return jsonResponse(c, 200, json);
+}
+
+/**
+ * How a read's rows become JSON when nothing but the response will see its records: no handler
+ * on the route's request hook or on `onRecordEnrich`, and no `?expand=`. Then each row is
+ * exported straight from the table (record.ts, `rowExporter`), without a `Record`, a hook event
+ * or a chain; null otherwise (and when the export needs the `Record` path's manageRule query).
+ */
+function directExport(
+  app: App,
+  collection: Collection,
+  requestHook: { readonly length: number },
+  expand: string,
+  ctx: RuleContext,
+): ReturnType<typeof rowExporter> {
+  if (requestHook.length > 0 || app.hooks.onRecordEnrich.length > 0 || expand.trim() !== "") return null;
+  const auth = ctx.requestInfo.auth;
+  // An auth record's email is also shown to whoever its manageRule matches: a query per batch,
+  // which the Record path runs (record-enrich.ts).
+  if (!ctx.isSuperuser && auth && collection.type === "auth" && collection.auth?.manageRule) return null;
+  return rowExporter(collection, {
+    showHidden: ctx.isSuperuser,
+    showEmail: ctx.isSuperuser,
+    ownerId: auth && auth.collection.id === collection.id ? auth.id : null,
+  });
 }
 
 /**
@@ -159,16 +186,17 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const url = new URL(c.req.url);
     if (!ctx.isSuperuser) checkSuperuserOnlyFields(url.searchParams);
     const paging = parsePaging(url.searchParams);
-    const { records, total } = await listRecords(
-      app,
-      collection,
-      {
-        filter: url.searchParams.get("filter") ?? "",
-        sort: url.searchParams.get("sort") ?? "",
-        ...paging,
-      },
-      ctx,
-    );
+    const filter = url.searchParams.get("filter") ?? "";
+    const query = { filter, sort: url.searchParams.get("sort") ?? "", ...paging };
+    const expand = c.req.query("expand") ?? "";
+    const exportRow = directExport(app, collection, app.hooks.onRecordsListRequest, expand, ctx);
+    if (exportRow) {
+      const { rows, total } = await listRecordRows(app, collection, query, ctx);
+      const items = rows.map(exportRow);
+      await throttleEmptySearches(c, collection, filter, items.length === 0);
+      return jsonResponse(c, 200, listResult(items, paging, total));
+    }
+    const { records, total } = await listRecords(app, collection, query, ctx);
     const event = new RecordsListRequestEvent(requestEventArgsWith(c, ctx.requestInfo), {
       collection,
       records,
@@ -176,14 +204,9 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     });
     return respond(c, async () => {
       await app.hooks.onRecordsListRequest.trigger(event, async (e) => {
-        await enrichRecords(e.app, e.records, c.req.query("expand") ?? "", ctx);
+        await enrichRecords(e.app, e.records, expand, ctx);
         const items = await recordsToJson(e.app, e.records, ctx);
-        await throttleEmptySearches(
-          c,
-          collection,
-          url.searchParams.get("filter") ?? "",
-          e.records.length === 0,
-        );
+        await throttleEmptySearches(c, collection, filter, e.records.length === 0);
         e.response = jsonResponse(c, 200, { ...listResult(items, paging, total) });
       });
       return event.response;
@@ -195,10 +218,21 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const collection = findCollection(c);
     const ctx = await ruleContext(c);
     if (collection.viewRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
-    // A rule that can't be evaluated hides the record, as a failing one does.
-    const record = await findRecordByRule(app, collection, c.req.param("id"), collection.viewRule, ctx).catch(
-      () => null,
+    const id = c.req.param("id");
+    const exportRow = directExport(
+      app,
+      collection,
+      app.hooks.onRecordViewRequest,
+      c.req.query("expand") ?? "",
+      ctx,
     );
+    if (exportRow) {
+      // A rule that can't be evaluated hides the record, as a failing one does.
+      const row = await findRecordRowByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);
+      if (!row) throw notFound();
+      return jsonResponse(c, 200, exportRow(row));
+    }
+    const record = await findRecordByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);
     if (!record) throw notFound();
     const event = new RecordRequestEvent(requestEventArgsWith(c, ctx.requestInfo), { collection, record });
     return respond(c, async () => {

@@ -4,7 +4,7 @@
  * every 2xx body.
  */
 import type { Context } from "./http/context.ts";
-import { encodeJsonBody, sortKeysDeep } from "../tools/json.ts";
+import { encodeJson, sortKeysDeep } from "../tools/json.ts";
 import { pickFields, validatePickFields } from "../tools/picker.ts";
 import { plainResponse } from "./http/plain-response.ts";
 
@@ -21,7 +21,13 @@ export function jsonResponse(c: Context, status: number, data: unknown): Respons
       body = sortKeysDeep(pickFields(JSON.parse(JSON.stringify(data)) as unknown, fields));
     }
   }
-  return plainResponse(c.req.method === "HEAD" ? null : encodeJsonBody(body), status, {
-    "content-type": "application/json",
-  });
+  if (c.req.method === "HEAD") return plainResponse(null, status, { "content-type": "application/json" });
+  // Go's trailing newline, with the length measured on the flat JSON (see plainResponse).
+  const json = encodeJson(body);
+  return plainResponse(
+    json + "\n",
+    status,
+    { "content-type": "application/json" },
+    Buffer.byteLength(json) + 1,
+  );
 }

@@ -132,7 +132,7 @@ export function writeResponse(res: Response, incoming: IncomingMessage, outgoing
     }
     let headers: OutgoingHttpHeaders | undefined = plain;
     if (body !== null && !head) {
-      headers = withBodyHeaders(plain, status, body);
+      headers = withBodyHeaders(plain, status, body, parts.byteLength);
     } else if (body !== null && !hasHeader(plain, "content-type")) {
       headers = { ...plain, "content-type": TEXT_PLAIN };
     }
@@ -160,6 +160,7 @@ function withBodyHeaders(
   headers: PlainHeaders | undefined,
   status: number,
   body: string | Uint8Array,
+  byteLength: number | undefined,
 ): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = headers ? { ...headers } : {};
   if (!hasHeader(headers, "content-type")) out["content-type"] = TEXT_PLAIN;
@@ -169,7 +170,8 @@ function withBodyHeaders(
     !hasHeader(headers, "content-length") &&
     !hasHeader(headers, "transfer-encoding")
   ) {
-    out["content-length"] = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    out["content-length"] =
+      typeof body === "string" ? (byteLength ?? Buffer.byteLength(body)) : body.byteLength;
   }
   return out;
 }

@@ -19,20 +19,26 @@ export class PlainResponse {
   #body: PlainBody;
   /** A plain record until `headers` is read; then the live Headers. */
   #headers: PlainHeaders | Headers | undefined;
+  /** The UTF-8 length of a string body, when its maker knew it (see `plainResponse`). */
+  #byteLength: number | undefined;
   #native: Response | undefined;
 
-  constructor(body: PlainBody, status = 200, headers?: PlainHeaders) {
+  constructor(body: PlainBody, status = 200, headers?: PlainHeaders, byteLength?: number) {
     this.#body = body;
     this.#status = status;
     this.#headers = headers;
+    this.#byteLength = byteLength;
   }
 
   /** The parts, for a writer that sends them itself; null once the real Response was built. */
-  static parts(
-    res: Response,
-  ): { status: number; body: PlainBody; headers: PlainHeaders | Headers | undefined } | null {
+  static parts(res: Response): {
+    status: number;
+    body: PlainBody;
+    headers: PlainHeaders | Headers | undefined;
+    byteLength: number | undefined;
+  } | null {
     if (!(res instanceof PlainResponse) || res.#native) return null;
-    return { status: res.#status, body: res.#body, headers: res.#headers };
+    return { status: res.#status, body: res.#body, headers: res.#headers, byteLength: res.#byteLength };
   }
 
   get status(): number {
@@ -80,7 +86,17 @@ Object.defineProperty(PlainResponse.prototype, Symbol.for("nodejs.util.inspect.c
   },
 });
 
-/** A response of parts (typed as the Response handlers return). */
-export function plainResponse(body: PlainBody, status = 200, headers?: PlainHeaders): Response {
-  return new PlainResponse(body, status, headers) as unknown as Response;
+/**
+ * A response of parts (typed as the Response handlers return). `byteLength`, the UTF-8 length
+ * of a string body when the caller measured it on a flat string: a body built as `json + "\n"`
+ * is a two-part string, which measuring would flatten into one more copy of the whole body
+ * (Node copies it again behind the header when it writes it).
+ */
+export function plainResponse(
+  body: PlainBody,
+  status = 200,
+  headers?: PlainHeaders,
+  byteLength?: number,
+): Response {
+  return new PlainResponse(body, status, headers, byteLength) as unknown as Response;
 }

@@ -7,7 +7,7 @@
 import { DEFAULT_FILTER_LIMITS } from "../../query/limits.ts";
 import { joinSql, toStatement } from "../../query/sql.ts";
 import { isFilterError } from "../../query/errors.ts";
-import { quoteIdent, type SqlValue } from "../db/database.ts";
+import { quoteIdent, type Row, type SqlValue } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
@@ -132,6 +132,17 @@ export async function listRecords(
   q: RecordListQuery,
   ctx: RuleContext,
 ): Promise<{ records: Record[]; total: number }> {
+  const { rows, total } = await listRecordRows(app, collection, q, ctx);
+  return { records: rows.map((row) => Record.fromRow(collection, row)), total };
+}
+
+/** `listRecords`' page as table rows (for a caller that exports them without `Record`s). */
+export async function listRecordRows(
+  app: App,
+  collection: Collection,
+  q: RecordListQuery,
+  ctx: RuleContext,
+): Promise<{ rows: Row[]; total: number }> {
   // One join list for the listRule, the client filter and the sort: the rule's joins go into
   // the main query (one join per relation hop, as PocketBase), so SQLite can stop at LIMIT
   // instead of first computing every row the rule allows.
@@ -170,7 +181,7 @@ export async function listRecords(
       : await app.db.get(count.sql, count.params);
     total = Number(row?.total ?? 0);
   }
-  return { records: rows.map((row) => Record.fromRow(collection, row)), total };
+  return { rows, total };
 }
 
 /**
@@ -184,6 +195,18 @@ export async function findRecordByRule(
   rule: string | null,
   ctx: RuleContext,
 ): Promise<Record | null> {
+  const row = await findRecordRowByRule(app, collection, id, rule, ctx);
+  return row ? Record.fromRow(collection, row) : null;
+}
+
+/** `findRecordByRule`'s table row (for a caller that exports it without a `Record`). */
+export async function findRecordRowByRule(
+  app: App,
+  collection: Collection,
+  id: string,
+  rule: string | null,
+  ctx: RuleContext,
+): Promise<Row | null> {
   const table = quoteIdent(collection.name);
   if (!ctx.isSuperuser && rule === null) return null;
   let where = "";
@@ -198,7 +221,7 @@ export async function findRecordByRule(
   const row = alwaysHeavy(collection)
     ? await app.db.heavyGet(sql, [id, ...params])
     : await app.db.get(sql, [id, ...params]);
-  return row ? Record.fromRow(collection, row) : null;
+  return row ?? null;
 }
 
 /**

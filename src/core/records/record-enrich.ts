@@ -80,7 +80,7 @@ async function visibilityFor(
     showEmail:
       ctx.isSuperuser ||
       (auth !== null && auth.collection.id === r.collection.id && auth.id === r.id) ||
-      managed.has(`${r.collection.id}/${r.id}`),
+      (managed.size > 0 && managed.has(`${r.collection.id}/${r.id}`)),
     forRecord: optionsFor,
   });
   return optionsFor;
