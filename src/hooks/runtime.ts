@@ -1,10 +1,10 @@
 /**
  * The pb_hooks runtime of one app: finds the hook files, runs their top-level code once in a
  * worker, then binds what they registered (hooks, routes, middlewares, crons) to a pool of
- * handler workers whose first thread is that worker. With watch on, a change under the hooks dir loads everything again and
- * swaps it in: the new registrations replace the old ones at once, the old pool finishes its
- * runs in flight and stops. No hook files: no worker is ever started;
- * files that register nothing: none stays.
+ * handler workers whose first thread is that worker. With watch on, a change under the hooks
+ * dir loads everything again and swaps it in: the new registrations replace the old ones at
+ * once, the old pool finishes its runs in flight and stops. No hook files: no worker is ever
+ * started; files that register nothing: none stays.
  */
 import { existsSync, readdirSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { availableParallelism } from "node:os";
