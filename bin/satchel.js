@@ -46,7 +46,9 @@ function sizing(args, execArgv, env) {
       : null;
   return { runtime, restart };
 }
-const { fileURLToPath } = await import("node:url");
+// Node's modules are taken with process.getBuiltinModule, not an ES import: that builds an ES
+// facade reading every export, lazy ones included (node:fs's streams, readline…: ~10 ms).
+const { fileURLToPath } = process.getBuiltinModule("node:url");
 const sized = sizing(process.argv.slice(2), process.execArgv, process.env);
 if (sized?.restart && typeof process.execve === "function") {
   process.execve(
@@ -62,14 +64,14 @@ if (sized && sized.runtime.length > 0)
 // skips type stripping: faster, and about 30 MB less resident memory, since the TypeScript
 // stripper (a WebAssembly module) is then never loaded. It must be enabled before the first
 // TypeScript module loads, hence this JavaScript entry point.
-const { enableCompileCache } = await import("node:module");
+const { enableCompileCache } = process.getBuiltinModule("node:module");
 enableCompileCache?.();
 // A checkout runs the bundle of its sources (dist/bundle/, built by `npm ci` through
 // scripts/bundle.js: ~40 modules to load instead of ~240) while every file it was built from is
 // unchanged, else the TypeScript sources themselves; SATCHEL_BUNDLE=0 always runs the sources.
 // The npm package carries them compiled (lib/, built by `prepack`), since Node never
 // type-strips files under node_modules.
-const { existsSync, readFileSync, statSync } = await import("node:fs");
+const { existsSync, readFileSync, statSync } = process.getBuiltinModule("node:fs");
 /** dist/bundle/main.mjs when it was built from the files as they are now, else null. */
 function freshBundle() {
   if (process.env.SATCHEL_BUNDLE === "0") return null;

@@ -35,6 +35,43 @@ function sameBundle(manifest, modules) {
   }
 }
 
+/**
+ * Node's built-in modules taken with `process.getBuiltinModule` instead of an ES import. An ES
+ * `import … from "node:fs"` makes Node build the module's ES facade, which reads every export,
+ * lazy ones included: `fs.ReadStream` loads Node's fs streams, fs/promises and readline (~10 ms
+ * of a start); node:http's `WebSocket` loads undici (docs/performance.md, "Cold start and rest",
+ * rounds 4 and 5). Each `node:` import resolves to a small module of ours that exports the
+ * builtin's members that some code imports (the others are dropped by tree-shaking: the
+ * `@__PURE__` reads).
+ */
+function builtinsWithoutFacades() {
+  const PREFIX = "\0satchel-builtin:";
+  return {
+    name: "satchel-builtins-without-facades",
+    resolveId(id) {
+      // node:module stays an import: rolldown's own runtime takes createRequire from it, and
+      // must have it before any chunk of ours runs.
+      if (id === "node:module") return { id, external: true };
+      if (id.startsWith("node:") && process.getBuiltinModule(id)) return PREFIX + id;
+      return null;
+    },
+    load(id) {
+      if (!id.startsWith(PREFIX)) return null;
+      const name = id.slice(PREFIX.length);
+      const keys = Object.keys(process.getBuiltinModule(name)).filter(
+        (k) => k !== "default" && /^[A-Za-z_$][\w$]*$/.test(k),
+      );
+      const lines = [
+        `const $$builtin = process.getBuiltinModule(${JSON.stringify(name)});`,
+        "const $$read = (key) => $$builtin[key];",
+        "export default $$builtin;",
+        ...keys.map((k) => `export const ${k} = /* @__PURE__ */ $$read(${JSON.stringify(k)});`),
+      ];
+      return { code: lines.join("\n"), moduleSideEffects: false };
+    },
+  };
+}
+
 async function main() {
   let rolldown;
   try {
@@ -61,8 +98,10 @@ async function main() {
   const result = await rolldown.build({
     input,
     platform: "node",
+    plugins: [builtinsWithoutFacades()],
     // Packages stay imports, resolved from node_modules at run time (sharp, bcrypt: native).
-    external: (id) => bare(id),
+    // (Node's builtins are not: see builtinsWithoutFacades.)
+    external: (id) => bare(id) && !(id.startsWith("node:") && id !== "node:module"),
     logLevel: "warn",
     output: {
       dir: staging,

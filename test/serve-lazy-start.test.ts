@@ -96,6 +96,14 @@ describe("serve's start", () => {
     ]) {
       assert.ok(!atStart.some((u) => u.endsWith(lazy)), `${lazy} is not loaded at start`);
     }
+    // Nor undici (Node's fetch, Request, Response, Headers: the largest single cost of a start),
+    // which Node loads on the first read of one of those globals: plain responses and the node
+    // request view link to them on first use (src/api/http/delegate-native.ts).
+    assert.ok(atStart.includes("node-internal:internal/http"), "Node's internal modules are listed");
+    assert.ok(
+      !atStart.some((u) => u.startsWith("node-internal:internal/deps/undici")),
+      "undici is not loaded by a start and a plain answer",
+    );
 
     // A lazy route answers as before, its module loaded on the way.
     const providers = await request(url, "GET", "/api/collections/meta/oauth2-providers");

@@ -119,6 +119,6 @@ export class Context<E extends Env = Env> {
 
 function plainHeadersOf(res: Response): PlainHeaders {
   const parts = PlainResponse.parts(res);
-  if (parts && !(parts.headers instanceof Headers)) return { ...parts.headers };
+  if (parts) return { ...parts.headers };
   return Object.fromEntries(res.headers);
 }

@@ -121,7 +121,7 @@ export function writeResponse(res: Response, incoming: IncomingMessage, outgoing
   drainUnreadBody(incoming, outgoing);
   const head = incoming.method === "HEAD";
   const parts = PlainResponse.parts(res);
-  if (parts && !(parts.headers instanceof Headers)) {
+  if (parts) {
     const { status, body } = parts;
     let plain = parts.headers;
     if (plain && RESPONSE_WRITTEN_HEADER in plain) {

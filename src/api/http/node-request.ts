@@ -10,8 +10,6 @@ import { Readable } from "node:stream";
 import { headersFromRaw } from "../raw-headers.ts";
 import { delegateToNative } from "./delegate-native.ts";
 
-const NativeRequest = globalThis.Request;
-
 export class NodeRequest {
   readonly #incoming: IncomingMessage;
   readonly #outgoing: ServerResponse;
@@ -34,6 +32,14 @@ export class NodeRequest {
   get headers(): Headers {
     if (this.#native) return this.#native.headers;
     return (this.#headers ??= headersFromRaw(this.#incoming.rawHeaders));
+  }
+
+  /**
+   * Whether `request` is a view of this class: a brand check, which unlike `instanceof` never
+   * walks a platform Request's chain nor this class's stand-in (see delegate-native.ts).
+   */
+  static is(request: unknown): request is NodeRequest {
+    return typeof request === "object" && request !== null && #incoming in request;
   }
 
   /** Whether the platform's Request was built (it then owns the body stream). */
@@ -61,14 +67,14 @@ export class NodeRequest {
       init.body = Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>;
       init.duplex = "half";
     }
-    this.#native = new NativeRequest(this.#url, init);
+    this.#native = new Request(this.#url, init);
     return this.#native;
   }
 }
 
 delegateToNative(
   NodeRequest.prototype,
-  NativeRequest.prototype,
+  () => Request.prototype,
   (self: NodeRequest) => self.native(),
   new Set(["method", "url", "headers", "isNative"]),
 );
@@ -80,5 +86,5 @@ Object.defineProperty(NodeRequest.prototype, Symbol.for("nodejs.util.inspect.cus
 
 /** The platform's Request behind `request` (for `new Request(request, init)`, which needs a real one). */
 export function nativeRequest(request: Request): Request {
-  return request instanceof NodeRequest ? request.native() : request;
+  return NodeRequest.is(request) ? request.native() : request;
 }

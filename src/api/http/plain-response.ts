@@ -12,13 +12,12 @@ import { delegateToNative } from "./delegate-native.ts";
 export type PlainBody = string | Uint8Array | null;
 export type PlainHeaders = { [name: string]: string };
 
-const NativeResponse = globalThis.Response;
-
 export class PlainResponse {
   #status: number;
   #body: PlainBody;
-  /** A plain record until `headers` is read; then the live Headers. */
-  #headers: PlainHeaders | Headers | undefined;
+  #headers: PlainHeaders | undefined;
+  /** The live Headers, once `headers` was read (the parts are then no longer the response). */
+  #live: Headers | undefined;
   /** The UTF-8 length of a string body, when its maker knew it (see `plainResponse`). */
   #byteLength: number | undefined;
   #native: Response | undefined;
@@ -30,14 +29,19 @@ export class PlainResponse {
     this.#byteLength = byteLength;
   }
 
-  /** The parts, for a writer that sends them itself; null once the real Response was built. */
+  /**
+   * The parts, for a writer that sends them itself; null for another Response, or once the
+   * headers were read as Headers (which may have been changed) or the real Response was built.
+   * A brand check rather than `instanceof`: that would walk a native response's prototype
+   * chain, or this class's stand-in (see delegate-native.ts), and load the platform's classes.
+   */
   static parts(res: Response): {
     status: number;
     body: PlainBody;
-    headers: PlainHeaders | Headers | undefined;
+    headers: PlainHeaders | undefined;
     byteLength: number | undefined;
   } | null {
-    if (!(res instanceof PlainResponse) || res.#native) return null;
+    if (typeof res !== "object" || res === null || !(#live in res) || res.#live || res.#native) return null;
     return { status: res.#status, body: res.#body, headers: res.#headers, byteLength: res.#byteLength };
   }
 
@@ -49,14 +53,14 @@ export class PlainResponse {
   }
   get headers(): Headers {
     if (this.#native) return this.#native.headers;
-    if (!(this.#headers instanceof Headers)) {
+    if (!this.#live) {
       const headers = new Headers(this.#headers);
       if (this.#body !== null && !headers.has("content-type") && typeof this.#body === "string") {
         headers.set("content-type", "text/plain;charset=UTF-8");
       }
-      this.#headers = headers;
+      this.#live = headers;
     }
-    return this.#headers;
+    return this.#live;
   }
 
   /** The platform's Response, built once. */
@@ -65,7 +69,7 @@ export class PlainResponse {
       const headers = this.headers;
       const status = this.#status;
       const nullBody = status === 204 || status === 205 || status === 304 || status === 101;
-      this.#native = new NativeResponse(nullBody ? null : (this.#body as BodyInit | null), {
+      this.#native = new Response(nullBody ? null : (this.#body as BodyInit | null), {
         status,
         headers,
       });
@@ -76,7 +80,7 @@ export class PlainResponse {
 
 delegateToNative(
   PlainResponse.prototype,
-  NativeResponse.prototype,
+  () => Response.prototype,
   (self: PlainResponse) => self.native(),
   new Set(["status", "ok", "headers"]),
 );

@@ -63,8 +63,7 @@ export class HttpRequest {
   unreadIncoming(): IncomingMessage | undefined {
     const incoming = this.#incoming;
     if (!incoming || this.#replaced || incoming.readableDidRead || incoming.destroyed) return undefined;
-    if (this.#raw !== undefined && !(this.#raw instanceof NodeRequest && !this.#raw.isNative))
-      return undefined;
+    if (this.#raw !== undefined && !(NodeRequest.is(this.#raw) && !this.#raw.isNative)) return undefined;
     return incoming;
   }
 

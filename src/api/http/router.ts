@@ -126,7 +126,7 @@ export class Router<E extends Env = Env> {
       return this.#fail(c, err);
     }
     if (out === inner && inner !== undefined) return inner;
-    if (out instanceof Promise) {
+    if (isThenable(out)) {
       return out.then(
         (res) => {
           if (res && !c.finalized) c.res = res;
@@ -143,7 +143,7 @@ export class Router<E extends Env = Env> {
     const err = thrown instanceof Error ? thrown : new Error(String(thrown));
     c.error = err;
     const res = this.#onError(err, c);
-    if (res instanceof Promise) {
+    if (isThenable(res)) {
       return res.then((r) => {
         c.res = r;
       });
@@ -182,4 +182,13 @@ export class Router<E extends Env = Env> {
       env,
     );
   }
+}
+
+/**
+ * Whether a handler's result is to be awaited. Not `instanceof Promise`: on a plain response that
+ * walks its prototype chain into the stand-in that links it to the platform's Response, which
+ * loads undici (see delegate-native.ts); reading `then`, as `await` would, does not.
+ */
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === "function";
 }
