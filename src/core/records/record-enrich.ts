@@ -4,10 +4,22 @@
  * for superusers, the owner, requesters matching the manageRule, or when `emailVisibility`.
  */
 import type { App } from "../app.ts";
+import type { Collection } from "../collections/collection-model.ts";
+import type { Row } from "../db/database.ts";
 import { RecordEnrichEvent } from "../hook-events.ts";
-import { fetchVisibleRecords, managedRecordIds, type RuleContext } from "./record-access.ts";
-import { expandRecords } from "./record-expand.ts";
-import type { ExportOptions, Record } from "./record.ts";
+import {
+  fetchVisibleRecords,
+  fetchVisibleRows,
+  managedRecordIds,
+  type RuleContext,
+} from "./record-access.ts";
+import { expandRecords, expandRows } from "./record-expand.ts";
+import { Record, rowExporter, type ExpandedRow, type ExportOptions } from "./record.ts";
+
+/** The request context of expand's fetches (a rule may test `@request.context = "expand"`). */
+function expandContext(ctx: RuleContext): RuleContext {
+  return { ...ctx, requestInfo: { ...ctx.requestInfo, context: "expand" } };
+}
 
 /** Resolves `?expand=` on a batch of records of one collection. */
 export async function enrichRecords(
@@ -17,15 +29,9 @@ export async function enrichRecords(
   ctx: RuleContext,
 ): Promise<void> {
   if (!expand.trim() || records.length === 0) return;
+  const expandCtx = expandContext(ctx);
   await expandRecords(app, records, expand, (collection, where, params, limit) =>
-    fetchVisibleRecords(
-      app,
-      collection,
-      where,
-      params,
-      { ...ctx, requestInfo: { ...ctx.requestInfo, context: "expand" } },
-      limit,
-    ),
+    fetchVisibleRecords(app, collection, where, params, expandCtx, limit),
   );
 }
 
@@ -120,4 +126,116 @@ export async function enrichRecordsInPlace(
   }
   // after the flags, so a handler may still hide or show what it wants
   await triggerEnrich(app, all, ctx);
+}
+
+// ---- rows exported without records -----------------------------------------------------------
+
+type Json = { [key: string]: unknown };
+
+/**
+ * How a read's table rows (of `collection`) become the JSON `enrichRecords` + `recordsToJson`
+ * make of their records, without a `Record` per row or related row, when nothing but the
+ * response sees them: no `onRecordEnrich` handler (the caller checks its own request hook).
+ * The expand runs the same queries (each target's viewRule, `expandRows`), `email` follows the
+ * same visibility (superusers, the owner, the manageRule's matches, `emailVisibility`). Null when
+ * the collection has no export plan; a related collection without one takes the `Record`s.
+ */
+export function rowsExport(
+  app: App,
+  collection: Collection,
+  expand: string,
+  ctx: RuleContext,
+): ((rows: Row[]) => Promise<Json[]>) | null {
+  if (app.hooks.onRecordEnrich.length > 0) return null;
+  if (!rowExporter(collection, { showHidden: false, showEmail: false, ownerId: null })) return null;
+  const expanding = expand.trim() !== "";
+  return async (rows) => {
+    if (!expanding) {
+      const managed = await managedIdsByCollection(app, [[collection, rows]], ctx);
+      const exportRow = exporterFor(collection, ctx, managed, undefined)!;
+      return rows.map((row) => exportRow(row));
+    }
+    const expandCtx = expandContext(ctx);
+    const nodes = await expandRows(app, collection, rows, expand, (target, where, params, limit) =>
+      fetchVisibleRows(app, target, where, params, expandCtx, limit),
+    );
+    const byCollection = new Map<Collection, Row[]>();
+    for (const node of collectNodes(nodes)) {
+      const list = byCollection.get(node.collection);
+      if (list) list.push(node.row);
+      else byCollection.set(node.collection, [node.row]);
+    }
+    const managed = await managedIdsByCollection(app, byCollection, ctx);
+    const exporters = new Map<Collection, ReturnType<typeof rowExporter>>();
+    const exportNode = (node: ExpandedRow): Json => exporters.get(node.collection)!(node.row, node);
+    for (const c of byCollection.keys()) exporters.set(c, exporterFor(c, ctx, managed, exportNode));
+    // A related collection without an export plan (a field under a meta name) takes the Records.
+    if ([...exporters.values()].some((e) => e === null)) return recordsToJson(app, toRecords(nodes), ctx);
+    return nodes.map(exportNode);
+  };
+}
+
+/** The row exporter of a collection for the requester (`visibilityFor`'s options, for rows). */
+function exporterFor(
+  collection: Collection,
+  ctx: RuleContext,
+  managed: Map<Collection, Set<string>>,
+  exportExpanded: ((node: ExpandedRow) => Json) | undefined,
+): ReturnType<typeof rowExporter> {
+  const auth = ctx.requestInfo.auth;
+  return rowExporter(collection, {
+    showHidden: ctx.isSuperuser,
+    showEmail: ctx.isSuperuser,
+    ownerId: auth && auth.collection.id === collection.id ? auth.id : null,
+    managedIds: managed.get(collection),
+    exportExpanded,
+  });
+}
+
+/** The manageRule matches among the rows, per auth collection (one query each, as `visibilityFor`). */
+async function managedIdsByCollection(
+  app: App,
+  rowsByCollection: Iterable<[Collection, Row[]]>,
+  ctx: RuleContext,
+): Promise<Map<Collection, Set<string>>> {
+  const managed = new Map<Collection, Set<string>>();
+  if (ctx.isSuperuser || !ctx.requestInfo.auth) return managed;
+  for (const [collection, rows] of rowsByCollection) {
+    if (collection.type !== "auth" || !collection.auth?.manageRule || rows.length === 0) continue;
+    const ids = rows.map((row) => (typeof row.id === "string" ? row.id : ""));
+    managed.set(collection, new Set(await managedRecordIds(app, collection, ids, ctx)));
+  }
+  return managed;
+}
+
+/** The rows and their expanded rows, each once (as `collectAll`). */
+function collectNodes(
+  nodes: ExpandedRow[],
+  out: ExpandedRow[] = [],
+  seen = new Set<ExpandedRow>(),
+): ExpandedRow[] {
+  for (const node of nodes) {
+    if (seen.has(node)) continue;
+    seen.add(node);
+    out.push(node);
+    if (!node.expand) continue;
+    for (const value of Object.values(node.expand))
+      collectNodes(Array.isArray(value) ? value : [value], out, seen);
+  }
+  return out;
+}
+
+/** The expanded rows as the `Record`s `enrichRecords` would have built (shared ones shared). */
+function toRecords(nodes: ExpandedRow[], built = new Map<ExpandedRow, Record>()): Record[] {
+  return nodes.map((node) => {
+    let record = built.get(node);
+    if (record) return record;
+    record = Record.fromRow(node.collection, node.row);
+    built.set(node, record);
+    record.hasExpand = node.hasExpand;
+    for (const [key, value] of Object.entries(node.expand ?? {})) {
+      record.expand[key] = Array.isArray(value) ? toRecords(value, built) : toRecords([value], built)[0]!;
+    }
+    return record;
+  });
 }
