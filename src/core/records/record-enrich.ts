@@ -156,21 +156,25 @@ export function rowsExport(
       return rows.map((row) => exportRow(row));
     }
     const expandCtx = expandContext(ctx);
-    const nodes = await expandRows(app, collection, rows, expand, (target, where, params, limit) =>
-      fetchVisibleRows(app, target, where, params, expandCtx, limit),
-    );
-    const byCollection = new Map<Collection, Row[]>();
-    for (const node of collectNodes(nodes)) {
-      const list = byCollection.get(node.collection);
-      if (list) list.push(node.row);
-      else byCollection.set(node.collection, [node.row]);
-    }
-    const managed = await managedIdsByCollection(app, byCollection, ctx);
-    const exporters = new Map<Collection, ReturnType<typeof rowExporter>>();
+    const collections = new Set([collection]);
+    const nodes = await expandRows(app, collection, rows, expand, (target, where, params, limit) => {
+      collections.add(target);
+      return fetchVisibleRows(app, target, where, params, expandCtx, limit);
+    });
+    // The manageRule's matches are looked up only where they may show an email.
+    const manages =
+      !ctx.isSuperuser &&
+      ctx.requestInfo.auth !== null &&
+      [...collections].some((c) => c.type === "auth" && !!c.auth?.manageRule);
+    const managed = manages ? await managedIdsByCollection(app, rowsByCollection(nodes), ctx) : new Map();
+    const exporters = new Map<Collection, NonNullable<ReturnType<typeof rowExporter>>>();
     const exportNode = (node: ExpandedRow): Json => exporters.get(node.collection)!(node.row, node);
-    for (const c of byCollection.keys()) exporters.set(c, exporterFor(c, ctx, managed, exportNode));
-    // A related collection without an export plan (a field under a meta name) takes the Records.
-    if ([...exporters.values()].some((e) => e === null)) return recordsToJson(app, toRecords(nodes), ctx);
+    for (const c of collections) {
+      const exporter = exporterFor(c, ctx, managed, exportNode);
+      // A related collection without an export plan (a field under a meta name) takes the Records.
+      if (!exporter) return recordsToJson(app, toRecords(nodes), ctx);
+      exporters.set(c, exporter);
+    }
     return nodes.map(exportNode);
   };
 }
@@ -208,20 +212,21 @@ async function managedIdsByCollection(
   return managed;
 }
 
-/** The rows and their expanded rows, each once (as `collectAll`). */
-function collectNodes(
-  nodes: ExpandedRow[],
-  out: ExpandedRow[] = [],
-  seen = new Set<ExpandedRow>(),
-): ExpandedRow[] {
-  for (const node of nodes) {
-    if (seen.has(node)) continue;
-    seen.add(node);
-    out.push(node);
-    if (!node.expand) continue;
-    for (const value of Object.values(node.expand))
-      collectNodes(Array.isArray(value) ? value : [value], out, seen);
-  }
+/** The rows and their expanded rows, each once (as `collectAll`), by collection. */
+function rowsByCollection(nodes: ExpandedRow[]): Map<Collection, Row[]> {
+  const out = new Map<Collection, Row[]>();
+  const seen = new Set<ExpandedRow>();
+  const visit = (list: ExpandedRow[]): void => {
+    for (const node of list) {
+      if (seen.has(node)) continue;
+      seen.add(node);
+      const rows = out.get(node.collection);
+      if (rows) rows.push(node.row);
+      else out.set(node.collection, [node.row]);
+      for (const value of Object.values(node.expand ?? {})) visit(Array.isArray(value) ? value : [value]);
+    }
+  };
+  visit(nodes);
   return out;
 }
 

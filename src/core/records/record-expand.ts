@@ -199,10 +199,11 @@ async function expandLevel<T>(
     if (tails.every((tail) => failed.has(key(tail)))) continue;
     const byId = new Map(fetched.map((r) => [access.id(r), r]));
     for (const record of records) {
-      const related = segment
-        .idsOf(record)
-        .map((id) => byId.get(id))
-        .filter((r): r is T => r !== undefined);
+      const related: T[] = [];
+      for (const id of segment.idsOf(record)) {
+        const found = byId.get(id);
+        if (found !== undefined) related.push(found);
+      }
       access.setExpand(record, head, related.length === 0 ? null : segment.isSingle ? related[0]! : related);
     }
   }
