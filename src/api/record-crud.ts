@@ -184,7 +184,8 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const exportRows = directExport(app, collection, app.hooks.onRecordsListRequest, expand, ctx);
     if (exportRows) {
       const { rows, total } = await listRecordRows(app, collection, query, ctx);
-      const items = await exportRows(rows);
+      const exported = exportRows(rows);
+      const items = Array.isArray(exported) ? exported : await exported;
       await throttleEmptySearches(c, collection, filter, items.length === 0);
       return jsonResponse(c, 200, listResult(items, paging, total));
     }
@@ -222,7 +223,8 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
       // A rule that can't be evaluated hides the record, as a failing one does.
       const row = await findRecordRowByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);
       if (!row) throw notFound();
-      const [json] = await exportRows([row]);
+      const exported = exportRows([row]);
+      const [json] = Array.isArray(exported) ? exported : await exported;
       return jsonResponse(c, 200, json);
     }
     const record = await findRecordByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);

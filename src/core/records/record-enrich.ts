@@ -132,6 +132,9 @@ export async function enrichRecordsInPlace(
 
 type Json = { [key: string]: unknown };
 
+/** A read's rows as JSON: at once for a plain read, after the expand's queries otherwise. */
+export type RowsExport = (rows: Row[]) => Json[] | Promise<Json[]>;
+
 /**
  * How a read's table rows (of `collection`) become the JSON `enrichRecords` + `recordsToJson`
  * make of their records, without a `Record` per row or related row, when nothing but the
@@ -145,28 +148,32 @@ export function rowsExport(
   collection: Collection,
   expand: string,
   ctx: RuleContext,
-): ((rows: Row[]) => Promise<Json[]>) | null {
+): RowsExport | null {
   if (app.hooks.onRecordEnrich.length > 0) return null;
-  if (!rowExporter(collection, { showHidden: false, showEmail: false, ownerId: null })) return null;
-  const expanding = expand.trim() !== "";
-  return async (rows) => {
-    if (!expanding) {
+  if (expand.trim() === "") {
+    // The plain read: one exporter for the page, given the manageRule's matches if they count.
+    if (!managesAny(ctx, [collection])) {
+      const exportRow = exporterFor(collection, ctx, NO_MATCHES, undefined);
+      return exportRow && ((rows) => rows.map((row) => exportRow(row)));
+    }
+    if (!exporterFor(collection, ctx, NO_MATCHES, undefined)) return null;
+    return async (rows) => {
       const managed = await managedIdsByCollection(app, [[collection, rows]], ctx);
       const exportRow = exporterFor(collection, ctx, managed, undefined)!;
       return rows.map((row) => exportRow(row));
-    }
+    };
+  }
+  if (!exporterFor(collection, ctx, NO_MATCHES, undefined)) return null;
+  return async (rows) => {
     const expandCtx = expandContext(ctx);
     const collections = new Set([collection]);
     const nodes = await expandRows(app, collection, rows, expand, (target, where, params, limit) => {
       collections.add(target);
       return fetchVisibleRows(app, target, where, params, expandCtx, limit);
     });
-    // The manageRule's matches are looked up only where they may show an email.
-    const manages =
-      !ctx.isSuperuser &&
-      ctx.requestInfo.auth !== null &&
-      [...collections].some((c) => c.type === "auth" && !!c.auth?.manageRule);
-    const managed = manages ? await managedIdsByCollection(app, rowsByCollection(nodes), ctx) : new Map();
+    const managed = managesAny(ctx, collections)
+      ? await managedIdsByCollection(app, rowsByCollection(nodes), ctx)
+      : new Map();
     const exporters = new Map<Collection, NonNullable<ReturnType<typeof rowExporter>>>();
     const exportNode = (node: ExpandedRow): Json => exporters.get(node.collection)!(node.row, node);
     for (const c of collections) {
@@ -177,6 +184,19 @@ export function rowsExport(
     }
     return nodes.map(exportNode);
   };
+}
+
+const NO_MATCHES = new Map<Collection, Set<string>>();
+
+/**
+ * Whether a manageRule may show the requester an email among these collections' rows (an
+ * authenticated non-superuser, an auth collection with a manageRule): only then are its matches
+ * looked up.
+ */
+function managesAny(ctx: RuleContext, collections: Iterable<Collection>): boolean {
+  if (ctx.isSuperuser || ctx.requestInfo.auth === null) return false;
+  for (const c of collections) if (c.type === "auth" && c.auth?.manageRule) return true;
+  return false;
 }
 
 /** The row exporter of a collection for the requester (`visibilityFor`'s options, for rows). */
