@@ -199,12 +199,20 @@ async function expandLevel<T>(
     if (tails.every((tail) => failed.has(key(tail)))) continue;
     const byId = new Map(fetched.map((r) => [access.id(r), r]));
     for (const record of records) {
-      const related: T[] = [];
-      for (const id of segment.idsOf(record)) {
-        const found = byId.get(id);
-        if (found !== undefined) related.push(found);
+      const ids = segment.idsOf(record);
+      // A single relation takes the first id found (no list built for it).
+      let related: T | T[] | null = null;
+      if (segment.isSingle) {
+        for (let i = 0; i < ids.length && related === null; i++) related = byId.get(ids[i]!) ?? null;
+      } else {
+        const list: T[] = [];
+        for (let i = 0; i < ids.length; i++) {
+          const found = byId.get(ids[i]!);
+          if (found !== undefined) list.push(found);
+        }
+        if (list.length > 0) related = list;
       }
-      access.setExpand(record, head, related.length === 0 ? null : segment.isSingle ? related[0]! : related);
+      access.setExpand(record, head, related);
     }
   }
   return failed;
