@@ -192,3 +192,95 @@ test("list and view answer the same bytes with and without their request hooks",
   assert.ok(direct.filter((r) => r.includes(" 404 ")).length > 20);
   assert.deepEqual(direct, throughRecords);
 });
+
+test("expanded lists and views answer the same bytes with and without their request hooks", async (t) => {
+  const server = await startTestdataServer(t);
+  if (!server) return;
+  const { app, url } = server;
+  // a hidden field in a related collection, so that superusers and others differ in the expand too
+  const demo3 = app.findCollectionByNameOrId("demo3")!;
+  demo3.fields.find((f) => f.name === "title")!.hidden = true;
+  await app.save(demo3);
+  // users visible to everyone, with a manageRule matching some of them, whose emails the user
+  // then sees (a query per batch)
+  const users = app.findCollectionByNameOrId("users")!;
+  users.viewRule = "";
+  users.listRule = "";
+  users.auth!.manageRule = '@request.auth.id != "" && verified = true';
+  await app.save(users);
+
+  const collections = app.findAllCollections();
+  const expandsOf = (collection: (typeof collections)[number]): string[] => {
+    const out: string[] = [];
+    for (const field of collection.fields) {
+      if (field.type !== "relation") continue;
+      out.push(field.name);
+      const target = collections.find((c) => c.id === field.collectionId);
+      for (const next of target?.fields ?? [])
+        if (next.type === "relation") out.push(`${field.name}.${next.name}`);
+    }
+    // back-relations: every relation field pointing at this collection
+    for (const source of collections) {
+      for (const field of source.fields) {
+        if (field.type === "relation" && field.collectionId === collection.id) {
+          out.push(`${source.name}_via_${field.name}`);
+        }
+      }
+    }
+    return out;
+  };
+  const paths: string[] = [];
+  let expands = 0;
+  for (const collection of collections) {
+    const list = expandsOf(collection);
+    if (list.length === 0) continue;
+    const base = `/api/collections/${collection.name}/records`;
+    const all = list.join(",");
+    expands += list.length;
+    // the plain read too: with the manageRule, users' own export leaves the Record path as well
+    paths.push(
+      `${base}?perPage=50`,
+      `${base}?perPage=50&expand=${encodeURIComponent(all)}`,
+      `${base}?perPage=5&expand=missing,${list[0]}`,
+    );
+    for (const one of list) paths.push(`${base}?perPage=20&skipTotal=1&expand=${encodeURIComponent(one)}`);
+    for (const row of await app.db.all(`SELECT id FROM ${quoteIdent(collection.name)} LIMIT 3`)) {
+      paths.push(
+        `${base}/${String(row.id)}`,
+        `${base}/${String(row.id)}?expand=${encodeURIComponent(all)}`,
+        `${base}/${String(row.id)}?expand=${encodeURIComponent(list[0]!)}&fields=${encodeURIComponent(`id,expand.${list[0]!.split(".")[0]}.id`)}`,
+      );
+    }
+  }
+  const requesters: { [name: string]: string }[] = [
+    {},
+    { authorization: PB_TOKENS.user },
+    { authorization: PB_TOKENS.superuser },
+  ];
+  const fetchAll = async () => {
+    const out: string[] = [];
+    for (const path of paths) {
+      for (const headers of requesters) {
+        const res = await fetch(url + path, { headers });
+        out.push(
+          `${path} ${JSON.stringify(headers)} ${res.status} ${res.headers.get("content-length")}\n${await res.text()}`,
+        );
+      }
+    }
+    return out;
+  };
+  const direct = await fetchAll();
+  const listHook = app.hooks.onRecordsListRequest.bindFunc((e) => e.next());
+  const viewHook = app.hooks.onRecordViewRequest.bindFunc((e) => e.next());
+  const throughRecords = await fetchAll();
+  app.hooks.onRecordsListRequest.unbind(listHook);
+  app.hooks.onRecordViewRequest.unbind(viewHook);
+  // and with an enrich handler (the rows path's other guard), which changes nothing here
+  const enrichHook = app.hooks.onRecordEnrich.bindFunc((e) => e.next());
+  const throughEnrich = await fetchAll();
+  app.hooks.onRecordEnrich.unbind(enrichHook);
+  assert.ok(expands > 10, `${expands} expand paths`);
+  assert.ok(direct.filter((r) => r.includes('"expand":{"')).length > 100);
+  assert.deepEqual(direct, throughRecords);
+  assert.deepEqual(direct, throughEnrich);
+});

@@ -20,13 +20,13 @@ import {
 import { applyAuthBody } from "../core/records/record-auth-rules.ts";
 import { hashPasswordFields, loadRecordBody } from "../core/records/record-body.ts";
 import { loadRecordFiles } from "../core/records/record-files.ts";
-import { Record, rowExporter } from "../core/records/record.ts";
+import { Record } from "../core/records/record.ts";
 import { ValidationErrors } from "../tools/validation.ts";
 import { ApiError, badRequest, forbidden, notFound } from "./errors.ts";
 import type { ApiEnv } from "./env.ts";
 import { isSuperuser } from "./guards.ts";
 import { listResult, parsePaging } from "./list-query.ts";
-import { enrichRecords, recordsToJson } from "../core/records/record-enrich.ts";
+import { enrichRecords, recordsToJson, rowsExport } from "../core/records/record-enrich.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
 import { buildRequestInfo, requestEventArgs, requestEventArgsWith, withBody } from "./request-event.ts";
@@ -78,9 +78,9 @@ async function respondRecord(
 
 /**
  * How a read's rows become JSON when nothing but the response will see its records: no handler
- * on the route's request hook or on `onRecordEnrich`, and no `?expand=`. Then each row is
- * exported straight from the table (record.ts, `rowExporter`), without a `Record`, a hook event
- * or a chain; null otherwise (and when the export needs the `Record` path's manageRule query).
+ * on the route's request hook (nor on `onRecordEnrich`, record-enrich.ts). Then the rows and
+ * their expand are exported straight from the tables (`rowsExport`), without a `Record` per row,
+ * a hook event or a chain; null otherwise.
  */
 function directExport(
   app: App,
@@ -88,17 +88,9 @@ function directExport(
   requestHook: { readonly length: number },
   expand: string,
   ctx: RuleContext,
-): ReturnType<typeof rowExporter> {
-  if (requestHook.length > 0 || app.hooks.onRecordEnrich.length > 0 || expand.trim() !== "") return null;
-  const auth = ctx.requestInfo.auth;
-  // An auth record's email is also shown to whoever its manageRule matches: a query per batch,
-  // which the Record path runs (record-enrich.ts).
-  if (!ctx.isSuperuser && auth && collection.type === "auth" && collection.auth?.manageRule) return null;
-  return rowExporter(collection, {
-    showHidden: ctx.isSuperuser,
-    showEmail: ctx.isSuperuser,
-    ownerId: auth && auth.collection.id === collection.id ? auth.id : null,
-  });
+): ReturnType<typeof rowsExport> {
+  if (requestHook.length > 0) return null;
+  return rowsExport(app, collection, expand, ctx);
 }
 
 /**
@@ -189,10 +181,11 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const filter = url.searchParams.get("filter") ?? "";
     const query = { filter, sort: url.searchParams.get("sort") ?? "", ...paging };
     const expand = c.req.query("expand") ?? "";
-    const exportRow = directExport(app, collection, app.hooks.onRecordsListRequest, expand, ctx);
-    if (exportRow) {
+    const exportRows = directExport(app, collection, app.hooks.onRecordsListRequest, expand, ctx);
+    if (exportRows) {
       const { rows, total } = await listRecordRows(app, collection, query, ctx);
-      const items = rows.map(exportRow);
+      const exported = exportRows(rows);
+      const items = Array.isArray(exported) ? exported : await exported;
       await throttleEmptySearches(c, collection, filter, items.length === 0);
       return jsonResponse(c, 200, listResult(items, paging, total));
     }
@@ -219,18 +212,20 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
     const ctx = await ruleContext(c);
     if (collection.viewRule === null && !ctx.isSuperuser) throw forbidden(ONLY_SUPERUSERS);
     const id = c.req.param("id");
-    const exportRow = directExport(
+    const exportRows = directExport(
       app,
       collection,
       app.hooks.onRecordViewRequest,
       c.req.query("expand") ?? "",
       ctx,
     );
-    if (exportRow) {
+    if (exportRows) {
       // A rule that can't be evaluated hides the record, as a failing one does.
       const row = await findRecordRowByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);
       if (!row) throw notFound();
-      return jsonResponse(c, 200, exportRow(row));
+      const exported = exportRows([row]);
+      const [json] = Array.isArray(exported) ? exported : await exported;
+      return jsonResponse(c, 200, json);
     }
     const record = await findRecordByRule(app, collection, id, collection.viewRule, ctx).catch(() => null);
     if (!record) throw notFound();

@@ -379,6 +379,19 @@ export async function fetchVisibleRecords(
   ctx: RuleContext,
   limit?: number,
 ): Promise<Record[] | null> {
+  const rows = await fetchVisibleRows(app, collection, where, params, ctx, limit);
+  return rows && rows.map((row) => Record.fromRow(collection, row));
+}
+
+/** `fetchVisibleRecords`' table rows (for a caller that exports them without `Record`s). */
+export async function fetchVisibleRows(
+  app: App,
+  collection: Collection,
+  where: string,
+  params: SqlValue[],
+  ctx: RuleContext,
+  limit?: number,
+): Promise<Row[] | null> {
   if (!ctx.isSuperuser && collection.viewRule === null) return null;
   const table = quoteIdent(collection.name);
   let rule = "";
@@ -393,11 +406,10 @@ export async function fetchVisibleRecords(
     }
   }
   const limitSql = limit ? ` LIMIT ${Math.trunc(limit)}` : "";
-  const rows = await app.db.all(`SELECT ${table}.* FROM ${table} WHERE (${where})${rule}${limitSql}`, [
+  return app.db.all(`SELECT ${table}.* FROM ${table} WHERE (${where})${rule}${limitSql}`, [
     ...params,
     ...ruleParams,
   ]);
-  return rows.map((row) => Record.fromRow(collection, row));
 }
 
 // ---- rule checks without a request (authRule) ----------------------------------------------

@@ -101,6 +101,19 @@ function sameFields(plan: ExportPlan, collection: Collection): boolean {
 /** A table row, as `node:sqlite` returns it. */
 type Row = { [key: string]: SQLOutputValue };
 
+/**
+ * A table row with the expand resolved on it (record-expand.ts, `expandRows`): what a `Record`
+ * carries in `expand`/`hasExpand`, for a read exported without records.
+ */
+export interface ExpandedRow {
+  readonly collection: Collection;
+  readonly row: Row;
+  /** Expanded relations by field name, in the order expand set them (null until one is). */
+  expand: { [key: string]: ExpandedRow | ExpandedRow[] } | null;
+  /** Whether an expand was resolved for this row (then `expand` is output even when empty). */
+  hasExpand: boolean;
+}
+
 /** What the requester may see of the rows `rowExporter` exports (`toPublicJson`'s options). */
 export interface RowExportOptions {
   /** Hidden fields too (superusers). */
@@ -109,6 +122,10 @@ export interface RowExportOptions {
   readonly showEmail: boolean;
   /** The id of the row whose `email` the requester sees as its own, if any. */
   readonly ownerId: string | null;
+  /** Ids of further rows whose `email` the requester sees (its manageRule's matches). */
+  readonly managedIds?: ReadonlySet<string>;
+  /** Exports an expanded row (with its own collection's exporter and options). */
+  readonly exportExpanded?: (node: ExpandedRow) => { [key: string]: unknown };
 }
 
 /**
@@ -118,25 +135,28 @@ export interface RowExportOptions {
  * auth collections `email` when `showEmail`, on the owner's row, or when the row's
  * `emailVisibility` is on. Null for collections without a plan. A caller uses it only when
  * nothing else may see or change the records (hooks, expand) and when its options say all the
- * requester may see (a manageRule's matches need the `Record` path).
+ * requester may see (`managedIds`: a manageRule's matches, queried by the caller). Given the
+ * row's `ExpandedRow`, it adds `expand` as `toPublicJson` does, through `exportExpanded`.
  */
 export function rowExporter(
   collection: Collection,
   options: RowExportOptions,
-): ((row: Row) => { [key: string]: unknown }) | null {
+): ((row: Row, node?: ExpandedRow) => { [key: string]: unknown }) | null {
   const plan = exportPlanOf(collection);
   if (!plan) return null;
-  const { showHidden, showEmail, ownerId } = options;
+  const { showHidden, showEmail, ownerId, managedIds, exportExpanded } = options;
   const steps = plan.steps;
   const visibility = collection.fields.find((f) => f.name === "emailVisibility");
   const visibilityType = visibility ? getFieldType(visibility.type) : null;
   const emailShown = (row: Row): boolean => {
     if (showEmail || (ownerId !== null && row.id === ownerId)) return true;
+    if (managedIds && managedIds.size > 0 && typeof row.id === "string" && managedIds.has(row.id))
+      return true;
     if (!visibility || !visibilityType) return false;
     const raw = visibility.name in row ? row[visibility.name] : undefined;
     return visibilityType.prepareValue(visibility, raw) === true;
   };
-  return (row) => {
+  return (row, node) => {
     const out: { [key: string]: unknown } = {};
     for (const step of steps) {
       switch (step.kind) {
@@ -154,12 +174,30 @@ export function rowExporter(
           out[step.name] = step.type.toJson(step.field, step.type.prepareValue(step.field, raw));
           break;
         }
-        case EXPORT_EXPAND: // a row has no expand
+        case EXPORT_EXPAND:
+          if (node && exportExpanded) exportRowExpand(out, node, exportExpanded);
           break;
       }
     }
     return out;
   };
+}
+
+/** Adds an expanded row's `expand` as `Record`'s `#exportExpand` does (keys sorted). */
+function exportRowExpand(
+  out: { [key: string]: unknown },
+  node: ExpandedRow,
+  exportExpanded: (node: ExpandedRow) => { [key: string]: unknown },
+): void {
+  if (!node.expand && !node.hasExpand) return;
+  const expand: { [key: string]: unknown } = {};
+  if (node.expand) {
+    for (const key of Object.keys(node.expand).sort()) {
+      const value = node.expand[key]!;
+      expand[key] = Array.isArray(value) ? value.map(exportExpanded) : exportExpanded(value);
+    }
+  }
+  out.expand = expand;
 }
 
 /** A record of a collection. */
