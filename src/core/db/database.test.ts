@@ -37,6 +37,24 @@ describe("Database reads", () => {
     );
   });
 
+  test("statements keep working after releaseMemory drops the caches, inside a transaction too", async () => {
+    await db.run("INSERT INTO t (id, v) VALUES (?, ?)", ["r1", 1]);
+    assert.equal((await db.get("SELECT v FROM t WHERE id = ?", ["r1"]))?.v, 1);
+    db.releaseMemory();
+    assert.equal((await db.get("SELECT v FROM t WHERE id = ?", ["r1"]))?.v, 1);
+    await db.transaction(async (t) => {
+      await t.run("INSERT INTO t (id, v) VALUES (?, ?)", ["r2", 2]);
+      db.releaseMemory(); // the idle reclaimer may run while a transaction waits on I/O
+      await t.run("INSERT INTO t (id, v) VALUES (?, ?)", ["r3", 3]);
+      assert.equal((await t.get("SELECT COUNT(*) AS n FROM t WHERE id IN ('r2', 'r3')"))?.n, 2);
+    });
+    const rows = await db.all("SELECT id FROM t WHERE id LIKE 'r%' ORDER BY id");
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ["r1", "r2", "r3"],
+    );
+  });
+
   test("a read while another path's transaction is open does not see its uncommitted rows", async () => {
     let inside!: () => void;
     const written = new Promise<void>((resolve) => (inside = resolve));
