@@ -143,6 +143,40 @@ test("rows exported without records match Record.fromRow + toPublicJson on the t
   assert.ok(compared > 300, `compared ${compared} rows`);
 });
 
+/** Each path's status, Content-Length and body, as a guest, a user and a superuser. */
+async function answersOf(url: string, paths: string[]): Promise<string[]> {
+  const requesters: { [name: string]: string }[] = [
+    {},
+    { authorization: PB_TOKENS.user },
+    { authorization: PB_TOKENS.superuser },
+  ];
+  const out: string[] = [];
+  for (const path of paths) {
+    for (const headers of requesters) {
+      const res = await fetch(url + path, { headers });
+      out.push(
+        `${path} ${JSON.stringify(headers)} ${res.status} ${res.headers.get("content-length")}\n${await res.text()}`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * `fn` run with pass-through list and view request hooks bound: the records API then takes its
+ * `Record` path instead of exporting rows directly.
+ */
+async function withRequestHooks<T>(app: App, fn: () => Promise<T>): Promise<T> {
+  const listHook = app.hooks.onRecordsListRequest.bindFunc((e) => e.next());
+  const viewHook = app.hooks.onRecordViewRequest.bindFunc((e) => e.next());
+  try {
+    return await fn();
+  } finally {
+    app.hooks.onRecordsListRequest.unbind(listHook);
+    app.hooks.onRecordViewRequest.unbind(viewHook);
+  }
+}
+
 test("list and view answer the same bytes with and without their request hooks", async (t) => {
   const server = await startTestdataServer(t);
   if (!server) return;
@@ -165,29 +199,9 @@ test("list and view answer the same bytes with and without their request hooks",
     "/api/collections/demo1/records?filter=" + encodeURIComponent("text != ''") + "&fields=id,text,json",
     "/api/collections/demo3/records?filter=" + encodeURIComponent("title ~ 'test'"),
   );
-  const requesters: { [name: string]: string }[] = [
-    {},
-    { authorization: PB_TOKENS.user },
-    { authorization: PB_TOKENS.superuser },
-  ];
-  const fetchAll = async () => {
-    const out: string[] = [];
-    for (const path of paths) {
-      for (const headers of requesters) {
-        const res = await fetch(url + path, { headers });
-        out.push(
-          `${path} ${JSON.stringify(headers)} ${res.status} ${res.headers.get("content-length")}\n${await res.text()}`,
-        );
-      }
-    }
-    return out;
-  };
+  const fetchAll = () => answersOf(url, paths);
   const direct = await fetchAll();
-  const listHook = app.hooks.onRecordsListRequest.bindFunc((e) => e.next());
-  const viewHook = app.hooks.onRecordViewRequest.bindFunc((e) => e.next());
-  const throughRecords = await fetchAll();
-  app.hooks.onRecordsListRequest.unbind(listHook);
-  app.hooks.onRecordViewRequest.unbind(viewHook);
+  const throughRecords = await withRequestHooks(app, fetchAll);
   assert.ok(direct.filter((r) => r.includes(" 200 ")).length > 60);
   assert.ok(direct.filter((r) => r.includes(" 404 ")).length > 20);
   assert.deepEqual(direct, throughRecords);
@@ -252,29 +266,9 @@ test("expanded lists and views answer the same bytes with and without their requ
       );
     }
   }
-  const requesters: { [name: string]: string }[] = [
-    {},
-    { authorization: PB_TOKENS.user },
-    { authorization: PB_TOKENS.superuser },
-  ];
-  const fetchAll = async () => {
-    const out: string[] = [];
-    for (const path of paths) {
-      for (const headers of requesters) {
-        const res = await fetch(url + path, { headers });
-        out.push(
-          `${path} ${JSON.stringify(headers)} ${res.status} ${res.headers.get("content-length")}\n${await res.text()}`,
-        );
-      }
-    }
-    return out;
-  };
+  const fetchAll = () => answersOf(url, paths);
   const direct = await fetchAll();
-  const listHook = app.hooks.onRecordsListRequest.bindFunc((e) => e.next());
-  const viewHook = app.hooks.onRecordViewRequest.bindFunc((e) => e.next());
-  const throughRecords = await fetchAll();
-  app.hooks.onRecordsListRequest.unbind(listHook);
-  app.hooks.onRecordViewRequest.unbind(viewHook);
+  const throughRecords = await withRequestHooks(app, fetchAll);
   // and with an enrich handler (the rows path's other guard), which changes nothing here
   const enrichHook = app.hooks.onRecordEnrich.bindFunc((e) => e.next());
   const throughEnrich = await fetchAll();
