@@ -10,7 +10,7 @@
  * - the reference encoder is the former implementation (a JSON.stringify replacer).
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { App } from "../src/core/app.ts";
 import { quoteIdent } from "../src/core/db/database.ts";
 import { Record, rowExporter, type ExportOptions } from "../src/core/records/record.ts";
@@ -177,14 +177,21 @@ async function withRequestHooks<T>(app: App, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-test("list and view answer the same bytes with and without their request hooks", async (t) => {
+/** The test-data server with demo3's `title` hidden (null when the test data is missing). */
+async function serverWithHiddenTitle(t: TestContext) {
   const server = await startTestdataServer(t);
+  if (!server) return null;
+  const demo3 = server.app.findCollectionByNameOrId("demo3")!;
+  demo3.fields.find((f) => f.name === "title")!.hidden = true;
+  await server.app.save(demo3);
+  return server;
+}
+
+test("list and view answer the same bytes with and without their request hooks", async (t) => {
+  // a hidden field, so that superusers and others differ
+  const server = await serverWithHiddenTitle(t);
   if (!server) return;
   const { app, url } = server;
-  // a hidden field, so that superusers and others differ
-  const demo3 = app.findCollectionByNameOrId("demo3")!;
-  demo3.fields.find((f) => f.name === "title")!.hidden = true;
-  await app.save(demo3);
 
   const paths: string[] = [];
   for (const collection of app.findAllCollections()) {
@@ -208,13 +215,10 @@ test("list and view answer the same bytes with and without their request hooks",
 });
 
 test("expanded lists and views answer the same bytes with and without their request hooks", async (t) => {
-  const server = await startTestdataServer(t);
+  // a hidden field in a related collection, so that superusers and others differ in the expand too
+  const server = await serverWithHiddenTitle(t);
   if (!server) return;
   const { app, url } = server;
-  // a hidden field in a related collection, so that superusers and others differ in the expand too
-  const demo3 = app.findCollectionByNameOrId("demo3")!;
-  demo3.fields.find((f) => f.name === "title")!.hidden = true;
-  await app.save(demo3);
   // users visible to everyone, with a manageRule matching some of them, whose emails the user
   // then sees (a query per batch)
   const users = app.findCollectionByNameOrId("users")!;
