@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { headersFromRaw } from "../raw-headers.ts";
+import { headerEntriesFromRaw, headersFromRaw } from "../raw-headers.ts";
 import { delegateToNative } from "./delegate-native.ts";
 
 export class NodeRequest {
@@ -32,6 +32,12 @@ export class NodeRequest {
   get headers(): Headers {
     if (this.#native) return this.#native.headers;
     return (this.#headers ??= headersFromRaw(this.#incoming.rawHeaders));
+  }
+
+  /** `[...headers]`, without building the `Headers` when nothing did yet. */
+  headerEntries(): [string, string][] {
+    if (this.#native || this.#headers) return [...this.headers];
+    return headerEntriesFromRaw(this.#incoming.rawHeaders);
   }
 
   /**
