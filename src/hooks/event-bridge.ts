@@ -140,6 +140,8 @@ export class CoreEventBridge implements RunContext {
     for (const [key, incoming] of Object.entries(state.fields)) {
       if (READ_ONLY.has(key) || !this.#keys.includes(key)) continue;
       const current = e[key];
+      // most fields come back as they went (a string, a number): nothing to compare or decode
+      if (incoming === current && (incoming === null || typeof incoming !== "object")) continue;
       const tagged = incoming && typeof incoming === "object" ? (incoming as Obj) : null;
       if (current instanceof CoreRecord && tagged && "$record" in tagged) {
         await applyRecordWire(current, tagged.$record as RecordWire);

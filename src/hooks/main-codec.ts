@@ -16,7 +16,7 @@ import { pendingUploads, setPendingUploads, type UploadedFile } from "../core/re
 import { uploadHandles } from "./main-files.ts";
 import { ApiError, NotFoundError, safeErrorData } from "../api/errors.ts";
 import { ValidationError, ValidationErrors } from "../tools/validation.ts";
-import { compactRecordWire, type CollectionWire, type ErrorWire, type RecordWire } from "./wire.ts";
+import type { CollectionWire, ErrorWire, RecordWire } from "./wire.ts";
 import { quoteIdent, type SqlValue } from "../core/db/database.ts";
 
 type Obj = { [key: string]: unknown };
@@ -115,40 +115,48 @@ export function collectionFromWire(app: App, w: CollectionWire): Collection {
   return collectionFromCreateBody(w).collection;
 }
 
-/** A core record as its wire shape. */
+/**
+ * A core record as its (compact) wire shape: members that would be empty are left out as they
+ * are made, not built and then dropped (compactRecordWire), since every script event carries
+ * one or more records each way.
+ */
 export function recordToWire(r: CoreRecord): RecordWire {
   const data: Obj = {};
   const original: Obj | null = r.isNew ? null : {};
-  const plainPasswords: { [field: string]: string } = {};
-  for (const [field, value] of r.entries()) {
-    data[field.name] = value;
-    if (original) original[field.name] = r.original(field.name);
+  let plainPasswords: { [field: string]: string } | undefined;
+  let files = false;
+  for (const field of r.collection.fields) {
+    const name = field.name;
+    data[name] = r.get(name);
+    if (original) original[name] = r.original(name);
     if (field.type === "password") {
-      const plain = r.plainPasswordOf(field.name);
-      if (plain !== undefined) plainPasswords[field.name] = plain;
-    }
+      const plain = r.plainPasswordOf(name);
+      if (plain !== undefined) (plainPasswords ??= {})[name] = plain;
+    } else if (field.type === "file") files = true;
   }
-  const unsavedFiles: RecordWire["unsavedFiles"] = {};
-  for (const { field, file } of pendingUploads(r))
-    (unsavedFiles[field.name] ??= []).push(uploadHandles.wireOf(file));
-  const expand: RecordWire["expand"] = {};
-  for (const [k, v] of Object.entries(r.expand))
-    expand[k] = Array.isArray(v) ? v.map(recordToWire) : recordToWire(v);
-  return compactRecordWire({
-    collection: collectionRefWire(r.collection),
-    id: r.id,
-    isNew: r.isNew,
-    data,
-    original,
-    plainPasswords,
-    custom: r.customData(),
-    expand,
-    hidden: r.hiddenNames(),
-    unhidden: r.unhiddenNames(),
-    ignoreEmailVisibility: r.emailVisibilityOverride ?? false,
-    withCustomData: r.isCustomDataAllowed,
-    unsavedFiles,
-  });
+  const w: RecordWire = { collection: collectionRefWire(r.collection), id: r.id, isNew: r.isNew, data };
+  if (original) w.original = original;
+  if (plainPasswords) w.plainPasswords = plainPasswords;
+  const custom = r.customData();
+  for (const _ in custom) {
+    w.custom = custom;
+    break;
+  }
+  for (const k in r.expand) {
+    const v = r.expand[k]!;
+    (w.expand ??= {})[k] = Array.isArray(v) ? v.map(recordToWire) : recordToWire(v);
+  }
+  const hidden = r.hiddenNames();
+  if (hidden.length > 0) w.hidden = hidden;
+  const unhidden = r.unhiddenNames();
+  if (unhidden.length > 0) w.unhidden = unhidden;
+  if (r.emailVisibilityOverride) w.ignoreEmailVisibility = true;
+  if (r.isCustomDataAllowed) w.withCustomData = true;
+  if (files) {
+    for (const { field, file } of pendingUploads(r))
+      ((w.unsavedFiles ??= {})[field.name] ??= []).push(uploadHandles.wireOf(file));
+  }
+  return w;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -157,10 +165,11 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Applies a record's visibility and custom data from its wire state (what `onRecordEnrich` sets). */
 function applyVisibility(r: CoreRecord, w: RecordWire): void {
-  r.setCustomData(w.custom ?? {});
+  // a compact wire leaves empty members out: only a record with custom data can lose it
+  if (w.custom || r.hasCustomData()) r.setCustomData(w.custom ?? {});
   // the script's sets are disjoint and start from the core's, so applying both is exact
-  r.hide(...(w.hidden ?? []));
-  r.unhide(...(w.unhidden ?? []));
+  if (w.hidden) r.hide(...w.hidden);
+  if (w.unhidden) r.unhide(...w.unhidden);
   r.withCustomData(w.withCustomData === true);
   const ignoreEmailVisibility = w.ignoreEmailVisibility === true;
   if (ignoreEmailVisibility !== (r.emailVisibilityOverride ?? false))
@@ -169,7 +178,8 @@ function applyVisibility(r: CoreRecord, w: RecordWire): void {
 
 /** Makes the files a script attached (by handle) the record's pending uploads. */
 function applyUnsavedFiles(r: CoreRecord, w: RecordWire): void {
-  for (const [fieldName, files] of Object.entries(w.unsavedFiles ?? {})) {
+  if (!w.unsavedFiles) return;
+  for (const [fieldName, files] of Object.entries(w.unsavedFiles)) {
     const uploads: UploadedFile[] = [];
     for (const f of files) {
       const upload = uploadHandles.get(f.handle);
@@ -195,7 +205,8 @@ export async function applyRecordWire(r: CoreRecord, w: RecordWire): Promise<voi
     if (!sameValue(r.get(field.name), value)) r.set(field.name, value);
   }
   applyUnsavedFiles(r, w);
-  for (const [name, plain] of Object.entries(w.plainPasswords ?? {})) {
+  if (!w.plainPasswords) return;
+  for (const [name, plain] of Object.entries(w.plainPasswords)) {
     if (r.plainPasswordOf(name) === plain) continue;
     if (name === "password" && r.collection.type === "auth") await r.setPassword(plain);
     else {

@@ -13,6 +13,7 @@ import type { ErrorWire } from "./wire.ts";
 import { HookTimeoutError, errorFromWire, errorToWire } from "./main-codec.ts";
 import { ApiError } from "../api/errors.ts";
 import { workerEntry } from "../tools/workers.ts";
+import { ring } from "./wake-flag.ts";
 
 /** What the main thread keeps about a run while it is in flight (its event's bridge). */
 export interface RunContext {
@@ -55,6 +56,10 @@ export class RunError extends Error {
 
 interface PendingRun {
   ctx: RunContext;
+  /** When the run has overrun its time limit (ms since the epoch; 0: never). */
+  deadline: number;
+  /** What runs, for the time limit's log line. */
+  target: RunTarget;
   resolve(r: RunResult): void;
   reject(err: unknown): void;
 }
@@ -141,8 +146,7 @@ export class HookWorker {
   send(message: ToWorker): void {
     if (this.dead) return;
     this.port.postMessage(message);
-    Atomics.store(this.#flag, 0, 1);
-    Atomics.notify(this.#flag, 0);
+    ring(this.#flag);
   }
 
   /**
@@ -249,29 +253,33 @@ export class WorkerPool {
     return this.#workers.size;
   }
 
-  /** Runs a handler (or a callback) with an event; resolves with its result and final state. */
-  async run(
-    target: RunTarget,
-    event: EventWire | null,
-    args: unknown[],
-    ctx: RunContext,
-  ): Promise<RunResult> {
+  /**
+   * Runs a handler (or a callback) with an event; resolves with its result and final state.
+   * Not an async function: the common case (an idle worker) dispatches at once and settles
+   * its bookkeeping in the run's own callbacks, without the promises of async layers.
+   */
+  run(target: RunTarget, event: EventWire | null, args: unknown[], ctx: RunContext): Promise<RunResult> {
     const nest = nesting.getStore();
     this.#active++;
-    try {
-      // a hook fired by one of this pool's waiting workers runs on that worker
-      if (nest && this.#workers.has(nest.worker) && nest.worker.pendingCalls.has(nest.callId))
-        return await this.#dispatch(nest.worker, target, event, args, ctx, false);
-      const worker = await this.#acquire();
-      try {
-        return await this.#dispatch(worker, target, event, args, ctx, true);
-      } finally {
-        this.#release(worker);
-      }
-    } finally {
-      this.#active--;
-      if (this.#active === 0 && this.#draining) void this.close();
-    }
+    // a hook fired by one of this pool's waiting workers runs on that worker
+    if (nest && this.#workers.has(nest.worker) && nest.worker.pendingCalls.has(nest.callId))
+      return this.#dispatch(nest.worker, target, event, args, ctx, false, () => this.#settled());
+    const idle = this.#closed ? undefined : this.#idle.pop();
+    if (idle) return this.#dispatch(idle, target, event, args, ctx, true, () => this.#settled(idle));
+    return this.#acquire().then(
+      (w) => this.#dispatch(w, target, event, args, ctx, true, () => this.#settled(w)),
+      (err: unknown) => {
+        this.#settled();
+        throw err;
+      },
+    );
+  }
+
+  /** A run ended: its worker (when it had one of its own) goes back to the pool. */
+  #settled(worker?: HookWorker): void {
+    if (worker) this.#release(worker);
+    this.#active--;
+    if (this.#active === 0 && this.#draining) void this.close();
   }
 
   /** Closes the pool once the runs in flight have finished (a reload replaced it). */
@@ -297,35 +305,69 @@ export class WorkerPool {
     args: unknown[],
     ctx: RunContext,
     timed: boolean,
+    settled: () => void,
   ): Promise<RunResult> {
     const run = ++this.#runSeq;
+    const limit = timed ? this.#options.timeoutMs : 0;
+    if (limit > 0) this.#watch(limit);
     return new Promise<RunResult>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const limit = this.#options.timeoutMs;
-      if (timed && limit > 0) {
-        timer = setTimeout(() => {
-          const what = target.kind === "handler" ? this.#options.handlers[target.handler] : undefined;
-          const where = what ? ` registered at ${what.file}:${what.line}` : "";
-          this.#options.log(
-            `pb_hooks: a handler${where} ran longer than ${limit} ms; its worker was stopped`,
-          );
-          this.#drop(w);
-          w.kill(new ApiError(500, "", {}, new HookTimeoutError(`handler timed out after ${limit} ms`)));
-        }, limit);
-      }
+      const done = () => {
+        if (limit > 0 && --this.#timedRuns === 0) this.#unwatch();
+        settled();
+      };
       w.runs.set(run, {
         ctx,
+        deadline: limit > 0 ? Date.now() + limit : 0,
+        target,
         resolve: (r) => {
-          clearTimeout(timer);
+          done();
           resolve(r);
         },
         reject: (e) => {
-          clearTimeout(timer);
+          done();
           reject(e instanceof Error ? e : new Error(String(e)));
         },
       });
       w.send({ t: "run", run, target, event, args });
     });
+  }
+
+  /** Timed runs in flight, and the check of their deadlines while there are any. */
+  #timedRuns = 0;
+  #watchdog: NodeJS.Timeout | undefined;
+
+  /**
+   * One periodic check for all timed runs rather than a timer per run (a timer armed and
+   * cleared per event costs the main thread about a microsecond and a few hundred bytes): an
+   * overrun is caught within a tenth of the limit (at most a second) after it.
+   */
+  #watch(limit: number): void {
+    this.#timedRuns++;
+    if (this.#watchdog) return;
+    const period = Math.min(1000, Math.max(5, Math.floor(limit / 10)));
+    this.#watchdog = setInterval(() => this.#checkDeadlines(), period);
+  }
+
+  #unwatch(): void {
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  #checkDeadlines(): void {
+    const now = Date.now();
+    for (const w of [...this.#workers]) {
+      for (const pending of w.runs.values()) {
+        if (pending.deadline === 0 || pending.deadline > now) continue;
+        const { target } = pending;
+        const limit = this.#options.timeoutMs;
+        const what = target.kind === "handler" ? this.#options.handlers[target.handler] : undefined;
+        const where = what ? ` registered at ${what.file}:${what.line}` : "";
+        this.#options.log(`pb_hooks: a handler${where} ran longer than ${limit} ms; its worker was stopped`);
+        this.#drop(w);
+        w.kill(new ApiError(500, "", {}, new HookTimeoutError(`handler timed out after ${limit} ms`)));
+        break;
+      }
+    }
   }
 
   #spawn(): HookWorker {

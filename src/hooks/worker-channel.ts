@@ -7,6 +7,7 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import type { ErrorWire, SyncBridge } from "./wire.ts";
+import { park } from "./wake-flag.ts";
 
 /** Runs one `run` message and posts its `done`. */
 export type RunServer = (message: Extract<ToWorker, { t: "run" }>) => void;
@@ -78,8 +79,7 @@ export class WorkerChannel implements SyncBridge {
         if (m.t === "run") this.serveRun(m);
         continue;
       }
-      Atomics.wait(this.#flag, 0, 0);
-      Atomics.store(this.#flag, 0, 0);
+      park(this.#flag);
     }
   }
 
@@ -109,8 +109,7 @@ export class WorkerChannel implements SyncBridge {
         });
         return;
       }
-      if (Atomics.wait(this.#flag, 0, 0, ms) === "timed-out") return;
-      Atomics.store(this.#flag, 0, 0);
+      if (!park(this.#flag, ms)) return;
     }
   }
 

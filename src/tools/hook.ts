@@ -107,7 +107,8 @@ export interface HookBinder<E extends HookEvent> {
 /** A chain of handlers for one event type. */
 export class Hook<E extends HookEvent> implements HookBinder<E> {
   #handlers: BoundHandler<E>[] = [];
-  #sorted: BoundHandler<E>[] | null = null;
+  /** The handlers' functions in running order, made once per change of the bindings. */
+  #sorted: HookFunc<E>[] | null = null;
 
   bind(handler: Handler<E>): string {
     const id = handler.id ?? `__h${++handlerCounter}`;
@@ -157,14 +158,12 @@ export class Hook<E extends HookEvent> implements HookBinder<E> {
    * through nested chains (e.g. a model hook driving its record hook).
    */
   async trigger(event: E, ...oneOffs: HookFunc<E>[]): Promise<void> {
-    this.#sorted ??= [...this.#handlers].sort((a, b) => a.priority - b.priority || a.order - b.order);
-    const chain: HookFunc<E>[] =
-      oneOffs.length === 0
-        ? this.#sorted.map((h) => h.func)
-        : [...this.#sorted.map((h) => h.func), ...oneOffs];
+    this.#sorted ??= [...this.#handlers]
+      .sort((a, b) => a.priority - b.priority || a.order - b.order)
+      .map((h) => h.func);
     const previous = event[NEXT];
     try {
-      await runChain(chain, 0, event, running.getStore());
+      await runChain(this.#sorted, oneOffs, 0, event, running.getStore());
     } finally {
       event[NEXT] = previous;
     }
@@ -172,22 +171,25 @@ export class Hook<E extends HookEvent> implements HookBinder<E> {
 }
 
 /**
- * Runs `chain[index]` with a `next` that runs the rest once, and settles only when both the
- * handler and (if it called `next`) the rest of the chain have settled.
+ * Runs the `index`-th function of the chain (the bound handlers, then the one-offs: two lists
+ * rather than one joined per trigger, which every mutation would allocate) with a `next` that
+ * runs the rest once, and settles only when both the handler and (if it called `next`) the rest
+ * of the chain have settled.
  */
 async function runChain<E extends HookEvent>(
-  chain: readonly HookFunc<E>[],
+  handlers: readonly HookFunc<E>[],
+  oneOffs: readonly HookFunc<E>[],
   index: number,
   event: E,
   parent: Link | undefined,
 ): Promise<void> {
-  const func = chain[index];
+  const func = index < handlers.length ? handlers[index] : oneOffs[index - handlers.length];
   if (!func) return;
   let rest: Promise<void> | undefined;
   let returned: NextPromise | undefined;
   const next = (): Promise<void> => {
     if (!returned) {
-      const started = runChain(chain, index + 1, event, parent);
+      const started = runChain(handlers, oneOffs, index + 1, event, parent);
       rest = started;
       started.catch(ignore); // settled below; never an unhandled rejection meanwhile
       const promise = new NextPromise(

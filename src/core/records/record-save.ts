@@ -286,10 +286,16 @@ async function triggerPair(
   const recordHook = app.hooks[which === "main" ? names.record : names.recordExec];
   // No handler with work to do (Hook.isIdle): the default behaviour alone, as the chain would
   // run it, without building two events and two chains for every write.
-  if (modelHook.isIdle() && recordHook.isIdle()) return action(app);
-  const modelEvent = new ModelEvent(app, record, type, context);
-  const recordEvent = new RecordEvent(app, record, type, context);
-  await modelHook.trigger(modelEvent, () => recordHook.trigger(recordEvent, (e) => action(e.app)));
+  // Likewise one idle chain of the two is left out (most hooks bind the record one only).
+  const modelIdle = modelHook.isIdle();
+  const recordIdle = recordHook.isIdle();
+  if (modelIdle && recordIdle) return action(app);
+  const recordChain = () =>
+    recordIdle
+      ? action(app)
+      : recordHook.trigger(new RecordEvent(app, record, type, context), (e) => action(e.app));
+  if (modelIdle) return recordChain();
+  await modelHook.trigger(new ModelEvent(app, record, type, context), recordChain);
 }
 
 /**

@@ -288,6 +288,11 @@ export class Record {
     return Object.fromEntries(this.#custom ?? []);
   }
 
+  /** Whether the record holds custom (non-field) values. */
+  hasCustomData(): boolean {
+    return (this.#custom?.size ?? 0) > 0;
+  }
+
   /** Replaces the custom (non-field) values. */
   setCustomData(values: { [key: string]: unknown }): void {
     const entries = Object.entries(values);
