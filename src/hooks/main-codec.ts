@@ -191,8 +191,11 @@ function applyUnsavedFiles(r: CoreRecord, w: RecordWire): void {
   }
 }
 
-/** Applies a record's wire state to a core record in place (fields, passwords, stored state). */
-export async function applyRecordWire(r: CoreRecord, w: RecordWire): Promise<void> {
+/**
+ * Applies a record's wire state to a core record in place (fields, passwords, stored state).
+ * Asynchronous only when a plain password must be hashed.
+ */
+export function applyRecordWire(r: CoreRecord, w: RecordWire): Promise<void> | undefined {
   applyVisibility(r, w);
   if (w.original && r.isNew) {
     for (const field of r.collection.fields)
@@ -206,14 +209,19 @@ export async function applyRecordWire(r: CoreRecord, w: RecordWire): Promise<voi
   }
   applyUnsavedFiles(r, w);
   if (!w.plainPasswords) return;
-  for (const [name, plain] of Object.entries(w.plainPasswords)) {
-    if (r.plainPasswordOf(name) === plain) continue;
-    if (name === "password" && r.collection.type === "auth") await r.setPassword(plain);
-    else {
-      r.notePlainPassword(name, plain);
-      r.set(name, await hashPassword(plain));
+  const changed = Object.entries(w.plainPasswords).filter(
+    ([name, plain]) => r.plainPasswordOf(name) !== plain,
+  );
+  if (changed.length === 0) return;
+  return (async () => {
+    for (const [name, plain] of changed) {
+      if (name === "password" && r.collection.type === "auth") await r.setPassword(plain);
+      else {
+        r.notePlainPassword(name, plain);
+        r.set(name, await hashPassword(plain));
+      }
     }
-  }
+  })();
 }
 
 /** A core record from a script's wire record. */

@@ -66,11 +66,11 @@ export function errorToWire(err: unknown): ErrorWire {
 }
 
 /** Encodes a script value for the main thread. */
-export function encode(v: unknown, seen = new Set<unknown>()): unknown {
+export function encode(v: unknown, seen?: Set<unknown>): unknown {
   if (v === null || v === undefined || typeof v !== "object") {
     return typeof v === "function" || typeof v === "symbol" ? undefined : v;
   }
-  if (seen.has(v)) return null;
+  if (seen?.has(v)) return null;
   const id = appIdOf(v);
   if (id !== undefined) return { $app: id };
   if ((v as { [SETTINGS]?: boolean })[SETTINGS])
@@ -91,6 +91,8 @@ export function encode(v: unknown, seen = new Set<unknown>()): unknown {
   }
   if (v instanceof Uint8Array || v instanceof Date) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  // made on the first container: most values sent are a record or a primitive
+  seen ??= new Set();
   seen.add(v);
   try {
     if (Array.isArray(v)) return v.map((x) => encode(x, seen));
