@@ -71,7 +71,8 @@ export class ScriptRequest {
     return remoteIP(this.c);
   }
   isTLS(): boolean {
-    return new URL(this.c.req.url).protocol === "https:";
+    // the request's URL is absolute and normalised (lower-case scheme): no need to parse it
+    return this.c.req.url.startsWith("https:");
   }
 
   /** The raw body as text (read once; a copy, so the parsed body stays readable). */

@@ -212,3 +212,38 @@ test("next called again after an un-awaited next continues the caller's own link
   await hook.trigger(e, (ev) => void ev.log.push("default"));
   assert.deepEqual(e.log, ["first done", "second decides to stop"]);
 });
+
+test("with nothing bound the default runs alone: its next() ends the chain, an outer chain of the same event is not continued", async () => {
+  const outer = new Hook<TestEvent>();
+  const inner = new Hook<TestEvent>();
+  const e = new TestEvent();
+  // no handler on either: the default's next() is the end of the chain
+  await inner.trigger(e, async (ev) => {
+    ev.log.push("default");
+    await ev.next();
+    ev.log.push("after next");
+  });
+  assert.deepEqual(e.log, ["default", "after next"]);
+
+  // the same event passed on to an empty hook from inside a handler of another: next() in the
+  // inner default must not run the outer chain's rest again
+  e.log = [];
+  outer.bindFunc(async (ev) => {
+    ev.log.push("outer handler");
+    await inner.trigger(ev, async (x) => {
+      x.log.push("inner default");
+      await x.next();
+    });
+    await ev.next();
+  });
+  await outer.trigger(e, (ev) => void ev.log.push("outer default"));
+  assert.deepEqual(e.log, ["outer handler", "inner default", "outer default"]);
+
+  // an error of the default is the trigger's
+  await assert.rejects(
+    inner.trigger(new TestEvent(), () => {
+      throw new Error("boom");
+    }),
+    /boom/,
+  );
+});

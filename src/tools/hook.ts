@@ -162,12 +162,30 @@ export class Hook<E extends HookEvent> implements HookBinder<E> {
       .sort((a, b) => a.priority - b.priority || a.order - b.order)
       .map((h) => h.func);
     const previous = event[NEXT];
+    const parent = running.getStore();
     try {
-      await runChain(this.#sorted, oneOffs, 0, event, running.getStore());
+      if (this.#sorted.length === 0 && oneOffs.length === 1 && !runningWith(parent, event)) {
+        // Nothing bound (most request hooks of most servers): the default behaviour alone, without
+        // a link, its async context frame and its promises. Its `e.next()` ends the chain, as the
+        // last link's does; no running link carries this event, so nothing else can be continued.
+        event[NEXT] = resolved;
+        await oneOffs[0]!(event);
+      } else {
+        await runChain(this.#sorted, oneOffs, 0, event, parent);
+      }
     } finally {
       event[NEXT] = previous;
     }
   }
+}
+
+/** `next()` past the end of a chain. */
+const resolved = (): Promise<void> => Promise.resolve();
+
+/** Whether a running link (this one or one around it) is for `event`. */
+function runningWith(link: Link | undefined, event: HookEvent): boolean {
+  for (; link; link = link.parent) if (link.event === event) return true;
+  return false;
 }
 
 /**
