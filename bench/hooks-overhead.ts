@@ -11,8 +11,9 @@
  * `--rss` measures only the memory rows (idle, with a pool started), without any load.
  *
  * `--saves=N` measures the event path without HTTP instead: a process per mode (hooks, none,
- * hooks, none) runs N `app.save()` creates in-process, 16 in flight, after a warm-up, and reports
- * CPU per save by thread group (main, the pool's worker, V8's helpers: mostly GC). Far less noisy
+ * hooks, none) runs N `app.save()` creates in-process, 16 in flight, after a warm-up of 15,000
+ * saves (both threads' code fully compiled), and reports CPU per save by thread group (main, the
+ * pool's worker, V8's helpers: GC and the JIT's compiler threads). Far less noisy
  * than the HTTP figures on a shared machine; the difference is what the hook adds per event.
  *
  * The cost is the server's CPU time per request, read from /proc (every thread: the main thread,
@@ -57,6 +58,9 @@ const HOOKS = `
 onRecordCreate((e) => { e.record.set("views", 1); e.next() }, "posts")
 routerAdd("GET", "/bench/json", (e) => e.json(200, {code: 200, message: "API is healthy.", data: {}}))
 `;
+
+/** Saves before the measured ones in `--saves` (see savesChild). */
+const WARMUP_SAVES = 15_000;
 
 /** Linux's USER_HZ. */
 const TICKS_PER_SECOND = 100;
@@ -147,7 +151,10 @@ async function savesChild(n: number, hooks: string): Promise<void> {
     };
     await Promise.all(Array.from({ length: 16 }, one));
   };
-  await batch(2000);
+  // A long warm-up: the worker's isolate tiers its code up on its own, and with a short one
+  // (2,000 saves) TurboFan was still compiling both threads' hook paths during the measured saves
+  // (V8's helper threads: +12–17 µs per save that a running server pays once, not per event).
+  await batch(WARMUP_SAVES);
   const before = threadTicks(process.pid);
   await batch(n);
   const after = threadTicks(process.pid);

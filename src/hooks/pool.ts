@@ -14,6 +14,7 @@ import { HookTimeoutError, errorFromWire, errorToWire } from "./main-codec.ts";
 import { ApiError } from "../api/errors.ts";
 import { workerEntry } from "../tools/workers.ts";
 import { ring } from "./wake-flag.ts";
+import { pack, unpack } from "./message-pack.ts";
 
 /** What the main thread keeps about a run while it is in flight (its event's bridge). */
 export interface RunContext {
@@ -117,7 +118,8 @@ export class HookWorker {
     }
     let ready: () => void = () => undefined;
     this.ready = new Promise((resolve) => (ready = resolve));
-    const deliver = (m: FromWorker) => {
+    const deliver = (data: unknown) => {
+      const m = unpack<FromWorker>(data);
       if (m.t === "ready") ready();
       else this.onMessage(m);
     };
@@ -134,7 +136,7 @@ export class HookWorker {
       // a loader ends as soon as it has posted its registrations, and its exit may overtake that
       // message: deliver what is still queued before calling the exit a failure
       for (let got = receiveMessageOnPort(port1); got && !this.dead; got = receiveMessageOnPort(port1))
-        deliver(got.message as FromWorker);
+        deliver(got.message);
       fail(new Error(`the hooks worker exited (code ${code})`));
     });
   }
@@ -145,7 +147,7 @@ export class HookWorker {
    */
   send(message: ToWorker): void {
     if (this.dead) return;
-    this.port.postMessage(message);
+    this.port.postMessage(pack(message));
     ring(this.#flag);
   }
 

@@ -8,6 +8,7 @@ import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import type { ErrorWire, SyncBridge } from "./wire.ts";
 import { park } from "./wake-flag.ts";
+import { pack, unpack } from "./message-pack.ts";
 
 /** Runs one `run` message and posts its `done`. */
 export type RunServer = (message: Extract<ToWorker, { t: "run" }>) => void;
@@ -51,7 +52,7 @@ export class WorkerChannel implements SyncBridge {
 
   /** Posts a message to the main thread. */
   post(message: FromWorker): void {
-    this.#port.postMessage(message);
+    this.#port.postMessage(pack(message));
   }
 
   call(op: string, args: unknown[]): unknown {
@@ -68,7 +69,7 @@ export class WorkerChannel implements SyncBridge {
       }
       const got = receiveMessageOnPort(this.#port);
       if (got) {
-        const m = got.message as ToWorker;
+        const m = unpack<ToWorker>(got.message);
         if (m.t === "reply") {
           if (m.id !== id) {
             this.#early.set(m.id, m);
@@ -99,7 +100,7 @@ export class WorkerChannel implements SyncBridge {
     const yieldAt = Date.now() + ms;
     for (;;) {
       for (let got = receiveMessageOnPort(this.#port); got; got = receiveMessageOnPort(this.#port))
-        serve(got.message as ToWorker);
+        serve(unpack<ToWorker>(got.message));
       if (Date.now() >= yieldAt) {
         // back to the event loop for one turn, then keep waiting (runs are still coming)
         this.#lingerResumes = true;

@@ -7,6 +7,7 @@
  * thread's own context, never in the files' one, so they cannot see the files' variables.
  */
 import { str } from "./text.ts";
+import { unpack } from "./message-pack.ts";
 import { readFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import vm from "node:vm";
@@ -248,8 +249,8 @@ if (handlers === null) {
   };
   // a run that comes through the event loop is followed by a short wait for the next one on the
   // wake-up flag (worker-channel.ts, linger)
-  init.port.on("message", (m: ToWorker) => {
-    serve(m);
+  init.port.on("message", (data: unknown) => {
+    serve(unpack<ToWorker>(data));
     channel.linger(serve, LINGER_MS);
   });
   channel.post({ t: "ready" });
