@@ -34,9 +34,13 @@ export function survivesJson(v: unknown, depth = 0): boolean {
       for (const key in v) if (!survivesJson((v as { [k: string]: unknown })[key], depth + 1)) return false;
       return true;
     }
-    default:
+    case "undefined":
+    case "bigint":
+    case "symbol":
+    case "function":
       return false;
   }
+  return false;
 }
 
 /** The form of `message` to post. */
