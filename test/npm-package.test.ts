@@ -15,7 +15,15 @@ import { smokeCheck, startServing, stopGracefully } from "./helpers/smoke.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // npm and npx run on the Node that runs the tests (24), whatever `node` the system has.
 const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? "/usr/bin:/bin"}`;
-const ENV = { PATH, HOME: process.env.HOME ?? "/root" };
+// The machine's network settings go along (a proxy, an extra CA: that npm's global npmrc, which
+// may be where the system npm keeps its `cafile`, is not the one of Node 24's npm).
+const NETWORK =
+  /^(https?_proxy|no_proxy|node_extra_ca_certs|ssl_cert_file|ssl_cert_dir|npm_config_(cafile|ca|registry|strict_ssl|https?_proxy|proxy|noproxy))$/i;
+const ENV = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => NETWORK.test(k))),
+  PATH,
+  HOME: process.env.HOME ?? "/root",
+};
 
 function run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
   const r = spawnSync(command, args, {
