@@ -212,3 +212,37 @@ test("next called again after an un-awaited next continues the caller's own link
   await hook.trigger(e, (ev) => void ev.log.push("default"));
   assert.deepEqual(e.log, ["first done", "second decides to stop"]);
 });
+
+test("with nothing bound the default behaviour runs alone: its next resolves, its errors reject", async () => {
+  const hook = new Hook<TestEvent>();
+  const e = new TestEvent();
+  await hook.trigger(e, async (ev) => {
+    ev.log.push("default");
+    await ev.next();
+    ev.log.push("after next");
+  });
+  assert.deepEqual(e.log, ["default", "after next"]);
+  await assert.rejects(
+    hook.trigger(e, () => {
+      throw new Error("boom");
+    }),
+    /boom/,
+  );
+  await hook.trigger(e); // no default: nothing to run
+});
+
+test("an empty hook triggered inside a chain of the same event: the default's next stays in the inner chain", async () => {
+  const outer = new Hook<TestEvent>();
+  const inner = new Hook<TestEvent>();
+  outer.bindFunc(async (e) => {
+    e.log.push("outer handler");
+    await inner.trigger(e, async (ev) => {
+      ev.log.push("inner default");
+      await ev.next(); // the inner chain's end, not the outer handler's next
+    });
+    await e.next();
+  });
+  const e = new TestEvent();
+  await outer.trigger(e, (ev) => void ev.log.push("outer default"));
+  assert.deepEqual(e.log, ["outer handler", "inner default", "outer default"]);
+});

@@ -52,6 +52,15 @@ class NextPromise extends Promise<void> {
 
 const ignore = (): void => {};
 
+/** The `next` of the last link: there is nothing after it. */
+const resolvedNext = (): Promise<void> => Promise.resolve();
+
+/** Whether a chain of `event` is running around the caller (its link is on the async context). */
+function isRunning(event: HookEvent): boolean {
+  for (let link = running.getStore(); link; link = link.parent) if (link.event === event) return true;
+  return false;
+}
+
 /** The base of every hook event: carries the continuation of the running chain. */
 export class HookEvent {
   [NEXT]: (() => Promise<void>) | undefined = undefined;
@@ -157,6 +166,23 @@ export class Hook<E extends HookEvent> implements HookBinder<E> {
    * through nested chains (e.g. a model hook driving its record hook).
    */
   async trigger(event: E, ...oneOffs: HookFunc<E>[]): Promise<void> {
+    // Nothing bound (the usual case for request hooks): the default behaviour is the whole
+    // chain, so it runs as a plain call, without the chain's frames, its `next` and the
+    // AsyncLocalStorage frame per link (~2 KB a request). Its `e.next()` would only resolve; it
+    // still does, through the event's slot, unless an outer chain of this same event is running,
+    // whose link `e.next()` would find first: that case takes the chain.
+    if (this.#handlers.length === 0 && oneOffs.length <= 1 && !isRunning(event)) {
+      const only = oneOffs[0];
+      if (!only) return;
+      const previous = event[NEXT];
+      event[NEXT] = resolvedNext;
+      try {
+        await only(event);
+      } finally {
+        event[NEXT] = previous;
+      }
+      return;
+    }
     this.#sorted ??= [...this.#handlers].sort((a, b) => a.priority - b.priority || a.order - b.order);
     const chain: HookFunc<E>[] =
       oneOffs.length === 0
