@@ -5,6 +5,8 @@
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
   #locked = false;
+  /** Acquirers waiting for the lock (queued on `#tail`). */
+  #waiting = 0;
 
   /** Whether someone holds the lock right now. */
   get isLocked(): boolean {
@@ -17,7 +19,12 @@ export class Mutex {
     const next = new Promise<void>((resolve) => (release = resolve));
     const previous = this.#tail;
     this.#tail = previous.then(() => next);
-    await previous;
+    this.#waiting++;
+    try {
+      await previous;
+    } finally {
+      this.#waiting--;
+    }
     this.#locked = true;
     let released = false;
     return () => {
@@ -28,8 +35,34 @@ export class Mutex {
     };
   }
 
-  /** Runs `fn` while holding the lock. */
-  async run<T>(fn: () => Promise<T> | T): Promise<T> {
+  /**
+   * Runs `fn` while holding the lock. When the lock is free and nobody waits for it, `fn` runs
+   * at once: a statement on the writer (sync) then costs no promise chain, closures or turns of
+   * the microtask queue for the lock (~2 KB and three hops per write). A `fn` that goes on
+   * asynchronously holds the lock until it settles, and later acquirers queue behind it.
+   */
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.#locked || this.#waiting > 0) return this.#runQueued(fn);
+    this.#locked = true;
+    let out: Promise<T> | T;
+    try {
+      out = fn();
+    } catch (err) {
+      this.#locked = false;
+      return rejected(err);
+    }
+    if (!isThenable(out)) {
+      this.#locked = false;
+      return Promise.resolve(out);
+    }
+    const done = Promise.resolve(out).finally(() => {
+      this.#locked = false;
+    });
+    this.#tail = done.then(ignore, ignore);
+    return done;
+  }
+
+  async #runQueued<T>(fn: () => Promise<T> | T): Promise<T> {
     const release = await this.acquire();
     try {
       return await fn();
@@ -37,4 +70,15 @@ export class Mutex {
       release();
     }
   }
+}
+
+const ignore = (): void => {};
+
+/** A promise rejected with whatever `fn` threw, as an `async` run would have given. */
+async function rejected(err: unknown): Promise<never> {
+  throw err;
+}
+
+function isThenable<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === "function";
 }
