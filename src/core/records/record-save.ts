@@ -272,8 +272,11 @@ const HOOKS = {
   },
 } as const;
 
-/** Runs a record chain inside its model chain, sharing the default behaviour. */
-async function triggerPair(
+/**
+ * Runs a record chain inside its model chain, sharing the default behaviour. Not `async`: with
+ * idle hooks it hands back the action's own promise (a save passes through it twice).
+ */
+function triggerPair(
   app: App,
   record: Record,
   type: Exclude<ModelEventType, "validate">,
@@ -289,7 +292,7 @@ async function triggerPair(
   if (modelHook.isIdle() && recordHook.isIdle()) return action(app);
   const modelEvent = new ModelEvent(app, record, type, context);
   const recordEvent = new RecordEvent(app, record, type, context);
-  await modelHook.trigger(modelEvent, () => recordHook.trigger(recordEvent, (e) => action(e.app)));
+  return modelHook.trigger(modelEvent, () => recordHook.trigger(recordEvent, (e) => action(e.app)));
 }
 
 /**
@@ -302,7 +305,7 @@ async function triggerPair(
 async function runWrite(
   app: App,
   write: () => Promise<void>,
-  hooks: (app: App) => { success: () => Promise<void>; error: (err: unknown) => Promise<void> },
+  hooks: (app: App) => { success: () => Promise<void> | void; error: (err: unknown) => Promise<void> },
 ): Promise<void> {
   try {
     await write();
@@ -329,9 +332,10 @@ function afterHooks(
   const idle = (a: keyof typeof names, b: keyof typeof names) =>
     app.hooks[names[a]].isIdle() && app.hooks[names[b]].isIdle();
   return {
-    success: async () => {
+    // not `async`: idle after-success hooks (the usual case) cost no promise
+    success: (): Promise<void> | void => {
       if (idle("modelOk", "recordOk")) return;
-      await app.hooks[names.modelOk].trigger(new ModelEvent(app, record, type, context), () =>
+      return app.hooks[names.modelOk].trigger(new ModelEvent(app, record, type, context), () =>
         app.hooks[names.recordOk].trigger(new RecordEvent(app, record, type, context)),
       );
     },
@@ -409,9 +413,9 @@ export async function saveRecord(app: App, record: Record, options: SaveRecordOp
     (hooksApp) => {
       const hooks = afterHooks(hooksApp, record, type, context);
       return {
-        success: async () => {
-          await keepWrittenUploads(hooksApp, record);
-          await hooks.success();
+        success: () => {
+          const kept = keepWrittenUploads(hooksApp, record);
+          return kept ? kept.then(() => hooks.success()) : hooks.success();
         },
         // a failed (or rolled back) save removes the files it had already stored
         error: async (err) => {
