@@ -163,11 +163,32 @@ function summarizeAllocations(head: HeapNode, requests: number, top: number): st
     for (const child of node.children) walk(child, name);
   };
   walk(head, "");
-  const rows = [...bySite]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([site, bytes]) => `${(bytes / requests).toFixed(0).padStart(7)} B  ${site}`);
-  return `allocated ${(total / requests / 1024).toFixed(1)} KB/request (sampled, collected objects included)\n${rows.join("\n")}\n`;
+  // Inclusive: what a function and everything it called allocated (each function counted once
+  // per stack, so recursion does not count twice): which layer of a request allocates.
+  const inclusive = new Map<string, number>();
+  const walkInclusive = (node: HeapNode, onStack: Set<string>): number => {
+    const name = label(node.callFrame);
+    let bytes = node.selfSize;
+    const added = !onStack.has(name);
+    if (added) onStack.add(name);
+    for (const child of node.children) bytes += walkInclusive(child, onStack);
+    if (added) {
+      onStack.delete(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + bytes);
+    }
+    return bytes;
+  };
+  walkInclusive(head, new Set());
+  const format = (entries: Iterable<[string, number]>) =>
+    [...entries]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([site, bytes]) => `${(bytes / requests).toFixed(0).padStart(7)} B  ${site}`)
+      .join("\n");
+  return (
+    `allocated ${(total / requests / 1024).toFixed(1)} KB/request (sampled, collected objects included)\n${format(bySite)}\n\n` +
+    `inclusive by function (itself and its callees)\n${format(inclusive)}\n`
+  );
 }
 
 const { values } = parseArgs({

@@ -29,7 +29,7 @@ import { listResult, parsePaging } from "./list-query.ts";
 import { enrichRecords, recordsToJson, rowsExport } from "../core/records/record-enrich.ts";
 import { realIP } from "./real-ip.ts";
 import { readBody } from "./request-body.ts";
-import { buildRequestInfo, requestEventArgs, requestEventArgsWith, withBody } from "./request-event.ts";
+import { buildRequestInfo, requestEventArgsWith, withBody } from "./request-event.ts";
 import { jsonResponse } from "./response.ts";
 import { KeyedMutex } from "../tools/keyed-mutex.ts";
 import { allowHit } from "./middlewares/rate-limit.ts";
@@ -338,7 +338,9 @@ export function bindRecordCrudApi(router: Router<ApiEnv>): void {
       ctx,
     ).catch(() => null);
     if (!record) throw notFound();
-    const event = new RecordRequestEvent(await requestEventArgs(c), { collection, record });
+    // The request info the rule saw (PocketBase keeps one per request): building it again read
+    // the (empty) body and made a second info for every delete.
+    const event = new RecordRequestEvent(requestEventArgsWith(c, ctx.requestInfo), { collection, record });
     return respond(c, async () => {
       await app.hooks.onRecordDeleteRequest.trigger(event, async (e) => {
         try {

@@ -246,4 +246,5 @@ test("with nothing bound the default runs alone: its next() ends the chain, an o
     }),
     /boom/,
   );
+  await inner.trigger(new TestEvent()); // no default: nothing to run
 });

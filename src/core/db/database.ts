@@ -446,7 +446,7 @@ export class Database implements DbExecutor {
   async run(sql: string, params: readonly SqlValue[] = [], table?: string): Promise<RunResult> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
-    return this.#writeLock.run(() => {
+    return this.#writeLock.runSync(() => {
       try {
         return writer.run(sql, params);
       } finally {
@@ -500,7 +500,7 @@ export class Database implements DbExecutor {
   async exec(sql: string): Promise<void> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
-    await this.#writeLock.run(() => {
+    await this.#writeLock.runSync(() => {
       try {
         writer.exec(sql);
       } finally {

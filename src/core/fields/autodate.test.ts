@@ -41,7 +41,7 @@ describe("autodate field", () => {
   });
 
   it("never fails value validation", async () => {
-    assert.equal(await autodateField.validateValue(), null);
+    assert.equal(autodateField.validateValue(), null);
   });
 
   it("requires onCreate or onUpdate", () => {

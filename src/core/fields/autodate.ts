@@ -46,7 +46,7 @@ export const autodateField = {
 
   toJson: (_field, value) => (typeof value === "string" ? value : toDateString(value)),
 
-  validateValue: async () => null,
+  validateValue: () => null,
 
   validateSettings(field, ctx) {
     const tree: ErrorTree = {};

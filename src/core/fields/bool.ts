@@ -34,7 +34,7 @@ export const boolField = {
 
   toJson: (_field, value) => value === true,
 
-  async validateValue(field, value) {
+  validateValue(field, value) {
     if (typeof value !== "boolean") return errors.unsupportedValueType();
     return field.required && !value ? errors.required() : null;
   },

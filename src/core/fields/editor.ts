@@ -56,7 +56,7 @@ export const editorField = {
 
   toJson: (_field, value) => (typeof value === "string" ? value : ""),
 
-  async validateValue(field, value) {
+  validateValue(field, value) {
     if (typeof value !== "string") return errors.unsupportedValueType();
     if (field.required && value === "") return errors.required();
     const maxSize = effectiveMaxSize(field);

@@ -96,8 +96,16 @@ export interface FieldType<F extends FieldBase = FieldBase> {
   toDbValue(field: F, value: unknown): SQLInputValue;
   /** The canonical value as it appears in record JSON (§2.2 empty values). */
   toJson(field: F, value: unknown): unknown;
-  /** Validates a record's value; null when valid. */
-  validateValue(field: F, value: unknown, ctx: ValueContext): Promise<ValidationError | null>;
+  /**
+   * Validates a record's value; null when valid. Synchronous when the check needs no data
+   * access (a save validates every field, and an `async` check costs a promise and a turn of
+   * the microtask queue each).
+   */
+  validateValue(
+    field: F,
+    value: unknown,
+    ctx: ValueContext,
+  ): ValidationError | null | Promise<ValidationError | null>;
   /** Validates the field's options; the returned tree is keyed by option name (empty = valid). */
   validateSettings(field: F, ctx: SettingsContext): ErrorTree;
   /** Applies a body modifier to the current value, or undefined when the type has none. */

@@ -57,7 +57,7 @@ export const selectField = {
 
   toJson: multiToJson,
 
-  async validateValue(field, value) {
+  validateValue(field, value) {
     const values = multiValues(value);
     if (values.length === 0) return field.required ? errors.required() : null;
     const maxSelect = Math.max(field.maxSelect, 1);

@@ -5,7 +5,7 @@
 import { randomStringByRegex } from "../../tools/random.ts";
 import { errors, sentenize, ValidationError, type ErrorTree } from "../../tools/validation.ts";
 import { toGoString } from "./cast.ts";
-import type { FieldBase, FieldType } from "./field.ts";
+import type { FieldBase, FieldType, ValueContext } from "./field.ts";
 import {
   baseProps,
   checkMax,
@@ -105,6 +105,25 @@ function codePointLength(value: string): number {
     }
   }
   return n;
+}
+
+/**
+ * A new record's id under a custom pattern: custom patterns may allow mixed case, and ids must
+ * stay unique case-insensitively because they name directories on case-insensitive file
+ * systems (the one id check that reads the table).
+ */
+async function validateCustomNewId(
+  field: TextField,
+  value: string,
+  ctx: ValueContext,
+): Promise<ValidationError | null> {
+  if (await ctx.data.idExistsCaseInsensitive?.(ctx.record.collectionId, value)) {
+    return new ValidationError(
+      "validation_pk_invalid",
+      "The record primary key is invalid or already exists.",
+    );
+  }
+  return validatePlainText(field, value);
 }
 
 /** Validates a string against the field's options only (no primary-key immutability or uniqueness). */
@@ -219,7 +238,7 @@ export const textField = {
 
   toJson: (_field, value) => (typeof value === "string" ? value : ""),
 
-  async validateValue(field, value, ctx) {
+  validateValue(field, value, ctx) {
     if (typeof value !== "string") return errors.unsupportedValueType();
     if (field.primaryKey) {
       if (!ctx.record.isNew) {
@@ -229,14 +248,7 @@ export const textField = {
         // Stored ids may predate the current options (imports, migrations): never re-check them.
         if (old !== "") return null;
       } else if (field.pattern !== DEFAULT_ID_PATTERN) {
-        // Custom patterns may allow mixed case; ids must stay unique case-insensitively because
-        // they name directories on case-insensitive file systems.
-        if (await ctx.data.idExistsCaseInsensitive?.(ctx.record.collectionId, value)) {
-          return new ValidationError(
-            "validation_pk_invalid",
-            "The record primary key is invalid or already exists.",
-          );
-        }
+        return validateCustomNewId(field, value, ctx);
       }
     }
     return validatePlainText(field, value);

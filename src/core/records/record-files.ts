@@ -420,14 +420,15 @@ function logFailures(what: string, failures: readonly Error[]): void {
  * succeeds (which deletes the files it replaced) or `discardWrittenUploads` when it fails. Call
  * it inside the execute step of the save.
  */
-export async function writeRecordWithFiles(
-  app: App,
-  record: Record,
-  write: () => Promise<void>,
-): Promise<void> {
+export function writeRecordWithFiles(app: App, record: Record, write: () => Promise<void>): Promise<void> {
   // A new record that was never given files has nothing to store, undo or remove: no state is
-  // made for it (a WeakMap entry per created record, most of which have no file field).
+  // made for it (a WeakMap entry per created record, most of which have no file field), and
+  // the write's own promise is handed back.
   if (record.isNew && !states.has(record)) return write();
+  return writeWithFileState(app, record, write);
+}
+
+async function writeWithFileState(app: App, record: Record, write: () => Promise<void>): Promise<void> {
   const uploads = pendingUploads(record);
   const state = stateOf(record);
   const written: string[] = [];
@@ -479,18 +480,18 @@ export async function writeRecordWithFiles(
  * Completes the files of a succeeded save (committed, when in a transaction): its new files are
  * kept and the files it replaced or removed are deleted. Call it when a save succeeds.
  */
-export async function keepWrittenUploads(app: App, record: Record): Promise<void> {
+export function keepWrittenUploads(app: App, record: Record): Promise<void> | undefined {
+  // nothing to do, and no promise, for a record that never had files (most saves)
   const state = states.get(record);
-  if (!state) return;
+  if (!state) return undefined;
   state.written = [];
   const removed = state.removed;
   state.removed = [];
-  if (removed.length === 0) return;
+  if (removed.length === 0) return undefined;
   const { id } = record;
   const collectionId = record.collection.id;
-  logFailures(
-    `Failed to delete replaced files of ${collectionId}/${id}`,
-    await deleteRecordFiles(app.storage(), collectionId, id, removed),
+  return deleteRecordFiles(app.storage(), collectionId, id, removed).then((failures) =>
+    logFailures(`Failed to delete replaced files of ${collectionId}/${id}`, failures),
   );
 }
 
