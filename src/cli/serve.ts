@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
+import { releasePooledParsers } from "../api/http/parser-pool.ts";
 import { exitPastStuckReads } from "../core/db/read-pool.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
@@ -151,10 +152,14 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // The scheduler runs while serving (the app's terminate stops it).
   app.cron().start();
   // Memory a burst made V8 keep is given back once the server is idle (tools/idle-reclaim.ts).
-  // So are SQLite's page caches (up to 32 MB per connection, kept until released). So is the
-  // start's garbage, half a second after the start if no request came meanwhile.
+  // So are SQLite's page caches (up to 32 MB per connection, kept until released) and the HTTP
+  // parsers node:http pooled (up to 1,000). So is the start's garbage, half a second after the
+  // start if no request came meanwhile.
   const reclaim = startIdleReclaim({
-    release: () => app.releaseMemory(),
+    release: () => {
+      app.releaseMemory();
+      releasePooledParsers();
+    },
     afterStartMs: START_RECLAIM_MS,
   });
   // pb_data/types.d.ts for pb_hooks editors (PocketBase writes it on serve), a few seconds after
