@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { App } from "../core/app.ts";
 import { installerToken } from "../core/records/superusers.ts";
 import { parseAddress, startServer } from "../api/server.ts";
+import { releasePooledParsers } from "../api/http/parser-pool.ts";
 import { exitPastStuckReads } from "../core/db/read-pool.ts";
 import { bindAutomigrate } from "../core/migrations/automigrate.ts";
 import { applyPendingMigrations } from "../core/migrations/app-migrations.ts";
@@ -26,6 +27,8 @@ const SEMI_SPACE_MB = 4;
 
 /** How long after the start `types.d.ts` is checked (see below). */
 const TYPES_REFRESH_DELAY_MS = 2000;
+/** When the start's garbage is collected (tools/idle-reclaim.ts, `afterStartMs`). */
+const START_RECLAIM_MS = 500;
 
 /** `--publicDir` (default `pb_public` beside the data folder) and `--indexFallback` (default on). */
 function publicFolder(app: App, args: ParsedArgs): { publicDir: string; indexFallback: boolean } {
@@ -149,8 +152,16 @@ export async function runServe(app: App, args: ParsedArgs): Promise<number> {
   // The scheduler runs while serving (the app's terminate stops it).
   app.cron().start();
   // Memory a burst made V8 keep is given back once the server is idle (tools/idle-reclaim.ts).
-  // So are SQLite's page caches (up to 32 MB per connection, kept until released).
-  const reclaim = startIdleReclaim({ release: () => app.releaseMemory() });
+  // So are SQLite's page caches (up to 32 MB per connection, kept until released) and the HTTP
+  // parsers node:http pooled (up to 1,000). So is the start's garbage, half a second after the
+  // start if no request came meanwhile.
+  const reclaim = startIdleReclaim({
+    release: () => {
+      app.releaseMemory();
+      releasePooledParsers();
+    },
+    afterStartMs: START_RECLAIM_MS,
+  });
   // pb_data/types.d.ts for pb_hooks editors (PocketBase writes it on serve), a few seconds after
   // the start: its check walks the sources and a stale file is written by a child process, work
   // that would otherwise compete with the first requests for the CPU.

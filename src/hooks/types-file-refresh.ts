@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pkg from "../../package.json" with { type: "json" };
 import { bundleDir, executableDir } from "../tools/runtime.ts";
+import { withoutOptimizingJit } from "../tools/v8-serving.ts";
 
 /** The first line of a written file names the code it was generated from. */
 const FIRST_LINE_PREFIX = "// satchel-types ";
@@ -37,7 +38,9 @@ async function codeFingerprint(): Promise<string> {
   const exe = executableDir();
   if (exe) return `${pkg.version} exe ${statSync(process.execPath).mtimeMs}`;
   const sources = fileURLToPath(sourcesFolder());
-  return `${pkg.version} ${existsSync(sources) ? await newestMtime(sources) : 0}`;
+  // Once per start: not worth the optimizing compilers (tools/v8-serving.ts).
+  const newest = existsSync(sources) ? await withoutOptimizingJit(() => newestMtime(sources)) : 0;
+  return `${pkg.version} ${newest}`;
 }
 
 /**

@@ -13,6 +13,8 @@ class Scripted implements ReclaimProbe {
   #cpu = 0;
   floor = 100 * MB;
   collected = 0;
+  /** Collections without the C heap trim (the start's). */
+  heapCollected = 0;
   rss(): number {
     return this.rssBytes;
   }
@@ -22,6 +24,10 @@ class Scripted implements ReclaimProbe {
   }
   collect(): void {
     this.collected++;
+    this.rssBytes = this.floor;
+  }
+  collectHeap(): void {
+    this.heapCollected++;
     this.rssBytes = this.floor;
   }
 }
@@ -87,6 +93,38 @@ describe("startIdleReclaim", () => {
       probe.rssBytes = 200 * MB;
       await until(() => probe.collected === 1, "the collection");
       assert.deepEqual(order, ["release", "collect"]);
+    } finally {
+      reclaim.stop();
+    }
+  });
+
+  it("collects the start's garbage once, without release or trim, when nothing ran after the start", async () => {
+    const probe = new Scripted();
+    probe.floor = 90 * MB;
+    let released = 0;
+    const reclaim = startIdleReclaim({ ...options, probe, afterStartMs: 20, release: () => released++ });
+    try {
+      await until(() => probe.heapCollected === 1, "the start's collection");
+      await new Promise((r) => setTimeout(r, 80));
+      assert.equal(probe.heapCollected, 1, "once");
+      assert.equal(probe.collected, 0, "no C heap trim");
+      assert.equal(released, 0, "the caches the start filled are kept");
+      assert.equal(reclaim.collections, 1);
+      // the lower RSS is the floor growth is measured from: 120 MB is 30 MB above it
+      probe.rssBytes = 120 * MB;
+      await until(() => probe.collected === 1, "the collection after growth");
+    } finally {
+      reclaim.stop();
+    }
+  });
+
+  it("leaves the start's garbage alone when requests came at once", async () => {
+    const probe = new Scripted();
+    probe.busy = true;
+    const reclaim = startIdleReclaim({ ...options, probe, afterStartMs: 20 });
+    try {
+      await new Promise((r) => setTimeout(r, 80));
+      assert.equal(probe.heapCollected, 0);
     } finally {
       reclaim.stop();
     }

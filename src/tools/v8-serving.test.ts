@@ -110,3 +110,34 @@ describe("serveWithV8Tuned", { skip: "Bun" in globalThis ? "V8 only" : false }, 
     assert.equal(r.turbofanned, false);
   });
 });
+
+describe("withoutOptimizingJit", { skip: "Bun" in globalThis ? "V8 only" : false }, () => {
+  test("a hot loop inside it is not optimized; the same loop outside it is, and the tiers are back after", async () => {
+    const script = `
+      import { restoreJit, withoutOptimizingJit } from ${JSON.stringify(MODULE)};
+      restoreJit();
+      const status = (fn) => %GetOptimizationStatus(fn);
+      const optimized = (fn) => (status(fn) & ((1 << 5) | (1 << 6))) !== 0;
+      const hot = (fn) => { let s = 0; for (let i = 0; i < 3e6; i++) s += fn(i); return s; };
+      const inner = (x) => (x * 7) % 13;
+      const outer = (x) => (x * 7) % 11;
+      await withoutOptimizingJit(async () => hot(inner));
+      hot(outer);
+      // TurboFan on demand (a natives call into a tier that is off aborts the process)
+      function f(x) { return x * 2 + 1; }
+      %PrepareFunctionForOptimization(f); f(1); f(2); %OptimizeFunctionOnNextCall(f); f(3);
+      console.log(JSON.stringify({ inner: optimized(inner), outer: optimized(outer), after: (status(f) & (1 << 6)) !== 0 }));
+    `;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.SATCHEL_V8_SIZING;
+    const dir = mkdtempSync(join(tmpdir(), "satchel-v8-serving-"));
+    try {
+      const file = join(dir, "child.mjs");
+      writeFileSync(file, script);
+      const { stdout } = await run(process.execPath, ["--allow-natives-syntax", file], { env });
+      assert.deepEqual(JSON.parse(stdout), { inner: false, outer: true, after: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

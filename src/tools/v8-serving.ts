@@ -47,6 +47,27 @@ export function restoreJit(): void {
   for (const [tier, pattern] of JIT_TIERS) if (!pattern.test(given)) v8.setFlagsFromString(`--${tier}`);
 }
 
+/**
+ * Runs `work`, start-up work deferred past listen that runs once (the types.d.ts check's walk of
+ * the sources), with the optimizing compilers off, as the start itself runs. Otherwise its loop
+ * is hot enough for Maglev and TurboFan, and their code in the `node` binary becomes resident:
+ * +7 MB of RSS two seconds after every start, for a server that then sits idle
+ * (docs/performance.md, "Memory, round 6"). Requests served meanwhile keep their optimized code
+ * and are optimized again once it is done. Tiers the user set are left alone.
+ */
+export async function withoutOptimizingJit<T>(work: () => Promise<T>): Promise<T> {
+  if (!tuned()) return work();
+  const given = process.execArgv.join(" ");
+  const v8 = process.getBuiltinModule("node:v8");
+  const tiers = JIT_TIERS.filter(([tier, pattern]) => tier !== "sparkplug" && !pattern.test(given));
+  for (const [tier] of tiers) v8.setFlagsFromString(`--no-${tier}`);
+  try {
+    return await work();
+  } finally {
+    for (const [tier] of tiers) v8.setFlagsFromString(`--${tier}`);
+  }
+}
+
 /** Turns the JIT compilers back on and starts holding the young generation at its cap. */
 export function serveWithV8Tuned(options: { maxSemiSpaceMB: number }): V8Serving {
   if (!tuned()) return { stop() {} };

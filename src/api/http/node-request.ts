@@ -1,9 +1,13 @@
 /**
  * `c.req.raw` of a request served by node:http: a WHATWG Request view of the IncomingMessage
  * that costs nothing until it is read. `method` and `url` come from the message; `headers` is
- * built from Node's raw header list on first read; anything else (`body`, `signal`, `text()`,
- * `clone()`…) builds the platform's Request once, with the message streamed as its body and a
- * signal aborted when the client goes away before the response is finished.
+ * built from Node's raw header list on first read; `signal` is aborted when the client goes away
+ * before the response is finished; anything else (`body`, `text()`, `clone()`…) builds the
+ * platform's Request once, with the message streamed as its body and that signal.
+ *
+ * `signal` is our own because the password flows pass it to the hash pool on every request:
+ * building the platform's Request for it cost a Request per auth and, once, loading undici
+ * (which a start no longer does; docs/performance.md, "Memory, round 6").
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -16,6 +20,7 @@ export class NodeRequest {
   readonly #url: string;
   #headers: Headers | undefined;
   #native: Request | undefined;
+  #aborter: AbortController | undefined;
 
   constructor(incoming: IncomingMessage, outgoing: ServerResponse, url: string) {
     this.#incoming = incoming;
@@ -53,21 +58,33 @@ export class NodeRequest {
     return this.#native !== undefined;
   }
 
-  /** The platform's Request, built once. */
-  native(): Request {
-    if (this.#native) return this.#native;
+  /** Aborted when the client goes away before the response is finished. */
+  get signal(): AbortSignal {
+    if (this.#native) return this.#native.signal;
+    return this.#abortController().signal;
+  }
+
+  #abortController(): AbortController {
+    if (this.#aborter) return this.#aborter;
     const incoming = this.#incoming;
     const outgoing = this.#outgoing;
-    const method = this.method;
-    const controller = new AbortController();
+    const controller = (this.#aborter = new AbortController());
     outgoing.once("close", () => {
       if (!outgoing.writableFinished || incoming.errored)
         controller.abort("Client connection prematurely closed.");
     });
+    return controller;
+  }
+
+  /** The platform's Request, built once. */
+  native(): Request {
+    if (this.#native) return this.#native;
+    const incoming = this.#incoming;
+    const method = this.method;
     const init: RequestInit & { duplex?: "half" } = {
       method,
       headers: this.headers,
-      signal: controller.signal,
+      signal: this.#abortController().signal,
     };
     if (method !== "GET" && method !== "HEAD") {
       init.body = Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>;
@@ -82,7 +99,7 @@ delegateToNative(
   NodeRequest.prototype,
   () => Request.prototype,
   (self: NodeRequest) => self.native(),
-  new Set(["method", "url", "headers", "isNative"]),
+  new Set(["method", "url", "headers", "signal", "isNative"]),
 );
 Object.defineProperty(NodeRequest.prototype, Symbol.for("nodejs.util.inspect.custom"), {
   value(this: NodeRequest) {
