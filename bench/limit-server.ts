@@ -12,6 +12,7 @@
  * Password checks use the same bcrypt binding as Satchel (the `bcrypt` package, on the libuv
  * thread pool); tokens are PocketBase's HS256 tokens (bench/lib/jwt.ts).
  */
+import { listenBacklog } from "../src/api/listen-backlog.ts";
 import bcrypt from "bcrypt";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -693,7 +694,8 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(Number(args.port), args.host, () => {
+// The same accept queue as Satchel's (src/api/listen-backlog.ts): a setting, not work.
+server.listen(Number(args.port), args.host, listenBacklog(), () => {
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : 0;
   console.log(`limit server listening on http://${args.host}:${port}`);

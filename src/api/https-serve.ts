@@ -9,6 +9,7 @@
  *   domain the CA refuses or a CA that can't be reached stops the start, with nothing left
  *   listening.
  */
+import { listenBacklog } from "./listen-backlog.ts";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { SecureContext } from "node:tls";
@@ -139,7 +140,7 @@ async function listenRedirects(autocert: Autocert, address: string, httpsPort: n
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    server.listen(port, host, listenBacklog(), () => {
       server.off("error", reject);
       resolve();
     });

@@ -10,6 +10,7 @@ import { ServeEvent } from "../core/hook-events.ts";
 import { createRouter, type RouterOptions } from "./router.ts";
 import { shutdownRealtime } from "./realtime.ts";
 import { tlsFrontedServer } from "./tls-listener.ts";
+import { listenBacklog } from "./listen-backlog.ts";
 import { createRealtimeWebSocketServer } from "./realtime-ws.ts";
 import { routeWebSocketUpgrades } from "./websocket-upgrade.ts";
 import { setServeEvent } from "./dashboard-extensions.ts";
@@ -70,7 +71,7 @@ export async function startServer(
       const listener = nodeRequestListener(router, transport.wrapFetch ? fetchHandler : undefined);
       const s = create(serverOptions, listener);
       s.once("error", reject);
-      s.listen(port, host, () => resolve(s));
+      s.listen(port, host, listenBacklog(), () => resolve(s));
       // WebSocket upgrades go through the router too (GET /api/realtime/ws).
       routeWebSocketUpgrades(s, createRealtimeWebSocketServer(), fetchHandler);
     });

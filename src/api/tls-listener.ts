@@ -32,8 +32,8 @@ export function tlsFrontedServer(tls: TlsOptions): typeof createHttpServer {
     let closed = false;
     http.once("close", () => (closed = true));
     Object.assign(http, {
-      listen(port: number, host: string, onListening?: () => void) {
-        front.listen(port, host, () => {
+      listen(port: number, host: string, backlog: number, onListening?: () => void) {
+        front.listen(port, host, backlog, () => {
           http.emit("listening");
           onListening?.();
         });
