@@ -1,8 +1,9 @@
 /**
  * The messages between the main thread and a pb_hooks worker (besides the shapes of wire.ts).
- * Every message goes over one MessagePort per worker; after posting to a worker the main thread
- * also bumps a shared flag, so a worker blocked in `Atomics.wait` (inside a synchronous call)
- * wakes up and drains its port with `receiveMessageOnPort`.
+ * Every message goes over one MessagePort per worker, as JSON text when JSON carries it exactly
+ * (message-pack.ts); after posting to a worker the main thread also rings a shared flag
+ * (wake-flag.ts), so a worker parked in `Atomics.wait` (inside a synchronous call, or waiting
+ * for its next run) wakes up and drains its port with `receiveMessageOnPort`.
  */
 import type { ErrorWire } from "./wire.ts";
 import type { FnSource, Registrations } from "./registrations.ts";
