@@ -86,7 +86,10 @@ describe("serveWithV8Tuned", { skip: "Bun" in globalThis ? "V8 only" : false }, 
   test("after bin/satchel.js's start settings: the JIT tiers back on, the young generation grown to 2 × 4 MB and held there", async () => {
     const r = await child({ asLauncher: true });
     assert.deepEqual([r.turbofanned, r.maglevved, r.baseline], [true, true, true]);
-    assert.equal(r.maxYoungMB, 8, `the young generation reached ${r.maxYoungMB} MB`);
+    // Held, not exact: between two collections V8 (Node 24.21) may add a few 256 KB pages to the
+    // young generation (8.25-10 MB seen), gone at the next collection. Not held would be a
+    // doubling: 16 MB, then 32, as the SATCHEL_V8_SIZING=0 test shows.
+    assert.ok(r.maxYoungMB >= 8 && r.maxYoungMB < 16, `the young generation reached ${r.maxYoungMB} MB`);
   });
 
   test("restoreJit (before pending migrations) turns the JIT tiers back on and leaves the young generation held", async () => {
@@ -97,12 +100,12 @@ describe("serveWithV8Tuned", { skip: "Bun" in globalThis ? "V8 only" : false }, 
 
   test("SATCHEL_V8_SIZING=0 leaves V8's defaults: the young generation grows past the cap", async () => {
     const r = await child({ asLauncher: false, env: { SATCHEL_V8_SIZING: "0" } });
-    assert.ok(r.maxYoungMB > 8, `the young generation reached ${r.maxYoungMB} MB`);
+    assert.ok(r.maxYoungMB >= 16, `the young generation reached ${r.maxYoungMB} MB`);
   });
 
   test("a semi-space size given on the command line is the user's: not held at the cap", async () => {
     const r = await child({ asLauncher: false, execArgv: ["--max-semi-space-size=16"] });
-    assert.ok(r.maxYoungMB > 8, `the young generation reached ${r.maxYoungMB} MB`);
+    assert.ok(r.maxYoungMB >= 16, `the young generation reached ${r.maxYoungMB} MB`);
   });
 
   test("TurboFan turned off on the command line stays off", async () => {
