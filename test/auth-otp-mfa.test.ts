@@ -111,6 +111,10 @@ describe("one-time passwords and multi-factor auth", () => {
     const user = await createUser(s.app, "late@example.com", PASSWORD);
     const { otpId } = await s.client().collection("users").requestOTP("late@example.com");
     const code = codeFrom(await smtp.waitFor((m) => m.to.includes("late@example.com")));
+    // Once mailed, the OTP record is saved again with its sentTo (the whole row, as PocketBase):
+    // the test's own change of `created` must come after that save, or the save overwrites it.
+    const sent = (id: string) => query(s.dir, "SELECT sentTo FROM _otps WHERE id = ?", id)[0]?.sentTo;
+    await waitFor(() => Boolean(sent(otpId)), "the OTP marked as sent");
     const old = "2020-01-01 00:00:00.000Z";
     await s.app.db.run("UPDATE _otps SET created = ? WHERE id = ?", [old, otpId]);
     const res = await request(s.url, "POST", "/api/collections/users/auth-with-otp", {
@@ -123,8 +127,10 @@ describe("one-time passwords and multi-factor auth", () => {
     await s.client().collection("users").requestOTP("late@example.com");
     // The code is stored after the answer (issue 16 §5): wait for the row.
     await waitFor(
-      () => query(s.dir, "SELECT id FROM _otps WHERE recordRef = ?", user.id).length > 0,
-      "the OTP",
+      () =>
+        query(s.dir, "SELECT id FROM _otps WHERE recordRef = ? AND id != ? AND sentTo != ''", user.id, otpId)
+          .length > 0,
+      "the new OTP, marked as sent",
     );
     await s.app.db.run("UPDATE _otps SET created = ? WHERE recordRef = ?", [old, user.id]);
     const purged = await cleanupExpiredAuthRows(s.app);

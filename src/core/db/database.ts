@@ -18,6 +18,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { Mutex } from "../../tools/mutex.ts";
 import { forgetDatabase, readPool } from "./read-pool.ts";
+import { isGroupable, runWriteGroup, type GroupedWrite } from "./write-group.ts";
 
 /** A bound SQL value. */
 export type SqlValue = SQLInputValue;
@@ -350,6 +351,8 @@ export class Database implements DbExecutor {
   #confinedCheckedAt = 0;
   /** The writer's `schema_version` when the reader's statements were last known fresh. */
   #schemaVersion = -1;
+  /** Row writes waiting for the end of this turn of the event loop (see `run`). */
+  #group: GroupedWrite[] = [];
 
   private constructor(path: string, options: DatabaseOptions) {
     this.path = path;
@@ -443,9 +446,18 @@ export class Database implements DbExecutor {
     return this.#anyTableWrites + (this.#tableWrites.get(table.toLowerCase()) ?? 0);
   }
 
+  /**
+   * A row write (INSERT, UPDATE, DELETE) waits for the end of this turn of the event loop and
+   * commits with the others that arrived meanwhile (write-group.ts); anything else runs at once.
+   */
   async run(sql: string, params: readonly SqlValue[] = [], table?: string): Promise<RunResult> {
     const writer = this.#writerOrThrow();
     this.#refuseSelfWait();
+    if (isGroupable(sql)) {
+      return new Promise<RunResult>((resolve, reject) => {
+        if (this.#group.push({ sql, params, table, resolve, reject }) === 1) setImmediate(this.#flushGroup);
+      });
+    }
     return this.#writeLock.runSync(() => {
       try {
         return writer.run(sql, params);
@@ -454,6 +466,25 @@ export class Database implements DbExecutor {
       }
     });
   }
+
+  /** Runs the writes grouped so far, holding the write lock (behind a transaction, if one holds it). */
+  readonly #flushGroup = (): void => {
+    const writes = this.#group;
+    if (writes.length === 0) return;
+    this.#group = [];
+    const settle = (err: unknown) => {
+      for (const write of writes) write.reject(err);
+    };
+    let writer: Connection;
+    try {
+      writer = this.#writerOrThrow();
+    } catch (err) {
+      return settle(err);
+    }
+    this.#writeLock
+      .runSync(() => runWriteGroup(writer, writes, (table) => this.#countWrite(writer, table)))
+      .catch(settle);
+  };
 
   /** Counts a statement's write, on its table when it cannot have reached any other. */
   #countWrite(writer: Connection, table: string | undefined): void {
@@ -580,6 +611,7 @@ export class Database implements DbExecutor {
   /** Waits for in-flight writes, checkpoints the WAL and closes both connections. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flushGroup(); // writes already accepted are committed first
     const release = await this.#writeLock.acquire();
     try {
       this.#closed = true;
