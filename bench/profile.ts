@@ -7,7 +7,7 @@
  *   node bench/profile.ts --dir DATA --path /api/health [--requests 20000] [--concurrency 50]
  *     [--method GET] [--body JSON] [--token JWT] [--top 40] [--keep] [--hooksDir DIR]
  *     [--paths-file FILE] [--warmup 2000] [--sql SQL] [--server satchel|limit] [--satchel BIN] [--no-prof]
- *     [--alloc]
+ *     [--alloc] [--newconn]
  *
  * In `--body`, `{i}` is replaced by the request's number (unique values for creates).
  * `--paths-file` gives one path per line, the i-th request (warm-up first) takes the i-th line
@@ -200,6 +200,8 @@ const { values } = parseArgs({
     token: { type: "string" },
     requests: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "50" },
+    /** A new TCP connection per request (as the bench's `nc` scenarios) instead of keep-alive. */
+    newconn: { type: "boolean", default: false },
     top: { type: "string", default: "40" },
     keep: { type: "boolean", default: false },
     "paths-file": { type: "string" },
@@ -273,7 +275,7 @@ const load = (requests: number, first: number) =>
     url,
     requests,
     concurrency: Number(values.concurrency),
-    mode: "keepalive",
+    mode: values.newconn ? "newconn" : "keepalive",
     maxSeconds: 600,
     build: (i) => ({
       method: values.method,
