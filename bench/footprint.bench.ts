@@ -183,7 +183,7 @@ async function compareExe(opts: FootprintOptions): Promise<ExeResult> {
           userToken: userToken(manifest.users[0]!, manifest.usersAuth),
           chatToken: userToken(manifest.chat.poster, manifest.chat.auth),
         };
-        const build = s.build!(ctx);
+        const build = s.build!(ctx, 0);
         const stats = await runLoad({
           url: server.url,
           requests,

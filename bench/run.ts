@@ -34,7 +34,8 @@ export type Target = "satchel" | "limit";
 const SETTLE_MS = 30_000;
 
 /**
- * Rounds of a repeatable scenario (one that changes no data: reads, auth): run at least
+ * Rounds of a repeatable scenario (one that changes no data: reads, auth; or a write whose runs
+ * each have data of their own: the posts delete, the chat insert): run at least
  * MIN_ROUNDS times and until Satchel has spent MIN_LOAD_SECONDS under it (at most MAX_ROUNDS),
  * alternating which target goes first; the ratio is the median of the rounds' ratios and each
  * target's figures are its median round's. A single run of 100 requests lasts ~0.1 s and moves
@@ -47,9 +48,12 @@ const MIN_LOAD_SECONDS = 1.5;
 /** Pause before each round after the first (the first gets the scenario's cooldown). */
 const ROUND_PAUSE_MS = 100;
 
-/** Whether a scenario can run several times on the same data (it writes nothing). */
+/**
+ * Whether a scenario can run several times: it writes nothing, or it is a write whose every run
+ * has data of its own (`writeRounds`).
+ */
 function repeatable(s: Scenario): boolean {
-  return !s.custom && (s.idempotent === true || s.group === "auth");
+  return !s.custom && (s.idempotent === true || s.group === "auth" || s.writeRounds !== undefined);
 }
 
 function median(values: number[]): number {
@@ -279,12 +283,13 @@ async function measure(
   s: Scenario,
   pauseMs: number,
   withCheck: boolean,
+  round = 0,
 ): Promise<TargetResult> {
   const { server } = t;
   const ctx: TargetContext = { ...t.ctx, url: server.url };
   await drain(server.url);
   await sleep(pauseMs);
-  const build = s.build?.(ctx);
+  const build = s.build?.(ctx, round);
   const result: TargetResult = { status: "failed", stats: null };
   if (withCheck && s.idempotent && build) result.check = await check(server.url, build(0));
   const sampler = new RssSampler(server.pid);
@@ -384,7 +389,9 @@ async function runRounds(
       (n, r) => n + (r.stats?.seconds ?? 0),
       0,
     );
-  for (let round = 0; round < MAX_ROUNDS; round++) {
+  // a write's runs each take data of their own, the warm-up's included
+  const maxRounds = Math.min(MAX_ROUNDS, (s.writeRounds ?? Infinity) - 1);
+  for (let round = 0; round < maxRounds; round++) {
     if (
       round >= MIN_ROUNDS &&
       (!ready.some((t) => t.target === "satchel") || satchelSeconds() >= MIN_LOAD_SECONDS)
@@ -393,7 +400,7 @@ async function runRounds(
     // alternate which target goes first, so neither always runs just after the other's load
     const order = round % 2 === 0 ? ready : [...ready].reverse();
     for (const t of order) {
-      rounds.get(t)!.push(await measure(t, s, ROUND_PAUSE_MS, false));
+      rounds.get(t)!.push(await measure(t, s, ROUND_PAUSE_MS, false, round + 1));
     }
     // a round that failed anywhere ends the rounds (the failure is reported as measured)
     if (order.some((t) => rounds.get(t)!.at(-1)!.status !== "ok")) break;

@@ -53,8 +53,17 @@ export interface Scenario {
   setup?: CollectionPatch;
   /** Collection changes made after the run (e.g. dropping an index the scenario added). */
   teardown?: CollectionPatch;
-  /** The request builder for a target. */
-  build?: (ctx: TargetContext) => (i: number) => RequestSpec;
+  /**
+   * The request builder for a target. `round` counts the runs of the scenario on that target
+   * (0: the first, the warm-up when it runs in rounds): a write run in rounds (`writeRounds`)
+   * gives each its own data.
+   */
+  build?: (ctx: TargetContext, round: number) => (i: number) => RequestSpec;
+  /**
+   * A write that may run in rounds like the reads (a warm-up, then measured rounds): at most
+   * this many runs in all, each on data of its own (`build`'s `round`).
+   */
+  writeRounds?: number;
   /**
    * A scenario that is not "N requests at concurrency C" (e.g. the realtime fan-out test: many
    * SSE clients, one write, time until the last event) measures itself and returns the same
@@ -257,7 +266,7 @@ function deleteScenario(
   collection: string,
   requests: number,
   maxSeconds: number,
-  ids: (m: Manifest) => string[],
+  ids: (m: Manifest, round: number) => string[],
   reference?: Reference,
 ): Scenario {
   return {
@@ -269,8 +278,8 @@ function deleteScenario(
     mode: "keepalive",
     maxSeconds,
     setup: { collection, patch: { deleteRule: "" } },
-    build: (ctx) => {
-      const list = ids(ctx.manifest);
+    build: (ctx, round) => {
+      const list = ids(ctx.manifest, round);
       return (i) => ({
         method: "DELETE",
         path: `/api/collections/${collection}/records/${list[i % Math.max(1, list.length)] ?? "missing"}`,
@@ -281,16 +290,26 @@ function deleteScenario(
   };
 }
 
+/** Runs of the posts delete: a warm-up and up to 7 measured rounds, each deleting its own rows. */
+const DELETE_ROUNDS = 8;
+
 function deletePosts(collection: PostsName, n: number, maxSeconds: number, reference?: Reference): Scenario {
-  return deleteScenario(
-    `delete-${collection}`,
-    `delete ${collection} (no cascade)`,
-    collection,
-    n,
-    maxSeconds,
-    (m) => pickIds(`delete-${collection}`, m.posts[collection] ?? [], n),
-    reference,
-  );
+  return {
+    ...deleteScenario(
+      `delete-${collection}`,
+      `delete ${collection} (no cascade)`,
+      collection,
+      n,
+      maxSeconds,
+      (m, round) =>
+        pickIds(`delete-${collection}`, m.posts[collection] ?? [], n * DELETE_ROUNDS).slice(
+          round * n,
+          (round + 1) * n,
+        ),
+      reference,
+    ),
+    writeRounds: DELETE_ROUNDS,
+  };
 }
 
 function deleteUsers(n: number, maxSeconds: number): Scenario {
@@ -332,16 +351,18 @@ function chatInsert(requests: number, maxSeconds: number): Scenario {
     concurrency: 64,
     mode: "keepalive",
     maxSeconds,
-    build: (ctx) => (i) => ({
+    build: (ctx, round) => (i) => ({
       method: "POST",
       path: "/api/collections/message/records",
       headers: auth(ctx.chatToken),
       body: JSON.stringify({
         owner: ctx.manifest.chat.poster.id,
         room: ctx.manifest.chat.room,
-        data: `a message ${i}`,
+        data: `a message ${round}-${i}`,
       }),
     }),
+    // new messages in every run: only the chat read comes after, by id
+    writeRounds: 4,
     reference: {
       rps: 100000 / 45.4,
       text: "PB v0.25: 100k @ 64 in 45.4 s (JS client); p50/p95 22.4/61.5 ms (Dart, 10k)",
