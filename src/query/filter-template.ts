@@ -85,11 +85,6 @@ export class SlotResolver implements FieldResolver {
     return [...this.#state.slotOf.keys()];
   }
 
-  /** The real text of each slot, by slot index (this compile's values). */
-  get slotValues(): readonly string[] {
-    return this.#state.values;
-  }
-
   #wrap(identifier: string, resolution: FieldResolution | undefined): FieldResolution | undefined {
     if (resolution === undefined || !this.#isSlot(identifier)) return resolution;
     const state = this.#state;
