@@ -27,7 +27,7 @@ import type { SqlFragment, SqlValue } from "./sql.ts";
 const MARKER = `\u0000slot${Math.random().toString(36).slice(2)}:`;
 
 /** A compiled fragment whose params at `slots[i].at` come from the request's slot values. */
-interface FragmentTemplate {
+export interface FragmentTemplate {
   readonly sql: string;
   /** The params, with `null` where a slot goes. */
   readonly params: readonly SqlValue[];
@@ -45,14 +45,19 @@ export interface FilterTemplate {
 export class SlotResolver implements FieldResolver {
   readonly #inner: FieldResolver;
   readonly #isSlot: (identifier: string) => boolean;
-  /** The real text of each slot, by slot index (the order identifiers were first resolved). */
-  readonly #values: string[] = [];
-  readonly #slotOf = new Map<string, number>();
-  #cacheable = true;
+  readonly #state: SlotState;
 
-  constructor(inner: FieldResolver, isSlot: (identifier: string) => boolean) {
+  /**
+   * `shareSlotsWith` numbers this resolver's slots together with another's, for one statement
+   * compiled through several resolvers (a rule, a filter and a sort).
+   */
+  constructor(inner: FieldResolver, isSlot: (identifier: string) => boolean, shareSlotsWith?: SlotResolver) {
     this.#inner = inner;
     this.#isSlot = isSlot;
+    this.#state =
+      shareSlotsWith !== undefined
+        ? shareSlotsWith.#state
+        : { values: [], slotOf: new Map(), cacheable: true };
   }
 
   resolve(identifier: string): FieldResolution | undefined {
@@ -77,22 +82,23 @@ export class SlotResolver implements FieldResolver {
 
   /** The identifiers that became slots, by slot index. */
   get slotIdentifiers(): readonly string[] {
-    return [...this.#slotOf.keys()];
+    return [...this.#state.slotOf.keys()];
   }
 
   #wrap(identifier: string, resolution: FieldResolution | undefined): FieldResolution | undefined {
     if (resolution === undefined || !this.#isSlot(identifier)) return resolution;
+    const state = this.#state;
     if (!isResolvedConstant(resolution)) {
-      this.#cacheable = false;
+      state.cacheable = false;
       return resolution;
     }
     const value = resolution.value;
     if (typeof value !== "string" || value === "") return resolution;
-    let slot = this.#slotOf.get(identifier);
+    let slot = state.slotOf.get(identifier);
     if (slot === undefined) {
-      slot = this.#values.length;
-      this.#slotOf.set(identifier, slot);
-      this.#values.push(value);
+      slot = state.values.length;
+      state.slotOf.set(identifier, slot);
+      state.values.push(value);
     }
     return { ...resolution, value: `${MARKER}${slot}` };
   }
@@ -102,7 +108,7 @@ export class SlotResolver implements FieldResolver {
    * (see the header).
    */
   template(where: SqlFragment, joins: readonly SqlFragment[]): FilterTemplate | null {
-    if (!this.#cacheable) return null;
+    if (!this.#state.cacheable) return null;
     const w = fragmentTemplate(where);
     const j = joins.map(fragmentTemplate);
     if (w === null || j.some((t) => t === null)) return null;
@@ -111,8 +117,24 @@ export class SlotResolver implements FieldResolver {
 
   /** The compile with the real values bound (what compiling without markers gives). */
   filled(template: FilterTemplate): { where: SqlFragment; joins: readonly SqlFragment[] } {
-    return fillTemplate(template, this.#values);
+    return fillTemplate(template, this.#state.values);
   }
+
+  /**
+   * The template of a whole statement built from this resolver's compiles, or null when it
+   * cannot be reused (see the header).
+   */
+  statementTemplate(statement: SqlFragment): FragmentTemplate | null {
+    return this.#state.cacheable ? fragmentTemplate(statement) : null;
+  }
+}
+
+/** Slot numbering shared by the resolvers of one statement. */
+interface SlotState {
+  /** The real text of each slot, by slot index (the order identifiers were first resolved). */
+  readonly values: string[];
+  readonly slotOf: Map<string, number>;
+  cacheable: boolean;
 }
 
 function fragmentTemplate(fragment: SqlFragment): FragmentTemplate | null {

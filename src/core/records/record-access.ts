@@ -13,8 +13,7 @@ import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import { RecordFieldResolver } from "./record-field-resolver.ts";
 import { type CompiledRule, compileRecordRule } from "./record-rule-cache.ts";
-import { RecordQueryBuilder, recordCountSql, recordSelectSql, type RecordQuery } from "./record-rule.ts";
-import { sqliteDialect } from "../../query/dialect.ts";
+import { type ListStatements, listStatements } from "./record-list-cache.ts";
 import { Record } from "./record.ts";
 import { alwaysHeavy, listCost } from "./record-query-cost.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
@@ -143,34 +142,16 @@ export async function listRecordRows(
   q: RecordListQuery,
   ctx: RuleContext,
 ): Promise<{ rows: Row[]; total: number }> {
-  // One join list for the listRule, the client filter and the sort: the rule's joins go into
-  // the main query (one join per relation hop, as PocketBase), so SQLite can stop at LIMIT
-  // instead of first computing every row the rule allows.
-  let query: RecordQuery;
+  let statements: ListStatements;
   try {
-    const builder = new RecordQueryBuilder({
-      findCollection: (nameOrId: string) => app.findCollectionByNameOrId(nameOrId),
-      collection,
-      requestInfo: ctx.requestInfo,
-      isSuperuser: ctx.isSuperuser,
-    });
-    if (!ctx.isSuperuser && collection.listRule) builder.rule(collection.listRule);
-    builder.filter(q.filter);
-    if (q.sort.trim()) builder.sort(q.sort);
-    query = builder.build();
+    statements = listStatements(app, collection, q, ctx);
   } catch (err) {
     rethrow(err);
   }
+  const { page, count } = statements;
   const offset = (q.page - 1) * q.perPage;
-  const page = toStatement(recordSelectSql(collection, query, { limit: q.perPage, offset }));
-  // Without joins every row is distinct already: COUNT(*) is answered from the smallest index.
-  const count = q.skipTotal
-    ? null
-    : query.needsDistinct
-      ? toStatement(recordCountSql(collection, query))
-      : toStatement(recordCountSql(collection, query, sqliteDialect, { distinct: false }));
   // What may be slow runs on the read pool, within the query timeout (record-query-cost.ts).
-  const heavy = await listCost(app, collection, query, offset, { page, count });
+  const heavy = await listCost(app, collection, statements.query, offset, { page, count });
   const rows = heavy.page
     ? await app.db.heavyAll(page.sql, page.params)
     : await app.db.all(page.sql, page.params);

@@ -15,6 +15,8 @@ export interface PendingJoin {
 
 /** A listRule compiled for `EXISTS (SELECT 1 FROM <source> WHERE <alias>.id = x.id AND <where>)`. */
 export interface ListRuleCheck {
+  /** The listRule's text (what a cache of the query checks for request values). */
+  readonly rule: string;
   readonly alias: string;
   readonly source: SqlFragment;
   readonly where: SqlFragment;

@@ -236,6 +236,14 @@ export class RecordFieldResolver implements FieldResolver {
     return this.#registry.list();
   }
 
+  /**
+   * The listRules compiled into the joins so far (client filters see related collections
+   * through them): their `@request.*` values and macros are bound in the joins' SQL.
+   */
+  visibilityRules(): string[] {
+    return [...this.#registry.listRules.values()].map((check) => check.rule);
+  }
+
   /** The main table's `_rowid_`. */
   rowid(): SqlFragment {
     return this.#dialect.rowid(this.alias);
@@ -556,7 +564,7 @@ export class RecordFieldResolver implements FieldResolver {
     const node = (cache ?? sharedFilterCache).parse(rule, RULE_FILTER_LIMITS);
     const where = compileFilter(node, { resolver: nested, dialect: this.#dialect, now: this.#options.now });
     const source = joinSql([sql`${this.#quote(target.name)} ${this.#quote(alias)}`, ...nested.joins()], " ");
-    const check: ListRuleCheck = { alias, source, where };
+    const check: ListRuleCheck = { rule, alias, source, where };
     this.#registry.listRules.set(target.id, check);
     return check;
   }

@@ -16,7 +16,13 @@ import { quoteIdent } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { SqlFragment } from "../../query/sql.ts";
-import type { RecordQuery } from "./record-rule.ts";
+
+/** What the cost decision reads of a query: its SQL texts and joins, never its values. */
+export interface ListQueryShape {
+  readonly joins: readonly unknown[];
+  readonly where: { readonly sql: string };
+  readonly orderBy: { readonly sql: string };
+}
 
 /** Rows from which a filtered or sorted scan (or a far page) may be slow. */
 export const BIG_TABLE_ROWS = 20_000;
@@ -48,7 +54,7 @@ async function estimatedRows(app: App, collection: Collection): Promise<number> 
 }
 
 /** Whether a compiled query joins or runs subqueries. */
-function joinsOrSubqueries(query: RecordQuery): boolean {
+function joinsOrSubqueries(query: ListQueryShape): boolean {
   return (
     query.joins.length > 0 || /\bSELECT\b/i.test(query.where.sql) || /\bSELECT\b/i.test(query.orderBy.sql)
   );
@@ -96,7 +102,7 @@ export interface ListCost {
 export async function listCost(
   app: App,
   collection: Collection,
-  query: RecordQuery,
+  query: ListQueryShape,
   offset: number,
   statements: { page: SqlFragment; count: SqlFragment | null },
 ): Promise<ListCost> {
@@ -118,6 +124,6 @@ export function alwaysHeavy(collection: Collection): boolean {
 }
 
 /** Whether a compiled filter query over `collection` may be slow (a view, joins, subqueries). */
-export function queryMayBeSlow(collection: Collection, query: RecordQuery): boolean {
+export function queryMayBeSlow(collection: Collection, query: ListQueryShape): boolean {
   return collection.type === "view" || joinsOrSubqueries(query);
 }

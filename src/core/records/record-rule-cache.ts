@@ -4,30 +4,23 @@
  * shape) is compiled once into a template (src/query/filter-template.ts) and a request only
  * binds its values into the same SQL, which also keeps one prepared statement per rule.
  *
- * The shape of a request is what the compiler's output depends on besides the values: for
- * every `@request.*` identifier of the rule, whether it is a non-empty text (a slot), or its
- * exact value when it is empty, NULL, a boolean or a number. A rule whose `@request.*` need SQL
- * (`@request.auth.rel.x`, `@request.body.rel.x`, `:each`, `:lower`, `:changed`), or that uses
- * a date macro (`@now`…: its value is the clock's), is compiled per request as before.
+ * The shape of a request is what the compiler's output depends on besides the values
+ * (record-request-shape.ts); a rule without one is compiled per request as before.
  *
  * Templates live as long as their collection object: any collection change reloads every
  * collection (`App.reloadCollections`), so a changed rule, field or related collection gets new
  * objects and new templates; the rule text is part of the key as well.
  */
-import type { ExpressionNode, OperandNode } from "../../query/ast.ts";
-import type { FieldResolution } from "../../query/field-resolver.ts";
-import { isResolvedConstant } from "../../query/field-resolver.ts";
+import type { ExpressionNode } from "../../query/ast.ts";
 import { sharedFilterCache } from "../../query/filter-cache.ts";
 import { compileFilter } from "../../query/filter-compiler.ts";
 import { type FilterTemplate, SlotResolver, fillTemplate } from "../../query/filter-template.ts";
 import type { FilterLimits } from "../../query/limits.ts";
-import { isMacroName } from "../../query/macros.ts";
 import type { SqlFragment, SqlValue } from "../../query/sql.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import type { RecordFieldResolver } from "./record-field-resolver.ts";
-import type { RequestScope } from "./record-field-resolver-request.ts";
-import { resolveRequestField } from "./record-field-resolver-request.ts";
+import { isRequestIdentifier, requestIdentifiers, requestValues, shapeKey } from "./record-request-shape.ts";
 
 /** A compiled rule: its condition and the joins it needs. */
 export interface CompiledRule {
@@ -77,7 +70,7 @@ export const ruleCacheStats = { compiles: 0, hits: 0 };
 export function compileRecordRule(options: RuleCompile): CompiledRule {
   const entry = ruleEntry(options);
   if (entry.requestIdentifiers === null) return compileDirect(entry.node, options);
-  const values = requestValues(entry.requestIdentifiers, options);
+  const values = requestValues(entry.requestIdentifiers, options.collection, options.requestInfo);
   if (values === null) return compileDirect(entry.node, options);
   const shape = shapeKey(values);
   const template = entry.templates.get(shape);
@@ -127,84 +120,4 @@ function compileTemplate(entry: RuleEntry, shape: string, options: RuleCompile):
   }
   entry.templates.set(shape, { filter, slots: slots.slotIdentifiers });
   return slots.filled(filter);
-}
-
-function isRequestIdentifier(identifier: string): boolean {
-  return identifier.startsWith("@request.");
-}
-
-/** The distinct `@request.*` identifiers of a rule, or null when it uses a date macro. */
-function requestIdentifiers(node: ExpressionNode): string[] | null {
-  const found = new Set<string>();
-  let macro = false;
-  const operand = (o: OperandNode): void => {
-    if (o.kind === "identifier") {
-      if (isMacroName(o.name)) macro = true;
-      else if (isRequestIdentifier(o.name)) found.add(o.name);
-    } else if (o.kind === "function") {
-      o.args.forEach(operand);
-    }
-  };
-  const expression = (e: ExpressionNode): void => {
-    if (e.kind === "logical") e.items.forEach(expression);
-    else {
-      operand(e.left);
-      operand(e.right);
-    }
-  };
-  expression(node);
-  return macro ? null : [...found];
-}
-
-/** Thrown by the look-up scope when an identifier needs SQL: the rule then compiles directly. */
-const NEEDS_SQL = new Error("needs SQL");
-
-function throwNeedsSql(): never {
-  throw NEEDS_SQL;
-}
-
-/**
- * The constant each `@request.*` identifier resolves to for this request (the same function
- * the resolver calls), or null when one is not a plain constant (or is invalid: the direct
- * compile then reports it as before).
- */
-function requestValues(
-  identifiers: readonly string[],
-  options: RuleCompile,
-): Map<string, SqlValue | boolean> | null {
-  const values = new Map<string, SqlValue | boolean>();
-  if (identifiers.length === 0) return values;
-  const scope: RequestScope = {
-    collection: options.collection,
-    requestInfo: options.requestInfo,
-    bodyEach: throwNeedsSql,
-    bodyRelation: throwNeedsSql,
-    authPath: throwNeedsSql,
-    changed: throwNeedsSql,
-  };
-  for (const identifier of identifiers) {
-    let resolution: FieldResolution;
-    try {
-      resolution = resolveRequestField(identifier, identifier.split("."), scope);
-    } catch {
-      return null;
-    }
-    if (!isResolvedConstant(resolution) || resolution.wrapCondition !== undefined) return null;
-    const value = resolution.value;
-    if (value instanceof Uint8Array) return null;
-    values.set(identifier, value);
-  }
-  return values;
-}
-
-/** The request's shape: a slot for each non-empty text, the exact value of anything else. */
-function shapeKey(values: ReadonlyMap<string, SqlValue | boolean>): string {
-  let key = "";
-  for (const value of values.values()) {
-    if (typeof value === "string") key += value === "" ? "e" : "s";
-    else if (value === null) key += "n";
-    else if (typeof value === "boolean") key += value ? "t" : "f";
-    else key += `${typeof value === "bigint" ? "i" : "d"}${String(value)};`;
-  }
-  return key;
 }

@@ -19,6 +19,7 @@
  *   const rows = await db.all(select.sql, select.params);
  */
 import type { SqlDialect } from "../../query/dialect.ts";
+import type { FieldResolver } from "../../query/field-resolver.ts";
 import { sqliteDialect } from "../../query/dialect.ts";
 import { type FilterCache, sharedFilterCache } from "../../query/filter-cache.ts";
 import { compileFilter } from "../../query/filter-compiler.ts";
@@ -88,7 +89,7 @@ function newResolver(
 
 function compile(
   text: string,
-  resolver: RecordFieldResolver,
+  resolver: FieldResolver,
   ctx: RecordRuleContext,
   limits: FilterLimits,
 ): SqlFragment {
@@ -129,11 +130,26 @@ export interface RecordQuery {
   readonly alias: string;
 }
 
+/** Options of `RecordQueryBuilder` besides the rule context. */
+export interface RecordQueryBuilderOptions extends RecordRuleContext {
+  readonly isSuperuser: boolean;
+  /**
+   * Compiles through a wrapper of each resolver (the rules' first, then the client's), e.g. a
+   * `SlotResolver` making a template of the whole query (record-list-cache.ts). The rule is then
+   * compiled directly, never from its own template.
+   */
+  readonly wrapResolver?: (resolver: RecordFieldResolver) => FieldResolver;
+}
+
 /** Compiles rule + client filter + sort over one collection with one shared join list. */
 export class RecordQueryBuilder {
   readonly #ctx: RecordRuleContext;
   readonly #rules: RecordFieldResolver;
   readonly #client: RecordFieldResolver;
+  /** What the compiles go through: the resolvers or their wrappers. */
+  readonly #rulesView: FieldResolver;
+  readonly #clientView: FieldResolver;
+  readonly #isWrapped: boolean;
   readonly #conditions: SqlFragment[] = [];
   #orderBy: SqlFragment = raw("");
   /** A rule not compiled yet: the last one may come from a template (record-rule-cache.ts). */
@@ -141,7 +157,7 @@ export class RecordQueryBuilder {
   /** The joins of a rule that came from a template (the resolvers then have none). */
   #templateJoins: readonly SqlFragment[] | null = null;
 
-  constructor(ctx: RecordRuleContext & { readonly isSuperuser: boolean }) {
+  constructor(ctx: RecordQueryBuilderOptions) {
     this.#ctx = ctx;
     this.#rules = newResolver(ctx, { isClientFilter: false, allowHiddenFields: true });
     this.#client = newResolver(
@@ -149,6 +165,10 @@ export class RecordQueryBuilder {
       { isClientFilter: !ctx.isSuperuser, allowHiddenFields: ctx.isSuperuser },
       this.#rules,
     );
+    const wrap = ctx.wrapResolver;
+    this.#isWrapped = wrap !== undefined;
+    this.#rulesView = wrap !== undefined ? wrap(this.#rules) : this.#rules;
+    this.#clientView = wrap !== undefined ? wrap(this.#client) : this.#client;
   }
 
   /** ANDs an API rule (full access); `""` adds nothing. A null rule must be refused before. */
@@ -171,11 +191,12 @@ export class RecordQueryBuilder {
     const ctx = this.#ctx;
     const reusable =
       last &&
+      !this.#isWrapped &&
       ctx.now === undefined &&
       (ctx.dialect === undefined || ctx.dialect === sqliteDialect) &&
       this.#rules.joins().length === 0;
     if (!reusable) {
-      this.#conditions.push(compile(rule, this.#rules, ctx, RULE_FILTER_LIMITS));
+      this.#conditions.push(compile(rule, this.#rulesView, ctx, RULE_FILTER_LIMITS));
       return;
     }
     const alias = this.#rules.alias;
@@ -199,7 +220,7 @@ export class RecordQueryBuilder {
   filter(filter: string): this {
     if (filter.trim() !== "") {
       this.#compilePendingRule(false);
-      this.#conditions.push(compile(filter, this.#client, this.#ctx, DEFAULT_FILTER_LIMITS));
+      this.#conditions.push(compile(filter, this.#clientView, this.#ctx, DEFAULT_FILTER_LIMITS));
     }
     return this;
   }
@@ -207,7 +228,7 @@ export class RecordQueryBuilder {
   /** Sets the client's `?sort` (restricted unless superuser). */
   sort(sort: string): this {
     this.#compilePendingRule(false);
-    this.#orderBy = buildSort(sort, { resolver: this.#client, dialect: this.#ctx.dialect });
+    this.#orderBy = buildSort(sort, { resolver: this.#clientView, dialect: this.#ctx.dialect });
     return this;
   }
 
