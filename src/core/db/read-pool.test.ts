@@ -7,11 +7,14 @@ import { after, before, describe, test } from "node:test";
 import { QueryTimeoutError, ReadPool, ReadPoolBusyError } from "./read-pool.ts";
 
 /**
- * One SQLite step that runs for seconds (10–20 s here): an aggregate over a long recursive CTE.
- * A thread stuck in it delays this test process's exit until it ends, so it is not longer.
+ * One SQLite step that runs for seconds (~11 s on a quiet development machine, longer under the
+ * suite's load): an aggregate over a long recursive CTE. It must outlast the "stuck threads"
+ * test's two 3 s timeouts, or the first stuck thread is gone before the count (at 30M rows, 3.7 s
+ * on a quiet machine, it was). A thread stuck in it delays this test process's exit until it
+ * ends, so it is not longer.
  */
 const SLOW =
-  "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT max(x) AS n FROM c";
+  "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 90000000) SELECT max(x) AS n FROM c";
 
 /** How late a timer set to `ms` fires while `work` runs: the event loop's stall. */
 async function loopDelay(ms: number): Promise<number> {
