@@ -12,8 +12,9 @@
  *
  * `--saves=N` measures the event path without HTTP instead: a process per mode (hooks, none,
  * hooks, none) runs N `app.save()` creates in-process, 16 in flight, after a warm-up of 15,000
- * saves (both threads' code fully compiled), and reports CPU per save by thread group (main, the
- * pool's worker, V8's helpers: GC and the JIT's compiler threads). Far less noisy
+ * saves (every thread's code fully compiled), with serve's default pool size
+ * (`SATCHEL_BENCH_POOL=N` for another), and reports CPU per save by thread group (main, the
+ * pool's workers, V8's helpers: GC and the JIT's compiler threads). Far less noisy
  * than the HTTP figures on a shared machine; the difference is what the hook adds per event.
  *
  * The cost is the server's CPU time per request, read from /proc (every thread: the main thread,
@@ -131,12 +132,21 @@ async function settledRss(pid: number): Promise<number> {
 async function savesChild(n: number, hooks: string): Promise<void> {
   const load = async <T>(rel: string) => (await import(join(root, rel))) as T;
   const { App: RootApp } = await load<{ App: typeof App }>("src/core/app.ts");
-  const { HooksRuntime } = await load<{
+  const { HooksRuntime, defaultPoolSize } = await load<{
     HooksRuntime: typeof HooksRuntimeClass;
+    defaultPoolSize: () => number;
   }>("src/hooks/runtime.ts");
   const { Record } = await load<{ Record: typeof RecordClass }>("src/core/records/record.ts");
   const app = new RootApp({ dataDir });
-  const runtime = new HooksRuntime(app, { hooksDir: hooks, watch: false, poolSize: 1, timeoutMs: 0 });
+  // The pool `serve` starts by default (--hooksPool: as many threads as CPUs, at most 4); with one
+  // thread the 16 saves in flight queue behind it one event at a time (a hook added 65–71 µs per
+  // event with one thread, 51–56 with the default two on the 2-core machine).
+  const runtime = new HooksRuntime(app, {
+    hooksDir: hooks,
+    watch: false,
+    poolSize: Number(process.env.SATCHEL_BENCH_POOL ?? defaultPoolSize()),
+    timeoutMs: 0,
+  });
   await runtime.start();
   await app.bootstrap();
   const posts = app.findCollectionByNameOrId("posts")!;
