@@ -12,7 +12,7 @@
  *
  * `--saves=N` measures the event path without HTTP instead: a process per mode (hooks, none,
  * hooks, none) runs N `app.save()` creates in-process, 16 in flight, after a warm-up of 15,000
- * saves (every thread's code fully compiled), with serve's default pool size
+ * saves per pool thread (every thread's code fully compiled), with serve's default pool size
  * (`SATCHEL_BENCH_POOL=N` for another), and reports CPU per save by thread group (main, the
  * pool's workers, V8's helpers: GC and the JIT's compiler threads). Far less noisy
  * than the HTTP figures on a shared machine; the difference is what the hook adds per event.
@@ -60,8 +60,8 @@ onRecordCreate((e) => { e.record.set("views", 1); e.next() }, "posts")
 routerAdd("GET", "/bench/json", (e) => e.json(200, {code: 200, message: "API is healthy.", data: {}}))
 `;
 
-/** Saves before the measured ones in `--saves` (see savesChild). */
-const WARMUP_SAVES = 15_000;
+/** Saves before the measured ones in `--saves`, per pool thread (see savesChild). */
+const WARMUP_SAVES_PER_THREAD = 15_000;
 
 /** Linux's USER_HZ. */
 const TICKS_PER_SECOND = 100;
@@ -161,10 +161,11 @@ async function savesChild(n: number, hooks: string): Promise<void> {
     };
     await Promise.all(Array.from({ length: 16 }, one));
   };
-  // A long warm-up: the worker's isolate tiers its code up on its own, and with a short one
-  // (2,000 saves) TurboFan was still compiling both threads' hook paths during the measured saves
-  // (V8's helper threads: +12–17 µs per save that a running server pays once, not per event).
-  await batch(WARMUP_SAVES);
+  // A long warm-up: each worker's isolate tiers its code up on its own, from the events it ran,
+  // and with a short one (2,000 saves) TurboFan was still compiling the threads' hook paths
+  // during the measured saves (V8's helper threads: +12–17 µs per save that a running server pays
+  // once, not per event). With two threads and 15,000 saves in all, +9–10 µs still were.
+  await batch(WARMUP_SAVES_PER_THREAD * Math.max(1, runtime.options.poolSize));
   const before = threadTicks(process.pid);
   await batch(n);
   const after = threadTicks(process.pid);
