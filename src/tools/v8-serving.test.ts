@@ -25,6 +25,12 @@ async function child(options: {
   env?: NodeJS.ProcessEnv;
   /** restoreJit() alone instead of serveWithV8Tuned() (what serve does before pending migrations). */
   jitOnly?: boolean;
+  /**
+   * After the allocation: whether collections were still watched, then a last-resort collection
+   * (which shrinks the young generation), the wait until they are watched again, and the
+   * allocation once more.
+   */
+  shrink?: boolean;
 }) {
   const script = `
     import { restoreJit, serveWithV8Tuned } from ${JSON.stringify(MODULE)};
@@ -34,13 +40,29 @@ async function child(options: {
     const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
     let keep = [];
     let max = 0;
-    for (let round = 0; round < 3000; round++) {
-      for (let i = 0; i < 2000; i++) {
-        keep.push({ a: i, b: "x" + i });
-        if (keep.length > 30000) keep = [];
+    const allocate = async () => {
+      for (let round = 0; round < 3000; round++) {
+        for (let i = 0; i < 2000; i++) {
+          keep.push({ a: i, b: "x" + i });
+          if (keep.length > 30000) keep = [];
+        }
+        max = Math.max(max, young());
+        await new Promise((r) => setImmediate(r));
       }
-      max = Math.max(max, young());
-      await new Promise((r) => setImmediate(r));
+    };
+    await allocate();
+    const shrink = {};
+    if (${options.shrink === true}) {
+      shrink.watchingAtCap = tuning.watching;
+      keep = [];
+      globalThis.gc({ type: "major", execution: "sync", flavor: "last-resort" });
+      shrink.shrunkMB = young() / 1048576;
+      const deadline = Date.now() + 10000;
+      while (!tuning.watching && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      shrink.watchingAgain = tuning.watching;
+      max = 0;
+      await allocate();
+      shrink.regrownMB = max / 1048576;
     }
     // Each tier compiles on demand (a natives call into a tier that is off aborts the process).
     const status = (fn) => %GetOptimizationStatus(fn);
@@ -54,7 +76,7 @@ async function child(options: {
     b(1); %CompileBaseline(b);
     const baseline = (status(b) & (1 << 15)) !== 0;
     tuning.stop();
-    console.log(JSON.stringify({ maxYoungMB: max / 1048576, turbofanned, maglevved, baseline }));
+    console.log(JSON.stringify({ maxYoungMB: max / 1048576, turbofanned, maglevved, baseline, shrink }));
   `;
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (!options.env?.SATCHEL_V8_SIZING) delete env.SATCHEL_V8_SIZING;
@@ -66,7 +88,7 @@ async function child(options: {
     writeFileSync(file, script);
     const { stdout } = await run(
       process.execPath,
-      ["--allow-natives-syntax", ...(options.execArgv ?? []), file],
+      ["--allow-natives-syntax", "--expose-gc", ...(options.execArgv ?? []), file],
       {
         env,
       },
@@ -76,6 +98,7 @@ async function child(options: {
       turbofanned: boolean;
       maglevved: boolean;
       baseline: boolean;
+      shrink: { watchingAtCap?: boolean; shrunkMB?: number; watchingAgain?: boolean; regrownMB?: number };
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -90,6 +113,14 @@ describe("serveWithV8Tuned", { skip: "Bun" in globalThis ? "V8 only" : false }, 
     // young generation (8.25-10 MB seen), gone at the next collection. Not held would be a
     // doubling: 16 MB, then 32, as the SATCHEL_V8_SIZING=0 test shows.
     assert.ok(r.maxYoungMB >= 8 && r.maxYoungMB < 16, `the young generation reached ${r.maxYoungMB} MB`);
+  });
+
+  test("at its cap collections are no longer watched; after a collection shrank it, they are again and it grows back", async () => {
+    const r = await child({ asLauncher: true, shrink: true });
+    assert.equal(r.shrink.watchingAtCap, false, "still watching every collection at the cap");
+    assert.ok(r.shrink.shrunkMB! < 8, `the last-resort collection left ${r.shrink.shrunkMB} MB`);
+    assert.equal(r.shrink.watchingAgain, true, "not watching again after the shrink");
+    assert.ok(r.shrink.regrownMB! >= 8 && r.shrink.regrownMB! < 16, `grew back to ${r.shrink.regrownMB} MB`);
   });
 
   test("restoreJit (before pending migrations) turns the JIT tiers back on and leaves the young generation held", async () => {
