@@ -5,24 +5,32 @@
  * rows of the valid ones are all stored; updates and deletes sent together all land.
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, test, type TestContext } from "node:test";
 import { ClientResponseError } from "pocketbase";
 import { startTestServer } from "./helpers/server.ts";
 import { query } from "./helpers/sqlite.ts";
 
+/** A test server with a base collection anyone may write, with a number field `n` and `fields`. */
+async function openServer(
+  t: TestContext,
+  name: string,
+  fields: { name: string; type: string }[],
+  extra: { indexes?: string[] } = {},
+) {
+  const srv = await startTestServer(t);
+  await srv.pb.collections.create({
+    name,
+    type: "base",
+    ...{ viewRule: "", createRule: "", updateRule: "", deleteRule: "" },
+    fields: [...fields, { name: "n", type: "number" }],
+    ...extra,
+  });
+  return srv;
+}
+
 describe("concurrent writes through the API", () => {
   test("creates racing for a unique value: one wins, the rest are 400 not-unique, the others all stored", async (t) => {
-    const srv = await startTestServer(t);
-    await srv.pb.collections.create({
-      name: "tickets",
-      type: "base",
-      createRule: "",
-      updateRule: "",
-      deleteRule: "",
-      fields: [
-        { name: "code", type: "text" },
-        { name: "n", type: "number" },
-      ],
+    const srv = await openServer(t, "tickets", [{ name: "code", type: "text" }], {
       indexes: ["CREATE UNIQUE INDEX idx_tickets_code ON tickets (code)"],
     });
     const guest = srv.client();
@@ -66,16 +74,7 @@ describe("concurrent writes through the API", () => {
   });
 
   test("updates and deletes sent together all land, each answered with its own record", async (t) => {
-    const srv = await startTestServer(t);
-    await srv.pb.collections.create({
-      name: "notes",
-      type: "base",
-      createRule: "",
-      updateRule: "",
-      deleteRule: "",
-      viewRule: "",
-      fields: [{ name: "n", type: "number" }],
-    });
+    const srv = await openServer(t, "notes", []);
     const guest = srv.client();
     const created = await Promise.all(
       Array.from({ length: 30 }, (_, i) => guest.collection("notes").create({ n: i }, { requestKey: null })),
