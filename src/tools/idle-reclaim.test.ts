@@ -80,6 +80,30 @@ describe("startIdleReclaim", () => {
     }
   });
 
+  it("after a collection that could not reach the rest level, collects again only after more work or growth", async () => {
+    const probe = new Scripted();
+    const reclaim = startIdleReclaim({ ...options, minWorkMs: 30, probe });
+    try {
+      // a pause in a long load: the collection ends 60 MB above the rest level (live memory)
+      probe.floor = 160 * MB;
+      probe.rssBytes = 200 * MB;
+      await until(() => probe.collected === 1, "the first collection");
+      await new Promise((r) => setTimeout(r, 80));
+      assert.equal(probe.collected, 1, "idle since, and nothing grew: no futile second collection");
+      // the load goes on, then ends 10 MB higher: under the growth threshold from where the
+      // last collection ended, but the work since makes it worth looking again
+      probe.busy = true;
+      probe.rssBytes = 170 * MB;
+      await new Promise((r) => setTimeout(r, 60));
+      probe.busy = false;
+      probe.floor = 100 * MB;
+      await until(() => probe.collected === 2, "the collection after the load");
+      assert.equal(probe.rssBytes, 100 * MB);
+    } finally {
+      reclaim.stop();
+    }
+  });
+
   it("lets the app release its caches just before each collection", async () => {
     const probe = new Scripted();
     const order: string[] = [];

@@ -2,7 +2,7 @@
  * Gives memory back once a burst is over. After a burst V8 keeps the pages its old generation
  * grew to (measured: 70 MB committed for 17 MB live, 30 s after a load, the memory reducer not
  * having shrunk it), and they stay in the process's RSS. When the process has been idle for a
- * few seconds and its RSS is well above what it was after the last reclaim, one "last resort"
+ * few seconds and its RSS is well above its rest level (the lowest it has been), one "last resort"
  * full collection (the one V8 runs on memory pressure: compacts, shrinks the young generation
  * and unmaps the pooled pages) brings it back: 198 → 109 MB in ~60 ms, once, while nothing
  * else runs. Just before it, `release` lets the app free its own caches (SQLite's page caches);
@@ -48,8 +48,13 @@ export interface IdleReclaimOptions {
   idleShare?: number;
   /** How many idle intervals in a row before collecting. */
   idleIntervals?: number;
-  /** Collect only when RSS grew by more than this many bytes since the last reclaim. */
+  /** Collect only when RSS is more than this many bytes above the lowest seen (the rest level). */
   minGrowthBytes?: number;
+  /**
+   * When the last collection could not go back that low (the memory is live), collect again
+   * only after this much CPU time (ms, every thread) was spent since, or after that growth again.
+   */
+  minWorkMs?: number;
   probe?: ReclaimProbe;
   /** Gives back what else the process caches (SQLite's page caches), just before the collection. */
   release?: () => void;
@@ -107,8 +112,17 @@ export function startIdleReclaim(options: IdleReclaimOptions = {}): IdleReclaim 
   const idleShare = options.idleShare ?? 0.02;
   const idleIntervals = options.idleIntervals ?? 3;
   const minGrowth = options.minGrowthBytes ?? 24 << 20;
+  const minWorkMicros = (options.minWorkMs ?? 2000) * 1000;
   const probe = options.probe ?? defaultProbe();
-  let baseline = probe.rss();
+  // Growth is measured from the lowest RSS seen (the rest level), not from where the last
+  // collection ended: a collection in a pause of a long load ends high (the load's threads and
+  // caches are still there), and measured from there the growth left at the load's end stayed
+  // under the threshold, so nothing was given back (120 MB 30 s after the bench, rest 59).
+  let floor = probe.rss();
+  // Where the last collection ended, and the CPU time then: collecting again with no growth
+  // since and no work done in between would free nothing (the memory is live).
+  let afterLast = Number.NEGATIVE_INFINITY;
+  let cpuAtLast = 0;
   let lastCpu = probe.cpuMicros();
   let idleFor = 0;
   let collections = 0;
@@ -124,7 +138,7 @@ export function startIdleReclaim(options: IdleReclaimOptions = {}): IdleReclaim 
           if (busy >= START_IDLE_SHARE) return;
           probe.collectHeap();
           collections++;
-          baseline = Math.min(baseline, probe.rss());
+          floor = Math.min(floor, probe.rss());
           lastCpu = probe.cpuMicros();
         }, options.afterStartMs);
   afterStart?.unref();
@@ -134,9 +148,12 @@ export function startIdleReclaim(options: IdleReclaimOptions = {}): IdleReclaim 
     lastCpu = cpu;
     idleFor = busy < idleShare ? idleFor + 1 : 0;
     const rss = probe.rss();
-    // RSS that went down on its own (a thread stopped) is the new floor.
-    if (rss < baseline) baseline = rss;
-    if (idleFor < idleIntervals || rss - baseline <= minGrowth) return;
+    // RSS that went down on its own (a thread stopped, the C heap trimmed after a collection)
+    // is the new floor, and where the last collection really ended.
+    if (rss < floor) floor = rss;
+    if (rss < afterLast) afterLast = rss;
+    if (idleFor < idleIntervals || rss - floor <= minGrowth) return;
+    if (rss - afterLast <= minGrowth && cpu - cpuAtLast < minWorkMicros) return;
     try {
       options.release?.();
     } catch {
@@ -144,9 +161,9 @@ export function startIdleReclaim(options: IdleReclaimOptions = {}): IdleReclaim 
     }
     probe.collect();
     collections++;
-    baseline = probe.rss();
+    afterLast = probe.rss();
     // The collection's own CPU time is not activity.
-    lastCpu = probe.cpuMicros();
+    lastCpu = cpuAtLast = probe.cpuMicros();
     idleFor = 0;
   }, intervalMs);
   timer.unref();
