@@ -22,7 +22,10 @@ function connection(path: string): StatementSync {
   open?.db.close();
   open = null;
   const db = new DatabaseSync(path, { timeout: 10_000 });
-  db.exec("PRAGMA synchronous = NORMAL");
+  // A checkpoint every 4,000 WAL pages (16 MB) rather than SQLite's 1,000: the message index
+  // dirties a page per row, and a page rewritten by several batches is then copied back once
+  // (measured at 150k rows: 25 → 17 µs of CPU per row).
+  db.exec("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 4000");
   open = { path, db, insert: db.prepare(INSERT_LOGS_SQL) };
   return open.insert;
 }

@@ -47,3 +47,38 @@ it("writes nothing until the batch is full or flushed, then all of it in one sta
     });
   }
 });
+
+it("with a thread, full batches are written by it and smaller ones in-process", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "satchel-logwriter-"));
+  const path = join(dir, "aux.db");
+  const db = Database.open(path);
+  await db.exec(
+    "CREATE TABLE _logs (id TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, data JSON NOT NULL, created TEXT NOT NULL)",
+  );
+  // The app's connection, counting the statements run on it (the event loop's writes).
+  let runs = 0;
+  const counted = Object.assign(Object.create(db) as Database, {
+    path,
+    run: (...args: Parameters<Database["run"]>) => {
+      runs++;
+      return db.run(...args);
+    },
+  });
+  const writer = new LogWriter(() => counted, { batchSize: 5, flushDelayMs: 60_000, thread: true });
+  t.after(async () => {
+    await writer.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const count = async () => Number((await db.get("SELECT COUNT(*) AS n FROM _logs"))!.n);
+  for (let i = 0; i < 5; i++) writer.push(entry(i));
+  await writer.flush();
+  assert.equal(await count(), 5);
+  assert.equal(runs, 0, "the full batch was written by the thread");
+  writer.push(entry(5));
+  await writer.flush();
+  assert.equal(await count(), 6);
+  assert.equal(runs, 1, "a batch of one was written in-process");
+  const row = (await db.get("SELECT level, message, data FROM _logs WHERE message = 'm3'"))!;
+  assert.deepEqual({ ...row }, { level: 8, message: "m3", data: '{"i":3,"nested":{"ok":true}}' });
+});

@@ -29,8 +29,10 @@ export interface LogWriterOptions {
   /** Longest wait of an entry before it is written, in ms (default 3000). */
   flushDelayMs?: number;
   /**
-   * Write from a worker thread with its own connection (log-thread.ts) rather than through `db`
-   * on the event loop; needs `db` to tell its file (`path`). Off by default.
+   * Write full batches (a busy server's) from a worker thread with its own connection
+   * (log-thread.ts) rather than through `db` on the event loop; needs `db` to tell its file
+   * (`path`). Smaller batches (the timer's, a quiet server's) stay on `db`: a few rows cost less
+   * than a thread (~25 MB while it runs). Off by default.
    */
   thread?: boolean;
 }
@@ -86,8 +88,9 @@ export class LogWriter {
       const db = this.#db();
       if (!db) return;
       try {
-        if (this.#thread && db.path) await this.#thread.write(db.path, JSON.stringify(batch));
-        else if (batch.length === this.#batchSize && this.#fullBatchSql !== null)
+        const full = batch.length === this.#batchSize;
+        if (full && this.#thread && db.path) await this.#thread.write(db.path, JSON.stringify(batch));
+        else if (full && this.#fullBatchSql !== null)
           await db.run(this.#fullBatchSql, insertLogRowsParams(batch));
         else await db.run(INSERT_LOGS_SQL, [JSON.stringify(batch)]);
       } catch (err) {
