@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Env } from "./http/context.ts";
+import type { NodeEnv } from "./http/node-adapter.ts";
 
 /** The Node request/response pair of `c`, or undefined when it was not served by node:http. */
 export function nodeExchange<E extends Env>(
@@ -14,4 +15,12 @@ export function nodeExchange<E extends Env>(
   const req = env?.incoming;
   const res = env?.outgoing;
   return req && res && typeof res.writeHead === "function" ? { req, res } : undefined;
+}
+
+/** The node adapter's `c.env` (for its default headers), or undefined when node:http did not serve `c`. */
+export function nodeEnv<E extends Env>(c: Context<E>): NodeEnv | undefined {
+  const env = c.env as Partial<NodeEnv> | undefined;
+  return env?.outgoing && typeof env.outgoing.writeHead === "function" && "defaults" in env
+    ? (env as NodeEnv)
+    : undefined;
 }

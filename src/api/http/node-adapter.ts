@@ -46,6 +46,44 @@ const TEXT_PLAIN = "text/plain; charset=UTF-8";
 export interface NodeEnv {
   incoming: IncomingMessage;
   outgoing: ServerResponse;
+  /** Headers the response gets unless it sets them itself (setDefaultHeader). */
+  defaults: { [name: string]: string | undefined } | undefined;
+}
+
+/**
+ * Sets a header every response of this request gets unless the response sets the same header
+ * itself (CORS and security headers, set by middlewares before the handler runs). Kept here
+ * rather than set with Node's `setHeader`: that validates and stores each one per request, then
+ * makes `writeHead` merge the handler's headers one `setHeader` at a time (~5 % of a small
+ * request); plain responses get them in the one header object `writeHead` takes.
+ */
+export function setDefaultHeader(env: NodeEnv, name: string, value: string): void {
+  (env.defaults ??= {})[name] = value;
+}
+
+/** Takes back a header set by setDefaultHeader (a file download allows framing). */
+export function removeDefaultHeader(env: NodeEnv, name: string): void {
+  if (env.defaults?.[name] !== undefined) env.defaults[name] = undefined;
+}
+
+/** Puts the defaults on Node's response, for a response not written from plain parts. */
+function applyDefaults(outgoing: ServerResponse, defaults: NodeEnv["defaults"]): void {
+  if (!defaults || outgoing.headersSent) return;
+  for (const name in defaults) {
+    const value = defaults[name];
+    if (value !== undefined && !outgoing.hasHeader(name)) outgoing.setHeader(name, value);
+  }
+}
+
+/** `headers` under the defaults its own names do not override (in the order `writeHead` merged them). */
+function withDefaults(headers: PlainHeaders | undefined, defaults: NodeEnv["defaults"]): PlainHeaders | undefined {
+  if (!defaults) return headers;
+  const out: PlainHeaders = {};
+  for (const name in defaults) {
+    const value = defaults[name];
+    if (value !== undefined && !hasHeader(headers, name.toLowerCase())) out[name] = value;
+  }
+  return headers ? Object.assign(out, headers) : out;
 }
 
 /** A node:http request listener serving `router`; `fetch` replaces the router when given (a wrapper). */
@@ -65,13 +103,13 @@ export function nodeRequestListener<E extends Env>(
       return;
     }
     const method = incoming.method ?? "GET";
-    const env: NodeEnv = { incoming, outgoing };
+    const env: NodeEnv = { incoming, outgoing, defaults: undefined };
     if (fetch) {
       const request = new NodeRequest(incoming, outgoing, url) as unknown as Request;
       void Promise.resolve()
         .then(() => fetch(request, env))
         .then(
-          (res) => writeResponse(res, incoming, outgoing),
+          (res) => writeResponse(res, incoming, outgoing, env.defaults),
           (err: unknown) => failed(err, outgoing),
         );
       return;
@@ -88,11 +126,11 @@ export function nodeRequestListener<E extends Env>(
     }
     if (handled instanceof Promise) {
       handled.then(
-        (c) => writeResponse(c.res, incoming, outgoing),
+        (c) => writeResponse(c.res, incoming, outgoing, env.defaults),
         (err: unknown) => failed(err, outgoing),
       );
     } else {
-      writeResponse(handled.res, incoming, outgoing);
+      writeResponse(handled.res, incoming, outgoing, env.defaults);
     }
   };
 }
@@ -108,10 +146,21 @@ function failed(err: unknown, outgoing: ServerResponse): void {
   outgoing.end(`Error: ${err instanceof Error ? err.message : String(err)}`);
 }
 
-/** Writes `res` on `outgoing` (nothing when the handler wrote it itself). */
-export function writeResponse(res: Response, incoming: IncomingMessage, outgoing: ServerResponse): void {
+/**
+ * Writes `res` on `outgoing` (nothing when the handler wrote it itself), under the request's
+ * default headers (setDefaultHeader).
+ */
+export function writeResponse(
+  res: Response,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  defaults?: NodeEnv["defaults"],
+): void {
   const finish = finishers.get(outgoing);
   if (finish) {
+    // The handler's own writer reads them from Node's response (realtime.ts).
+    applyDefaults(outgoing, defaults);
+    defaults = undefined;
     finishers.delete(outgoing);
     // The handler's own writer (when the marker survived) or its clean-up (when it was replaced)
     // runs after whatever the adapter writes for a replaced response or a HEAD request.
@@ -123,7 +172,7 @@ export function writeResponse(res: Response, incoming: IncomingMessage, outgoing
   const parts = PlainResponse.parts(res);
   if (parts) {
     const { status, body } = parts;
-    let plain = parts.headers;
+    let plain = withDefaults(parts.headers, defaults);
     if (plain && RESPONSE_WRITTEN_HEADER in plain) {
       // A HEAD request gets the head here (its handler has no body to write).
       if (!head) return;
@@ -142,6 +191,7 @@ export function writeResponse(res: Response, incoming: IncomingMessage, outgoing
     else outgoing.end(body);
     return;
   }
+  applyDefaults(outgoing, defaults);
   if (res.headers.has(RESPONSE_WRITTEN_HEADER)) {
     if (!head) return;
     res.headers.delete(RESPONSE_WRITTEN_HEADER);

@@ -4,7 +4,8 @@
  * covers subdomains). Every `OPTIONS` request is a preflight, answered 204 here.
  */
 import type { MiddlewareHandler } from "../http/router.ts";
-import { nodeExchange } from "../node-exchange.ts";
+import { nodeEnv } from "../node-exchange.ts";
+import { setDefaultHeader } from "../http/node-adapter.ts";
 
 const ALLOW_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
@@ -38,12 +39,12 @@ export function cors(origins: readonly string[]): MiddlewareHandler {
     const origin = c.req.header("origin") ?? "";
     const isPreflight = c.req.method === "OPTIONS";
     const allowed = origin ? allowedOrigin(origin) : null;
-    const node = isPreflight ? undefined : nodeExchange(c);
-    if (node) {
-      // Defaults on Node's response (see security-headers.ts): no Headers object per request.
+    const env = isPreflight ? undefined : nodeEnv(c);
+    if (env) {
+      // The adapter's defaults (see security-headers.ts): no Headers object per request.
       // A handler's own Vary replaces this one; the handlers that set Vary include Origin.
-      node.res.setHeader("Vary", "Origin");
-      if (allowed) node.res.setHeader("Access-Control-Allow-Origin", allowed);
+      setDefaultHeader(env, "Vary", "Origin");
+      if (allowed) setDefaultHeader(env, "Access-Control-Allow-Origin", allowed);
       return next();
     }
     const headers = new Headers({ Vary: "Origin" });

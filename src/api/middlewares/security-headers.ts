@@ -1,7 +1,8 @@
 /** PocketBase's default security headers on every response. */
 import type { MiddlewareHandler } from "../http/router.ts";
 import type { ApiEnv } from "../env.ts";
-import { nodeExchange } from "../node-exchange.ts";
+import { nodeEnv } from "../node-exchange.ts";
+import { removeDefaultHeader, setDefaultHeader } from "../http/node-adapter.ts";
 
 /**
  * Adds `X-XSS-Protection`, `X-Content-Type-Options` and `X-Frame-Options` unless already set.
@@ -11,17 +12,15 @@ import { nodeExchange } from "../node-exchange.ts";
 export function securityHeaders(): MiddlewareHandler<ApiEnv> {
   // Not async: the node path adds no promise of its own beyond the one after `next()`.
   return function securityHeadersMiddleware(c, next) {
-    const node = nodeExchange(c);
-    if (node) {
-      const res = node.res;
-      // Set as defaults on Node's response before the handler runs: the handler's own headers
-      // are merged over them when the response is written (writeHead wins), which is "unless
+    const env = nodeEnv(c);
+    if (env) {
+      // Defaults for the adapter to write under the handler's own headers, which win: "unless
       // already set" without reading the Response's headers (that builds a Headers per request).
-      res.setHeader("X-XSS-Protection", "1; mode=block");
-      res.setHeader("X-Content-Type-Options", "nosniff");
-      res.setHeader("X-Frame-Options", "SAMEORIGIN");
+      setDefaultHeader(env, "X-XSS-Protection", "1; mode=block");
+      setDefaultHeader(env, "X-Content-Type-Options", "nosniff");
+      setDefaultHeader(env, "X-Frame-Options", "SAMEORIGIN");
       return next().then(() => {
-        if (c.get("allowFraming") === true) res.removeHeader("X-Frame-Options");
+        if (c.get("allowFraming") === true) removeDefaultHeader(env, "X-Frame-Options");
       });
     }
     return next().then(() => {
