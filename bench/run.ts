@@ -9,7 +9,7 @@
  * temp folder).
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -655,8 +655,17 @@ if (import.meta.main) {
       out: { type: "string" },
       "no-write": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      // RESULTS.md rendered again from results.json (after a change to the report), no run
+      render: { type: "boolean", default: false },
     },
   });
+  if (values.render) {
+    const dir = values.out ?? join(ROOT, "bench");
+    const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as BenchRunResults;
+    const md = join(dir, "RESULTS.md");
+    writeFileSync(md, await prettierFormat(renderRunMarkdown(results), md));
+    process.exit(0);
+  }
   const stop = (): void => process.exit(130);
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -98,6 +98,45 @@ function reference(ref: Reference | undefined): string {
   return ref.rps !== undefined ? `${fmtRate(ref.rps)}/s ${mark} (${ref.text})` : `${ref.text} ${mark}`;
 }
 
+/** Issue 17's aims, read off a run: what `renderMarkdown` sums up under the table. */
+export interface AimsSummary {
+  /** Median Satchel/limit over the measured scenarios (aim ≥ 0.75). */
+  median: number | null;
+  /** The lowest ratio and its scenario (aim: every scenario ≥ 0.6). */
+  worst: { ratio: number; title: string } | null;
+  atLeast06: number;
+  measured: number;
+  /** PocketBase's published rates beaten by Satchel's on this machine, of those with a rate. */
+  referencesBeaten: number;
+  references: number;
+  /** Titles of the scenarios whose published rate was not beaten. */
+  referencesMissed: string[];
+}
+
+export function aimsSummary(scenarios: readonly ScenarioResult[]): AimsSummary {
+  const measured = scenarios.filter((s) => s.ratio !== null && !s.skipped);
+  const ratios = measured.map((s) => s.ratio!).sort((a, b) => a - b);
+  const mid = ratios.length >> 1;
+  const median =
+    ratios.length === 0 ? null : ratios.length % 2 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+  let worst: AimsSummary["worst"] = null;
+  for (const s of measured)
+    if (worst === null || s.ratio! < worst.ratio) worst = { ratio: s.ratio!, title: s.title };
+  const withRate = scenarios.filter(
+    (s) => s.reference?.rps !== undefined && s.satchel?.status === "ok" && s.satchel.stats,
+  );
+  const missed = withRate.filter((s) => s.satchel!.stats!.rps <= s.reference!.rps!);
+  return {
+    median,
+    worst,
+    atLeast06: ratios.filter((x) => x >= 0.6).length,
+    measured: ratios.length,
+    referencesBeaten: withRate.length - missed.length,
+    references: withRate.length,
+    referencesMissed: missed.map((s) => s.title),
+  };
+}
+
 /** The Markdown report. */
 export function renderMarkdown(r: BenchResults): string {
   const m = r.meta;
@@ -156,6 +195,37 @@ export function renderMarkdown(r: BenchResults): string {
       "(CGO SQLite) on an AMD Ryzen 7 7840U (8C/16T). Both were measured on other hardware: a reference, not a same-run comparison.",
     "",
   );
+  const aims = aimsSummary(r.scenarios);
+  const sat = r.memory.satchel;
+  const yes = (ok: boolean): string => (ok ? "met" : "**not met**");
+  lines.push("## Against the aims (issue 17)", "", "| aim | this run | |", "|---|---|---|");
+  if (aims.median !== null && aims.worst !== null) {
+    lines.push(`| median Satchel/limit ≥ 0.75 | ${aims.median.toFixed(3)} | ${yes(aims.median >= 0.75)} |`);
+    lines.push(
+      `| every scenario ≥ 0.6 | ${aims.atLeast06} of ${aims.measured}; lowest ${aims.worst.ratio.toFixed(2)} (${aims.worst.title.replaceAll("|", "\\|")}) | ${yes(aims.atLeast06 === aims.measured)} |`,
+    );
+  }
+  if (aims.references > 0) {
+    const missed = aims.referencesMissed.length
+      ? `; not: ${aims.referencesMissed.join(", ").replaceAll("|", "\\|")}`
+      : "";
+    lines.push(
+      `| PocketBase's published rates beaten on this machine | ${aims.referencesBeaten} of ${aims.references}${missed} | ${yes(aims.referencesBeaten === aims.references)} |`,
+    );
+  }
+  if (sat && sat.restMB > 0) {
+    lines.push(`| RSS at rest ≤ 60 MB | ${sat.restMB.toFixed(0)} MB | ${yes(sat.restMB <= 60)} |`);
+    lines.push(`| peak RSS ≤ 250 MB | ${sat.peakMB.toFixed(0)} MB | ${yes(sat.peakMB <= 250)} |`);
+    if (sat.settledMB)
+      lines.push(
+        `| 30 s after the load ≤ 1.5 × rest (${(1.5 * sat.restMB).toFixed(0)} MB) | ${sat.settledMB.toFixed(0)} MB | ${yes(sat.settledMB <= 1.5 * sat.restMB)} |`,
+      );
+    if (sat.coldStartMs)
+      lines.push(
+        `| cold start ≤ 300 ms | ${sat.coldStartMs.toFixed(0)} ms | ${yes(sat.coldStartMs <= 300)} |`,
+      );
+  }
+  lines.push("");
   lines.push("## Memory (server RSS)", "", "| | Satchel | limit |", "|---|--:|--:|");
   const mem = (t: string, k: "restMB" | "peakMB" | "settledMB" | "coldStartMs"): string => {
     const v = r.memory[t]?.[k];
