@@ -76,7 +76,10 @@ function applyDefaults(outgoing: ServerResponse, defaults: NodeEnv["defaults"]):
 }
 
 /** `headers` under the defaults its own names do not override (in the order `writeHead` merged them). */
-function withDefaults(headers: PlainHeaders | undefined, defaults: NodeEnv["defaults"]): PlainHeaders | undefined {
+function withDefaults(
+  headers: PlainHeaders | undefined,
+  defaults: NodeEnv["defaults"],
+): PlainHeaders | undefined {
   if (!defaults) return headers;
   const out: PlainHeaders = {};
   for (const name in defaults) {

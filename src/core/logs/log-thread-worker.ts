@@ -16,8 +16,12 @@ export interface LogThreadReply {
   error?: string;
 }
 
-let open: { path: string; db: DatabaseSync; insert: StatementSync; multi: Map<number, StatementSync> } | null =
-  null;
+let open: {
+  path: string;
+  db: DatabaseSync;
+  insert: StatementSync;
+  multi: Map<number, StatementSync>;
+} | null = null;
 
 /**
  * Stores a batch: a multi-row INSERT with bound values for the sizes the writer sends (its full
