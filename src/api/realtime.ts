@@ -444,9 +444,10 @@ function closeHandler(
 }
 
 /**
- * The head of a taken-over stream: the defaults the middlewares set on Node's response (CORS,
- * security headers: see security-headers.ts) under the final response's own headers, merged as
- * `writeHead` would, without the marker of a response written by its handler.
+ * The head of a taken-over stream: the request's default headers (CORS, security headers: see
+ * setDefaultHeader, which the node adapter puts on Node's response before this writer runs) under
+ * the final response's own headers, merged as `writeHead` would, without the marker of a response
+ * written by its handler.
  */
 function* responseHeaders(res: ServerResponse, headers: Headers): Generator<[string, string]> {
   for (const [name, value] of Object.entries(res.getHeaders())) {
