@@ -6,6 +6,10 @@ import { it } from "node:test";
 import { Database } from "../db/database.ts";
 import { LogWriter, type LogEntry } from "./log-writer.ts";
 
+/** `_logs` as the writer needs it (PocketBase's columns, without its indexes). */
+const LOGS_TABLE =
+  "CREATE TABLE _logs (id TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, data JSON NOT NULL, created TEXT NOT NULL)";
+
 const entry = (i: number): LogEntry => ({
   level: i % 2 === 0 ? 0 : 8,
   message: `m${i}`,
@@ -20,9 +24,7 @@ it("writes nothing until the batch is full or flushed, then all of it in one sta
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  await db.exec(
-    "CREATE TABLE _logs (id TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, data JSON NOT NULL, created TEXT NOT NULL)",
-  );
+  await db.exec(LOGS_TABLE);
   const count = async () => Number((await db.get("SELECT COUNT(*) AS n FROM _logs"))!.n);
   const writer = new LogWriter(() => db, { batchSize: 5, flushDelayMs: 60_000 });
   for (let i = 0; i < 4; i++) writer.push(entry(i));
@@ -52,9 +54,7 @@ it("with a thread, full batches are written by it and smaller ones in-process", 
   const dir = mkdtempSync(join(tmpdir(), "satchel-logwriter-"));
   const path = join(dir, "aux.db");
   const db = Database.open(path);
-  await db.exec(
-    "CREATE TABLE _logs (id TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, level INTEGER NOT NULL, message TEXT NOT NULL, data JSON NOT NULL, created TEXT NOT NULL)",
-  );
+  await db.exec(LOGS_TABLE);
   // The app's connection, counting the statements run on it (the event loop's writes).
   let runs = 0;
   const counted = Object.assign(Object.create(db) as Database, {
