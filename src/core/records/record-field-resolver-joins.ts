@@ -46,8 +46,12 @@ export class JoinRegistry {
     return alias;
   }
 
+  /** How many joins were added or reused so far: tells whether a compile step needed any. */
+  uses = 0;
+
   /** Adds a join unless its key is already there (first one wins, keeping dependency order). */
   add(join: PendingJoin): void {
+    this.uses++;
     if (!this.#joins.has(join.key)) this.#joins.set(join.key, join.fragment);
   }
 

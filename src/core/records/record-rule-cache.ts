@@ -13,6 +13,7 @@
  */
 import type { ExpressionNode } from "../../query/ast.ts";
 import { sharedFilterCache } from "../../query/filter-cache.ts";
+import type { FieldResolver } from "../../query/field-resolver.ts";
 import { compileFilter } from "../../query/filter-compiler.ts";
 import { type FilterTemplate, SlotResolver, fillTemplate } from "../../query/filter-template.ts";
 import type { FilterLimits } from "../../query/limits.ts";
@@ -20,6 +21,7 @@ import type { SqlFragment, SqlValue } from "../../query/sql.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import type { RecordFieldResolver } from "./record-field-resolver.ts";
+import { andTerms, compileTerms, joinsUnderExists } from "./record-query-exists.ts";
 import { isRequestIdentifier, requestIdentifiers, requestValues, shapeKey } from "./record-request-shape.ts";
 
 /** A compiled rule: its condition and the joins it needs. */
@@ -41,6 +43,11 @@ export interface RuleCompile {
   readonly limits: FilterLimits;
   /** A fresh resolver for a compile (a miss, or a rule that cannot be reused). */
   readonly newResolver: () => RecordFieldResolver;
+  /**
+   * Put the rule's joins under an EXISTS in its condition (record-query-exists.ts) and return
+   * none: for a query on the main table's rows that nothing else joins into or sorts by.
+   */
+  readonly joinsUnderExists?: boolean;
 }
 
 interface Template {
@@ -100,19 +107,34 @@ function ruleEntry(options: RuleCompile): RuleEntry {
   return entry;
 }
 
+/** Compiles through `through` (the resolver or a wrapper of it). */
+function compileWith(
+  node: ExpressionNode,
+  resolver: RecordFieldResolver,
+  through: FieldResolver,
+  options: RuleCompile,
+): CompiledRule {
+  if (options.joinsUnderExists !== true)
+    return { where: compileFilter(node, { resolver: through }), joins: resolver.joins() };
+  const terms = compileTerms(node, { resolver: through, joinUses: () => resolver.joinUses() });
+  const joins = resolver.joins();
+  return joins.length === 0
+    ? { where: andTerms(terms), joins }
+    : { where: joinsUnderExists(terms, joins), joins: [] };
+}
+
 function compileDirect(node: ExpressionNode, options: RuleCompile): CompiledRule {
   ruleCacheStats.compiles++;
   const resolver = options.newResolver();
-  const where = compileFilter(node, { resolver });
-  return { where, joins: resolver.joins() };
+  return compileWith(node, resolver, resolver, options);
 }
 
 function compileTemplate(entry: RuleEntry, shape: string, options: RuleCompile): CompiledRule {
   ruleCacheStats.compiles++;
   const resolver = options.newResolver();
   const slots = new SlotResolver(resolver, isRequestIdentifier);
-  const where = compileFilter(entry.node, { resolver: slots });
-  const filter = slots.template(where, resolver.joins());
+  const { where, joins } = compileWith(entry.node, resolver, slots, options);
+  const filter = slots.template(where, joins);
   if (entry.templates.size >= MAX_SHAPES) entry.templates.clear();
   if (filter === null) {
     entry.templates.set(shape, null);

@@ -32,6 +32,7 @@ import type { Collection } from "../collections/collection-model.ts";
 import { getFieldType } from "../fields/registry.ts";
 import type { RequestInfo } from "../hook-events.ts";
 import { RULE_FILTER_LIMITS, RecordFieldResolver } from "./record-field-resolver.ts";
+import { type ConditionTerm, andTerms, compileTerms, joinsUnderExists } from "./record-query-exists.ts";
 import { compileRecordRule } from "./record-rule-cache.ts";
 
 /** What compiling a rule or filter over one collection needs. */
@@ -97,6 +98,18 @@ function compile(
   return sql`(${compileFilter(node, { resolver, dialect: ctx.dialect, now: ctx.now })})`;
 }
 
+/** `compile`, as top-level `&&` terms marked with whether they joined (record-query-exists.ts). */
+function compileQueryTerms(
+  text: string,
+  resolver: FieldResolver,
+  joinUses: () => number,
+  ctx: RecordRuleContext,
+  limits: FilterLimits,
+): ConditionTerm[] {
+  const node = (ctx.cache ?? sharedFilterCache).parse(text, limits);
+  return compileTerms(node, { resolver, joinUses, dialect: ctx.dialect, now: ctx.now });
+}
+
 /** Compiles one filter (client filter or, with `isClientFilter: false`, a rule). */
 export function buildRecordFilter(options: RecordFilterOptions): RecordFilterResult {
   const resolver = options.resolver ?? newResolver(options, options);
@@ -118,13 +131,18 @@ export function buildRecordSort(options: Omit<RecordFilterOptions, "filter"> & {
   return { orderBy, joins, needsDistinct: joins.length > 0 };
 }
 
-/** Everything a records query needs besides the select list and paging. */
+/**
+ * Everything a records query needs besides the select list and paging. Joins only a sort needs
+ * (or a view's) are in `joins`; otherwise the condition carries them under an EXISTS
+ * (record-query-exists.ts) and `joins` is empty.
+ */
 export interface RecordQuery {
   /** The ANDed conditions (`1` when there are none). */
   readonly where: SqlFragment;
   readonly joins: readonly SqlFragment[];
   /** The ORDER BY list, empty SQL for none. */
   readonly orderBy: SqlFragment;
+  /** Joins can repeat rows: select DISTINCT (and count distinct ids). */
   readonly needsDistinct: boolean;
   /** Alias of the main table. */
   readonly alias: string;
@@ -150,8 +168,10 @@ export class RecordQueryBuilder {
   readonly #rulesView: FieldResolver;
   readonly #clientView: FieldResolver;
   readonly #isWrapped: boolean;
-  readonly #conditions: SqlFragment[] = [];
+  readonly #conditions: ConditionTerm[] = [];
   #orderBy: SqlFragment = raw("");
+  /** Whether the sort reads a joined row (the joins must then stay in the FROM clause). */
+  #sortJoins = false;
   /** A rule not compiled yet: the last one may come from a template (record-rule-cache.ts). */
   #pendingRule: string | null = null;
   /** The joins of a rule that came from a template (the resolvers then have none). */
@@ -196,21 +216,29 @@ export class RecordQueryBuilder {
       (ctx.dialect === undefined || ctx.dialect === sqliteDialect) &&
       this.#rules.joins().length === 0;
     if (!reusable) {
-      this.#conditions.push(compile(rule, this.#rulesView, ctx, RULE_FILTER_LIMITS));
+      this.#conditions.push(...this.#terms(rule, this.#rulesView, RULE_FILTER_LIMITS));
       return;
     }
+    // Nothing is compiled after it, so no sort: its joins go under an EXISTS unless a view's.
+    const underExists = ctx.collection.type !== "view";
     const alias = this.#rules.alias;
     const compiled = compileRecordRule({
       rule,
       owner: ctx.collection,
-      variant: `query:${alias}`,
+      variant: `query:${alias}${underExists ? ":exists" : ""}`,
       collection: ctx.collection,
       requestInfo: ctx.requestInfo,
       limits: RULE_FILTER_LIMITS,
       newResolver: () => newResolver(ctx, { isClientFilter: false, allowHiddenFields: true }),
+      joinsUnderExists: underExists,
     });
-    this.#conditions.push(sql`(${compiled.where})`);
+    this.#conditions.push({ sql: sql`(${compiled.where})`, joined: compiled.joins.length > 0 });
     if (compiled.joins.length > 0) this.#templateJoins = compiled.joins;
+  }
+
+  #terms(text: string, view: FieldResolver, limits: FilterLimits): ConditionTerm[] {
+    const rules = this.#rules;
+    return compileQueryTerms(text, view, () => rules.joinUses(), this.#ctx, limits);
   }
 
   /**
@@ -220,7 +248,7 @@ export class RecordQueryBuilder {
   filter(filter: string): this {
     if (filter.trim() !== "") {
       this.#compilePendingRule(false);
-      this.#conditions.push(compile(filter, this.#clientView, this.#ctx, DEFAULT_FILTER_LIMITS));
+      this.#conditions.push(...this.#terms(filter, this.#clientView, DEFAULT_FILTER_LIMITS));
     }
     return this;
   }
@@ -228,21 +256,34 @@ export class RecordQueryBuilder {
   /** Sets the client's `?sort` (restricted unless superuser). */
   sort(sort: string): this {
     this.#compilePendingRule(false);
+    const before = this.#rules.joinUses();
     this.#orderBy = buildSort(sort, { resolver: this.#clientView, dialect: this.#ctx.dialect });
+    this.#sortJoins = this.#rules.joinUses() !== before;
     return this;
   }
 
   /** The compiled query parts. */
   build(): RecordQuery {
     this.#compilePendingRule(true);
+    const base = { orderBy: this.#orderBy, alias: this.#rules.alias };
+    const conditions = this.#conditions;
+    if (conditions.length === 0 && this.#templateJoins === null && this.#rules.joins().length === 0) {
+      return { ...base, where: raw("1"), joins: [], needsDistinct: false };
+    }
+    // A rule from a template has its joins under an EXISTS already, unless a view's.
     const joins = this.#templateJoins ?? this.#rules.joins();
-    return {
-      where: this.#conditions.length > 0 ? joinSql(this.#conditions, " AND ") : raw("1"),
-      joins,
-      orderBy: this.#orderBy,
-      needsDistinct: joins.length > 0,
-      alias: this.#rules.alias,
-    };
+    if (joins.length === 0 || this.#templateJoins !== null) {
+      return { ...base, where: andTerms(conditions), joins, needsDistinct: joins.length > 0 };
+    }
+    if (this.#sortJoins || this.#ctx.collection.type === "view") {
+      return {
+        ...base,
+        where: conditions.length > 0 ? andTerms(conditions) : raw("1"),
+        joins,
+        needsDistinct: true,
+      };
+    }
+    return { ...base, where: joinsUnderExists(conditions, joins), joins: [], needsDistinct: false };
   }
 }
 
