@@ -442,6 +442,7 @@ function combine(
   roundRatios?: number[],
 ): ScenarioResult {
   const notes: string[] = [];
+  if (s.note !== undefined) notes.push(s.note);
   if (satchel?.note) notes.push(`Satchel: ${satchel.note}`);
   if (limit?.note) notes.push(`limit: ${limit.note}`);
   const a = satchel?.check;

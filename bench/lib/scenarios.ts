@@ -73,6 +73,8 @@ export interface Scenario {
   /** Whether the first request may be sent once before the load to compare both targets' answers. */
   idempotent?: boolean;
   reference?: Reference;
+  /** Shown in the report's Notes column (what Satchel does differently from the limit server). */
+  note?: string;
   /** When set, the scenario is listed but not run. */
   skip?: string;
 }
@@ -143,6 +145,13 @@ function createPosts(
   };
 }
 
+/**
+ * Lists with a total: Satchel counts once and reuses the total until a write may change it
+ * (src/core/records/record-count-cache.ts); the limit server counts on every request. No write
+ * happens during these scenarios, so from the second request on Satchel's totals are reused.
+ */
+const TOTAL_NOTE = "Satchel reuses the total while nothing is written (count cache); limit counts every time";
+
 function listPosts(
   collection: PostsName,
   requests: number,
@@ -169,6 +178,7 @@ function listPosts(
       headers: auth(ctx.userToken),
     }),
     reference,
+    ...(opts.skipTotal ? {} : { note: TOTAL_NOTE }),
   };
 }
 
@@ -197,6 +207,7 @@ function ruleList(
       headers: auth(ctx.userToken),
     }),
     reference,
+    ...(skipTotal ? {} : { note: TOTAL_NOTE }),
   };
 }
 

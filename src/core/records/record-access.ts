@@ -15,7 +15,8 @@ import { RecordFieldResolver } from "./record-field-resolver.ts";
 import { type CompiledRule, compileRecordRule } from "./record-rule-cache.ts";
 import { type ListStatements, listStatements } from "./record-list-cache.ts";
 import { Record } from "./record.ts";
-import { alwaysHeavy, listCost } from "./record-query-cost.ts";
+import { alwaysHeavy, listCost, queryMayBeSlow } from "./record-query-cost.ts";
+import { cachedTotal } from "./record-count-cache.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 
 /** Who is asking: the request info rules see, and whether it is a superuser (rules bypassed). */
@@ -157,10 +158,14 @@ export async function listRecordRows(
     : await app.db.all(page.sql, page.params);
   let total = -1;
   if (count !== null) {
-    const row = heavy.count
-      ? await app.db.heavyGet(count.sql, count.params)
-      : await app.db.get(count.sql, count.params);
-    total = Number(row?.total ?? 0);
+    // Kept while no write may have changed it (record-count-cache.ts).
+    const confined = !queryMayBeSlow(collection, statements.query);
+    total = await cachedTotal(app, collection, count, confined, async () => {
+      const row = heavy.count
+        ? await app.db.heavyGet(count.sql, count.params)
+        : await app.db.get(count.sql, count.params);
+      return Number(row?.total ?? 0);
+    });
   }
   return { rows, total };
 }
