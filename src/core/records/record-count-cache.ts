@@ -75,9 +75,11 @@ function currentTotals(app: App, db: Database): Totals {
 function statementKey(sql: string, params: readonly SqlValue[]): string | null {
   let key = sql;
   for (const value of params) {
-    if (value instanceof Uint8Array) return null;
-    // The type's letter keeps 1, '1' and 1n apart (SQLite compares them differently).
-    key += value === null ? "\u0000n" : `\u0000${(typeof value)[0]}${String(value)}`;
+    // The type keeps 1, '1' and 1n apart (SQLite compares them differently); a blob: no key.
+    if (value === null) key += "\u0000n";
+    else if (typeof value === "string") key += `\u0000s${value}`;
+    else if (typeof value === "number" || typeof value === "bigint") key += `\u0000${typeof value}${value}`;
+    else return null;
   }
   return key;
 }
