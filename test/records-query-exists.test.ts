@@ -14,12 +14,22 @@ import { test } from "node:test";
 import { collectionFromRow } from "../src/core/collections/collection-json.ts";
 import type { Collection } from "../src/core/collections/collection-model.ts";
 import { RecordFieldResolver } from "../src/core/records/record-field-resolver.ts";
-import { RecordQueryBuilder, recordCountSql, recordSelectSql } from "../src/core/records/record-rule.ts";
+import { App } from "../src/core/app.ts";
+import { collectionFromCreateBody } from "../src/core/collections/collection-input.ts";
+import { saveCollection } from "../src/core/collections/collection-save.ts";
+import { existsFormPays } from "../src/core/records/record-query-cost.ts";
+import {
+  RecordQueryBuilder,
+  existsForm,
+  recordCountSql,
+  recordSelectSql,
+} from "../src/core/records/record-rule.ts";
 import { sharedFilterCache } from "../src/query/filter-cache.ts";
 import { compileFilter } from "../src/query/filter-compiler.ts";
 import { FilterError } from "../src/query/errors.ts";
 import { buildSort } from "../src/query/sort.ts";
-import type { SqlFragment } from "../src/query/sql.ts";
+import { type SqlFragment, toStatement } from "../src/query/sql.ts";
+import { tempDir } from "./helpers/server.ts";
 import { copyTestdata } from "./helpers/testdata.ts";
 
 function openTestdata(dir: string): {
@@ -135,30 +145,36 @@ test("relation joins under an EXISTS select the same records as PocketBase's joi
           if (superuser && sort === "") builder.rule(filter);
           else builder.filter(filter);
           if (sort !== "") builder.sort(sort);
-          const query = builder.build();
-          const got = all(db, recordSelectSql(collection, query));
-          const count = recordCountSql(collection, query, undefined, { distinct: query.needsDistinct });
-          const total = Number(db.prepare(count.sql).get(...(count.params as SQLInputValue[]))?.total);
-          const label = `${collection.name} ${JSON.stringify(filter)} sort ${JSON.stringify(sort)} superuser ${superuser}`;
-          if (sort === "") assert.deepEqual([...got].sort(), [...expected].sort(), label);
-          else {
-            assert.deepEqual(got, expected, label);
-            if (got.length > 1) ordered++;
+          const joined = builder.build();
+          const forms = joined.existsWhere === null ? [joined] : [joined, existsForm(joined)];
+          for (const query of forms) {
+            const got = all(db, recordSelectSql(collection, query));
+            const count = recordCountSql(collection, query, undefined, { distinct: query.needsDistinct });
+            const total = Number(db.prepare(count.sql).get(...(count.params as SQLInputValue[]))?.total);
+            const form = query === joined ? "joined" : "EXISTS";
+            const label = `${form} form: ${collection.name} ${JSON.stringify(filter)} sort ${JSON.stringify(sort)} superuser ${superuser}`;
+            if (sort === "") assert.deepEqual([...got].sort(), [...expected].sort(), label);
+            else {
+              assert.deepEqual(got, expected, label);
+              if (got.length > 1 && query !== joined) ordered++;
+            }
+            assert.equal(total, expected.length, `${label}: total`);
+            if (query !== joined) {
+              if (expected.length > 0) nonEmpty++;
+              compared++;
+            }
           }
-          assert.equal(total, expected.length, `${label}: total`);
-          if (expected.length > 0) nonEmpty++;
-          compared++;
         }
       }
     }
   }
-  // The data must exercise it: many queries, most with rows, many with several rows in order.
+  // The data must exercise it: many EXISTS forms, most with rows, many with several rows in order.
   assert.ok(compared > 3000, `${compared} queries compared`);
   assert.ok(nonEmpty > compared / 2, `${nonEmpty} of ${compared} non-empty`);
   assert.ok(ordered > 500, `${ordered} ordered comparisons with several rows`);
 });
 
-test("the joins go under an EXISTS unless a sort reads them; plain terms stay outside it", (t) => {
+test("a query has an EXISTS form unless a sort reads its joins; plain terms stay outside the EXISTS", (t) => {
   const dir = copyTestdata(t);
   if (dir === null) return;
   const { db, find } = openTestdata(dir);
@@ -176,7 +192,7 @@ test("the joins go under an EXISTS unless a sort reads them; plain terms stay ou
     return builder.build();
   };
 
-  const underExists = build("id = 'al1h9ijdeojtsjy' && rel_many.name != ''");
+  const underExists = existsForm(build("id = 'al1h9ijdeojtsjy' && rel_many.name != ''"));
   const select = recordSelectSql(demo1, underExists, { limit: 20 });
   assert.equal(underExists.needsDistinct, false);
   assert.deepEqual(underExists.joins, []);
@@ -196,6 +212,7 @@ test("the joins go under an EXISTS unless a sort reads them; plain terms stay ou
   );
 
   const sortedByJoin = build("rel_many.name != ''", "rel_one.text");
+  assert.equal(sortedByJoin.existsWhere, null);
   assert.equal(sortedByJoin.needsDistinct, true);
   assert.ok(sortedByJoin.joins.length > 0);
   assert.match(
@@ -203,7 +220,64 @@ test("the joins go under an EXISTS unless a sort reads them; plain terms stay ou
     /^SELECT DISTINCT `demo1`\.\* FROM `demo1` LEFT JOIN /,
   );
 
-  const sortedPlain = build("rel_many.name != ''", "-created");
+  const sortedPlain = existsForm(build("rel_many.name != ''", "-created"));
   assert.equal(sortedPlain.needsDistinct, false);
   assert.deepEqual(sortedPlain.joins, []);
+});
+
+test("the EXISTS form is run when SQLite's plan reads every row anyway, the joined form when it starts from a related table", async (t) => {
+  const app = new App({ dataDir: tempDir(t) });
+  await app.bootstrap();
+  t.after(() => app.terminate());
+  await saveCollection(
+    app,
+    collectionFromCreateBody({
+      name: "authors",
+      type: "base",
+      fields: [
+        { name: "name", type: "text" },
+        { name: "active", type: "bool" },
+      ],
+      indexes: ["CREATE UNIQUE INDEX idx_authors_name ON authors (name)"],
+    }).collection,
+  );
+  const authors = app.findCollectionByNameOrId("authors")!;
+  await saveCollection(
+    app,
+    collectionFromCreateBody({
+      name: "notes",
+      type: "base",
+      fields: [
+        { name: "author", type: "relation", collectionId: authors.id, maxSelect: 1 },
+        { name: "reviewers", type: "relation", collectionId: authors.id, maxSelect: 5 },
+      ],
+      indexes: ["CREATE INDEX idx_notes_author ON notes (author)"],
+    }).collection,
+  );
+  const notes = app.findCollectionByNameOrId("notes")!;
+  await app.db.exec(`
+    WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100)
+    INSERT INTO authors (id, name, active) SELECT printf('author%09d', x), 'author ' || x, x % 2 FROM c;
+    WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)
+    INSERT INTO notes (id, author, reviewers)
+      SELECT printf('note%011d', x), printf('author%09d', x % 100 + 1), json_array(printf('author%09d', (x * 7) % 100 + 1)) FROM c;
+    ANALYZE;`);
+  const pick = async (filter: string) => {
+    const query = new RecordQueryBuilder({
+      findCollection: (n) => app.findCollectionByNameOrId(n),
+      collection: notes,
+      requestInfo: null,
+      isSuperuser: true,
+    })
+      .filter(filter)
+      .build();
+    assert.notEqual(query.existsWhere, null);
+    return existsFormPays(app, notes, query.alias, toStatement(recordSelectSql(notes, query, { limit: 20 })));
+  };
+  // One author, found by its unique name, finds its notes through the index on notes.author:
+  // the joined form reads 200 of the 20,000 notes.
+  assert.equal(await pick("author.name = 'author 7'"), false);
+  // Reviewers are a JSON list no index reaches: every note is read either way, and the EXISTS
+  // form stops at each note's first match.
+  assert.equal(await pick("reviewers.active = true"), true);
 });

@@ -120,6 +120,11 @@ export class SlotResolver implements FieldResolver {
     return fillTemplate(template, this.#state.values);
   }
 
+  /** A fragment template of this compile with the real values bound. */
+  filledFragment(template: FragmentTemplate): SqlFragment {
+    return fillFragmentTemplate(template, this.#state.values);
+  }
+
   /**
    * The template of a whole statement built from this resolver's compiles, or null when it
    * cannot be reused (see the header).
@@ -154,7 +159,8 @@ function fragmentTemplate(fragment: SqlFragment): FragmentTemplate | null {
   return { sql: fragment.sql, params, slots };
 }
 
-function fillFragment(template: FragmentTemplate, values: readonly SqlValue[]): SqlFragment {
+/** A fragment template with the slot values of one request bound (`values[i]` for slot i). */
+export function fillFragmentTemplate(template: FragmentTemplate, values: readonly SqlValue[]): SqlFragment {
   if (template.slots.length === 0) return template;
   const params = template.params.slice();
   for (const [at, slot] of template.slots) params[at] = values[slot] ?? null;
@@ -167,7 +173,7 @@ export function fillTemplate(
   values: readonly SqlValue[],
 ): { where: SqlFragment; joins: readonly SqlFragment[] } {
   return {
-    where: fillFragment(template.where, values),
-    joins: template.joins.map((join) => fillFragment(join, values)),
+    where: fillFragmentTemplate(template.where, values),
+    joins: template.joins.map((join) => fillFragmentTemplate(join, values)),
   };
 }

@@ -15,7 +15,7 @@ import { RecordFieldResolver } from "./record-field-resolver.ts";
 import { type CompiledRule, compileRecordRule } from "./record-rule-cache.ts";
 import { type ListStatements, listStatements } from "./record-list-cache.ts";
 import { Record } from "./record.ts";
-import { alwaysHeavy, listCost, queryMayBeSlow } from "./record-query-cost.ts";
+import { alwaysHeavy, existsFormPays, listCost, queryMayBeSlow } from "./record-query-cost.ts";
 import { cachedTotal } from "./record-count-cache.ts";
 import { ALPHANUMERIC, randomString } from "../../tools/random.ts";
 
@@ -149,17 +149,22 @@ export async function listRecordRows(
   } catch (err) {
     rethrow(err);
   }
-  const { page, count } = statements;
+  // The joins under an EXISTS when SQLite's plan would read every row anyway (record-query-cost.ts).
+  const form =
+    statements.exists !== null && (await existsFormPays(app, collection, collection.name, statements.page))
+      ? statements.exists
+      : statements;
+  const { page, count } = form;
   const offset = (q.page - 1) * q.perPage;
   // What may be slow runs on the read pool, within the query timeout (record-query-cost.ts).
-  const heavy = await listCost(app, collection, statements.query, offset, { page, count });
+  const heavy = await listCost(app, collection, form.query, offset, { page, count });
   const rows = heavy.page
     ? await app.db.heavyAll(page.sql, page.params)
     : await app.db.all(page.sql, page.params);
   let total = -1;
   if (count !== null) {
     // Kept while no write may have changed it (record-count-cache.ts).
-    const confined = !queryMayBeSlow(collection, statements.query);
+    const confined = !queryMayBeSlow(collection, form.query);
     total = await cachedTotal(app, collection, count, confined, async () => {
       const row = heavy.count
         ? await app.db.heavyGet(count.sql, count.params)

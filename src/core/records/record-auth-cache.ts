@@ -23,13 +23,10 @@ import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
 import { Record } from "./record.ts";
 import { findRecordById } from "./record-query.ts";
+import { type CacheEpoch, EXTERNAL_CHECK_MS, renewedEpoch } from "./record-cache-epoch.ts";
 
-interface AuthRows {
-  /** SQLite's `data_version` when it was last read, and when (`performance.now()`). */
-  dataVersion: number;
-  checkedAt: number;
-  /** The collections (their list object) the rows belong to. */
-  readonly collections: readonly Collection[];
+/** One generation of the cache (record-cache-epoch.ts). */
+interface AuthRows extends CacheEpoch {
   /** By collection id: its rows, and the writes to its table when they were read. */
   readonly byCollection: Map<string, CollectionRows>;
 }
@@ -44,10 +41,7 @@ interface CollectionRows {
 /** Records kept at most per collection (a busy server's active users; each is one row). */
 const MAX_ROWS = 2_000;
 
-/** How stale a write of another process to the same file may be seen, at most. */
-export const EXTERNAL_CHECK_MS = 250;
-
-const UNKNOWN_VERSION = -1;
+export { EXTERNAL_CHECK_MS };
 
 const cacheByDatabase = new WeakMap<Database, AuthRows>();
 
@@ -61,23 +55,10 @@ export const authCacheStats = { reads: 0, hits: 0 };
  * so a write-heavy load starts over about every `EXTERNAL_CHECK_MS`).
  */
 function currentRows(app: App, db: Database, collection: Collection): CollectionRows {
-  const collections = app.findAllCollections();
-  const now = performance.now();
   let cache = cacheByDatabase.get(db);
-  // A new cache does not read `data_version` (a write-heavy load would pay it on every
-  // request): its first check finds it "changed" and starts over, a check later.
-  let dataVersion = UNKNOWN_VERSION;
-  let keep = false;
-  if (cache !== undefined && cache.collections === collections) {
-    keep = now - cache.checkedAt < EXTERNAL_CHECK_MS;
-    if (!keep) {
-      dataVersion = db.dataVersion();
-      cache.checkedAt = now;
-      keep = dataVersion === cache.dataVersion;
-    }
-  }
-  if (cache === undefined || !keep) {
-    cache = { dataVersion, checkedAt: now, collections, byCollection: new Map() };
+  const epoch = renewedEpoch(db, app.findAllCollections(), cache);
+  if (cache === undefined || epoch !== null) {
+    cache = { ...epoch!, byCollection: new Map() };
     cacheByDatabase.set(db, cache);
   }
   const writes = db.writesTo(collection.name);

@@ -11,9 +11,8 @@
  * - every write of this process goes through `Database`, whose counters move with each
  *   statement: `writesTo(table)` for a count that reads only its collection's table (no join,
  *   no subquery, not a view), `writes` (any table) for the others;
- * - another process writing the same file is seen through SQLite's `data_version`, read at most
- *   every `EXTERNAL_CHECK_MS`, as for the auth records;
- * - a reload of the collections (any schema or rule change) starts over.
+ * - another process's commit to the same file, and a reload of the collections (any schema or
+ *   rule change), start over (record-cache-epoch.ts, as for the auth records).
  *
  * The marks are read before the count starts, so a write that commits while it runs makes the
  * next request count again. Requests that ask for the same total while it is being counted wait
@@ -25,7 +24,7 @@ import { Database } from "../db/database.ts";
 import type { SqlValue } from "../db/database.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collections/collection-model.ts";
-import { EXTERNAL_CHECK_MS } from "./record-auth-cache.ts";
+import { type CacheEpoch, renewedEpoch } from "./record-cache-epoch.ts";
 
 /** Totals kept per database (a busy server's distinct lists; each is one number). */
 const MAX_TOTALS = 1_000;
@@ -36,14 +35,11 @@ interface Total {
   readonly total: Promise<number>;
 }
 
-interface Totals {
-  readonly collections: readonly Collection[];
-  dataVersion: number;
-  checkedAt: number;
+/** One generation of the cache (record-cache-epoch.ts). */
+interface Totals extends CacheEpoch {
   readonly byStatement: Map<string, Total>;
 }
 
-const UNKNOWN_VERSION = -1;
 const totalsByDatabase = new WeakMap<Database, Totals>();
 
 /** Counters for tests: counts run and totals reused. */
@@ -51,21 +47,10 @@ export const countCacheStats = { counts: 0, hits: 0 };
 
 /** The cache of `db`, emptied after a reload of the collections or another process's commit. */
 function currentTotals(app: App, db: Database): Totals {
-  const collections = app.findAllCollections();
-  const now = performance.now();
   let totals = totalsByDatabase.get(db);
-  let dataVersion = UNKNOWN_VERSION;
-  let keep = false;
-  if (totals !== undefined && totals.collections === collections) {
-    keep = now - totals.checkedAt < EXTERNAL_CHECK_MS;
-    if (!keep) {
-      dataVersion = db.dataVersion();
-      totals.checkedAt = now;
-      keep = dataVersion === totals.dataVersion;
-    }
-  }
-  if (totals === undefined || !keep) {
-    totals = { collections, dataVersion, checkedAt: now, byStatement: new Map() };
+  const epoch = renewedEpoch(db, app.findAllCollections(), totals);
+  if (totals === undefined || epoch !== null) {
+    totals = { ...epoch!, byStatement: new Map() };
     totalsByDatabase.set(db, totals);
   }
   return totals;

@@ -134,10 +134,8 @@ interface Walk {
   alias: string;
   /** Join key of `alias`: identifies the path that led here. */
   key: string;
-  /** Alias of `collection` in the multi-match subquery (the main alias itself at the root). */
+  /** Alias of `collection` in the multi-match subquery. */
   mmAlias: string;
-  /** What the multi-match subquery's next alias is named after (`__mm_<alias>` at the root). */
-  mmName: string;
   readonly allowHidden: boolean;
   /** `@request.*` paths: unknown fields are NULL instead of an error. */
   readonly nullifyMissing: boolean;
@@ -258,34 +256,23 @@ export class RecordFieldResolver implements FieldResolver {
 
   // ---- walking paths --------------------------------------------------------------------
 
-  /**
-   * The walk of one identifier from the main table. Its multi-match subquery starts from the
-   * main query's row itself (`FROM (SELECT 1) LEFT JOIN … ON … = <alias>.<field>`): the same
-   * rows as PocketBase's self-join `FROM <table> __mm WHERE __mm.id = <alias>.id`, since `id`
-   * is a non-null primary key, without looking the row up again for every value checked (the
-   * perms rule's page query: 358 → 231 µs). A view's `id` may be NULL or repeated, so views
-   * keep the self-join.
-   */
   #rootWalk(identifier: string, flags: WalkFlags): Walk {
     const d = this.#dialect;
-    const mmName = `__mm_${this.alias}`;
-    const selfJoin = this.collection.type === "view";
-    const mmAlias = selfJoin ? mmName : this.alias;
+    const mmAlias = `__mm_${this.alias}`;
     return {
       identifier,
       collection: this.collection,
       alias: this.alias,
       key: flags.restricted ? "client:" : "rule:",
       mmAlias,
-      mmName,
       ...flags,
       multi: false,
       joins: [],
       mm: {
-        from: selfJoin ? sql`${this.#quote(this.#table)} ${this.#quote(mmAlias)}` : raw("(SELECT 1)"),
-        where: selfJoin ? sql`${d.column(mmAlias, "id")} = ${d.column(this.alias, "id")}` : undefined,
+        from: sql`${this.#quote(this.#table)} ${this.#quote(mmAlias)}`,
+        where: sql`${d.column(mmAlias, "id")} = ${d.column(this.alias, "id")}`,
         joins: [],
-        aliases: new Set([this.alias.toLowerCase(), mmName.toLowerCase()]),
+        aliases: new Set([this.alias.toLowerCase(), mmAlias.toLowerCase()]),
       },
     };
   }
@@ -422,7 +409,7 @@ export class RecordFieldResolver implements FieldResolver {
     if (isMultiple(field)) walk.multi = true;
     let mmValue: SqlFragment | undefined;
     if (walk.multi) {
-      const mmJe = this.#mmAlias(walk, `${walk.mmName}_${field.name}_je`);
+      const mmJe = this.#mmAlias(walk, `${walk.mmAlias}_${field.name}_je`);
       walk.mm.joins.push(sql`LEFT JOIN ${d.jsonEach(d.jsonArray(mmColumn))} ${this.#quote(mmJe)}`);
       mmValue = d.jsonEachValue(mmJe);
     }
@@ -478,11 +465,11 @@ export class RecordFieldResolver implements FieldResolver {
     const mmParent = d.column(walk.mmAlias, field.name);
     let mmSource = mmParent;
     if (multiple) {
-      const mmJe = this.#mmAlias(walk, `${walk.mmName}_${field.name}_je`);
+      const mmJe = this.#mmAlias(walk, `${walk.mmAlias}_${field.name}_je`);
       walk.mm.joins.push(sql`LEFT JOIN ${d.jsonEach(d.jsonArray(mmParent))} ${q(mmJe)}`);
       mmSource = d.jsonEachValue(mmJe);
     }
-    const mmAlias = this.#mmAlias(walk, `${walk.mmName}_${field.name}`);
+    const mmAlias = this.#mmAlias(walk, `${walk.mmAlias}_${field.name}`);
     walk.mm.joins.push(
       sql`LEFT JOIN ${q(target.name)} ${q(mmAlias)} ON ${d.column(mmAlias, "id")} = ${mmSource}${this.#visibility(walk, target, mmAlias)}`,
     );
@@ -491,7 +478,6 @@ export class RecordFieldResolver implements FieldResolver {
     walk.alias = alias;
     walk.key = key;
     walk.mmAlias = mmAlias;
-    walk.mmName = mmAlias;
     if (multiple) walk.multi = true;
   }
 
@@ -531,7 +517,7 @@ export class RecordFieldResolver implements FieldResolver {
     const alias = this.#join(walk, key, `${parentAlias}_${prop}`, (a) => {
       return sql`LEFT JOIN ${q(source.name)} ${q(a)} ON ${on(a, parentAlias)}${this.#visibility(walk, source, a)}`;
     });
-    const mmAlias = this.#mmAlias(walk, `${walk.mmName}_${prop}`);
+    const mmAlias = this.#mmAlias(walk, `${walk.mmAlias}_${prop}`);
     walk.mm.joins.push(
       sql`LEFT JOIN ${q(source.name)} ${q(mmAlias)} ON ${on(mmAlias, walk.mmAlias)}${this.#visibility(walk, source, mmAlias)}`,
     );
@@ -540,7 +526,6 @@ export class RecordFieldResolver implements FieldResolver {
     walk.alias = alias;
     walk.key = key;
     walk.mmAlias = mmAlias;
-    walk.mmName = mmAlias;
     if (multiple) walk.multi = true;
     return true;
   }
@@ -597,10 +582,16 @@ export class RecordFieldResolver implements FieldResolver {
     const target = this.#collection(nameOrId);
     if (target === null) throw invalid(identifier, `unknown collection ${quoteForMessage(nameOrId)}`);
 
-    // The @collection rows do not depend on the row being checked (the join is `ON 1=1`): the
-    // multi-match subquery starts from one row, uncorrelated (see #rootWalk), so SQLite builds
-    // no automatic index on every run (the chat create rule: 15-18 -> 12-14 µs in-process).
     const walk = this.#rootWalk(identifier, { allowHidden: true, nullifyMissing: false, restricted: false });
+    // The @collection rows do not depend on the row being checked (the join is `ON 1=1`), so the
+    // multi-match subquery needs one row to LEFT JOIN them from, not the row itself found again
+    // by id: uncorrelated, SQLite builds no automatic index on every run (the chat create rule:
+    // 15-18 -> 12-14 µs in-process). The same rows either way, since `id` is a non-null primary
+    // key; a view's `id` may be NULL or repeated, so views keep the self-join.
+    if (this.collection.type !== "view") {
+      walk.mm.from = sql`(SELECT 1) ${this.#quote(walk.mmAlias)}`;
+      walk.mm.where = undefined;
+    }
     const preferred = aliasName !== "" ? `__collection_alias_${aliasName}` : `__collection_${target.name}`;
     const key = `@collection:${target.id}:${aliasName}`;
     const alias = this.#join(walk, key, preferred, (a) => {
@@ -612,7 +603,6 @@ export class RecordFieldResolver implements FieldResolver {
     walk.alias = alias;
     walk.key = key;
     walk.mmAlias = mmAlias;
-    walk.mmName = mmAlias;
     walk.multi = true;
     const result = this.#walkProps(walk, props.slice(2));
     if (result === undefined) throw invalid(identifier, "unknown field");
@@ -689,7 +679,6 @@ export class RecordFieldResolver implements FieldResolver {
     walk.alias = alias;
     walk.key = key;
     walk.mmAlias = mmAlias;
-    walk.mmName = mmAlias;
     walk.multi = isMultiple(field);
     return this.#walkProps(walk, rest) ?? NULL_CONSTANT;
   }
@@ -711,7 +700,6 @@ export class RecordFieldResolver implements FieldResolver {
     walk.alias = alias;
     walk.key = "@auth";
     walk.mmAlias = mmAlias;
-    walk.mmName = mmAlias;
     return this.#walkProps(walk, path) ?? NULL_CONSTANT;
   }
 }

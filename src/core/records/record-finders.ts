@@ -17,10 +17,16 @@ import type { RequestInfo } from "../hook-events.ts";
 import { findRecordByRule, InvalidFilterError } from "./record-access.ts";
 import { expandRecords as expandInPlace, type VisibleFetcher } from "./record-expand.ts";
 import * as query from "./record-query.ts";
-import { RecordQueryBuilder, recordCountSql, recordSelectSql, type RecordQuery } from "./record-rule.ts";
+import {
+  RecordQueryBuilder,
+  existsForm,
+  recordCountSql,
+  recordSelectSql,
+  type RecordQuery,
+} from "./record-rule.ts";
 import { findAuthRecordByToken as findByTokenOfType, TOKEN_TYPES, type TokenType } from "./record-tokens.ts";
 import { Record } from "./record.ts";
-import { queryMayBeSlow } from "./record-query-cost.ts";
+import { existsFormPays, queryMayBeSlow } from "./record-query-cost.ts";
 
 /** A collection given as the object, its name or its id (PocketBase's `collectionModelOrIdentifier`). */
 export type CollectionRef = Collection | string;
@@ -114,6 +120,13 @@ function compileQuery(
   }
 }
 
+/** The form of `q` to run: its EXISTS form when SQLite would read every row anyway. */
+async function runnableForm(app: App, collection: Collection, q: RecordQuery): Promise<RecordQuery> {
+  if (q.existsWhere === null) return q;
+  const joined = toStatement(recordSelectSql(collection, q));
+  return (await existsFormPays(app, collection, q.alias, joined)) ? existsForm(q) : q;
+}
+
 /**
  * Records matching a filter (`""` = all), sorted (`-created,title`), paged: a limit or offset of
  * 0 means none. Throws InvalidFilterError (→ 400) for a filter or sort that does not compile.
@@ -128,7 +141,7 @@ export async function findRecordsByFilter(
   ...params: FilterParams[]
 ): Promise<Record[]> {
   const collection = collectionOf(app, ref);
-  const q: RecordQuery = compileQuery(app, collection, filter, sort, params);
+  const q = await runnableForm(app, collection, compileQuery(app, collection, filter, sort, params));
   const page: { limit?: number; offset?: number } = {};
   // SQLite needs a LIMIT before an OFFSET: -1 is "no limit".
   if (limit > 0 || offset > 0) page.limit = limit > 0 ? Math.trunc(limit) : -1;
@@ -162,7 +175,7 @@ export async function countRecords(
   const collection = collectionOf(app, ref);
   if (typeof args[0] === "string") {
     const [filter, ...params] = args as [string, ...FilterParams[]];
-    const q = compileQuery(app, collection, filter, "", params);
+    const q = await runnableForm(app, collection, compileQuery(app, collection, filter, "", params));
     const statement = toStatement(recordCountSql(collection, q, undefined, { distinct: q.needsDistinct }));
     const row = queryMayBeSlow(collection, q)
       ? await app.db.heavyGet(statement.sql, statement.params)

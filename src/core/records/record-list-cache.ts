@@ -37,7 +37,13 @@ import {
   requestValues,
   shapeKey,
 } from "./record-request-shape.ts";
-import { type RecordQuery, RecordQueryBuilder, recordCountSql, recordSelectSql } from "./record-rule.ts";
+import {
+  type RecordQuery,
+  RecordQueryBuilder,
+  existsForm,
+  recordCountSql,
+  recordSelectSql,
+} from "./record-rule.ts";
 import { sqliteDialect } from "../../query/dialect.ts";
 
 /** What a list asks for (`RecordListQuery` of record-access.ts). */
@@ -61,19 +67,31 @@ export interface ListStatement {
   readonly params: SqlValue[];
 }
 
-/** A list's statements for one request, and what the cost decision reads of its query. */
-export interface ListStatements {
+/** A list's statements in one form, and what the cost decision reads of its query. */
+export interface ListForm {
   readonly query: ListQueryShape;
   readonly page: ListStatement;
   /** Null with skipTotal. */
   readonly count: ListStatement | null;
 }
 
-interface Plan {
+/**
+ * A list's statements for one request: PocketBase's form, and the EXISTS form of the same
+ * query when it has one (record-query-exists.ts; `existsFormPays` picks).
+ */
+export interface ListStatements extends ListForm {
+  readonly exists: ListForm | null;
+}
+
+interface PlanForm {
   readonly query: ListQueryShape;
   /** Its last two params are LIMIT and OFFSET. */
   readonly page: FragmentTemplate;
   readonly count: FragmentTemplate;
+}
+
+interface Plan extends PlanForm {
+  readonly exists: PlanForm | null;
   /** The `@request.*` identifier of each slot, by slot index. */
   readonly slots: readonly string[];
 }
@@ -198,10 +216,8 @@ function countSql(collection: Collection, query: RecordQuery) {
     : recordCountSql(collection, query, sqliteDialect, { distinct: false });
 }
 
-/** The statements compiled for this request alone. */
-function compileDirect(app: App, collection: Collection, q: ListRequest, ctx: ListRequester): ListStatements {
-  listCacheStats.compiles++;
-  const query = buildQuery(app, collection, q, ctx);
+/** The statements of one form of the query. */
+function formStatements(collection: Collection, query: RecordQuery, q: ListRequest): ListForm {
   const offset = (q.page - 1) * q.perPage;
   const page = recordSelectSql(collection, query, { limit: q.perPage, offset });
   const count = q.skipTotal ? null : countSql(collection, query);
@@ -210,6 +226,28 @@ function compileDirect(app: App, collection: Collection, q: ListRequest, ctx: Li
     page: { sql: page.sql, params: [...page.params] },
     count: count === null ? null : { sql: count.sql, params: [...count.params] },
   };
+}
+
+/** The statements compiled for this request alone. */
+function compileDirect(app: App, collection: Collection, q: ListRequest, ctx: ListRequester): ListStatements {
+  listCacheStats.compiles++;
+  const query = buildQuery(app, collection, q, ctx);
+  const exists = query.existsWhere === null ? null : formStatements(collection, existsForm(query), q);
+  return { ...formStatements(collection, query, q), exists };
+}
+
+/** The templates of one form, or null when one cannot be reused. */
+function planForm(collection: Collection, query: RecordQuery, slots: SlotResolver): PlanForm | null {
+  const page = slots.statementTemplate(recordSelectSql(collection, query, { limit: 0, offset: 0 }));
+  const count = slots.statementTemplate(countSql(collection, query));
+  if (page === null || count === null) return null;
+  // Only the texts: the first request's values must never be run for another.
+  const shape = {
+    joins: query.joins.map(() => null),
+    where: { sql: query.where.sql },
+    orderBy: { sql: query.orderBy.sql },
+  };
+  return { query: shape, page, count };
 }
 
 function compilePlan(
@@ -230,24 +268,20 @@ function compilePlan(
     slots ??= wrapped;
     return wrapped;
   });
-  const page = slots?.statementTemplate(recordSelectSql(collection, query, { limit: 0, offset: 0 })) ?? null;
-  const count = slots?.statementTemplate(countSql(collection, query)) ?? null;
+  const joined = slots === undefined ? null : planForm(collection, query, slots);
+  const exists =
+    slots === undefined || query.existsWhere === null ? null : planForm(collection, existsForm(query), slots);
   if (entry.plans.size >= MAX_SHAPES) entry.plans.clear();
-  if (slots === undefined || page === null || count === null || !visibilityIsStatic(resolvers)) {
+  if (
+    slots === undefined ||
+    joined === null ||
+    (query.existsWhere !== null && exists === null) ||
+    !visibilityIsStatic(resolvers)
+  ) {
     entry.plans.set(shape, null);
     return compileDirect(app, collection, q, ctx);
   }
-  const plan: Plan = {
-    // Only the texts: the first request's values must never be run for another.
-    query: {
-      joins: query.joins.map(() => null),
-      where: { sql: query.where.sql },
-      orderBy: { sql: query.orderBy.sql },
-    },
-    page,
-    count,
-    slots: slots.slotIdentifiers,
-  };
+  const plan: Plan = { ...joined, exists, slots: slots.slotIdentifiers };
   entry.plans.set(shape, plan);
   return fill(plan, values, q);
 }
@@ -273,12 +307,17 @@ function bind(template: FragmentTemplate, slotValues: readonly SqlValue[]): SqlV
 function fill(plan: Plan, values: RequestValues, q: ListRequest): ListStatements {
   const slotValues: SqlValue[] = [];
   for (const identifier of plan.slots) slotValues.push(values.get(identifier) as SqlValue);
-  const pageParams = bind(plan.page, slotValues);
+  const exists = plan.exists === null ? null : fillForm(plan.exists, slotValues, q);
+  return { ...fillForm(plan, slotValues, q), exists };
+}
+
+function fillForm(form: PlanForm, slotValues: readonly SqlValue[], q: ListRequest): ListForm {
+  const pageParams = bind(form.page, slotValues);
   pageParams[pageParams.length - 2] = q.perPage;
   pageParams[pageParams.length - 1] = (q.page - 1) * q.perPage;
   return {
-    query: plan.query,
-    page: { sql: plan.page.sql, params: pageParams },
-    count: q.skipTotal ? null : { sql: plan.count.sql, params: bind(plan.count, slotValues) },
+    query: form.query,
+    page: { sql: form.page.sql, params: pageParams },
+    count: q.skipTotal ? null : { sql: form.count.sql, params: bind(form.count, slotValues) },
   };
 }

@@ -2,9 +2,8 @@
  * A records query's joins under an EXISTS instead of in its FROM clause.
  *
  * PocketBase compiles a condition on a relation path (`author.permissions.active = true`) by
- * LEFT JOINing the related tables to the main one and selecting `DISTINCT` main rows. SQLite
- * then builds and de-duplicates every joined row of every main row it reads, and often an
- * automatic index as well, on every run. The same rows come from
+ * LEFT JOINing the related tables to the main one and selecting `DISTINCT` main rows. The same
+ * rows come from
  *
  *   SELECT t.* FROM t WHERE <plain terms> AND EXISTS (
  *     SELECT 1 FROM (SELECT 1) <the same LEFT JOINs> WHERE <terms that read joined rows>)
@@ -14,10 +13,12 @@
  * EXISTS asks, one row at a time, stopping at the first combination found. The top-level `&&`
  * terms that read no joined row stay outside, so an index on them still picks the main rows.
  * `DISTINCT` only merged rows that were the same row, since `id` is a non-null primary key:
- * views (whose `id` may repeat) keep the joins, as does a sort on a joined field.
+ * views (whose `id` may repeat) have no EXISTS form, nor has a query sorted by a joined field.
  *
- * Measured on the bench's perms rule (10k posts, list 20): page query 553 → 231 µs with the
- * multi-match change of record-field-resolver.ts, its count 19.5 → 9.2 ms (docs/performance.md).
+ * Which form runs is SQLite's plan's call (`existsFormPays`, record-query-cost.ts): the EXISTS
+ * form when the joined form's outer loop reads the main table anyway (the bench's perms rule:
+ * a page 553 → 281 µs, its total 19.5 → 12 ms), PocketBase's when it starts from a related
+ * table an index narrows down (a page 78 µs joined against 4 ms as an EXISTS on every row).
  */
 import type { ExpressionNode } from "../../query/ast.ts";
 import type { SqlDialect } from "../../query/dialect.ts";

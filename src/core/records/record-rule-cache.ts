@@ -15,7 +15,13 @@ import type { ExpressionNode } from "../../query/ast.ts";
 import { sharedFilterCache } from "../../query/filter-cache.ts";
 import type { FieldResolver } from "../../query/field-resolver.ts";
 import { compileFilter } from "../../query/filter-compiler.ts";
-import { type FilterTemplate, SlotResolver, fillTemplate } from "../../query/filter-template.ts";
+import {
+  type FilterTemplate,
+  type FragmentTemplate,
+  SlotResolver,
+  fillFragmentTemplate,
+  fillTemplate,
+} from "../../query/filter-template.ts";
 import type { FilterLimits } from "../../query/limits.ts";
 import type { SqlFragment, SqlValue } from "../../query/sql.ts";
 import type { Collection } from "../collections/collection-model.ts";
@@ -28,6 +34,8 @@ import { isRequestIdentifier, requestIdentifiers, requestValues, shapeKey } from
 export interface CompiledRule {
   readonly where: SqlFragment;
   readonly joins: readonly SqlFragment[];
+  /** With `withExists` and joins: the same condition with the joins under an EXISTS. */
+  readonly existsWhere?: SqlFragment;
 }
 
 /** One rule to compile. */
@@ -44,14 +52,16 @@ export interface RuleCompile {
   /** A fresh resolver for a compile (a miss, or a rule that cannot be reused). */
   readonly newResolver: () => RecordFieldResolver;
   /**
-   * Put the rule's joins under an EXISTS in its condition (record-query-exists.ts) and return
-   * none: for a query on the main table's rows that nothing else joins into or sorts by.
+   * Also give the rule's condition with its joins under an EXISTS (record-query-exists.ts): for
+   * a query on the main table's rows that nothing else joins into or sorts by.
    */
-  readonly joinsUnderExists?: boolean;
+  readonly withExists?: boolean;
 }
 
 interface Template {
   readonly filter: FilterTemplate;
+  /** The EXISTS form's condition (`withExists` and joins), else null. */
+  readonly exists: FragmentTemplate | null;
   /** The `@request.*` identifier of each slot, by slot index. */
   readonly slots: readonly string[];
 }
@@ -86,7 +96,9 @@ export function compileRecordRule(options: RuleCompile): CompiledRule {
   ruleCacheStats.hits++;
   const slotValues: SqlValue[] = [];
   for (const identifier of template.slots) slotValues.push(values.get(identifier) as SqlValue);
-  return fillTemplate(template.filter, slotValues);
+  const filled = fillTemplate(template.filter, slotValues);
+  if (template.exists === null) return filled;
+  return { ...filled, existsWhere: fillFragmentTemplate(template.exists, slotValues) };
 }
 
 function ruleEntry(options: RuleCompile): RuleEntry {
@@ -114,13 +126,14 @@ function compileWith(
   through: FieldResolver,
   options: RuleCompile,
 ): CompiledRule {
-  if (options.joinsUnderExists !== true)
+  if (options.withExists !== true)
     return { where: compileFilter(node, { resolver: through }), joins: resolver.joins() };
   const terms = compileTerms(node, { resolver: through, joinUses: () => resolver.joinUses() });
   const joins = resolver.joins();
+  const where = andTerms(terms);
   return joins.length === 0
-    ? { where: andTerms(terms), joins }
-    : { where: joinsUnderExists(terms, joins), joins: [] };
+    ? { where, joins }
+    : { where, joins, existsWhere: joinsUnderExists(terms, joins) };
 }
 
 function compileDirect(node: ExpressionNode, options: RuleCompile): CompiledRule {
@@ -133,13 +146,16 @@ function compileTemplate(entry: RuleEntry, shape: string, options: RuleCompile):
   ruleCacheStats.compiles++;
   const resolver = options.newResolver();
   const slots = new SlotResolver(resolver, isRequestIdentifier);
-  const { where, joins } = compileWith(entry.node, resolver, slots, options);
-  const filter = slots.template(where, joins);
+  const compiled = compileWith(entry.node, resolver, slots, options);
+  const filter = slots.template(compiled.where, compiled.joins);
+  const exists = compiled.existsWhere === undefined ? null : slots.statementTemplate(compiled.existsWhere);
   if (entry.templates.size >= MAX_SHAPES) entry.templates.clear();
-  if (filter === null) {
+  if (filter === null || (compiled.existsWhere !== undefined && exists === null)) {
     entry.templates.set(shape, null);
     return compileDirect(entry.node, options);
   }
-  entry.templates.set(shape, { filter, slots: slots.slotIdentifiers });
-  return slots.filled(filter);
+  entry.templates.set(shape, { filter, exists, slots: slots.slotIdentifiers });
+  const filled = slots.filled(filter);
+  if (exists === null) return filled;
+  return { ...filled, existsWhere: slots.filledFragment(exists) };
 }

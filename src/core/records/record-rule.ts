@@ -132,9 +132,9 @@ export function buildRecordSort(options: Omit<RecordFilterOptions, "filter"> & {
 }
 
 /**
- * Everything a records query needs besides the select list and paging. Joins only a sort needs
- * (or a view's) are in `joins`; otherwise the condition carries them under an EXISTS
- * (record-query-exists.ts) and `joins` is empty.
+ * Everything a records query needs besides the select list and paging: PocketBase's form (every
+ * join in the FROM clause, DISTINCT rows), and the same rows with the joins under an EXISTS when
+ * that form applies (record-query-exists.ts; `existsForm` builds it, the caller picks).
  */
 export interface RecordQuery {
   /** The ANDed conditions (`1` when there are none). */
@@ -146,6 +146,17 @@ export interface RecordQuery {
   readonly needsDistinct: boolean;
   /** Alias of the main table. */
   readonly alias: string;
+  /**
+   * The condition of the EXISTS form (joins under an EXISTS on each main row); null when there
+   * are no joins, a sort reads them, or the collection is a view.
+   */
+  readonly existsWhere: SqlFragment | null;
+}
+
+/** The query in its EXISTS form: no join in the FROM clause, every row once. */
+export function existsForm(query: RecordQuery): RecordQuery {
+  if (query.existsWhere === null) throw new Error("existsForm: this query has no EXISTS form.");
+  return { ...query, where: query.existsWhere, joins: [], needsDistinct: false, existsWhere: null };
 }
 
 /** Options of `RecordQueryBuilder` besides the rule context. */
@@ -176,6 +187,9 @@ export class RecordQueryBuilder {
   #pendingRule: string | null = null;
   /** The joins of a rule that came from a template (the resolvers then have none). */
   #templateJoins: readonly SqlFragment[] | null = null;
+  /** That rule's term, and its condition in the EXISTS form (null: none). */
+  #templateTerm: ConditionTerm | null = null;
+  #templateExists: SqlFragment | null = null;
 
   constructor(ctx: RecordQueryBuilderOptions) {
     this.#ctx = ctx;
@@ -219,21 +233,26 @@ export class RecordQueryBuilder {
       this.#conditions.push(...this.#terms(rule, this.#rulesView, RULE_FILTER_LIMITS));
       return;
     }
-    // Nothing is compiled after it, so no sort: its joins go under an EXISTS unless a view's.
-    const underExists = ctx.collection.type !== "view";
+    // Nothing is compiled after it, so no sort: its joins may go under an EXISTS unless a view's.
+    const withExists = ctx.collection.type !== "view";
     const alias = this.#rules.alias;
     const compiled = compileRecordRule({
       rule,
       owner: ctx.collection,
-      variant: `query:${alias}${underExists ? ":exists" : ""}`,
+      variant: `query:${alias}${withExists ? ":exists" : ""}`,
       collection: ctx.collection,
       requestInfo: ctx.requestInfo,
       limits: RULE_FILTER_LIMITS,
       newResolver: () => newResolver(ctx, { isClientFilter: false, allowHiddenFields: true }),
-      joinsUnderExists: underExists,
+      withExists,
     });
-    this.#conditions.push({ sql: sql`(${compiled.where})`, joined: compiled.joins.length > 0 });
-    if (compiled.joins.length > 0) this.#templateJoins = compiled.joins;
+    const term = { sql: sql`(${compiled.where})`, joined: compiled.joins.length > 0 };
+    this.#conditions.push(term);
+    if (compiled.joins.length > 0) {
+      this.#templateJoins = compiled.joins;
+      this.#templateTerm = term;
+      this.#templateExists = compiled.existsWhere ?? null;
+    }
   }
 
   #terms(text: string, view: FieldResolver, limits: FilterLimits): ConditionTerm[] {
@@ -267,23 +286,25 @@ export class RecordQueryBuilder {
     this.#compilePendingRule(true);
     const base = { orderBy: this.#orderBy, alias: this.#rules.alias };
     const conditions = this.#conditions;
-    if (conditions.length === 0 && this.#templateJoins === null && this.#rules.joins().length === 0) {
-      return { ...base, where: raw("1"), joins: [], needsDistinct: false };
-    }
-    // A rule from a template has its joins under an EXISTS already, unless a view's.
+    const where = conditions.length > 0 ? andTerms(conditions) : raw("1");
     const joins = this.#templateJoins ?? this.#rules.joins();
-    if (joins.length === 0 || this.#templateJoins !== null) {
-      return { ...base, where: andTerms(conditions), joins, needsDistinct: joins.length > 0 };
-    }
-    if (this.#sortJoins || this.#ctx.collection.type === "view") {
-      return {
-        ...base,
-        where: conditions.length > 0 ? andTerms(conditions) : raw("1"),
-        joins,
-        needsDistinct: true,
-      };
-    }
-    return { ...base, where: joinsUnderExists(conditions, joins), joins: [], needsDistinct: false };
+    if (joins.length === 0) return { ...base, where, joins, needsDistinct: false, existsWhere: null };
+    return { ...base, where, joins, needsDistinct: true, existsWhere: this.#existsWhere(joins) };
+  }
+
+  /** The condition of the EXISTS form, when there is one (see `RecordQuery.existsWhere`). */
+  #existsWhere(joins: readonly SqlFragment[]): SqlFragment | null {
+    if (this.#sortJoins || this.#ctx.collection.type === "view") return null;
+    const template = this.#templateTerm;
+    if (template === null) return joinsUnderExists(this.#conditions, joins);
+    // The rule from a template has its own EXISTS form; the terms before it read no join.
+    const existsWhere = this.#templateExists;
+    if (existsWhere === null) return null;
+    return andTerms(
+      this.#conditions.map((term) =>
+        term === template ? { sql: sql`(${existsWhere})`, joined: false } : term,
+      ),
+    );
   }
 }
 
@@ -367,7 +388,7 @@ export async function canAccessRecord(
   const where = sql`${dialect.column(query.alias, "id")} = ${param(id)} AND ${query.where}`;
   const statement = recordSelectSql(
     ctx.collection,
-    { ...query, where, needsDistinct: false },
+    { ...query, where, needsDistinct: false, existsWhere: null },
     {
       columns: raw("1 AS ok"),
       limit: 1,
