@@ -6,7 +6,9 @@
  * rule, filter, sort, request shape) into templates whose `@request.*` values are slots
  * (src/query/filter-template.ts); a request binds its values, its LIMIT and OFFSET into the same
  * SQL text, which also finds its prepared statement without rebuilding or rehashing the text.
- * The filter's and sort's own literals are bound params too; they are part of the key.
+ * The filter's and sort's own literals are bound params too; they are part of the key. A query
+ * with joins keeps the statements of both its forms (PocketBase's joined one and the EXISTS one,
+ * record-query-exists.ts); the request runs the one SQLite's plan favours (record-query-cost.ts).
  *
  * Compiled per request as before: a rule or filter with a date macro (`@now`…), `@request.*`
  * that need SQL (`@request.auth.rel.x`, `:changed`…), and a client filter or sort that reaches
