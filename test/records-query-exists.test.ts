@@ -1,11 +1,12 @@
 /**
- * Records queries put their relation joins under an EXISTS (src/core/records/record-query-exists.ts)
- * instead of PocketBase's `SELECT DISTINCT … LEFT JOIN …`. Checked on PocketBase's own test data:
- * for every relation and back-relation path of every collection, a set of filters run both ways
- * (as a superuser's rule, and as a guest's client filter with the targets' listRules) must
- * return the same records and the same totals, in the same order whenever there is a sort.
- * Without a sort neither form promises an order (SQLite's natural order), so only the sets are
- * compared there.
+ * A records query with joins has two forms (src/core/records/record-query-exists.ts):
+ * PocketBase's `SELECT DISTINCT … LEFT JOIN …` and the same joins under an EXISTS, and SQLite's
+ * plan picks which runs (record-query-cost.ts). Checked on PocketBase's own test data: for every
+ * relation and back-relation path of every collection, a set of filters run in both forms (as a
+ * superuser's rule, and as a guest's client filter with the targets' listRules) must return the
+ * records and totals of the hand-built joined statement, in the same order whenever there is a
+ * sort. Without a sort neither form promises an order (SQLite's natural order), so only the sets
+ * are compared there. Then the choice, on a plan of each kind.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
